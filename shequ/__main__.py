@@ -1,0 +1,3 @@
+from shequ.cli import main
+
+main()

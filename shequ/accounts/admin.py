@@ -1,0 +1,117 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetPasswordMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from shequ.accounts.admin_site import ScopedAdmin
+from shequ.accounts.models import Role, User
+from shequ.accounts.scope import scope_for
+from shequ.accounts.services import check_assignment, describe
+from shequ.core.audit import audit_record
+
+
+class ScopedUserForm(forms.ModelForm):
+    """Checks the node and role against the administrator's own scope."""
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "phone", "email", "node", "role", "is_active"]
+
+    def __init__(self, *args, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            check_assignment(
+                scope=self.scope, node=cleaned.get("node"), role=cleaned.get("role") or ""
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+class ScopedUserCreationForm(SetPasswordMixin, ScopedUserForm):
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    class Meta(ScopedUserForm.Meta):
+        fields = ["username", "full_name", "phone", "email", "node", "role", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.validate_passwords()
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        self.validate_password_for_user(self.instance)
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        return self.set_password_and_save(user, commit=commit)
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    region_path_field = "node__path"
+    form = ScopedUserForm
+    add_form = ScopedUserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ["username", "full_name", "node", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "full_name", "node__name", "node__code"]
+    autocomplete_fields = ["node"]
+    ordering = ["username"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("基本信息", {"fields": ["full_name", "phone", "email"]}),
+        ("区划与角色", {"fields": ["node", "role", "is_active"]}),
+        ("登录记录", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "username",
+                    "password1",
+                    "password2",
+                    "full_name",
+                    "phone",
+                    "email",
+                    "node",
+                    "role",
+                    "is_active",
+                ]
+            },
+        )
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        scope = scope_for(request.user)
+
+        class BoundToScope(form_class):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, scope=scope, **inner)
+
+        return BoundToScope
+
+    def save_model(self, request, obj, form, change):
+        obj.is_staff = obj.role == Role.ADMIN
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            fields = [name for name in form.changed_data if not name.startswith("password")]
+            audit_record(
+                actor=scope_for(request.user).actor,
+                action="users.change" if change else "users.create",
+                target_type="user",
+                target_id=obj.username,
+                region_path=obj.node.path if obj.node else "",
+                summary=f"{'修改' if change else '新建'}用户 {describe(obj)}",
+                changes={"fields": fields},
+            )

@@ -1,0 +1,35 @@
+"""Writing the audit trail."""
+
+from typing import Any
+
+from django.db import transaction
+
+from shequ.core.actors import Actor
+from shequ.core.models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str,
+    summary: str,
+    region_path: str = "",
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Record one event; must run inside the transaction of the change it describes."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of its change")
+    return AuditEvent.objects.create(
+        user=actor.user,
+        actor=actor.label,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        region_path=region_path,
+        summary=summary[:500],
+        changes=changes or {},
+        reason=reason,
+    )

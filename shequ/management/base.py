@@ -1,0 +1,39 @@
+"""What every `shequ` verb shares: `--as USERNAME` and `--json` (engineering guide,
+"Defaults and data")."""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shequ.accounts.scope import Scope, UnknownUser, scope_for_username
+
+
+class ShequCommand(BaseCommand):
+    supports_json = False
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USERNAME",
+            help="以该用户的身份和权限范围执行（默认：命令行操作员，全部区划）",
+        )
+        if self.supports_json:
+            parser.add_argument(
+                "--json", action="store_true", help="只在标准输出打印一个 JSON 文档"
+            )
+
+    def scope(self, options) -> Scope:
+        try:
+            return scope_for_username(options.get("as_user"))
+        except UnknownUser as error:
+            raise CommandError(str(error)) from error
+
+    def print_json(self, document) -> None:
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+    def say(self, options, text: str) -> None:
+        """Human output: stdout normally, stderr under --json so stdout stays one document."""
+        stream = self.stderr if options.get("json") else self.stdout
+        stream.write(text)

@@ -1,0 +1,56 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from shequ.accounts.demo import DEMO_PASSWORD, demo_accounts_create
+from shequ.core.actors import Actor
+from shequ.core.settings_store import DEMO_FLAG, setting_set
+from shequ.regions.levels import Level
+from shequ.regions.loading import RegionFileError, regions_load, resolve_file
+
+DEMO_REGION_FILE = "beibei_divisions.csv"
+
+
+class Command(BaseCommand):
+    help = "准备北碚区演示环境（可重复执行）：建库、导入区划、创建演示账号，然后启动服务"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
+        parser.add_argument(
+            "--addr", default="127.0.0.1:8000", help="服务地址（默认 127.0.0.1:8000）"
+        )
+
+    def handle(self, *args, no_serve, addr, **options):
+        self.stdout.write("① 建立/升级数据库 …")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("② 导入北碚区区划 …")
+        try:
+            report = regions_load(
+                paths=[resolve_file(DEMO_REGION_FILE)], actor=Actor.command_line()
+            )
+        except RegionFileError as error:
+            raise CommandError(f"演示区划无法导入：\n{error}") from error
+        self.stdout.write(
+            f"   {report.root.name}：街镇 {report.total(Level.STREET)} 个，"
+            f"社区/村 {report.total(Level.COMMUNITY)} 个"
+        )
+        self.stdout.write("③ 创建演示账号 …")
+        with transaction.atomic():
+            setting_set(DEMO_FLAG, True)
+            accounts, created = demo_accounts_create(report.root)
+        self._print_accounts(accounts, created)
+        if no_serve:
+            return
+        self.stdout.write(self.style.SUCCESS(f"④ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
+        call_command("runserver", addr, use_reloader=False)
+
+    def _print_accounts(self, accounts, created: int) -> None:
+        self.stdout.write(
+            f"   新建 {created} 个，共 {len(accounts)} 个演示账号，密码均为：{DEMO_PASSWORD}"
+        )
+        self.stdout.write("   用户名                        区划与角色")
+        for account in accounts:
+            self.stdout.write(f"   {account.username:<30}{account.description}")
+        self.stdout.write(
+            self.style.WARNING("   以上为演示账号与演示数据，正式使用前请删除或修改密码。")
+        )

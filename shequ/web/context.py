@@ -1,0 +1,33 @@
+"""What every page needs: the system's name, and the signed-in user's node and menu."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import scope_for
+from shequ.core.settings_store import is_demo
+
+
+def navigation(request):
+    context = {
+        "system_name": settings.SHEQU_SYSTEM_NAME,
+        "district_name": settings.SHEQU_DISTRICT_NAME,
+        "is_demo": is_demo(),
+    }
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+    scope = scope_for(user)
+    context["user_scope"] = scope
+    context["menu"] = _menu(scope)
+    return context
+
+
+def _menu(scope) -> list[dict]:
+    items = [{"label": "区划", "url": reverse("regions"), "key": "regions"}]
+    if scope.can(Permission.MANAGE):
+        items.append(
+            {"label": "用户管理", "url": reverse("admin:accounts_user_changelist"), "key": "users"}
+        )
+        items.append({"label": "操作记录", "url": reverse("audit"), "key": "audit"})
+    return items

@@ -1,0 +1,111 @@
+"""Forms of the region-change pages; the checks themselves live in regions.changes."""
+
+from django import forms
+
+from shequ.core.periods import PeriodCode, PeriodCodeError
+from shequ.regions.levels import Kind, UrbanRural
+
+
+class PeriodField(forms.CharField):
+    default_error_messages = {"required": "请填写生效报告期"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "生效报告期")
+        kwargs.setdefault("help_text", "如 2025H1 或 2025年上半年：自该期起按调整后的区划统计")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return PeriodCode.parse(value)
+        except PeriodCodeError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "调整依据")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "如：区政府批复文号"}))
+        super().__init__(**kwargs)
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label="新名称", max_length=100)
+    effective = PeriodField()
+    reason = ReasonField()
+
+
+class MoveForm(forms.Form):
+    new_parent = forms.ModelChoiceField(label="调整到", queryset=None, empty_label="请选择")
+    effective = PeriodField()
+    reason = ReasonField()
+
+    def __init__(self, *args, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = parents
+
+
+class ReclassifyForm(forms.Form):
+    urban_rural_class = forms.ChoiceField(label="城乡类别", choices=UrbanRural.choices)
+    kind = forms.ChoiceField(
+        label="类型",
+        choices=[(Kind.NEIGHBOURHOOD, "社区"), (Kind.VILLAGE, "村")],
+        help_text="村改居时改为“社区”",
+    )
+    effective = PeriodField()
+    reason = ReasonField()
+
+
+class DeactivateForm(forms.Form):
+    effective = PeriodField(help_text="自该期起不再统计此区划")
+    reason = ReasonField(required=True)
+
+
+class CreateForm(forms.Form):
+    code = forms.CharField(label="区划代码", max_length=12, help_text="12 位统计用区划代码")
+    name = forms.CharField(label="名称", max_length=100)
+    urban_rural_class = forms.ChoiceField(
+        label="城乡类别",
+        choices=[("", "按代码默认"), *list(UrbanRural.choices)],
+        required=False,
+    )
+    effective = PeriodField()
+    reason = ReasonField()
+
+
+class MergeForm(forms.Form):
+    sources = forms.ModelMultipleChoiceField(
+        label="合并的社区/村", queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    code = forms.CharField(label="合并后代码", max_length=12)
+    name = forms.CharField(label="合并后名称", max_length=100)
+    effective = PeriodField()
+    reason = ReasonField()
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sources"].queryset = communities
+
+
+class SplitForm(forms.Form):
+    parts = forms.CharField(
+        label="拆分后的社区/村",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "每行一个：代码 名称"}),
+        help_text="每行一个，代码与名称之间用空格分隔",
+    )
+    effective = PeriodField()
+    reason = ReasonField()
+
+    def clean_parts(self):
+        parts = []
+        for number, line in enumerate(self.cleaned_data["parts"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            pieces = line.split(maxsplit=1)
+            if len(pieces) != 2:
+                raise forms.ValidationError(f"第{number}行应为“代码 名称”")
+            parts.append((pieces[0], pieces[1].strip()))
+        return parts

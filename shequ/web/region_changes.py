@@ -1,0 +1,122 @@
+"""The 区划调整 page: administrators rename, move, reclassify, create, merge, split and
+deactivate regions, each effective from a period."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import scope_for
+from shequ.regions import changes
+from shequ.regions.changes import RegionChangeError
+from shequ.regions.levels import Level
+from shequ.regions.models import Region
+from shequ.web import forms
+from shequ.web.views import scoped_region
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    title: str
+    levels: tuple[str, ...]
+
+
+ACTIONS = [
+    Action("rename", "更名", (Level.STREET, Level.COMMUNITY)),
+    Action("move", "调整隶属", (Level.COMMUNITY,)),
+    Action("reclassify", "调整类别（含村改居）", (Level.COMMUNITY,)),
+    Action("create", "新设社区/村", (Level.STREET,)),
+    Action("merge", "合并社区/村", (Level.STREET,)),
+    Action("split", "拆分", (Level.COMMUNITY,)),
+    Action("deactivate", "撤销", (Level.STREET, Level.COMMUNITY)),
+]
+
+
+def _form(action: str, region: Region, scope, data=None):
+    if action == "rename":
+        return forms.RenameForm(data, prefix=action, initial={"name": region.name})
+    if action == "move":
+        parents = scope.streets().filter(valid_to__isnull=True).exclude(pk=region.parent_id)
+        return forms.MoveForm(data, prefix=action, parents=parents)
+    if action == "reclassify":
+        initial = {"urban_rural_class": region.urban_rural_class, "kind": region.kind}
+        return forms.ReclassifyForm(data, prefix=action, initial=initial)
+    if action == "create":
+        return forms.CreateForm(data, prefix=action)
+    if action == "merge":
+        communities = region.children.filter(valid_to__isnull=True).order_by("code")
+        return forms.MergeForm(data, prefix=action, communities=communities)
+    if action == "split":
+        return forms.SplitForm(data, prefix=action)
+    return forms.DeactivateForm(data, prefix=action)
+
+
+def _apply(action: str, region: Region, scope, data: dict[str, Any]) -> str:
+    """Run the service for `action`; returns what to tell the user."""
+    common = {"actor": scope.actor, "effective": data["effective"], "reason": data["reason"]}
+    if action == "rename":
+        changes.region_rename(region=region, name=data["name"], **common)
+        return f"已更名为{data['name']}，自{data['effective'].label}起生效"
+    if action == "move":
+        changes.region_move(region=region, new_parent=data["new_parent"], **common)
+        return f"已调整到{data['new_parent'].name}，自{data['effective'].label}起生效"
+    if action == "reclassify":
+        changes.region_reclassify(
+            region=region,
+            urban_rural_class=data["urban_rural_class"],
+            kind=data["kind"],
+            **common,
+        )
+        return f"类别已调整，自{data['effective'].label}起生效"
+    if action == "create":
+        created = changes.region_create(
+            parent=region,
+            code=data["code"],
+            name=data["name"],
+            urban_rural_class=data["urban_rural_class"] or None,
+            **common,
+        )
+        return f"已新设{created.name}，自{data['effective'].label}起生效"
+    if action == "merge":
+        merged = changes.region_merge(
+            sources=list(data["sources"]), code=data["code"], name=data["name"], **common
+        )
+        return f"已合并为{merged.name}，自{data['effective'].label}起生效"
+    if action == "split":
+        parts = changes.region_split(source=region, parts=data["parts"], **common)
+        return f"已拆分为{'、'.join(p.name for p in parts)}，自{data['effective'].label}起生效"
+    changes.region_deactivate(region=region, **common)
+    return f"已撤销，自{data['effective'].label}起生效"
+
+
+@login_required
+def region_change(request, code: str):
+    region = scoped_region(request, code)
+    scope = scope_for(request.user)
+    if not scope.can(Permission.MANAGE, region):
+        raise PermissionDenied("只有管理员可以调整区划")
+    actions = [a for a in ACTIONS if region.level in a.levels]
+    posted = request.POST.get("action") if request.method == "POST" else None
+    if posted and posted not in {a.key for a in actions}:
+        raise PermissionDenied("该区划不能做这种调整")
+    bound = {
+        a.key: _form(a.key, region, scope, request.POST if a.key == posted else None)
+        for a in actions
+    }
+    if posted and bound[posted].is_valid():
+        try:
+            message = _apply(posted, region, scope, bound[posted].cleaned_data)
+        except RegionChangeError as error:
+            bound[posted].add_error(
+                error.field if error.field in bound[posted].fields else None, error.message
+            )
+        else:
+            messages.success(request, message)
+            return redirect("region", code=region.code)
+    sections = [{"action": a, "form": bound[a.key], "open": a.key == posted} for a in actions]
+    return render(request, "web/region_change.html", {"region": region, "sections": sections})

@@ -1,0 +1,106 @@
+"""Shared fixtures: the real 北碚区 tree and a few named personas used by every test.
+
+Personas (healthchecks style): a district admin, a district viewer, a district approver,
+a 天生街道 editor and approver, a 澄江镇 editor, a 新星路社区 editor, and an outsider with no node.
+"""
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from shequ.accounts.models import Role, User
+from shequ.core.actors import Actor
+from shequ.regions.loading import BUILTIN_DIR, regions_load
+from shequ.regions.models import Region
+
+TIANSHENG = "500109001"  # 天生街道
+CHENGJIANG = "500109102"  # 澄江镇
+XINXINGLU = "500109001028"  # 新星路社区居民委员会, in 天生街道
+YUNHE_SHEQU = "500109102007"  # 运河社区居民委员会, in 澄江镇
+YUNHE_CUN = "500109102229"  # 运河村村民委员会, in 澄江镇
+PASSWORD = "correct horse 42"
+
+
+def load_beibei() -> Region:
+    if not Region.objects.filter(code="500109").exists():
+        regions_load(paths=[BUILTIN_DIR / "beibei_divisions.csv"], actor=Actor.command_line())
+    return Region.objects.get(code="500109")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_beibei()
+
+
+@pytest.fixture
+def beibei(db) -> Region:
+    # Transactional tests (live server) flush the database; load again when that happened.
+    return load_beibei()
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def make_user(username: str, code: str | None, role: str) -> User:
+    return User.objects.create(
+        username=username,
+        password=make_password(PASSWORD),
+        node=region(code) if code else None,
+        role=role,
+        is_staff=role == Role.ADMIN,
+    )
+
+
+@pytest.fixture
+def district_admin(beibei) -> User:
+    return make_user("qu-admin", "500109", Role.ADMIN)
+
+
+@pytest.fixture
+def district_viewer(beibei) -> User:
+    return make_user("qu-viewer", "500109", Role.VIEWER)
+
+
+@pytest.fixture
+def district_approver(beibei) -> User:
+    return make_user("qu-approver", "500109", Role.APPROVER)
+
+
+@pytest.fixture
+def tiansheng_editor(beibei) -> User:
+    return make_user("tiansheng-editor", TIANSHENG, Role.EDITOR)
+
+
+@pytest.fixture
+def tiansheng_approver(beibei) -> User:
+    return make_user("tiansheng-approver", TIANSHENG, Role.APPROVER)
+
+
+@pytest.fixture
+def chengjiang_editor(beibei) -> User:
+    return make_user("chengjiang-editor", CHENGJIANG, Role.EDITOR)
+
+
+@pytest.fixture
+def xinxinglu_editor(beibei) -> User:
+    return make_user("xinxinglu-editor", XINXINGLU, Role.EDITOR)
+
+
+@pytest.fixture
+def outsider(beibei) -> User:
+    return make_user("outsider", None, Role.VIEWER)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user: User):
+        client.force_login(user)
+        return client
+
+    return _login
