@@ -12,6 +12,8 @@ from shequ.core.actors import Actor
 from shequ.regions.loading import BUILTIN_DIR, regions_load
 from shequ.regions.models import Region
 
+from .browser import browser, page  # noqa: F401  (fixtures for the browser tests)
+
 TIANSHENG = "500109001"  # 天生街道
 CHENGJIANG = "500109102"  # 澄江镇
 XINXINGLU = "500109001028"  # 新星路社区居民委员会, in 天生街道
