@@ -20,7 +20,18 @@ def navigation(request):
     scope = scope_for(user)
     context["user_scope"] = scope
     context["menu"] = _menu(scope)
+    match = getattr(request, "resolver_match", None)
+    context["active"] = _ACTIVE_BY_URL_NAME.get(match.url_name if match else "", "")
     return context
+
+
+# Which menu entry a page belongs to, so the navigation can mark it.
+_ACTIVE_BY_URL_NAME = {
+    "regions": "regions",
+    "region": "regions",
+    "region_change": "regions",
+    "audit": "audit",
+}
 
 
 def _menu(scope) -> list[dict]:

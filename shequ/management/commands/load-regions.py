@@ -27,6 +27,15 @@ class Command(ShequCommand):
             paths = [resolve_file(name) for name in files]
             report = regions_load(paths=paths, actor=scope.actor)
         except RegionFileError as error:
+            if options["json"]:
+                self.print_json(
+                    {
+                        "changed": False,
+                        "problems": [
+                            {"where": p.where, "message": p.message} for p in error.problems
+                        ],
+                    }
+                )
             raise CommandError("区划文件未导入，未写入任何数据：\n" + str(error)) from error
         if options["json"]:
             self.print_json({"changed": report.changed_anything, **report.as_dict()})
