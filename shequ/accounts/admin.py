@@ -10,6 +10,7 @@ from shequ.accounts.models import Role, User
 from shequ.accounts.scope import scope_for
 from shequ.accounts.services import check_assignment, describe
 from shequ.core.audit import audit_record
+from shequ.regions.models import Region
 
 
 class ScopedUserForm(forms.ModelForm):
@@ -115,3 +116,21 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
                 summary=f"{'修改' if change else '新建'}用户 {describe(obj)}",
                 changes={"fields": fields},
             )
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedAdmin):
+    """Read-only list, for picking a user's node; changes go through 区划调整, which keeps
+    their history. Registered here because the back office is scoped, and scope lives in
+    accounts (regions must not import it)."""
+
+    list_display = ["code", "name", "level", "kind", "urban_rural_class", "valid_to"]
+    list_filter = ["level", "kind", "urban_rural_class"]
+    search_fields = ["code", "name"]
+    ordering = ["path"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
