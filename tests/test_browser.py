@@ -31,6 +31,8 @@ def test_a_street_editor_sees_only_that_streets_communities(page, live_server, t
 def test_a_district_viewer_opens_a_street_from_the_district_page(
     page, live_server, district_viewer
 ):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     log_in(page, live_server, "qu-viewer")
     page.wait_for_url(re.compile(r"/regions/"))
     assert page.get_by_test_id("community-total").inner_text() == "192"
@@ -38,3 +40,5 @@ def test_a_district_viewer_opens_a_street_from_the_district_page(
     page.wait_for_url(re.compile(r"/regions/500109102/"))
     names = page.get_by_test_id("communities").locator("tbody td:nth-child(2)").all_inner_texts()
     assert "运河社区居民委员会" in names and "运河村村民委员会" in names
+    # Bureau intranets are offline: every asset must come from the app itself.
+    assert requested and all(url.startswith(live_server.url) for url in requested), requested
