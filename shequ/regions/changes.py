@@ -154,10 +154,12 @@ def region_move(
     new_prefix = f"{new_parent.path}{region.code}/"
     _apply_version(region, effective, parent=new_parent, path=new_prefix)
     for descendant in Region.objects.filter(path__startswith=old_prefix).exclude(pk=region.pk):
+        moved_path = new_prefix + descendant.path[len(old_prefix) :]
         if descendant.valid_to is None:
-            _apply_version(
-                descendant, effective, path=new_prefix + descendant.path[len(old_prefix) :]
-            )
+            _apply_version(descendant, effective, path=moved_path)
+        else:
+            # Ended units keep their history in their versions; only the current path moves.
+            Region.objects.filter(pk=descendant.pk).update(path=moved_path)
     _audit(
         actor,
         region,
@@ -258,6 +260,16 @@ def region_create(
     return region
 
 
+def _record_succession(
+    predecessors: list[Region], successors: list[Region], effective: PeriodCode, kind: str
+) -> None:
+    RegionSuccession.objects.bulk_create(
+        RegionSuccession(predecessor=old, successor=new, effective=effective.ordinal, kind=kind)
+        for old in predecessors
+        for new in successors
+    )
+
+
 @transaction.atomic
 def region_merge(
     *,
@@ -286,12 +298,7 @@ def region_merge(
         effective=effective,
         audit=False,
     )
-    RegionSuccession.objects.bulk_create(
-        RegionSuccession(
-            predecessor=source, successor=merged, effective=effective.ordinal, kind=Succession.MERGE
-        )
-        for source in sources
-    )
+    _record_succession(sources, [merged], effective, Succession.MERGE)
     _audit(
         actor,
         merged,
@@ -328,12 +335,7 @@ def region_split(
         )
         for code, name in parts
     ]
-    RegionSuccession.objects.bulk_create(
-        RegionSuccession(
-            predecessor=source, successor=part, effective=effective.ordinal, kind=Succession.SPLIT
-        )
-        for part in created
-    )
+    _record_succession([source], created, effective, Succession.SPLIT)
     _audit(
         actor,
         source,

@@ -1,6 +1,5 @@
 """Views translate HTTP to domain calls and back; no rules live here."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -97,7 +96,3 @@ def audit_log(request):
     events = AuditEvent.objects.filter(within)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "web/audit.html", {"page": page})
-
-
-def flash_error(request, error) -> None:
-    messages.error(request, getattr(error, "message", str(error)))
