@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.regions",
     "shequ.accounts",
+    "shequ.ledger",
 ]
 
 MIDDLEWARE = [

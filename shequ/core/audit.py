@@ -22,7 +22,40 @@ def audit_record(
     """Record one event; must run inside the transaction of the change it describes."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of its change")
-    return AuditEvent.objects.create(
+    event = audit_event(
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        summary=summary,
+        region_path=region_path,
+        changes=changes,
+        reason=reason,
+    )
+    event.save()
+    return event
+
+
+def audit_records_bulk(events: list[AuditEvent]) -> None:
+    """Record many events at once (imports, generated history), in the change's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_records_bulk must run inside the transaction of its change")
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def audit_event(
+    *,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str,
+    summary: str,
+    region_path: str = "",
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """An unsaved event, for `audit_records_bulk`."""
+    return AuditEvent(
         user=actor.user,
         actor=actor.label,
         action=action,

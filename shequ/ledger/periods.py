@@ -1,0 +1,156 @@
+"""Opening and closing periods, deadlines and per-street extensions."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from shequ.accounts.scope import Scope
+from shequ.core.audit import audit_record
+from shequ.core.periods import PeriodCode
+from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
+from shequ.ledger.permissions import LedgerError, require_root_admin
+from shequ.ledger.rows import carried_forward_rows
+from shequ.regions.history import communities_as_of, versions_as_of
+from shequ.regions.levels import Level
+from shequ.regions.models import Region
+
+
+def default_deadline(period: PeriodCode) -> datetime.date:
+    """30 April for the first half, 30 October for the second (the notice's 说明 1)."""
+    return (
+        datetime.date(period.year, 4, 30)
+        if period.half == 1
+        else datetime.date(period.year, 10, 30)
+    )
+
+
+@dataclass
+class OpenReport:
+    period: Period
+    created: bool
+    reopened: bool
+    rows_created: int
+    rows_carried: int
+    submissions_created: int
+
+
+@transaction.atomic
+def period_open(
+    *, scope: Scope, code: PeriodCode, deadline: datetime.date | None = None
+) -> OpenReport:
+    """Open a period (past or future), carrying every community's last approved values
+    forward as its draft. Opening an open period only adds rows for communities created
+    since; opening a closed one opens it again."""
+    require_root_admin(scope, "开启报告期")
+    period = Period.objects.select_for_update().filter(ordinal=code.ordinal).first()
+    created = reopened = False
+    if period is None:
+        period = Period.objects.create(
+            code=code.code, ordinal=code.ordinal, deadline=deadline or default_deadline(code)
+        )
+        created = True
+    else:
+        if deadline and deadline != period.deadline:
+            period.deadline = deadline
+            period.save(update_fields=["deadline"])
+        if not period.is_open:
+            period.state = Period.State.OPEN
+            period.save(update_fields=["state"])
+            reopened = True
+    rows_created, rows_carried = _create_missing_rows(period)
+    submissions_created = _create_missing_submissions(period)
+    if created or reopened or rows_created:
+        audit_record(
+            actor=scope.actor,
+            action="periods.open",
+            target_type="period",
+            target_id=period.code,
+            summary=f"开启{period.label}，截止 {period.deadline:%Y-%m-%d}，"
+            f"新建台账行 {rows_created} 行（沿用上期审核数 {rows_carried} 行）",
+            changes={"deadline": period.deadline.isoformat(), "rows": rows_created},
+        )
+    return OpenReport(period, created, reopened, rows_created, rows_carried, submissions_created)
+
+
+def _create_missing_rows(period: Period) -> tuple[int, int]:
+    code = period.period_code
+    existing = set(period.rows.values_list("community_id", flat=True))
+    versions = [v for v in communities_as_of(code) if v.region_id not in existing]
+    carried = carried_forward_rows(period, [(v.region_id, v.parent_id) for v in versions])
+    LedgerRow.objects.bulk_create(carried.rows, batch_size=2000)
+    return len(carried.rows), carried.from_approved
+
+
+def _create_missing_submissions(period: Period) -> int:
+    streets = versions_as_of(period.period_code, level=Level.STREET).values_list(
+        "region_id", flat=True
+    )
+    existing = set(period.submissions.values_list("street_id", flat=True))
+    missing = [Submission(period=period, street_id=s) for s in streets if s not in existing]
+    Submission.objects.bulk_create(missing)
+    return len(missing)
+
+
+@transaction.atomic
+def period_close(*, scope: Scope, period: Period) -> Period:
+    """Close a period: no more entry or submission; decisions on submitted ledgers remain."""
+    require_root_admin(scope, "关闭报告期")
+    if not period.is_open:
+        raise LedgerError(f"{period.label}已关闭")
+    period.state = Period.State.CLOSED
+    period.save(update_fields=["state"])
+    audit_record(
+        actor=scope.actor,
+        action="periods.close",
+        target_type="period",
+        target_id=period.code,
+        summary=f"关闭{period.label}",
+    )
+    return period
+
+
+@transaction.atomic
+def period_extend(
+    *, scope: Scope, period: Period, street: Region, deadline: datetime.date, reason: str
+) -> StreetExtension:
+    """Give one street a later deadline; a reason is required."""
+    require_root_admin(scope, "批准延期")
+    if street.level != Level.STREET:
+        raise LedgerError("只能为街镇延期", field="street")
+    if not (reason or "").strip():
+        raise LedgerError("请填写延期原因", field="reason")
+    if deadline <= period.deadline:
+        raise LedgerError(
+            f"延期日期应晚于本期截止日期 {period.deadline:%Y-%m-%d}", field="deadline"
+        )
+    extension, _ = StreetExtension.objects.update_or_create(
+        period=period, street=street, defaults={"deadline": deadline, "reason": reason.strip()}
+    )
+    audit_record(
+        actor=scope.actor,
+        action="periods.extend",
+        target_type="period",
+        target_id=period.code,
+        region_path=street.path,
+        summary=f"{street.name}{period.label}延期至 {deadline:%Y-%m-%d}",
+        changes={"deadline": deadline.isoformat()},
+        reason=reason.strip(),
+    )
+    return extension
+
+
+def deadline_for(period: Period, street: Region) -> datetime.date:
+    extension = period.extensions.filter(street=street).first()
+    return extension.deadline if extension else period.deadline
+
+
+def period_by_code(text: str) -> Period:
+    """The stored period for a code such as 2024H1 or 2024年上半年."""
+    code = PeriodCode.parse(text)
+    period = Period.objects.filter(ordinal=code.ordinal).first()
+    if period is None:
+        raise LedgerError(f"{code.label}尚未开启", field="period")
+    return period

@@ -1,0 +1,236 @@
+"""Reading and writing ledger rows: carry-forward, edits with optimistic locking, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import Scope
+from shequ.core.audit import audit_event, audit_record, audit_records_bulk
+from shequ.core.models import AuditEvent
+from shequ.ledger import rules
+from shequ.ledger.fields import INPUT_FIELDS, LABELS
+from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.permissions import LedgerError, require
+from shequ.ledger.values import clean_values
+
+CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
+
+
+class StaleRow(Exception):
+    """The row changed since the caller read it; `current` is what is stored now."""
+
+    def __init__(self, current: LedgerRow):
+        super().__init__("该行已被他人修改")
+        self.current = current
+
+
+def rows_visible_to(scope: Scope) -> QuerySet[LedgerRow]:
+    """Rows of the communities and streets inside the caller's node."""
+    prefix = scope.path_prefix()
+    if prefix is None:
+        return LedgerRow.objects.none()
+    return LedgerRow.objects.filter(
+        Q(community__path__startswith=prefix) | Q(street__path__startswith=prefix)
+    )
+
+
+def approved_rows_before(period: Period, community_ids: list[int]) -> dict[int, LedgerRow]:
+    """Each community's row in the latest earlier period whose street ledger is approved."""
+    found: dict[int, LedgerRow] = {}
+    missing = set(community_ids)
+    for earlier in Period.objects.filter(ordinal__lt=period.ordinal).order_by("-ordinal"):
+        if not missing:
+            break
+        approved = Submission.objects.filter(period=earlier, state=Submission.State.APPROVED)
+        rows = LedgerRow.objects.filter(
+            period=earlier, community_id__in=missing, street_id__in=approved.values("street_id")
+        )
+        for row in rows:
+            found[row.community_id] = row
+        missing -= found.keys()
+    return found
+
+
+def last_approved_row(row: LedgerRow) -> LedgerRow | None:
+    return approved_rows_before(row.period, [row.community_id]).get(row.community_id)
+
+
+@dataclass
+class CarriedRows:
+    rows: list[LedgerRow]
+    from_approved: int
+
+
+def carried_forward_rows(period: Period, members: list[tuple[int, int]]) -> CarriedRows:
+    """New rows for (community id, street id) pairs, holding their last approved values."""
+    previous = approved_rows_before(period, [community for community, _ in members])
+    rows = []
+    for community_id, street_id in members:
+        row = LedgerRow(period=period, community_id=community_id, street_id=street_id)
+        source = previous.get(community_id)
+        if source is not None:
+            for field in CARRIED_FIELDS:
+                setattr(row, field, getattr(source, field))
+        row.total_area = rules.total_area(row)
+        rows.append(row)
+    return CarriedRows(rows, len(previous))
+
+
+def _editable_submission(row: LedgerRow) -> Submission:
+    submission = Submission.objects.filter(period=row.period_id, street=row.street_id).first()
+    if not row.period.is_open:
+        raise LedgerError(f"{row.period.label}已关闭，不能修改")
+    if submission is not None and not submission.is_editable:
+        raise LedgerError(
+            f"{row.street.name}{row.period.label}台账{submission.get_state_display()}，不能修改"
+        )
+    return submission
+
+
+def _as_json(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _diff(row: LedgerRow, new_values: dict[str, Any]) -> dict[str, list]:
+    return {
+        field: [_as_json(getattr(row, field)), _as_json(value)]
+        for field, value in new_values.items()
+        if getattr(row, field) != value
+    }
+
+
+@transaction.atomic
+def row_update(
+    *,
+    scope: Scope,
+    row: LedgerRow,
+    changes: dict[str, Any],
+    expected_version: int,
+    comments: dict[str, str] | None = None,
+    reason: str = "",
+) -> LedgerRow:
+    """Change some input fields of a draft row. Raises StaleRow if the row moved on since
+    `expected_version`; nothing is overwritten then."""
+    require(scope, Permission.EDIT, row.community, "修改台账")
+    _editable_submission(row)
+    new_values = clean_values(changes)
+    current = LedgerRow.objects.select_for_update().get(pk=row.pk)
+    if current.version != expected_version:
+        raise StaleRow(current)
+    diff = _diff(current, new_values)
+    new_comments = {**current.warning_comments, **(comments or {})}
+    new_comments = {code: text for code, text in new_comments.items() if (text or "").strip()}
+    if not diff and new_comments == current.warning_comments:
+        return current
+    for field, value in new_values.items():
+        setattr(current, field, value)
+    if new_comments != current.warning_comments:
+        diff["warning_comments"] = [current.warning_comments, new_comments]
+        current.warning_comments = new_comments
+    current.total_area = rules.total_area(current)
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    audit_record(
+        actor=scope.actor,
+        action="ledger.row_update",
+        target_type="ledger_row",
+        target_id=current.pk,
+        region_path=current.community.path,
+        summary=f"修改{current.period.label}{current.community.name}："
+        + "、".join(LABELS.get(f, "警告说明") for f in diff),
+        changes=diff,
+        reason=reason,
+    )
+    return current
+
+
+@transaction.atomic
+def rows_bulk_update(
+    *, scope: Scope, updates: list[tuple[LedgerRow, dict[str, Any]]], reason: str, action: str
+) -> int:
+    """Apply many clean value sets at once (imports, generated history), all or nothing,
+    with one audit row per changed row. Rows must be editable and in the caller's scope."""
+    events, changed = [], []
+    checked: set[tuple[int, int]] = set()
+    for row, values in updates:
+        require(scope, Permission.EDIT, row.community, "修改台账")
+        if (row.period_id, row.street_id) not in checked:
+            _editable_submission(row)
+            checked.add((row.period_id, row.street_id))
+        new_values = clean_values(values)
+        diff = _diff(row, new_values)
+        if not diff:
+            continue
+        for field, value in new_values.items():
+            setattr(row, field, value)
+        row.total_area = rules.total_area(row)
+        row.version += 1
+        changed.append(row)
+        events.append(
+            audit_event(
+                actor=scope.actor,
+                action=action,
+                target_type="ledger_row",
+                target_id=row.pk,
+                region_path=row.community.path,
+                summary=f"修改{row.period.label}{row.community.name}",
+                changes=diff,
+                reason=reason,
+            )
+        )
+    LedgerRow.objects.bulk_update(
+        changed, [*INPUT_FIELDS, "total_area", "version"], batch_size=1000
+    )
+    audit_records_bulk(events)
+    return len(changed)
+
+
+def row_history(row: LedgerRow) -> QuerySet[AuditEvent]:
+    """Every recorded change of one row, newest first: one query."""
+    return AuditEvent.objects.filter(target_type="ledger_row", target_id=str(row.pk))
+
+
+@dataclass
+class RowCheck:
+    row: LedgerRow
+    findings: list[rules.Finding]
+
+    @property
+    def errors(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warnings(self) -> list[rules.Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+    @property
+    def blocking(self) -> list[rules.Finding]:
+        return rules.blocking(self.findings, self.row.warning_comments)
+
+
+def rows_check(rows: list[LedgerRow], limits: rules.Thresholds | None = None) -> list[RowCheck]:
+    """Validate rows against their communities' last approved rows (few queries)."""
+    if not rows:
+        return []
+    limits = limits or rules.thresholds()
+    period = rows[0].period
+    previous = approved_rows_before(period, [row.community_id for row in rows])
+    return [
+        RowCheck(
+            row,
+            rules.validate(
+                row,
+                previous=previous.get(row.community_id),
+                period_year=period.year,
+                limits=limits,
+            ),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,282 @@
+"""The ledger's rules, in one place: area, ratio, compliance, shortfall, 达标年度, validation.
+
+Everything that judges a row calls these functions; nothing recomputes them. Arithmetic is
+exact (Decimal): compliance compares total × 100 with standard × households, so that
+29.995 m² per 100 households is not compliant even though it displays as 30.00.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import F
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+
+from shequ.core.settings_store import setting_get
+from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
+
+ZERO = Decimal("0.0")
+TENTH = Decimal("0.1")
+HUNDREDTH = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The standard and the validation thresholds; administrators may change them."""
+
+    standard: Decimal = Decimal("30")  # m² per 100 households
+    households_change: Decimal = Decimal("0.20")  # warn above this relative change
+    ratio_max: Decimal = Decimal("300")  # warn above: likely a unit slip
+    center_min: Decimal = Decimal("200")  # warn below: 便民服务中心 too small
+
+    SETTING_KEYS = {
+        "standard": "ledger.standard",
+        "households_change": "ledger.households_change",
+        "ratio_max": "ledger.ratio_max",
+        "center_min": "ledger.center_min",
+    }
+
+
+def thresholds() -> Thresholds:
+    """The thresholds in force: stored settings over the defaults."""
+    stored = {name: setting_get(key) for name, key in Thresholds.SETTING_KEYS.items()}
+    return Thresholds(**{name: Decimal(str(v)) for name, v in stored.items() if v is not None})
+
+
+# ---------------------------------------------------------------- arithmetic
+
+
+def is_co_located(values: Any, field: str) -> bool:
+    flag = CO_LOCATION_FLAGS.get(field)
+    return bool(flag and getattr(values, flag))
+
+
+def total_area(values: Any) -> Decimal:
+    """Sum of the areas entered; a facility set in the 便民服务中心 counts zero."""
+    total = ZERO
+    for field in AREA_FIELDS:
+        area = getattr(values, field)
+        if area is not None and not is_co_located(values, field):
+            total += area
+    return total
+
+
+def has_valid_households(households: int | None) -> bool:
+    return households is not None and households > 0
+
+
+def per_100_households(total: Decimal, households: int | None) -> Decimal | None:
+    """m² per 100 households, unrounded; None when households are missing or not positive."""
+    if not has_valid_households(households):
+        return None
+    return total * 100 / Decimal(households)
+
+
+def display_ratio(ratio: Decimal | None) -> str:
+    """Two decimals, for display only: never compare the rounded value."""
+    return "" if ratio is None else str(ratio.quantize(HUNDREDTH, rounding=ROUND_HALF_UP))
+
+
+def is_compliant(total: Decimal, households: int | None, standard: Decimal) -> bool:
+    """total ÷ households × 100 ≥ standard, compared exactly."""
+    return has_valid_households(households) and total * 100 >= standard * households
+
+
+def shortfall(total: Decimal, households: int | None, standard: Decimal) -> Decimal | None:
+    """m² still needed to reach the standard, rounded up to 0.1 so that adding it complies."""
+    if not has_valid_households(households):
+        return None
+    gap = standard * households / 100 - total
+    if gap <= 0:
+        return ZERO
+    return gap.quantize(TENTH, rounding=ROUND_CEILING)
+
+
+def compliant_condition(standard: Decimal, prefix: str = ""):
+    """The compliance rule as a database condition, for aggregates (same rule as above)."""
+    households, total = F(f"{prefix}households"), F(f"{prefix}total_area")
+    return GreaterThan(households, 0) & GreaterThanOrEqual(total * 100, households * standard)
+
+
+@dataclass(frozen=True)
+class Derived:
+    total_area: Decimal
+    per_100_households: Decimal | None
+    compliant: bool
+    shortfall: Decimal | None
+
+
+def derive(values: Any, standard: Decimal) -> Derived:
+    total = total_area(values)
+    households = values.households
+    return Derived(
+        total_area=total,
+        per_100_households=per_100_households(total, households),
+        compliant=is_compliant(total, households, standard),
+        shortfall=shortfall(total, households, standard),
+    )
+
+
+def filled_compliance_year(
+    stated: int | None, first_compliant_year: int | None, plan_target_year: int | None
+) -> int | None:
+    """达标年度 as the street states it; where blank, the year the community first met the
+    standard on approved data, or, while it does not, the target year of its plan."""
+    if stated:
+        return stated
+    return first_compliant_year or plan_target_year
+
+
+# ---------------------------------------------------------------- validation
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable: warning comments are keyed by it
+    field: str
+    severity: str
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+def _m2(value: Decimal) -> str:
+    return f"{value.quantize(TENTH, rounding=ROUND_HALF_UP)}㎡"
+
+
+def validate(
+    values: Any,
+    *,
+    previous: Any | None,
+    period_year: int,
+    limits: Thresholds,
+    in_street: bool = True,
+) -> list[Finding]:
+    """Errors (block submission) and warnings (need a comment) for one row.
+
+    `previous` is the community's last approved row, if any.
+    """
+    return [
+        *_errors(values, in_street),
+        *_warnings(values, previous, period_year, limits),
+    ]
+
+
+def _errors(values: Any, in_street: bool) -> list[Finding]:
+    found = []
+    if not in_street:
+        found.append(Finding("outside_street", "community", ERROR, "该社区/村不属于本街镇"))
+    if values.households is None:
+        found.append(Finding("households_missing", "households", ERROR, "请填写辖区户籍人口总户数"))
+    elif values.households <= 0:
+        found.append(
+            Finding("households_not_positive", "households", ERROR, "辖区户籍人口总户数必须大于 0")
+        )
+    if values.resident_households is not None and values.resident_households < 0:
+        found.append(
+            Finding("resident_negative", "resident_households", ERROR, "常住户数不能为负数")
+        )
+    for field in AREA_FIELDS:
+        area = getattr(values, field)
+        if area is None:
+            continue
+        if area < 0:
+            found.append(
+                Finding(f"negative:{field}", field, ERROR, f"{LABELS[field]}面积不能为负数")
+            )
+        if is_co_located(values, field) and area != 0:
+            found.append(
+                Finding(
+                    f"co_located:{field}",
+                    field,
+                    ERROR,
+                    f"{LABELS[field]}已勾选设在便民服务中心，不再重复填写面积",
+                )
+            )
+    return found
+
+
+def _warnings(values: Any, previous: Any | None, year: int, limits: Thresholds) -> list[Finding]:
+    found = []
+    total = total_area(values)
+    households = values.households
+    if previous is not None and has_valid_households(previous.households):
+        found += _change_warnings(values, previous, total, limits)
+    ratio = per_100_households(total, households)
+    if ratio is not None and ratio > limits.ratio_max:
+        found.append(
+            Finding(
+                "ratio_high",
+                "households",
+                WARNING,
+                f"每百户面积 {display_ratio(ratio)}㎡，超过 {limits.ratio_max}，"
+                "请核对户数和面积的单位",
+            )
+        )
+    center = values.service_center
+    if center is None or center < limits.center_min:
+        shown = "未填写" if center is None else f"为 {_m2(center)}"
+        found.append(
+            Finding(
+                "center_small",
+                "service_center",
+                WARNING,
+                f"便民服务中心面积{shown}，不足 {limits.center_min}㎡",
+            )
+        )
+    contradiction = _compliance_year_contradiction(values, total, year, limits.standard)
+    if contradiction:
+        found.append(Finding("compliance_year", "compliance_year", WARNING, contradiction))
+    return found
+
+
+def _change_warnings(values, previous, total: Decimal, limits: Thresholds) -> list[Finding]:
+    found = []
+    households, before = values.households, previous.households
+    if has_valid_households(households):
+        change = Decimal(abs(households - before)) / Decimal(before)
+        if change > limits.households_change:
+            percent = (change * 100).quantize(TENTH, rounding=ROUND_HALF_UP)
+            found.append(
+                Finding(
+                    "households_changed",
+                    "households",
+                    WARNING,
+                    f"户数比上期（{before}户）变化 {percent}%，超过 "
+                    f"{(limits.households_change * 100).normalize():f}%",
+                )
+            )
+    previous_total = total_area(previous)
+    if total < previous_total:
+        found.append(
+            Finding(
+                "total_fell",
+                "service_center",
+                WARNING,
+                f"总面积比上期（{_m2(previous_total)}）减少了 {_m2(previous_total - total)}",
+            )
+        )
+    return found
+
+
+def _compliance_year_contradiction(values, total, year: int, standard: Decimal) -> str:
+    stated = values.compliance_year
+    if not stated or not has_valid_households(values.households):
+        return ""
+    compliant = is_compliant(total, values.households, standard)
+    if stated <= year and not compliant:
+        return f"达标年度填为{stated}年，但本期每百户面积未达到 {standard}㎡"
+    if stated > year and compliant:
+        return f"本期已达标，达标年度却填为{stated}年"
+    return ""
+
+
+def blocking(findings: list[Finding], comments: dict[str, str]) -> list[Finding]:
+    """What stops a submission: every error, and every warning without a comment."""
+    return [f for f in findings if f.is_error or not (comments.get(f.code) or "").strip()]

@@ -1,0 +1,180 @@
+"""A street's ledger on its way up: 草稿 → 已上报 → 已审核, or 退回 with a reason.
+
+Each transition is one transaction: it locks the submission, checks who may act and from
+which state, writes its audit row, and (on approval) seals the version with its fingerprint.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import Scope
+from shequ.core.audit import audit_record
+from shequ.ledger.fingerprint import seal
+from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.periods import deadline_for
+from shequ.ledger.permissions import LedgerError, require
+from shequ.ledger.rows import RowCheck, rows_check
+
+State = Submission.State
+
+
+@dataclass
+class Blocker:
+    community: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.community}：{self.message}"
+
+
+def submission_checks(submission: Submission) -> list[RowCheck]:
+    rows = list(
+        LedgerRow.objects.filter(period=submission.period, street=submission.street)
+        .select_related("community", "period")
+        .order_by("community__code")
+    )
+    return rows_check(rows)
+
+
+def submission_blockers(submission: Submission) -> list[Blocker]:
+    """Every error, and every warning without a comment, in the street's rows."""
+    return [
+        Blocker(check.row.community.name, finding.field, finding.message)
+        for check in submission_checks(submission)
+        for finding in check.blocking
+    ]
+
+
+class SubmissionBlocked(LedgerError):
+    def __init__(self, blockers: list[Blocker]):
+        super().__init__(f"还有 {len(blockers)} 个问题需要处理，暂不能上报")
+        self.blockers = blockers
+
+
+def _locked(submission: Submission) -> Submission:
+    return (
+        Submission.objects.select_for_update()
+        .select_related("period", "street")
+        .get(pk=submission.pk)
+    )
+
+
+def _require_state(submission: Submission, allowed: tuple[str, ...], action: str) -> None:
+    if submission.state not in allowed:
+        raise LedgerError(
+            f"{submission.street.name}{submission.period.label}台账当前为"
+            f"“{submission.get_state_display()}”，不能{action}"
+        )
+
+
+def _audit(scope: Scope, submission: Submission, action: str, summary: str, reason: str = ""):
+    audit_record(
+        actor=scope.actor,
+        action=f"ledger.{action}",
+        target_type="submission",
+        target_id=submission.pk,
+        region_path=submission.street.path,
+        summary=f"{submission.street.name}{submission.period.label}台账{summary}",
+        changes={"state": submission.state, "version": submission.approved_version},
+        reason=reason,
+    )
+
+
+def _local_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+@transaction.atomic
+def submission_submit(
+    *, scope: Scope, submission: Submission, now: datetime.datetime | None = None
+) -> Submission:
+    submission = _locked(submission)
+    require(scope, Permission.SUBMIT, submission.street, "上报台账")
+    _require_state(submission, (State.DRAFT, State.RETURNED), "上报")
+    if not submission.period.is_open:
+        raise LedgerError(f"{submission.period.label}已关闭，不能上报")
+    blockers = submission_blockers(submission)
+    if blockers:
+        raise SubmissionBlocked(blockers)
+    now = now or timezone.now()
+    submission.state = State.SUBMITTED
+    submission.submitted_at = now
+    submission.submitted_by = scope.actor.user
+    submission.late = _local_date(now) > deadline_for(submission.period, submission.street)
+    submission.save()
+    _audit(scope, submission, "submit", "已上报" + ("（逾期）" if submission.late else ""))
+    return submission
+
+
+@transaction.atomic
+def submission_approve(
+    *, scope: Scope, submission: Submission, now: datetime.datetime | None = None
+) -> Submission:
+    submission = _locked(submission)
+    require(scope, Permission.APPROVE, submission.street, "审核台账")
+    _require_state(submission, (State.SUBMITTED,), "审核通过")
+    now = now or timezone.now()
+    submission.state = State.APPROVED
+    submission.decided_at = now
+    submission.decided_by = scope.actor.user
+    submission.approved_version += 1
+    submission.return_reason = ""
+    submission.save()
+    sealed = seal(submission, sealed_by=scope.actor.label, sealed_at=now)
+    _audit(
+        scope,
+        submission,
+        "approve",
+        f"审核通过（第{submission.approved_version}版，指纹 {sealed.fingerprint[:12]}…）",
+    )
+    return submission
+
+
+@transaction.atomic
+def submission_return(
+    *,
+    scope: Scope,
+    submission: Submission,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> Submission:
+    submission = _locked(submission)
+    require(scope, Permission.APPROVE, submission.street, "退回台账")
+    _require_state(submission, (State.SUBMITTED,), "退回")
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError("请填写退回原因", field="reason")
+    submission.state = State.RETURNED
+    submission.decided_at = now or timezone.now()
+    submission.decided_by = scope.actor.user
+    submission.return_reason = reason
+    submission.save()
+    _audit(scope, submission, "return", "被退回", reason)
+    return submission
+
+
+@transaction.atomic
+def submission_reopen(*, scope: Scope, submission: Submission, reason: str) -> Submission:
+    """Unfreeze an approved ledger for correction; its next approval is a new version."""
+    submission = _locked(submission)
+    require(scope, Permission.APPROVE, submission.street, "重新打开台账")
+    _require_state(submission, (State.APPROVED,), "重新打开")
+    if not submission.period.is_open:
+        raise LedgerError(f"{submission.period.label}已关闭，请先重新开启报告期")
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError("请填写重新打开的原因", field="reason")
+    submission.state = State.DRAFT
+    submission.reopen_reason = reason
+    submission.save()
+    _audit(
+        scope, submission, "reopen", f"重新打开（已审核第{submission.approved_version}版）", reason
+    )
+    return submission

@@ -1,0 +1,91 @@
+"""Turning what a user or a file supplies into typed ledger values, with Chinese messages.
+
+Strict: a figure is either read exactly or refused; nothing is rounded or guessed here.
+(The workbook importer reads messy cells into plain text first, then calls these.)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, INPUT_FIELDS, LABELS
+from shequ.ledger.permissions import LedgerError
+
+INTEGER_FIELDS = ("households", "resident_households")
+FLAG_FIELDS = tuple(CO_LOCATION_FLAGS.values())
+MAX_AREA = Decimal("99999999.9")
+MAX_HOUSEHOLDS = 10_000_000
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_area(field: str, value: Any) -> Decimal | None:
+    if _blank(value):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise LedgerError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field) from None
+    if not number.is_finite():
+        raise LedgerError(f"{LABELS[field]}应为数字（㎡）", field)
+    if number != number.quantize(Decimal("0.1")):
+        raise LedgerError(f"{LABELS[field]}最多保留一位小数：“{value}”", field)
+    if abs(number) > MAX_AREA:
+        raise LedgerError(f"{LABELS[field]}数值过大：“{value}”", field)
+    return number.quantize(Decimal("0.1"))
+
+
+def parse_integer(field: str, value: Any) -> int | None:
+    if _blank(value):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise LedgerError(f"{LABELS[field]}应为整数，不能是“{value}”", field) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise LedgerError(f"{LABELS[field]}应为整数，不能是“{value}”", field)
+    if abs(number) > MAX_HOUSEHOLDS:
+        raise LedgerError(f"{LABELS[field]}数值过大：“{value}”", field)
+    return int(number)
+
+
+def parse_flag(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "0", "false", "no", "off", "否"):
+        return False
+    if text in ("1", "true", "yes", "on", "是"):
+        return True
+    raise LedgerError(f"{LABELS[field]}应为“是”或“否”", field)
+
+
+def parse_year(value: Any) -> int | None:
+    if _blank(value):
+        return None
+    text = str(value).strip()
+    if not (text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
+        raise LedgerError(f"达标年度应为四位年份，如 2024，不能是“{value}”", "compliance_year")
+    return int(text)
+
+
+def clean_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """Typed values for the given input fields; unknown fields are refused by name."""
+    cleaned: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field not in INPUT_FIELDS:
+            raise LedgerError(f"未知字段“{field}”", field)
+        if field in AREA_FIELDS:
+            cleaned[field] = parse_area(field, value)
+        elif field in INTEGER_FIELDS:
+            cleaned[field] = parse_integer(field, value)
+        elif field in FLAG_FIELDS:
+            cleaned[field] = parse_flag(field, value)
+        elif field == "compliance_year":
+            cleaned[field] = parse_year(value)
+        else:
+            cleaned[field] = "" if value is None else str(value).strip()
+    return cleaned
