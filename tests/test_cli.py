@@ -1,6 +1,5 @@
 """The `shequ` console script and the verbs of this issue, from the outside."""
 
-import io
 import json
 import os
 import subprocess
@@ -10,9 +9,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-
-from shequ.accounts.models import Role, User
-from shequ.core.settings_store import is_demo
 
 
 def test_the_console_script_is_the_projects_manage_py(tmp_path):
@@ -30,26 +26,6 @@ def test_the_console_script_is_the_projects_manage_py(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "导入统计用区划代码文件" in result.stdout
     assert (tmp_path / "secret_key").exists()
-
-
-def test_demo_creates_the_contract_accounts_and_is_idempotent(beibei):
-    out = io.StringIO()
-    call_command("demo", "--no-serve", stdout=out)
-    first = out.getvalue()
-    assert "街镇 17 个，社区/村 192 个" in first
-    assert "新建 228 个，共 228 个演示账号，密码均为：demo1234" in first
-    assert User.objects.get(username="admin").role == Role.ADMIN
-    assert User.objects.get(username="viewer").node.code == "500109"
-    approver = User.objects.get(username="500109001-approver")
-    assert (approver.node.code, approver.role) == ("500109001", Role.APPROVER)
-    community = User.objects.get(username="500109001028-editor")
-    assert (community.node.code, community.role) == ("500109001028", Role.EDITOR)
-    assert community.check_password("demo1234")
-    assert is_demo()
-    again = io.StringIO()
-    call_command("demo", "--no-serve", stdout=again)
-    assert "新建 0 个，共 228 个演示账号" in again.getvalue()
-    assert User.objects.filter(username__endswith="-editor").count() == 17 + 192
 
 
 def test_as_an_unknown_user_is_refused(beibei):

@@ -25,9 +25,15 @@ class DemoAccount:
 
 
 def demo_accounts(root: Region) -> list[DemoAccount]:
-    """admin and viewer at the root; an editor and an approver per street; an editor per
-    community."""
-    accounts = [DemoAccount("admin", root, Role.ADMIN), DemoAccount("viewer", root, Role.VIEWER)]
+    """admin, viewer and approver at the root; an editor and an approver per street; an
+    editor per community."""
+    accounts = [
+        DemoAccount("admin", root, Role.ADMIN),
+        DemoAccount("viewer", root, Role.VIEWER),
+        # Not in the original list of demo accounts, but someone at the district must be
+        # able to approve and return the streets' ledgers in the demo.
+        DemoAccount("approver", root, Role.APPROVER),
+    ]
     streets = Region.objects.filter(
         level=Level.STREET, path__startswith=root.path, valid_to__isnull=True
     ).order_by("code")

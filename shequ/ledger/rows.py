@@ -153,10 +153,16 @@ def row_update(
 
 @transaction.atomic
 def rows_bulk_update(
-    *, scope: Scope, updates: list[tuple[LedgerRow, dict[str, Any]]], reason: str, action: str
+    *,
+    scope: Scope,
+    updates: list[tuple[LedgerRow, dict[str, Any]]],
+    reason: str,
+    action: str,
+    comments: dict[int, dict[str, str]] | None = None,
 ) -> int:
-    """Apply many clean value sets at once (imports, generated history), all or nothing,
-    with one audit row per changed row. Rows must be editable and in the caller's scope."""
+    """Apply many value sets at once (imports, generated history), all or nothing, with one
+    audit row per changed row. Rows must be editable and in the caller's scope. `comments`
+    maps a row's id to the warning comments to add to it."""
     events, changed = [], []
     checked: set[tuple[int, int]] = set()
     for row, values in updates:
@@ -166,6 +172,12 @@ def rows_bulk_update(
             checked.add((row.period_id, row.street_id))
         new_values = clean_values(values)
         diff = _diff(row, new_values)
+        added = (comments or {}).get(row.pk)
+        if added:
+            merged = {**row.warning_comments, **added}
+            if merged != row.warning_comments:
+                diff["warning_comments"] = [row.warning_comments, merged]
+                row.warning_comments = merged
         if not diff:
             continue
         for field, value in new_values.items():
@@ -186,7 +198,7 @@ def rows_bulk_update(
             )
         )
     LedgerRow.objects.bulk_update(
-        changed, [*INPUT_FIELDS, "total_area", "version"], batch_size=1000
+        changed, [*INPUT_FIELDS, "warning_comments", "total_area", "version"], batch_size=1000
     )
     audit_records_bulk(events)
     return len(changed)

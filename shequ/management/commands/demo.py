@@ -5,6 +5,7 @@ from django.db import transaction
 from shequ.accounts.demo import DEMO_PASSWORD, demo_accounts_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
+from shequ.ledger.demo import demo_history_build
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
 
@@ -39,9 +40,19 @@ class Command(BaseCommand):
             setting_set(DEMO_FLAG, True)
             accounts, created = demo_accounts_create(report.root)
         self._print_accounts(accounts, created)
+        self.stdout.write("④ 生成 2020—2026 年演示台账 …")
+        history = demo_history_build()
+        if history.periods:
+            self.stdout.write(
+                f"   报告期 {history.periods} 个，台账 {history.rows} 行，"
+                f"审核通过 {history.approvals} 次，逾期上报 {history.late} 次，"
+                f"退回 {history.returned} 次（均为演示数据）"
+            )
+        else:
+            self.stdout.write("   已有报告期，保持不变")
         if no_serve:
             return
-        self.stdout.write(self.style.SUCCESS(f"④ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
+        self.stdout.write(self.style.SUCCESS(f"⑤ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
         call_command("runserver", addr, use_reloader=False)
 
     def _print_accounts(self, accounts, created: int) -> None:
