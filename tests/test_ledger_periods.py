@@ -152,3 +152,33 @@ def test_the_open_period_command_refuses_bad_input(beibei):
         call_command("open-period", "2026H3")
     with pytest.raises(CommandError, match="参数有误"):
         call_command("open-period", "2026H2", "--deadline", "2026-13-01")
+
+
+def test_the_extend_deadline_command(beibei):
+    open_period("2026H2")
+    out = io.StringIO()
+    call_command(
+        "extend-deadline",
+        "--period",
+        "2026H2",
+        "--street",
+        "天生",
+        "--until",
+        "2026-11-20",
+        "--reason",
+        "暴雨",
+        stdout=out,
+    )
+    assert out.getvalue().strip() == "天生街道2026年下半年截止日期延至 2026-11-20"
+    with pytest.raises(CommandError, match="找不到街镇“天堂镇”"):
+        call_command(
+            "extend-deadline",
+            "--period",
+            "2026H2",
+            "--street",
+            "天堂镇",
+            "--until",
+            "2026-11-20",
+            "--reason",
+            "暴雨",
+        )

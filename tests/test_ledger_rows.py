@@ -219,3 +219,20 @@ def test_the_database_compliance_condition_is_the_rules_condition(beibei):
     in_python = {r.pk for r in rows if rules.is_compliant(r.total_area, r.households, standard)}
     assert in_sql == in_python and len(in_python) == 4  # 999.9 ÷ 3333 is exactly 30
     assert rows[0].pk not in in_sql  # 29.995
+
+
+def test_a_blank_compliance_year_is_the_first_compliant_year_on_approved_data(beibei):
+    from shequ.ledger.queries import filled_compliance_years
+
+    first = open_period("2023H2")
+    approve_street(first, TIANSHENG, households=1000, service_center="250.0")  # short
+    second = open_period("2024H1")
+    approve_street(second, TIANSHENG, households=1000, service_center="320.0")  # compliant
+    third = open_period("2024H2")
+    fill_street(third, CHENGJIANG, households=1000, service_center="400.0")  # not approved
+    rows = [row_of(third, XINXINGLU), row_of(third, YUNHE_CUN), row_of(second, "500109001033")]
+    rows[2].compliance_year = 2030  # stated years win
+    years = filled_compliance_years(
+        rows, Decimal("30"), plan_target_years={rows[1].community_id: 2027}
+    )
+    assert years == {rows[0].pk: 2024, rows[1].pk: 2027, rows[2].pk: 2030}

@@ -111,3 +111,19 @@ def test_committee_suffixes_and_spacing_never_change_a_name(stem, space):
         assert normalize_name(space + stem + space + suffix + space) == expected
     assert normalize_name(stem + "村村民委员会") == normalize_name(stem + "村委会")
     assert not set(expected) & {" ", "　", "Ａ", "１"}
+
+
+@pytest.mark.parametrize(
+    "written", ["500109001", "天生街道", "天生街道办事处", "天生", " 天生街道 "]
+)
+def test_a_street_is_found_by_code_or_by_name(beibei, written):
+    from shequ.regions.names import find_street
+
+    assert find_street(written, within=region("500109")).region.code == "500109001"
+
+
+def test_an_unknown_street_is_named_in_the_message(beibei):
+    from shequ.regions.names import find_street
+
+    match = find_street("天堂镇", within=region("500109"))
+    assert not match.found and match.message() == "找不到街镇“天堂镇”"

@@ -52,6 +52,8 @@ def test_the_street_approver_submits_and_the_district_approver_approves(
         AuditEvent.objects.filter(target_type="submission").values_list("action", "actor")
     )
     assert actions == [("ledger.approve", "qu-approver"), ("ledger.submit", "tiansheng-approver")]
+    approve = AuditEvent.objects.get(action="ledger.approve")
+    assert approve.changes == {"state": ["submitted", "approved"], "approved_version": 1}
 
 
 def test_editors_and_viewers_cannot_submit(filled, tiansheng_editor, district_viewer):

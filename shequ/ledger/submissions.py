@@ -74,7 +74,9 @@ def _require_state(submission: Submission, allowed: tuple[str, ...], action: str
         )
 
 
-def _audit(scope: Scope, submission: Submission, action: str, summary: str, reason: str = ""):
+def _audit(
+    scope: Scope, submission: Submission, before: str, action: str, summary: str, reason: str = ""
+):
     audit_record(
         actor=scope.actor,
         action=f"ledger.{action}",
@@ -82,7 +84,10 @@ def _audit(scope: Scope, submission: Submission, action: str, summary: str, reas
         target_id=submission.pk,
         region_path=submission.street.path,
         summary=f"{submission.street.name}{submission.period.label}台账{summary}",
-        changes={"state": submission.state, "version": submission.approved_version},
+        changes={
+            "state": [before, submission.state],
+            "approved_version": submission.approved_version,
+        },
         reason=reason,
     )
 
@@ -98,6 +103,7 @@ def submission_submit(
     submission = _locked(submission)
     require(scope, Permission.SUBMIT, submission.street, "上报台账")
     _require_state(submission, (State.DRAFT, State.RETURNED), "上报")
+    before = submission.state
     if not submission.period.is_open:
         raise LedgerError(f"{submission.period.label}已关闭，不能上报")
     blockers = submission_blockers(submission)
@@ -109,7 +115,7 @@ def submission_submit(
     submission.submitted_by = scope.actor.user
     submission.late = _local_date(now) > deadline_for(submission.period, submission.street)
     submission.save()
-    _audit(scope, submission, "submit", "已上报" + ("（逾期）" if submission.late else ""))
+    _audit(scope, submission, before, "submit", "已上报" + ("（逾期）" if submission.late else ""))
     return submission
 
 
@@ -120,6 +126,7 @@ def submission_approve(
     submission = _locked(submission)
     require(scope, Permission.APPROVE, submission.street, "审核台账")
     _require_state(submission, (State.SUBMITTED,), "审核通过")
+    before = submission.state
     now = now or timezone.now()
     submission.state = State.APPROVED
     submission.decided_at = now
@@ -131,6 +138,7 @@ def submission_approve(
     _audit(
         scope,
         submission,
+        before,
         "approve",
         f"审核通过（第{submission.approved_version}版，指纹 {sealed.fingerprint[:12]}…）",
     )
@@ -148,6 +156,7 @@ def submission_return(
     submission = _locked(submission)
     require(scope, Permission.APPROVE, submission.street, "退回台账")
     _require_state(submission, (State.SUBMITTED,), "退回")
+    before = submission.state
     reason = (reason or "").strip()
     if not reason:
         raise LedgerError("请填写退回原因", field="reason")
@@ -156,7 +165,7 @@ def submission_return(
     submission.decided_by = scope.actor.user
     submission.return_reason = reason
     submission.save()
-    _audit(scope, submission, "return", "被退回", reason)
+    _audit(scope, submission, before, "return", "被退回", reason)
     return submission
 
 
@@ -166,6 +175,7 @@ def submission_reopen(*, scope: Scope, submission: Submission, reason: str) -> S
     submission = _locked(submission)
     require(scope, Permission.APPROVE, submission.street, "重新打开台账")
     _require_state(submission, (State.APPROVED,), "重新打开")
+    before = submission.state
     if not submission.period.is_open:
         raise LedgerError(f"{submission.period.label}已关闭，请先重新开启报告期")
     reason = (reason or "").strip()
@@ -175,6 +185,11 @@ def submission_reopen(*, scope: Scope, submission: Submission, reason: str) -> S
     submission.reopen_reason = reason
     submission.save()
     _audit(
-        scope, submission, "reopen", f"重新打开（已审核第{submission.approved_version}版）", reason
+        scope,
+        submission,
+        before,
+        "reopen",
+        f"重新打开（已审核第{submission.approved_version}版）",
+        reason,
     )
     return submission

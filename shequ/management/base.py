@@ -26,9 +26,12 @@ class ShequCommand(BaseCommand):
 
     def scope(self, options) -> Scope:
         try:
-            return scope_for_username(options.get("as_user"))
+            scope = scope_for_username(options.get("as_user"))
         except UnknownUser as error:
             raise CommandError(str(error)) from error
+        if options.get("as_user") and scope.node is None:
+            raise CommandError(f"用户“{options['as_user']}”未分配区划")
+        return scope
 
     def print_json(self, document) -> None:
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")

@@ -60,6 +60,7 @@ class NameMatch:
     status: MatchStatus
     region: Region | None = None
     candidates: list[Region] = field(default_factory=list)
+    looking_for: str = Level.COMMUNITY
 
     @property
     def found(self) -> bool:
@@ -68,12 +69,18 @@ class NameMatch:
     def message(self, where: str = "") -> str:
         """The problem in Chinese, for imports and forms."""
         place = f"{where}中" if where else ""
+        what = self.what
         if self.status is MatchStatus.AMBIGUOUS:
             names = "、".join(f"{c.name}（{c.code}）" for c in self.candidates)
-            return f"“{self.query}”对应{place}多个社区/村：{names}，请写完整名称"
+            return f"“{self.query}”对应{place}多个{what}：{names}，请写完整名称"
         if self.status is MatchStatus.NOT_FOUND:
-            return f"{place}找不到社区/村“{self.query}”"
+            return f"{place}找不到{what}“{self.query}”"
         return ""
+
+    @property
+    def what(self) -> str:
+        kinds = {c.level for c in self.candidates}
+        return "街镇" if kinds == {Level.STREET} or self.looking_for == Level.STREET else "社区/村"
 
 
 class CommunityNameIndex:
@@ -127,3 +134,29 @@ def _decide(query: str, candidates: list[Region]) -> NameMatch:
 def find_community(text: str, *, within: Region, period: PeriodCode | None = None) -> NameMatch:
     """Find one community under a street or district from a written name."""
     return CommunityNameIndex.build(within, period).find(text)
+
+
+_STREET_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+
+
+def _street_stem(name: str) -> str:
+    folded = _SPACES.sub("", unicodedata.normalize("NFKC", name or ""))
+    for suffix in _STREET_SUFFIXES:
+        if folded.endswith(suffix) and len(folded) > len(suffix):
+            return folded[: -len(suffix)]
+    return folded
+
+
+def find_street(text: str, *, within: Region) -> NameMatch:
+    """A street under `within` by its 9-digit code or its name (天生街道, 天生街道办事处, 天生)."""
+    query = (text or "").strip()
+    streets = list(
+        Region.objects.filter(level=Level.STREET, path__startswith=within.path).order_by("code")
+    )
+    by_code = [s for s in streets if s.code == query]
+    by_name = [s for s in streets if s.name == query]
+    by_stem = [s for s in streets if _street_stem(s.name) == _street_stem(query)]
+    for candidates in (by_code, by_name, by_stem):
+        if candidates:
+            return _decide(query, candidates)
+    return NameMatch(query, MatchStatus.NOT_FOUND, looking_for=Level.STREET)
