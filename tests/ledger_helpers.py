@@ -12,8 +12,10 @@ from shequ.ledger.submissions import submission_approve, submission_submit
 from .conftest import region
 
 
-def open_period(code: str) -> Period:
-    return period_open(scope=operator_scope(), code=PeriodCode.parse(code)).period
+def open_period(code: str, deadline=None) -> Period:
+    return period_open(
+        scope=operator_scope(), code=PeriodCode.parse(code), deadline=deadline
+    ).period
 
 
 def valid_values(households: int = 2000, center: str = "500.0") -> dict:

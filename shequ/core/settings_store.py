@@ -12,6 +12,11 @@ def setting_get(key: str, default: Any = None) -> Any:
     return default if row is None else row
 
 
+def settings_get_many(keys) -> dict[str, Any]:
+    """Stored values for several keys in one query (missing keys are absent)."""
+    return dict(Setting.objects.filter(key__in=list(keys)).values_list("key", "value"))
+
+
 def setting_set(key: str, value: Any) -> None:
     Setting.objects.update_or_create(key=key, defaults={"value": value})
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
@@ -17,6 +17,7 @@ from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.permissions import LedgerError, require
+from shequ.ledger.queries import approved_only
 from shequ.ledger.values import clean_values
 
 CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
@@ -41,19 +42,23 @@ def rows_visible_to(scope: Scope) -> QuerySet[LedgerRow]:
 
 
 def approved_rows_before(period: Period, community_ids: list[int]) -> dict[int, LedgerRow]:
-    """Each community's row in the latest earlier period whose street ledger is approved."""
-    found: dict[int, LedgerRow] = {}
-    missing = set(community_ids)
-    for earlier in Period.objects.filter(ordinal__lt=period.ordinal).order_by("-ordinal"):
-        if not missing:
-            break
-        approved = Submission.objects.filter(period=earlier, state=Submission.State.APPROVED)
-        rows = LedgerRow.objects.filter(
-            period=earlier, community_id__in=missing, street_id__in=approved.values("street_id")
+    """Each community's row in the latest earlier period whose street ledger is approved.
+
+    One query per 5,000 communities, whatever the depth of history."""
+    latest = (
+        approved_only(
+            LedgerRow.objects.filter(
+                community_id=OuterRef("community_id"), period__ordinal__lt=period.ordinal
+            )
         )
-        for row in rows:
-            found[row.community_id] = row
-        missing -= found.keys()
+        .order_by("-period__ordinal")
+        .values("pk")[:1]
+    )
+    found: dict[int, LedgerRow] = {}
+    for start in range(0, len(community_ids), 5000):
+        chunk = community_ids[start : start + 5000]
+        rows = LedgerRow.objects.filter(community_id__in=chunk, pk=Subquery(latest))
+        found.update((row.community_id, row) for row in rows.select_related("period"))
     return found
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import F
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
-from shequ.core.settings_store import setting_get
+from shequ.core.settings_store import settings_get_many
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
 
 ZERO = Decimal("0.0")
@@ -41,8 +41,14 @@ class Thresholds:
 
 def thresholds() -> Thresholds:
     """The thresholds in force: stored settings over the defaults."""
-    stored = {name: setting_get(key) for name, key in Thresholds.SETTING_KEYS.items()}
-    return Thresholds(**{name: Decimal(str(v)) for name, v in stored.items() if v is not None})
+    stored = settings_get_many(Thresholds.SETTING_KEYS.values())
+    return Thresholds(
+        **{
+            name: Decimal(str(stored[key]))
+            for name, key in Thresholds.SETTING_KEYS.items()
+            if stored.get(key) is not None
+        }
+    )
 
 
 # ---------------------------------------------------------------- arithmetic

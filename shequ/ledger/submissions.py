@@ -17,6 +17,7 @@ from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.ledger.fingerprint import seal
 from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.notifications import notify_submission
 from shequ.ledger.periods import deadline_for
 from shequ.ledger.permissions import LedgerError, require
 from shequ.ledger.rows import RowCheck, rows_check
@@ -77,6 +78,8 @@ def _require_state(submission: Submission, allowed: tuple[str, ...], action: str
 def _audit(
     scope: Scope, submission: Submission, before: str, action: str, summary: str, reason: str = ""
 ):
+    """Record the transition and tell the other side, in the transition's transaction."""
+    notify_submission(submission, action, reason)
     audit_record(
         actor=scope.actor,
         action=f"ledger.{action}",

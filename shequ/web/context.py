@@ -20,6 +20,7 @@ def navigation(request):
     scope = scope_for(user)
     context["user_scope"] = scope
     context["menu"] = _menu(scope)
+    context["unread"] = user.notifications.filter(read_at__isnull=True).count()
     match = getattr(request, "resolver_match", None)
     context["active"] = _ACTIVE_BY_URL_NAME.get(match.url_name if match else "", "")
     return context
@@ -31,11 +32,18 @@ _ACTIVE_BY_URL_NAME = {
     "region": "regions",
     "region_change": "regions",
     "audit": "audit",
+    "ledger_home": "ledger",
+    "ledger_grid": "ledger",
+    "ledger_review": "ledger",
+    "ledger_row_history": "ledger",
 }
 
 
 def _menu(scope) -> list[dict]:
-    items = [{"label": "区划", "url": reverse("regions"), "key": "regions"}]
+    items = [
+        {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
+        {"label": "区划", "url": reverse("regions"), "key": "regions"},
+    ]
     if scope.can(Permission.MANAGE):
         items.append(
             {"label": "用户管理", "url": reverse("admin:accounts_user_changelist"), "key": "users"}

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from shequ.web import region_changes, views
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("regions/<str:code>/", views.region_browser, name="region"),
     path("regions/<str:code>/change/", region_changes.region_change, name="region_change"),
     path("audit/", views.audit_log, name="audit"),
+    path("ledger/", include("shequ.web.urls_ledger")),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shequ.accounts.roles import Permission
@@ -17,7 +18,7 @@ from shequ.regions.models import Region
 
 @login_required
 def home(request):
-    return redirect("regions")
+    return redirect("ledger_home")
 
 
 def scoped_region(request, code: str) -> Region:
@@ -96,3 +97,11 @@ def audit_log(request):
     events = AuditEvent.objects.filter(within)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "web/audit.html", {"page": page})
+
+
+@login_required
+def notifications(request):
+    """The user's notifications, newest first; opening the page marks them read."""
+    items = list(request.user.notifications.all()[:100])
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "web/notifications.html", {"items": items})

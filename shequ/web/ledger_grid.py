@@ -1,0 +1,183 @@
+"""What the street's grid shows: each row's cells with last approved values, findings and
+derived figures, and the subtotals. Presentation only; every judgement comes from rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from shequ.ledger import rules
+from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
+from shequ.ledger.models import LedgerRow
+from shequ.regions.levels import UrbanRural
+
+# The editable number columns, in the order Excel users paste them.
+GRID_NUMBER_FIELDS = ("households", *AREA_FIELDS)
+GRID_FIELDS = (*GRID_NUMBER_FIELDS, *CO_LOCATION_FLAGS.values(), "compliance_year", "remarks")
+SHORT_LABELS = {
+    "households": "户籍户数",
+    "service_center": "便民服务中心",
+    "police_room": "警务室",
+    "day_care": "日间照料中心",
+    "health_station": "卫生服务站",
+    "culture_room": "文化活动室",
+    "grocery": "菜店（平价超市）",
+    "other": "其他用房",
+}
+
+
+@dataclass
+class Cell:
+    field: str
+    value: Any
+    previous: Any
+    flag: str | None = None
+    flagged: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.previous is not None and _same(self.value) != _same(self.previous)
+
+    @property
+    def shown(self) -> str:
+        return _show(self.value)
+
+    @property
+    def previous_shown(self) -> str:
+        return _show(self.previous)
+
+
+def _same(value):
+    return value if value not in ("", None) else None
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.1f}"
+    return str(value)
+
+
+@dataclass
+class GridRow:
+    row: LedgerRow
+    cells: list[Cell]
+    derived: rules.Derived
+    findings: list[rules.Finding]
+    editable: bool
+    error_message: str = ""
+    error_field: str = ""
+
+    @property
+    def ratio(self) -> str:
+        return rules.display_ratio(self.derived.per_100_households)
+
+    @property
+    def warnings(self) -> list[rules.Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+    @property
+    def errors(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warning_items(self) -> list[tuple[rules.Finding, str]]:
+        """Each warning with the comment written for it so far."""
+        return [(w, self.row.warning_comments.get(w.code, "")) for w in self.warnings]
+
+    @property
+    def row_errors(self) -> list[rules.Finding]:
+        """Errors not shown beside a number cell (those are shown in their cell)."""
+        return [f for f in self.errors if f.field not in GRID_NUMBER_FIELDS]
+
+    @property
+    def has_notes(self) -> bool:
+        return bool(self.findings or (self.error_message and not self.error_field))
+
+    @property
+    def blocked(self) -> bool:
+        return bool(rules.blocking(self.findings, self.row.warning_comments))
+
+
+def grid_row(
+    row: LedgerRow,
+    previous: LedgerRow | None,
+    limits: rules.Thresholds,
+    *,
+    editable: bool,
+    year: int,
+) -> GridRow:
+    findings = rules.validate(row, previous=previous, period_year=year, limits=limits)
+    by_field: dict[str, list[str]] = {}
+    for finding in findings:
+        if finding.is_error:
+            by_field.setdefault(finding.field, []).append(finding.message)
+    cells = []
+    for name in GRID_NUMBER_FIELDS:
+        flag = CO_LOCATION_FLAGS.get(name)
+        cells.append(
+            Cell(
+                field=name,
+                value=getattr(row, name),
+                previous=getattr(previous, name) if previous else None,
+                flag=flag,
+                flagged=bool(flag and getattr(row, flag)),
+                errors=by_field.get(name, []),
+            )
+        )
+    return GridRow(row, cells, rules.derive(row, limits.standard), findings, editable)
+
+
+@dataclass
+class Subtotal:
+    label: str
+    communities: int
+    households: int
+    areas: dict[str, Decimal]
+    total: Decimal
+    compliant: int
+
+    @property
+    def ratio(self) -> str:
+        return rules.display_ratio(rules.per_100_households(self.total, self.households))
+
+
+def subtotal(label: str, rows: list[GridRow]) -> Subtotal:
+    return Subtotal(
+        label=label,
+        communities=len(rows),
+        households=sum(r.row.households or 0 for r in rows if (r.row.households or 0) > 0),
+        areas={
+            name: sum(
+                (
+                    c.value
+                    for r in rows
+                    for c in r.cells
+                    if c.field == name and c.value is not None and not c.flagged
+                ),
+                Decimal("0"),
+            )
+            for name in AREA_FIELDS
+        },
+        total=sum((r.derived.total_area for r in rows), Decimal("0")),
+        compliant=sum(1 for r in rows if r.derived.compliant),
+    )
+
+
+def split_by_class(rows: list[GridRow]) -> list[tuple[str, str, list[GridRow]]]:
+    """城市社区 and 农村社区 apart, as the ledger template has them."""
+    return [
+        (klass, label, [r for r in rows if r.row.community.urban_rural_class == klass])
+        for klass, label in UrbanRural.choices
+    ]
+
+
+def column_headers() -> list[tuple[str, str]]:
+    return [(name, SHORT_LABELS[name]) for name in GRID_NUMBER_FIELDS]
+
+
+def field_label(name: str) -> str:
+    return LABELS.get(name, name)

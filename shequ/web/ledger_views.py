@@ -1,0 +1,375 @@
+"""Ledger pages: period overview, the street's grid, row saves, submission and review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import Scope, scope_for
+from shequ.ledger import rules
+from shequ.ledger.fields import INPUT_FIELDS
+from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.periods import deadline_for
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.ledger.rows import (
+    StaleRow,
+    approved_rows_before,
+    row_history,
+    row_update,
+    rows_visible_to,
+)
+from shequ.ledger.submissions import (
+    SubmissionBlocked,
+    submission_approve,
+    submission_blockers,
+    submission_reopen,
+    submission_return,
+    submission_submit,
+)
+from shequ.ledger.values import clean_values
+from shequ.regions.levels import Level
+from shequ.regions.models import Region
+from shequ.web.ledger_grid import (
+    GRID_FIELDS,
+    GridRow,
+    column_headers,
+    field_label,
+    grid_row,
+    split_by_class,
+    subtotal,
+)
+
+
+def _period(code: str) -> Period:
+    return get_object_or_404(Period, code=code.upper())
+
+
+def _street(scope: Scope, code: str) -> Region:
+    """A street the user may look at: inside their node, or the street of their community."""
+    street = get_object_or_404(Region, code=code, level=Level.STREET)
+    if scope.contains(street):
+        return street
+    if scope.node is not None and scope.node.is_community and scope.node.parent_id == street.pk:
+        return street
+    raise Http404("不在您的管辖范围内")
+
+
+def _can_edit(scope: Scope, submission: Submission | None, period: Period) -> bool:
+    editable = submission is None or submission.is_editable
+    return period.is_open and editable and Permission.EDIT in scope.permissions
+
+
+def _grid_rows(scope: Scope, period: Period, street: Region, *, editable: bool) -> list[GridRow]:
+    rows = list(
+        rows_visible_to(scope)
+        .filter(period=period, street=street)
+        .select_related("community", "period", "street")
+        .order_by("community__code")
+    )
+    previous = approved_rows_before(period, [row.community_id for row in rows])
+    limits = rules.thresholds()
+    return [
+        grid_row(r, previous.get(r.community_id), limits, editable=editable, year=period.year)
+        for r in rows
+    ]
+
+
+@login_required
+@require_GET
+def ledger_home(request):
+    """District users pick a period and see every street's status; others go to their grid."""
+    scope = scope_for(request.user)
+    if scope.node is None:
+        raise Http404("未分配区划")
+    periods = list(Period.objects.all())
+    if not periods:
+        return render(request, "ledger/home.html", {"periods": [], "period": None})
+    chosen = request.GET.get("period")
+    period = next((p for p in periods if p.code == chosen), None) or _default_period(periods)
+    street = _own_street(scope)
+    if street is not None:
+        return redirect("ledger_grid", period.code, street.code)
+    submissions = (
+        Submission.objects.filter(period=period, street__path__startswith=scope.node.path)
+        .select_related("street", "submitted_by")
+        .order_by("street__code")
+    )
+    counts = {
+        state: sum(1 for s in submissions if s.state == state) for state in Submission.State.values
+    }
+    return render(
+        request,
+        "ledger/home.html",
+        {
+            "periods": periods,
+            "period": period,
+            "submissions": _with_overdue(period, list(submissions)),
+            "counts": counts,
+            "can_review": scope.can(Permission.APPROVE),
+        },
+    )
+
+
+def _with_overdue(period: Period, submissions: list[Submission]) -> list[Submission]:
+    """Mark the streets that have not submitted although their deadline has passed (催报)."""
+    extended = dict(period.extensions.values_list("street_id", "deadline"))
+    today = timezone.localdate()
+    for submission in submissions:
+        deadline = extended.get(submission.street_id, period.deadline)
+        submission.overdue = submission.is_editable and today > deadline
+    return submissions
+
+
+def _default_period(periods: list[Period]) -> Period:
+    open_periods = [p for p in periods if p.is_open]
+    return open_periods[0] if open_periods else periods[0]
+
+
+def _own_street(scope: Scope) -> Region | None:
+    if scope.node.is_street:
+        return scope.node
+    if scope.node.is_community:
+        return scope.node.parent
+    return None
+
+
+@login_required
+@require_GET
+def ledger_grid(request, period_code: str, street_code: str):
+    scope = scope_for(request.user)
+    period, street = _period(period_code), _street(scope, street_code)
+    submission = Submission.objects.filter(period=period, street=street).first()
+    rows = _grid_rows(scope, period, street, editable=_can_edit(scope, submission, period))
+    if not rows:
+        raise Http404("没有可查看的台账行")
+    return render(
+        request,
+        "ledger/grid.html",
+        {
+            "period": period,
+            "street": street,
+            "submission": submission,
+            "deadline": deadline_for(period, street),
+            "groups": _groups(rows),
+            "total": subtotal("合计", rows),
+            "headers": column_headers(),
+            "editable": any(r.editable for r in rows),
+            "can_submit": scope.can(Permission.SUBMIT, street),
+            "can_review": scope.can(Permission.APPROVE, street),
+            "blockers": request.session.pop("blockers", None),
+            "periods": Period.objects.all(),
+        },
+    )
+
+
+def _groups(rows: list[GridRow]) -> list[tuple[str, str, list[GridRow], object]]:
+    return [
+        (klass, label, group, subtotal(f"{label}小计", group))
+        for klass, label, group in split_by_class(rows)
+        if group
+    ]
+
+
+def _subtotals(scope: Scope, row: LedgerRow) -> list[tuple[str, object]]:
+    """The street's subtotals after a save, to refresh them in place."""
+    rows = _grid_rows(scope, row.period, row.street, editable=False)
+    return [(f"subtotal-{klass}", sub) for klass, _, _, sub in _groups(rows)] + [
+        ("subtotal-all", subtotal("合计", rows))
+    ]
+
+
+def _visible_row(request, pk: int) -> tuple[Scope, LedgerRow]:
+    scope = scope_for(request.user)
+    row = get_object_or_404(
+        rows_visible_to(scope).select_related("community", "period", "street"), pk=pk
+    )
+    return scope, row
+
+
+def _posted_changes(post) -> dict:
+    """Every grid field, as posted; an unticked box is not posted, which means “no”."""
+    return {name: post.get(name, "") for name in GRID_FIELDS if name in INPUT_FIELDS}
+
+
+def _posted_comments(post) -> dict[str, str]:
+    return {
+        key[len("comment-") :]: value for key, value in post.items() if key.startswith("comment-")
+    }
+
+
+def _render_row(request, scope, row: LedgerRow, *, status: int = 200, error=None):
+    submission = Submission.objects.filter(period=row.period, street=row.street).first()
+    previous = approved_rows_before(row.period, [row.community_id]).get(row.community_id)
+    item = grid_row(
+        row,
+        previous,
+        rules.thresholds(),
+        editable=_can_edit(scope, submission, row.period),
+        year=row.period.year,
+    )
+    context = {"item": item}
+    if error is not None:
+        item.error_message, item.error_field = error.message, error.field or ""
+    else:
+        context["subtotals"] = _subtotals(scope, row)
+    return render(request, "ledger/_row.html", context, status=status)
+
+
+@login_required
+@require_POST
+def row_save(request, pk: int):
+    scope, row = _visible_row(request, pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return HttpResponse("缺少版本号", status=400)
+    try:
+        row = row_update(
+            scope=scope,
+            row=row,
+            changes=_posted_changes(request.POST),
+            comments=_posted_comments(request.POST),
+            expected_version=version,
+        )
+    except StaleRow as stale:
+        return _conflict(request, row, stale.current)
+    except OutOfScope as error:
+        raise Http404(str(error)) from error
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except LedgerError as error:
+        # Nothing was saved; the inputs keep what was typed (hx-preserve) beside the message.
+        return _render_row(request, scope, row, status=422, error=error)
+    return _render_row(request, scope, row)
+
+
+def _conflict(request, mine: LedgerRow, current: LedgerRow) -> HttpResponse:
+    posted = _posted_changes(request.POST)
+    differences = []
+    for name, value in posted.items():
+        try:
+            typed = clean_values({name: value})[name]
+        except LedgerError:
+            typed = value
+        if typed != getattr(current, name):
+            differences.append((field_label(name), typed, getattr(current, name)))
+    return render(
+        request,
+        "ledger/_conflict.html",
+        {"row": current, "differences": differences},
+        status=409,
+    )
+
+
+@login_required
+@require_POST
+def row_preview(request, pk: int):
+    """The row's total, ratio and badge for the values being typed; nothing is saved."""
+    _, row = _visible_row(request, pk)
+    try:
+        for name, value in clean_values(_posted_changes(request.POST)).items():
+            setattr(row, name, value)
+        derived = rules.derive(row, rules.thresholds().standard)
+    except LedgerError:
+        derived = None
+    return render(request, "ledger/_derived.html", {"row": row, "derived": derived})
+
+
+@login_required
+@require_GET
+def row_history_page(request, pk: int):
+    _, row = _visible_row(request, pk)
+    events = [
+        {"event": event, "changes": [(field_label(k), v) for k, v in event.changes.items()]}
+        for event in row_history(row)
+    ]
+    return render(request, "ledger/history.html", {"row": row, "events": events})
+
+
+def _submission(scope: Scope, period_code: str, street_code: str) -> Submission:
+    period = _period(period_code)
+    street = get_object_or_404(Region, code=street_code, level=Level.STREET)
+    if not scope.contains(street):
+        raise Http404("不在您的管辖范围内")
+    return get_object_or_404(
+        Submission.objects.select_related("period", "street"), period=period, street=street
+    )
+
+
+@login_required
+@require_POST
+def submit(request, period_code: str, street_code: str):
+    scope = scope_for(request.user)
+    submission = _submission(scope, period_code, street_code)
+    try:
+        submission_submit(scope=scope, submission=submission)
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except SubmissionBlocked as blocked:
+        request.session["blockers"] = [str(b) for b in blocked.blockers]
+        messages.error(request, blocked.message)
+    except LedgerError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已上报{submission.period.label}台账，等待区民政局审核")
+    return redirect("ledger_grid", period_code, street_code)
+
+
+@login_required
+@require_GET
+def review(request, period_code: str, street_code: str):
+    scope = scope_for(request.user)
+    submission = _submission(scope, period_code, street_code)
+    if not scope.can(Permission.APPROVE, submission.street):
+        raise PermissionDenied("只有区级审核员可以审核")
+    rows = _grid_rows(scope, submission.period, submission.street, editable=False)
+    # Rows with warnings (and their comments) first, then the rest, each by code.
+    rows.sort(key=lambda r: (not r.findings, r.row.community.code))
+    return render(
+        request,
+        "ledger/review.html",
+        {
+            "submission": submission,
+            "period": submission.period,
+            "street": submission.street,
+            "rows": rows,
+            "headers": column_headers(),
+            "total": subtotal("合计", rows),
+            "blockers": submission_blockers(submission)
+            if submission.state == Submission.State.SUBMITTED
+            else [],
+            "deadline": deadline_for(submission.period, submission.street),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request, period_code: str, street_code: str):
+    scope = scope_for(request.user)
+    submission = _submission(scope, period_code, street_code)
+    action, reason = request.POST.get("action"), request.POST.get("reason", "")
+    services = {
+        "approve": lambda: submission_approve(scope=scope, submission=submission),
+        "return": lambda: submission_return(scope=scope, submission=submission, reason=reason),
+        "reopen": lambda: submission_reopen(scope=scope, submission=submission, reason=reason),
+    }
+    if action not in services:
+        return HttpResponse("未知操作", status=400)
+    try:
+        services[action]()
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except LedgerError as error:
+        messages.error(request, error.message)
+        return redirect("ledger_review", period_code, street_code)
+    done = {"approve": "审核通过", "return": "退回", "reopen": "重新打开"}[action]
+    messages.success(request, f"已{done}{submission.street.name}{submission.period.label}台账")
+    return redirect(reverse("ledger_home") + f"?period={submission.period.code}")

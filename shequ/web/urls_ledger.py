@@ -1,0 +1,14 @@
+from django.urls import path
+
+from shequ.web import ledger_views as views
+
+urlpatterns = [
+    path("", views.ledger_home, name="ledger_home"),
+    path("rows/<int:pk>/", views.row_save, name="ledger_row_save"),
+    path("rows/<int:pk>/preview/", views.row_preview, name="ledger_row_preview"),
+    path("rows/<int:pk>/history/", views.row_history_page, name="ledger_row_history"),
+    path("<str:period_code>/<str:street_code>/", views.ledger_grid, name="ledger_grid"),
+    path("<str:period_code>/<str:street_code>/submit/", views.submit, name="ledger_submit"),
+    path("<str:period_code>/<str:street_code>/review/", views.review, name="ledger_review"),
+    path("<str:period_code>/<str:street_code>/decide/", views.decide, name="ledger_decide"),
+]
