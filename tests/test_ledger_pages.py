@@ -12,7 +12,7 @@ from shequ.core.models import Notification
 from shequ.ledger.models import LedgerRow
 from shequ.ledger.submissions import submission_submit
 
-from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, YUNHE_CUN, make_user
+from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, YUNHE_CUN
 from .ledger_helpers import approve_street, fill_street, open_period, submission
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -111,7 +111,7 @@ def test_a_stale_save_answers_409_with_both_values_and_overwrites_nothing(
     response = save(client, target, version=1, households="3500")
     body = response.content.decode()
     assert response.status_code == 409
-    assert "您的修改<strong>没有保存</strong>" in body
+    assert "您刚才的修改<strong>没有保存</strong>" in body
     assert "3500" in body and "3000" in body
     assert row(period).households == 3000
 

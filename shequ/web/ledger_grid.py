@@ -68,8 +68,8 @@ class GridRow:
     derived: rules.Derived
     findings: list[rules.Finding]
     editable: bool
+    year_cell: Cell
     error_message: str = ""
-    error_field: str = ""
 
     @property
     def ratio(self) -> str:
@@ -91,11 +91,11 @@ class GridRow:
     @property
     def row_errors(self) -> list[rules.Finding]:
         """Errors not shown beside a number cell (those are shown in their cell)."""
-        return [f for f in self.errors if f.field not in GRID_NUMBER_FIELDS]
+        return [f for f in self.errors if f.field not in (*GRID_NUMBER_FIELDS, "compliance_year")]
 
     @property
     def has_notes(self) -> bool:
-        return bool(self.findings or (self.error_message and not self.error_field))
+        return bool(self.warnings or self.row_errors or self.error_message)
 
     @property
     def blocked(self) -> bool:
@@ -109,12 +109,21 @@ def grid_row(
     *,
     editable: bool,
     year: int,
+    refused: tuple[str, str] | None = None,
 ) -> GridRow:
+    """One row of the grid. `refused` is (field, message) of a value just refused unsaved."""
     findings = rules.validate(row, previous=previous, period_year=year, limits=limits)
     by_field: dict[str, list[str]] = {}
     for finding in findings:
         if finding.is_error:
             by_field.setdefault(finding.field, []).append(finding.message)
+    error_message = ""
+    if refused is not None:
+        field_name, message = refused
+        if field_name in (*GRID_NUMBER_FIELDS, "compliance_year"):
+            by_field.setdefault(field_name, []).insert(0, f"{message}（未保存）")
+        else:
+            error_message = message
     cells = []
     for name in GRID_NUMBER_FIELDS:
         flag = CO_LOCATION_FLAGS.get(name)
@@ -128,7 +137,18 @@ def grid_row(
                 errors=by_field.get(name, []),
             )
         )
-    return GridRow(row, cells, rules.derive(row, limits.standard), findings, editable)
+    year_cell = Cell(
+        "compliance_year", row.compliance_year, None, errors=by_field.get("compliance_year", [])
+    )
+    return GridRow(
+        row,
+        cells,
+        rules.derive(row, limits.standard),
+        findings,
+        editable,
+        year_cell,
+        error_message,
+    )
 
 
 @dataclass

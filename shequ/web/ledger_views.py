@@ -204,27 +204,24 @@ def _posted_comments(post) -> dict[str, str]:
     }
 
 
-def _render_row(request, scope, row: LedgerRow, *, status: int = 200, error=None):
+def _row_item(scope: Scope, row: LedgerRow, refused: LedgerError | None = None) -> GridRow:
     submission = Submission.objects.filter(period=row.period, street=row.street).first()
     previous = approved_rows_before(row.period, [row.community_id]).get(row.community_id)
-    item = grid_row(
+    return grid_row(
         row,
         previous,
         rules.thresholds(),
         editable=_can_edit(scope, submission, row.period),
         year=row.period.year,
+        refused=(refused.field or "", refused.message) if refused else None,
     )
-    context = {"item": item}
-    if error is not None:
-        item.error_message, item.error_field = error.message, error.field or ""
-    else:
-        context["subtotals"] = _subtotals(scope, row)
-    return render(request, "ledger/_row.html", context, status=status)
 
 
 @login_required
 @require_POST
 def row_save(request, pk: int):
+    """Save a row; the answer updates the row's figures, messages and subtotals in place,
+    leaving the inputs (and whatever is being typed in them) alone."""
     scope, row = _visible_row(request, pk)
     try:
         version = int(request.POST.get("version", ""))
@@ -239,33 +236,37 @@ def row_save(request, pk: int):
             expected_version=version,
         )
     except StaleRow as stale:
-        return _conflict(request, row, stale.current)
+        return _conflict(request, scope, stale.current)
     except OutOfScope as error:
         raise Http404(str(error)) from error
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
     except LedgerError as error:
-        # Nothing was saved; the inputs keep what was typed (hx-preserve) beside the message.
-        return _render_row(request, scope, row, status=422, error=error)
-    return _render_row(request, scope, row)
+        # Nothing was saved: the message goes beside the cell, the typed value stays in it.
+        item = _row_item(scope, row, refused=error)
+        return render(request, "ledger/_row_refresh.html", {"item": item}, status=422)
+    context = {"item": _row_item(scope, row), "subtotals": _subtotals(scope, row)}
+    return render(request, "ledger/_row_refresh.html", context)
 
 
-def _conflict(request, mine: LedgerRow, current: LedgerRow) -> HttpResponse:
-    posted = _posted_changes(request.POST)
+def _conflict(request, scope: Scope, current: LedgerRow) -> HttpResponse:
+    """Both values side by side. The page keeps its old version number, so nothing can
+    overwrite the newer row until the user reloads it."""
     differences = []
-    for name, value in posted.items():
+    for name, value in _posted_changes(request.POST).items():
         try:
             typed = clean_values({name: value})[name]
         except LedgerError:
             typed = value
         if typed != getattr(current, name):
             differences.append((field_label(name), typed, getattr(current, name)))
-    return render(
-        request,
-        "ledger/_conflict.html",
-        {"row": current, "differences": differences},
-        status=409,
-    )
+    context = {
+        "item": _row_item(scope, current),
+        "row": current,
+        "oob": True,
+        "conflict": {"version": current.version, "differences": differences},
+    }
+    return render(request, "ledger/_notes.html", context, status=409)
 
 
 @login_required

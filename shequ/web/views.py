@@ -12,13 +12,15 @@ from django.views.decorators.http import require_http_methods
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.core.models import AuditEvent
+from shequ.ledger.models import Period
 from shequ.regions.levels import Level, UrbanRural
 from shequ.regions.models import Region
 
 
 @login_required
 def home(request):
-    return redirect("ledger_home")
+    """The ledger once a period is open; before that, the region tree."""
+    return redirect("ledger_home" if Period.objects.exists() else "regions")
 
 
 def scoped_region(request, code: str) -> Region:

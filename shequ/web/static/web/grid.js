@@ -67,6 +67,25 @@
     touched.forEach((rowBody) => htmx.trigger(rowBody, "change"));
   });
 
+  // A save's answer replaces the row's notes (warnings and their comment boxes). Keep what
+  // is being typed in a comment box meanwhile, and keep the cursor in it.
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    const target = event.detail.target;
+    if (!target || !target.classList.contains("findings-row")) return;
+    const focused = document.activeElement;
+    const incoming = event.detail.fragment;
+    target.querySelectorAll("input.comment-input").forEach((old) => {
+      const fresh = incoming.querySelector ? incoming.querySelector(`#${CSS.escape(old.id)}`) : null;
+      if (fresh) fresh.value = old.value;
+    });
+    if (focused && target.contains(focused) && focused.id) {
+      requestAnimationFrame(() => {
+        const again = document.getElementById(focused.id);
+        if (again) { again.focus(); again.setSelectionRange(again.value.length, again.value.length); }
+      });
+    }
+  });
+
   // Ticking 设在便民服务中心 clears and locks the facility's area; unticking unlocks it.
   document.addEventListener("change", (event) => {
     const box = event.target;

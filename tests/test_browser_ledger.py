@@ -1,0 +1,173 @@
+"""The twice-yearly journey in a real Chromium: fill, fix, comment, submit, return, approve."""
+
+import datetime
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from shequ.accounts.models import Role
+from shequ.ledger.models import LedgerRow, Submission
+
+from .conftest import make_user
+from .ledger_helpers import fill_street, open_period
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TONGJIAXI = "500109104"  # 童家溪镇: five communities
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("correct horse 42")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def log_out(page) -> None:
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_load_state()
+
+
+def cell(page, community: str, field: str):
+    return page.get_by_label(f"{community} {field}", exact=True)
+
+
+def saving(page, text: str):
+    """Wait for the row save whose posted form contains `text`."""
+    return page.expect_response(
+        lambda r: (
+            "/ledger/rows/" in r.url
+            and "preview" not in r.url
+            and text in (r.request.post_data or "")
+        )
+    )
+
+
+@pytest.fixture
+def journey(beibei):
+    period = open_period("2026H2", deadline=datetime.date(2099, 12, 31))
+    fill_street(period, TONGJIAXI)
+    rows = list(
+        LedgerRow.objects.filter(period=period, street__code=TONGJIAXI)
+        .select_related("community")
+        .order_by("community__code")
+    )
+    for row in rows[:2]:  # the editor fills these two in the browser
+        LedgerRow.objects.filter(pk=row.pk).update(
+            households=None, service_center=None, total_area=0
+        )
+    make_user("tjx-editor", TONGJIAXI, Role.EDITOR)
+    make_user("tjx-approver", TONGJIAXI, Role.APPROVER)
+    make_user("qu-approver", "500109", Role.APPROVER)
+    return period, [row.community.name for row in rows[:2]]
+
+
+def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, journey):
+    period, (first, second) = journey
+    grid = f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/"
+
+    # The street editor fills two rows, hits an error, fixes it and comments a warning.
+    log_in(page, live_server, "tjx-editor")
+    page.goto(grid)
+    cell(page, first, "households").fill("2000")
+    cell(page, first, "service_center").fill("650")
+    with saving(page, "service_center=650"):
+        cell(page, first, "service_center").press("Tab")
+    first_row = page.locator("tbody.grid-row", has_text=first)
+    expect(first_row).to_contain_text("32.50")
+    expect(first_row.locator("td[id^=badge]")).to_have_text("达标")
+
+    cell(page, second, "households").fill("1500")
+    cell(page, second, "service_center").fill("一百五")
+    cell(page, second, "service_center").press("Tab")
+    second_row = page.locator("tbody.grid-row", has_text=second)
+    expect(second_row).to_contain_text("便民服务中心应为数字（㎡），不能是“一百五”（未保存）")
+    cell(page, second, "service_center").fill("150")
+    cell(page, second, "service_center").press("Enter")
+    expect(second_row).to_contain_text("便民服务中心面积为 150.0㎡，不足 200㎡")
+    expect(second_row).not_to_contain_text("未保存")
+    comment = page.get_by_label(f"{second} 说明 center_small")
+    comment.fill("租用村委会旧办公楼扩建中")
+    with saving(page, "comment-center_small="):
+        comment.press("Tab")
+    saved = LedgerRow.objects.get(period=period, community__name=second)
+    assert saved.households == 1500 and str(saved.service_center) == "150.0"
+    assert saved.warning_comments == {"center_small": "租用村委会旧办公楼扩建中"}
+    log_out(page)
+
+    # The street approver submits.
+    log_in(page, live_server, "tjx-approver")
+    page.goto(grid)
+    page.get_by_test_id("submit").click()
+    page.wait_for_load_state()
+    assert "已上报2026年下半年台账" in page.content()
+    log_out(page)
+
+    # The district approver returns it with a reason.
+    log_in(page, live_server, "qu-approver")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/review/")
+    assert "租用村委会旧办公楼扩建中" in page.content()
+    page.get_by_label("退回原因（退回时必填）").fill("请附上扩建合同")
+    page.get_by_role("button", name="退回修改").click()
+    page.wait_for_url(re.compile(r"/ledger/"))
+    assert Submission.objects.get(period=period, street__code=TONGJIAXI).state == "returned"
+    log_out(page)
+
+    # The street sees why, and resubmits.
+    log_in(page, live_server, "tjx-approver")
+    page.goto(grid)
+    assert "退回原因：请附上扩建合同" in page.content()
+    page.get_by_test_id("submit").click()
+    page.wait_for_load_state()
+    log_out(page)
+
+    # The district approves.
+    log_in(page, live_server, "qu-approver")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/review/")
+    page.get_by_role("button", name="审核通过").click()
+    page.wait_for_load_state()
+    assert "已审核通过童家溪镇2026年下半年台账" in page.content()
+    submission = Submission.objects.get(period=period, street__code=TONGJIAXI)
+    assert submission.state == "approved" and submission.approved_version == 1
+
+
+def test_pasting_a_block_from_excel_fills_the_cells_it_covers(page, live_server, journey):
+    period, (first, second) = journey
+    log_in(page, live_server, "tjx-editor")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
+    target = cell(page, first, "households")
+    target.focus()
+    page.evaluate(
+        """text => {
+            const data = new DataTransfer();
+            data.setData('text/plain', text);
+            document.activeElement.dispatchEvent(
+                new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+        }""",
+        "2,100\t700.5\r\n1800\t420\r\n",
+    )
+    second_row = page.locator("tbody.grid-row", has_text=second)
+    expect(second_row.locator("td[id^=total]")).to_have_text("420.0")
+    expect(page.locator("tbody.grid-row", has_text=first).locator("td[id^=total]")).to_have_text(
+        "700.5"
+    )
+    rows = {
+        r.community.name: r
+        for r in LedgerRow.objects.filter(period=period).select_related("community")
+    }
+    assert (rows[first].households, str(rows[first].service_center)) == (2100, "700.5")
+    assert (rows[second].households, str(rows[second].service_center)) == (1800, "420.0")
+
+
+def test_ticking_in_centre_clears_and_locks_the_area(page, live_server, journey):
+    period, (first, _) = journey
+    log_in(page, live_server, "tjx-editor")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
+    area = cell(page, first, "police_room")
+    area.fill("30")
+    page.locator("tbody.grid-row", has_text=first).locator(
+        "input[name=police_room_in_center]"
+    ).check()
+    assert area.input_value() == "" and area.get_attribute("readonly") is not None
