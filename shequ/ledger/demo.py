@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shequ.accounts.scope import Scope, operator_scope, scope_for_username
+from shequ.core.models import Notification
 from shequ.core.periods import PeriodCode
 from shequ.ledger import rules
 from shequ.ledger.fields import CO_LOCATION_FLAGS
@@ -116,34 +117,42 @@ def build_profiles(communities: list[Region]) -> dict[int, Profile]:
 
 
 def _households(rng: random.Random, community: Region, count: int) -> list[int]:
+    """Registered households: recounted in about a third of the periods, as streets do."""
     urban = community.urban_rural_class == UrbanRural.URBAN
     value = rng.randint(1500, 7000) if urban else rng.randint(400, 2500)
     series = []
     for _ in range(count):
         series.append(value)
-        growth = rng.uniform(0.002, 0.02) if urban else rng.uniform(-0.01, 0.006)
-        value = max(300, round(value * (1 + growth)))
+        if rng.random() < 0.35:
+            growth = rng.uniform(0.005, 0.04) if urban else rng.uniform(-0.02, 0.012)
+            value = max(300, round(value * (1 + growth)))
     return series
 
 
 def _totals(rng: random.Random, households: list[int], compliant_from: int | None) -> list[Decimal]:
-    """Total area per period: short of the standard, then above it, never falling."""
-    short_ratio = rng.uniform(12, 27)
-    good_ratio = rng.uniform(32, 52)
+    """Total area per period: short of the standard, then above it; it never falls, and
+    between building works it stays exactly as it was."""
+    short_ratio = Decimal(str(rng.uniform(12, 27)))
+    good_ratio = Decimal(str(rng.uniform(32, 52)))
     totals, previous = [], Decimal("0")
     for index, count in enumerate(households):
-        if compliant_from is not None and index >= compliant_from:
-            ratio = good_ratio
+        compliant = compliant_from is not None and index >= compliant_from
+        if index == 0 or (compliant and index == compliant_from):
+            ratio = good_ratio if compliant else short_ratio
+            total = max(previous, _ceil_tenth(ratio * count / 100))
+        elif not compliant and rng.random() < 0.2:
+            total = previous + _ceil_tenth(previous * Decimal(str(rng.uniform(0.02, 0.08))))
         else:
-            ratio = short_ratio + index * rng.uniform(0, 0.25)
-        needed = Decimal(str(ratio)) * count / 100
-        total = max(previous, needed.quantize(Decimal("0.1"), rounding=ROUND_CEILING))
-        if compliant_from is not None and index >= compliant_from:
-            floor = (Decimal(31) * count / 100).quantize(Decimal("0.1"), rounding=ROUND_CEILING)
-            total = max(total, floor)
+            total = previous
+        if compliant:  # households may have grown: stay above the line
+            total = max(total, _ceil_tenth(Decimal(31) * count / 100))
         totals.append(total)
         previous = total
     return totals
+
+
+def _ceil_tenth(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_CEILING)
 
 
 def _shares(rng: random.Random, community: Region) -> dict[str, Decimal]:
@@ -224,6 +233,8 @@ def demo_history_build() -> DemoHistory:
             _decide(period, index, district, report)
             if code != LAST:
                 period_close(scope=operator, period=period)
+    # The history is the past: its notifications are not news to anyone.
+    Notification.objects.update(read_at=timezone.now())
     return report
 
 
