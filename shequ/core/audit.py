@@ -8,30 +8,12 @@ from shequ.core.actors import Actor
 from shequ.core.models import AuditEvent
 
 
-def audit_record(
-    *,
-    actor: Actor,
-    action: str,
-    target_type: str,
-    target_id: str,
-    summary: str,
-    region_path: str = "",
-    changes: dict[str, Any] | None = None,
-    reason: str = "",
-) -> AuditEvent:
-    """Record one event; must run inside the transaction of the change it describes."""
+def audit_record(**fields: Any) -> AuditEvent:
+    """Record one event (the keyword arguments of `audit_event`); must run inside the
+    transaction of the change it describes."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of its change")
-    event = audit_event(
-        actor=actor,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        summary=summary,
-        region_path=region_path,
-        changes=changes,
-        reason=reason,
-    )
+    event = audit_event(**fields)
     event.save()
     return event
 

@@ -26,28 +26,20 @@ def _review_url(submission: Submission) -> str:
     return reverse("ledger_review", args=[submission.period.code, submission.street.code])
 
 
+# Each step, who hears of it, what they read, and the page it leads to.
+_STEPS = {
+    "submit": (_district_approvers, "{name}已上报{late}，请审核", _review_url),
+    "approve": (_street_users, "{name}已审核通过", _grid_url),
+    "return": (_street_users, "{name}被退回：{reason}", _grid_url),
+    "reopen": (_street_users, "{name}已重新打开：{reason}", _grid_url),
+}
+
+
 def notify_submission(submission: Submission, event: str, reason: str = "") -> None:
-    name = f"{submission.street.name}{submission.period.label}台账"
-    if event == "submit":
-        late = "（逾期）" if submission.late else ""
-        notify(
-            users=_district_approvers(submission),
-            message=f"{name}已上报{late}，请审核",
-            url=_review_url(submission),
-        )
-    elif event == "approve":
-        notify(
-            users=_street_users(submission), message=f"{name}已审核通过", url=_grid_url(submission)
-        )
-    elif event == "return":
-        notify(
-            users=_street_users(submission),
-            message=f"{name}被退回：{reason}",
-            url=_grid_url(submission),
-        )
-    elif event == "reopen":
-        notify(
-            users=_street_users(submission),
-            message=f"{name}已重新打开：{reason}",
-            url=_grid_url(submission),
-        )
+    recipients, message, url = _STEPS[event]
+    text = message.format(
+        name=f"{submission.street.name}{submission.period.label}台账",
+        late="（逾期）" if submission.late else "",
+        reason=reason,
+    )
+    notify(users=recipients(submission), message=text, url=url(submission))
