@@ -192,7 +192,8 @@ def test_a_stated_compliance_year_that_contradicts_the_data_is_warned(stated, ar
 
 
 def test_a_blank_compliance_year_is_filled_from_data_then_from_the_plan():
-    assert rules.filled_compliance_year(2023, 2021, 2026) == 2023
-    assert rules.filled_compliance_year(None, 2021, 2026) == 2021
-    assert rules.filled_compliance_year(None, None, 2026) == 2026
-    assert rules.filled_compliance_year(None, None, None) is None
+    fill = rules.filled_compliance_year
+    assert fill(2023, compliant=False, first_compliant_year=2021, plan_target_year=2026) == 2023
+    assert fill(None, compliant=True, first_compliant_year=2021, plan_target_year=None) == 2021
+    assert fill(None, compliant=False, first_compliant_year=2021, plan_target_year=2026) == 2026
+    assert fill(None, compliant=False, first_compliant_year=None, plan_target_year=None) is None

@@ -16,13 +16,14 @@ def approved_only(rows):
     return rows.filter(Exists(approved))
 
 
-def first_compliant_years(community_ids: list[int], standard: Decimal) -> dict[int, int]:
-    """The year each community first met the standard on approved data."""
-    compliant = approved_only(
-        LedgerRow.objects.filter(community_id__in=community_ids).filter(
-            rules.compliant_condition(standard)
-        )
-    )
+def first_compliant_years(
+    community_ids: list[int], standard: Decimal, up_to_ordinal: int | None = None
+) -> dict[int, int]:
+    """The year each community first met the standard on approved data (up to a period)."""
+    rows = LedgerRow.objects.filter(community_id__in=community_ids)
+    if up_to_ordinal is not None:
+        rows = rows.filter(period__ordinal__lte=up_to_ordinal)
+    compliant = approved_only(rows.filter(rules.compliant_condition(standard)))
     firsts = compliant.values("community_id").annotate(first=Min("period__ordinal"))
     return {item["community_id"]: item["first"] // 2 for item in firsts}
 
@@ -32,12 +33,18 @@ def filled_compliance_years(
     standard: Decimal,
     plan_target_years: dict[int, int] | None = None,
 ) -> dict[int, int | None]:
-    """达标年度 for each row (by row id): as stated, else from approved data, else the plan's."""
-    firsts = first_compliant_years([row.community_id for row in rows], standard)
+    """达标年度 for each row (by row id), as of the row's own period."""
+    if not rows:
+        return {}
+    up_to = max(row.period.ordinal for row in rows)
+    firsts = first_compliant_years([row.community_id for row in rows], standard, up_to)
     targets = plan_target_years or {}
     return {
         row.pk: rules.filled_compliance_year(
-            row.compliance_year, firsts.get(row.community_id), targets.get(row.community_id)
+            row.compliance_year,
+            compliant=rules.is_compliant(rules.total_area(row), row.households, standard),
+            first_compliant_year=firsts.get(row.community_id),
+            plan_target_year=targets.get(row.community_id),
         )
         for row in rows
     }

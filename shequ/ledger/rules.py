@@ -126,13 +126,17 @@ def derive(values: Any, standard: Decimal) -> Derived:
 
 
 def filled_compliance_year(
-    stated: int | None, first_compliant_year: int | None, plan_target_year: int | None
+    stated: int | None,
+    *,
+    compliant: bool,
+    first_compliant_year: int | None,
+    plan_target_year: int | None,
 ) -> int | None:
     """达标年度 as the street states it; where blank, the year the community first met the
-    standard on approved data, or, while it does not, the target year of its plan."""
+    standard on approved data if it meets it now, or else the target year of its plan."""
     if stated:
         return stated
-    return first_compliant_year or plan_target_year
+    return first_compliant_year if compliant else plan_target_year
 
 
 # ---------------------------------------------------------------- validation

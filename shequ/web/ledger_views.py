@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
 from shequ.ledger import rules
+from shequ.ledger.export import ledger_workbook
 from shequ.ledger.fields import INPUT_FIELDS
+from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
@@ -34,6 +38,7 @@ from shequ.ledger.submissions import (
     submission_submit,
 )
 from shequ.ledger.values import clean_values
+from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 from shequ.web.ledger_grid import (
@@ -374,3 +379,44 @@ def decide(request, period_code: str, street_code: str):
     done = {"approve": "审核通过", "return": "退回", "reopen": "重新打开"}[action]
     messages.success(request, f"已{done}{submission.street.name}{submission.period.label}台账")
     return redirect(reverse("ledger_home") + f"?period={submission.period.code}")
+
+
+@login_required
+@require_GET
+def export(request, period_code: str, fmt: str):
+    """The official workbook (xlsx) or the data-exchange CSV, for a street or all in scope."""
+    scope = scope_for(request.user)
+    if scope.node is None:
+        raise Http404("未分配区划")
+    period = _period(period_code)
+    street = _street(scope, request.GET["street"]) if request.GET.get("street") else None
+    if street is None and scope.node.is_community:
+        street = scope.node.parent  # a community editor exports its own row, in its street
+    unit = street.name if street else scope.node.name
+    filename = f"{unit}{period.label}城乡社区综合服务设施统计台帐.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        write_csv(scope=scope, period=period, street=street, stream=_TextResponse(response))
+    else:
+        response = HttpResponse(
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        write_xlsx(ledger_workbook(scope=scope, period=period, street=street), response)
+    response["Content-Disposition"] = _attachment(filename)
+    return response
+
+
+class _TextResponse:
+    """Lets the CSV writer write text into an HttpResponse."""
+
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+    def write(self, text: str) -> None:
+        self.response.write(text.encode("utf-8"))
+
+
+def _attachment(filename: str) -> str:
+    """An ASCII name for old browsers, the Chinese one (RFC 6266) for the rest."""
+    ascii_name = f"ledger.{filename.rsplit('.', 1)[1]}"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -1,0 +1,194 @@
+"""What the official ledger workbook holds: the template of the notice's attachment
+(重庆市北碚区城乡社区综合服务设施统计台帐), for one street or a whole district.
+
+This module decides the content (rows, subtotals, 备注 texts, title); `workbook_xlsx`
+lays it out and `ledger_csv` writes the data-exchange form.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from shequ.accounts.scope import Scope
+from shequ.ledger import rules
+from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
+from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.queries import filled_compliance_years
+from shequ.ledger.rows import rows_visible_to
+from shequ.regions.levels import UrbanRural
+from shequ.regions.models import Region
+
+TITLE_SUFFIX = "城乡社区综合服务设施统计台帐"
+UNAPPROVED_MARK = "（未审核）"
+# The six facilities the template lists under 其中; 其他 goes into 备注.
+LISTED_FACILITIES = tuple(f for f in AREA_FIELDS if f != "other")
+NOTES = (
+    "说明：1.本台账按城市社区和农村社区分别填写，每年4月30日和10月30日前更新上报一次。",
+    "2.警务室、日间照料中心（养老服务站）、卫生服务站、文化活动室设在便民服务中心的，"
+    "不再重复填写面积，并在备注栏中说明。",
+    "3.菜店（平价超市）是指政府投入建设用于提供社区居民即时消费品和日常用品的场所，"
+    "是最基层物价平抑功能的社区公共设施。",
+)
+SHORT_FACILITY_NAMES = {
+    "police_room": "警务室",
+    "day_care": "日间照料中心（养老服务站）",
+    "health_station": "卫生服务站",
+    "culture_room": "文化活动室",
+}
+
+
+@dataclass
+class Line:
+    """One printed row: a community, a 小计 or the 合计."""
+
+    number: int | None
+    street: str
+    community: str
+    households: int | None
+    total: Decimal
+    facilities: dict[str, Decimal | None]
+    ratio: Decimal | None
+    compliance_year: int | None = None
+    remarks: str = ""
+    kind: str = "community"  # community, subtotal, total
+
+
+@dataclass
+class Sheet:
+    name: str
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class LedgerWorkbook:
+    title: str
+    unit: str
+    period: Period
+    filled_on: datetime.date
+    approved: bool
+    sheets: list[Sheet]
+
+    @property
+    def title_line(self) -> str:
+        return self.title + ("" if self.approved else UNAPPROVED_MARK)
+
+
+def ratio_for_print(total: Decimal, households: int | None) -> Decimal | None:
+    ratio = rules.per_100_households(total, households)
+    return None if ratio is None else ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def remarks_for(row: LedgerRow) -> str:
+    """备注 as the template wants it: the street's text, then which facilities sit in the
+    centre (their areas are left blank), then 其他用房 with its area."""
+    parts = [row.remarks.strip()] if row.remarks.strip() else []
+    inside = [SHORT_FACILITY_NAMES[f] for f in CO_LOCATION_FLAGS if rules.is_co_located(row, f)]
+    if inside:
+        parts.append("、".join(inside) + "设在便民服务中心")
+    if row.other:
+        parts.append(f"其他用房 {row.other:.1f}㎡")
+    return "；".join(parts)
+
+
+def _community_line(number: int, row: LedgerRow, year: int | None) -> Line:
+    total = rules.total_area(row)
+    return Line(
+        number=number,
+        street=row.street.name,
+        community=row.community.name,
+        households=row.households,
+        total=total,
+        facilities={
+            f: None if rules.is_co_located(row, f) else getattr(row, f) for f in LISTED_FACILITIES
+        },
+        ratio=ratio_for_print(total, row.households),
+        compliance_year=year,
+        remarks=remarks_for(row),
+    )
+
+
+def _sum_line(label: str, lines: list[Line], kind: str, street: str = "") -> Line:
+    households = sum(line.households or 0 for line in lines if (line.households or 0) > 0)
+    total = sum((line.total for line in lines), Decimal("0.0"))
+    return Line(
+        number=None,
+        street=street,
+        community=label,
+        households=households,
+        total=total,
+        facilities={
+            f: sum((line.facilities[f] or Decimal("0.0") for line in lines), Decimal("0.0"))
+            for f in LISTED_FACILITIES
+        },
+        ratio=ratio_for_print(total, households),
+        kind=kind,
+    )
+
+
+def ledger_workbook(
+    *, scope: Scope, period: Period, street: Region | None = None, today=None
+) -> LedgerWorkbook:
+    """The workbook's content for the caller's rows of `period` (one street, or all)."""
+    rows = rows_visible_to(scope).filter(period=period)
+    if street is not None:
+        rows = rows.filter(street=street)
+    rows = list(
+        rows.select_related("community", "street").order_by("street__code", "community__code")
+    )
+    years = filled_compliance_years(rows, rules.thresholds().standard)
+    by_district = street is None
+    sheets = [
+        _sheet(
+            label, [r for r in rows if r.community.urban_rural_class == klass], years, by_district
+        )
+        for klass, label in UrbanRural.choices
+    ]
+    unit = street.name if street is not None else (scope.node.name if scope.node else "")
+    return LedgerWorkbook(
+        title=settings.SHEQU_DISTRICT_NAME + TITLE_SUFFIX,
+        unit=unit,
+        period=period,
+        filled_on=today or timezone.localdate(),
+        approved=_all_approved(period, rows),
+        sheets=sheets,
+    )
+
+
+def _sheet(label: str, rows: list[LedgerRow], years: dict, by_district: bool) -> Sheet:
+    sheet = Sheet(name=label)
+    number = 0
+    community_lines: list[Line] = []
+    streets: dict[int, list[LedgerRow]] = {}
+    for row in rows:
+        streets.setdefault(row.street_id, []).append(row)
+    for street_rows in streets.values():
+        block = []
+        for row in street_rows:
+            number += 1
+            block.append(_community_line(number, row, years.get(row.pk)))
+        sheet.lines += block
+        community_lines += block
+        if by_district:
+            name = street_rows[0].street.name
+            sheet.lines.append(_sum_line(f"{name}小计", block, "subtotal", street=name))
+    sheet.lines.append(_sum_line("合计", community_lines, "total"))
+    return sheet
+
+
+def _all_approved(period: Period, rows: list[LedgerRow]) -> bool:
+    streets = {row.street_id for row in rows}
+    approved = set(
+        Submission.objects.filter(
+            period=period, street_id__in=streets, state=Submission.State.APPROVED
+        ).values_list("street_id", flat=True)
+    )
+    return streets <= approved
+
+
+def facility_label(name: str) -> str:
+    return LABELS[name]

@@ -1,0 +1,93 @@
+"""The ledger as CSV for data exchange: UTF-8 with BOM (Excel opens it as Chinese), one
+header row of field names with their Chinese labels, one row per community."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from typing import TextIO
+
+from shequ.accounts.scope import Scope
+from shequ.ledger import rules
+from shequ.ledger.fields import INPUT_FIELDS, LABELS
+from shequ.ledger.models import Period, Submission
+from shequ.ledger.rows import rows_visible_to
+from shequ.regions.models import Region
+
+IDENTITY = [
+    ("period", "报告期"),
+    ("street_code", "街镇代码"),
+    ("street", "所在街道（乡镇）"),
+    ("community_code", "社区代码"),
+    ("community", "社区名称"),
+    ("urban_rural_class", "城乡类别"),
+]
+DERIVED = [
+    ("total_area", LABELS["total_area"]),
+    ("per_100_households", LABELS["per_100_households"]),
+    ("compliant", LABELS["compliant"]),
+    ("shortfall", LABELS["shortfall"]),
+    ("approved", "已审核"),
+]
+COLUMNS = [*IDENTITY, *((f, LABELS[f]) for f in INPUT_FIELDS), *DERIVED]
+# A cell starting with one of these would be run as a formula by a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_header() -> list[str]:
+    return [f"{name}（{label}）" for name, label in COLUMNS]
+
+
+def safe_text(text: str) -> str:
+    """Typed text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def write_csv(*, scope: Scope, period: Period, street: Region | None, stream: TextIO) -> int:
+    rows = rows_visible_to(scope).filter(period=period)
+    if street is not None:
+        rows = rows.filter(street=street)
+    rows = rows.select_related("community", "street").order_by("street__code", "community__code")
+    approved = set(
+        Submission.objects.filter(period=period, state=Submission.State.APPROVED).values_list(
+            "street_id", flat=True
+        )
+    )
+    standard = rules.thresholds().standard
+    stream.write("\ufeff")
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(csv_header())
+    count = 0
+    for row in rows:
+        derived = rules.derive(row, standard)
+        writer.writerow(
+            [
+                period.code,
+                row.street.code,
+                safe_text(row.street.name),
+                row.community.code,
+                safe_text(row.community.name),
+                row.community.get_urban_rural_class_display(),
+                *(
+                    safe_text(getattr(row, f)) if f == "remarks" else _value(getattr(row, f))
+                    for f in INPUT_FIELDS
+                ),
+                _value(derived.total_area),
+                rules.display_ratio(derived.per_100_households),
+                _value(derived.compliant),
+                _value(derived.shortfall),
+                _value(row.street_id in approved),
+            ]
+        )
+        count += 1
+    return count

@@ -1,0 +1,186 @@
+"""Lay the official ledger workbook out as the notice's attachment: title, 填报单位 line,
+two-row merged header, 城市社区 and 农村社区 sheets, 小计/合计, the three 说明 notes and
+the sign-off line; A4 landscape, header rows repeated, fit to width. Values only, never
+formulas, and no typed text ever becomes one."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import BinaryIO
+
+import xlsxwriter
+
+from shequ.ledger.export import (
+    LISTED_FACILITIES,
+    NOTES,
+    LedgerWorkbook,
+    Line,
+    Sheet,
+    facility_label,
+)
+
+LAST_COL = 13  # A … N
+HEADER_TOP, HEADER_BOTTOM = 2, 3
+FIRST_DATA_ROW = 4
+SINGLE_COLUMNS = [  # (column, header) of the columns that span both header rows
+    (0, "序号"),
+    (1, "所在街道（乡镇）"),
+    (2, "社区名称"),
+    (3, "辖区户籍人口总户数（户）"),
+    (4, "综合服务设施总建筑面积（m²）"),
+    (11, "每百户居民拥有综合服务设施面积（m²）"),
+    (12, "达标年度"),
+    (13, "备注"),
+]
+FACILITY_COLUMNS = range(5, 11)
+# Column widths in Excel's units (about one Latin digit; a Chinese character takes two),
+# chosen so that the fourteen columns fit an A4 landscape page at nearly full size.
+WIDTHS = [4.5, 9, 20, 9, 10, 9, 7, 11, 8, 8, 8, 10, 7, 28]
+WRAPPED_COLUMNS = (1, 2, 13)
+LINE_HEIGHT = 14.0
+BODY_FONT = "宋体"
+TITLE_FONT = "方正小标宋简体"
+
+
+def write_xlsx(workbook_data: LedgerWorkbook, target: str | BinaryIO) -> None:
+    book = xlsxwriter.Workbook(
+        target,
+        {
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,  # =1+1 typed in 备注 stays text
+            "strings_to_urls": False,
+            "in_memory": True,
+        },
+    )
+    styles = _styles(book)
+    for sheet in workbook_data.sheets:
+        _write_sheet(book.add_worksheet(sheet.name), sheet, workbook_data, styles)
+    book.close()
+
+
+def _styles(book) -> dict:
+    base = {"font_name": BODY_FONT, "font_size": 10.5, "valign": "vcenter"}
+    cell = {**base, "border": 1}
+
+    def style(**extra):
+        return book.add_format({**cell, **extra})
+
+    return {
+        "title": book.add_format(
+            {**base, "font_name": TITLE_FONT, "font_size": 20, "align": "center"}
+        ),
+        "unit": book.add_format({**base, "font_size": 11}),
+        "unit_right": book.add_format({**base, "font_size": 11, "align": "right"}),
+        "header": style(bold=True, align="center", text_wrap=True, bg_color="#F2F2F2"),
+        "text": style(text_wrap=True),
+        "center": style(align="center"),
+        "int": style(num_format="0"),
+        "area": style(num_format="0.0"),
+        "ratio": style(num_format="0.00"),
+        "sum_text": style(bold=True, bg_color="#F2F2F2"),
+        "sum_int": style(bold=True, bg_color="#F2F2F2", num_format="0"),
+        "sum_area": style(bold=True, bg_color="#F2F2F2", num_format="0.0"),
+        "sum_ratio": style(bold=True, bg_color="#F2F2F2", num_format="0.00"),
+        "note": book.add_format({**base, "font_size": 10, "text_wrap": True, "valign": "top"}),
+        "sign": book.add_format({**base, "font_size": 11}),
+    }
+
+
+def _write_sheet(ws, sheet: Sheet, data: LedgerWorkbook, styles: dict) -> None:
+    for column, width in enumerate(WIDTHS):
+        ws.set_column(column, column, width)
+    ws.set_row(0, 36)
+    ws.merge_range(0, 0, 0, LAST_COL, data.title_line, styles["title"])
+    ws.merge_range(1, 0, 1, 6, f"填报单位：{data.unit}（盖章）", styles["unit"])
+    ws.merge_range(1, 7, 1, 9, f"报告期：{data.period.label}　{sheet.name}", styles["unit"])
+    ws.merge_range(
+        1,
+        10,
+        1,
+        LAST_COL,
+        f"填报日期：{data.filled_on:%Y}年{data.filled_on.month}月{data.filled_on.day}日",
+        styles["unit_right"],
+    )
+    _write_header(ws, styles)
+    row = FIRST_DATA_ROW
+    for line in sheet.lines:
+        _write_line(ws, row, line, styles)
+        row += 1
+    _write_notes_and_sign_off(ws, row + 1, styles)
+    _print_setup(ws, last_row=row + 1 + len(NOTES) + 2)
+
+
+def _write_header(ws, styles: dict) -> None:
+    ws.set_row(HEADER_TOP, 30)
+    ws.set_row(HEADER_BOTTOM, 42)
+    for column, text in SINGLE_COLUMNS:
+        ws.merge_range(HEADER_TOP, column, HEADER_BOTTOM, column, text, styles["header"])
+    ws.merge_range(HEADER_TOP, 5, HEADER_TOP, 10, "其中", styles["header"])
+    for column, name in zip(FACILITY_COLUMNS, LISTED_FACILITIES, strict=True):
+        ws.write_string(HEADER_BOTTOM, column, facility_label(name), styles["header"])
+
+
+def display_width(text: str) -> float:
+    """Width in Excel's units: a Chinese character of 宋体 10.5 takes about one and a half."""
+    return sum(1.6 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def row_height(line: Line) -> float:
+    """Excel does not grow rows for wrapped text written by a program: size them here."""
+    texts = {1: line.street, 2: line.community, 13: line.remarks}
+    lines = max(
+        math.ceil(display_width(texts[c]) / max(WIDTHS[c] - 1, 1)) or 1 for c in WRAPPED_COLUMNS
+    )
+    return LINE_HEIGHT * lines + 4
+
+
+def _write_line(ws, row: int, line: Line, styles: dict) -> None:
+    ws.set_row(row, row_height(line))
+    summed = line.kind != "community"
+    text, integer = styles["sum_text" if summed else "text"], styles["sum_int" if summed else "int"]
+    area, ratio = (
+        styles["sum_area" if summed else "area"],
+        styles["sum_ratio" if summed else "ratio"],
+    )
+    center = styles["sum_text" if summed else "center"]
+    _number(ws, row, 0, line.number, center)
+    ws.write_string(row, 1, line.street, text)
+    ws.write_string(row, 2, line.community, text)
+    _number(ws, row, 3, line.households, integer)
+    _number(ws, row, 4, line.total, area)
+    for column, name in zip(FACILITY_COLUMNS, LISTED_FACILITIES, strict=True):
+        _number(ws, row, column, line.facilities[name], area)
+    _number(ws, row, 11, line.ratio, ratio)
+    _number(ws, row, 12, line.compliance_year, center)
+    ws.write_string(row, 13, line.remarks, text)
+
+
+def _number(ws, row: int, column: int, value, style) -> None:
+    if value is None:
+        ws.write_blank(row, column, None, style)
+    else:
+        ws.write_number(row, column, float(value), style)
+
+
+def _write_notes_and_sign_off(ws, row: int, styles: dict) -> None:
+    for offset, note in enumerate(NOTES):
+        ws.set_row(row + offset, 30 if len(note) > 60 else 18)
+        ws.merge_range(row + offset, 0, row + offset, LAST_COL, note, styles["note"])
+    sign = row + len(NOTES) + 1
+    ws.set_row(sign, 24)
+    ws.merge_range(sign, 0, sign, 4, "填表人：", styles["sign"])
+    ws.merge_range(sign, 5, sign, 8, "审核人：", styles["sign"])
+    ws.merge_range(sign, 9, sign, LAST_COL, "联系电话：", styles["sign"])
+
+
+def _print_setup(ws, last_row: int) -> None:
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.repeat_rows(HEADER_TOP, HEADER_BOTTOM)
+    ws.fit_to_pages(1, 0)  # fit to width, as many pages down as needed
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.print_area(0, 0, last_row, LAST_COL)
+    ws.freeze_panes(FIRST_DATA_ROW, 3)
