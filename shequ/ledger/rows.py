@@ -87,9 +87,9 @@ def carried_forward_rows(period: Period, members: list[tuple[int, int]]) -> Carr
     return CarriedRows(rows, len(previous))
 
 
-def _editable_submission(row: LedgerRow) -> Submission:
+def _editable_submission(row: LedgerRow, *, allow_closed_period: bool = False) -> Submission:
     submission = Submission.objects.filter(period=row.period_id, street=row.street_id).first()
-    if not row.period.is_open:
+    if not row.period.is_open and not allow_closed_period:
         raise LedgerError(f"{row.period.label}已关闭，不能修改")
     if submission is not None and not submission.is_editable:
         raise LedgerError(
@@ -164,16 +164,18 @@ def rows_bulk_update(
     reason: str,
     action: str,
     comments: dict[int, dict[str, str]] | None = None,
+    allow_closed_period: bool = False,
 ) -> int:
     """Apply many value sets at once (imports, generated history), all or nothing, with one
     audit row per changed row. Rows must be editable and in the caller's scope. `comments`
-    maps a row's id to the warning comments to add to it."""
+    maps a row's id to the warning comments to add to it; `allow_closed_period` is for
+    loading history into closed periods."""
     events, changed = [], []
     checked: set[tuple[int, int]] = set()
     for row, values in updates:
         require(scope, Permission.EDIT, row.community, "修改台账")
         if (row.period_id, row.street_id) not in checked:
-            _editable_submission(row)
+            _editable_submission(row, allow_closed_period=allow_closed_period)
             checked.add((row.period_id, row.street_id))
         new_values = clean_values(values)
         diff = _diff(row, new_values)

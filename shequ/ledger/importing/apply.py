@@ -1,0 +1,97 @@
+"""Writing an import: all rows or none, in one transaction, audited; or, for backfilling
+history, loading a street's ledger straight in as approved."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.accounts.scope import Scope
+from shequ.core.audit import audit_record
+from shequ.ledger.fingerprint import seal
+from shequ.ledger.importing.plan import ImportPlan
+from shequ.ledger.models import Submission
+from shequ.ledger.permissions import LedgerError, require_root_admin
+from shequ.ledger.rows import rows_bulk_update
+
+
+@transaction.atomic
+def import_apply(*, scope: Scope, plan: ImportPlan, reason: str = "") -> int:
+    """Write the planned rows into their streets' drafts (all or nothing)."""
+    if not plan.ok:
+        raise LedgerError("导入文件仍有错误，未写入任何数据")
+    _require_drafts(plan)
+    updates = [(p.row, p.values) for p in plan.rows if p.changes]
+    return rows_bulk_update(
+        scope=scope,
+        updates=updates,
+        reason=reason or f"导入 {plan.file}",
+        action="ledger.import",
+    )
+
+
+def _require_drafts(plan: ImportPlan) -> None:
+    for submission in _submissions(plan):
+        if not submission.is_editable:
+            raise LedgerError(
+                f"{submission.street.name}{plan.period.label}台账{submission.get_state_display()}，"
+                "只能导入草稿或退回的台账"
+            )
+
+
+def _submissions(plan: ImportPlan) -> list[Submission]:
+    streets = {p.row.street_id for p in plan.rows}
+    return list(
+        Submission.objects.select_for_update()
+        .filter(period=plan.period, street_id__in=streets)
+        .select_related("street", "period")
+    )
+
+
+@transaction.atomic
+def import_backfill_approved(*, scope: Scope, plan: ImportPlan, reason: str) -> int:
+    """Load history the bureau already has as approved: the reason stands as the comment on
+    every warning; errors still refuse. For the root's administrators and the command line."""
+    require_root_admin(scope, "把历史台账导入为已审核")
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError("请写明导入为已审核的依据（--reason）")
+    if not plan.ok:
+        raise LedgerError("导入文件仍有错误，未写入任何数据")
+    submissions = _submissions(plan)
+    for submission in submissions:  # reopen what is frozen, so the rows can be written
+        if not submission.is_editable:
+            submission.state = Submission.State.DRAFT
+            submission.save(update_fields=["state"])
+    comments = {p.row.pk: {f.code: reason for f in p.findings if not f.is_error} for p in plan.rows}
+    written = rows_bulk_update(
+        scope=scope,
+        updates=[(p.row, p.values) for p in plan.rows],
+        reason=reason,
+        action="ledger.import_approved",
+        comments=comments,
+        allow_closed_period=True,
+    )
+    now = timezone.now()
+    for submission in submissions:
+        submission.state = Submission.State.APPROVED
+        submission.approved_version += 1
+        submission.decided_at = now
+        submission.decided_by = scope.actor.user
+        submission.save()
+        seal(submission, sealed_by=scope.actor.label, sealed_at=now)
+        audit_record(
+            actor=scope.actor,
+            action="ledger.backfill_approve",
+            target_type="submission",
+            target_id=submission.pk,
+            region_path=submission.street.path,
+            summary=f"{submission.street.name}{plan.period.label}台账按导入文件直接审核通过"
+            f"（第{submission.approved_version}版）",
+            changes={
+                "state": ["draft", "approved"],
+                "approved_version": submission.approved_version,
+            },
+            reason=reason,
+        )
+    return written

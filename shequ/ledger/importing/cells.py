@@ -1,0 +1,69 @@
+"""Reading one cell as streets write it: numbers as text with full-width digits, thousands
+separators and units; marks for "none"; phrases that put a facility in the service centre."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+NONE_MARKS = {"", "/", "／", "—", "——", "-", "－", "无", "没有", "暂无", "空", "\\"}
+UNITS = ("平方米", "平米", "㎡", "m²", "m2", "M2", "户", "个", "年")
+CO_LOCATED = re.compile(r"(设|含|建|位)?在便民服务中心(内|里)?")
+SEPARATORS = re.compile(r"[,，\s]")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: Decimal | None = None
+    co_located: bool = False
+    error: str = ""
+
+
+def cell_text(value) -> str:
+    """Any cell value as the text a person sees, normalized (full-width → half-width)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def parse_number(value, *, what: str) -> Parsed:
+    """A figure: 1,234.5㎡ → 1234.5, ３２０户 → 320; `/`, `—`, `无`, blank → none; the
+    phrase 设在便民服务中心 → co-located."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Excel stores 254.2 as 254.20000000000002 after arithmetic: drop the binary noise.
+        return Parsed(value=Decimal(repr(round(float(value), 6))))
+    text = cell_text(value)
+    if text in NONE_MARKS:
+        return Parsed()
+    if CO_LOCATED.search(text):
+        return Parsed(co_located=True)
+    stripped = SEPARATORS.sub("", text)
+    for unit in UNITS:
+        stripped = stripped.removesuffix(unit)
+    try:
+        number = Decimal(stripped)
+    except InvalidOperation:
+        return Parsed(error=f"{what}应为数字，不能是“{text}”")
+    if not number.is_finite():
+        return Parsed(error=f"{what}应为数字，不能是“{text}”")
+    return Parsed(value=number)
+
+
+def parse_year(value) -> tuple[int | None, str]:
+    """达标年度: 2027, 2027年, 2027.0 → 2027; anything else → (None, a warning)."""
+    text = cell_text(value)
+    if text in NONE_MARKS:
+        return None, ""
+    match = re.fullmatch(r"(\d{4})(\.0+)?\s*年?(度)?", text)
+    if match and 2000 <= int(match.group(1)) <= 2100:
+        return int(match.group(1)), ""
+    return None, f"达标年度“{text}”不是年份，未导入"

@@ -1,0 +1,122 @@
+"""Opening what streets upload: .xlsx, .xls, .ods and .csv (UTF-8 with or without BOM, or
+GBK). Anything that is not a spreadsheet, is encrypted, corrupt, too large or a zip bomb is
+refused before it is inflated."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+
+MAX_FILE_BYTES = 25 * 1024 * 1024  # what a street may upload
+MAX_INFLATED_BYTES = 200 * 1024 * 1024  # all the parts of an .xlsx, uncompressed
+MAX_RATIO = 100  # uncompressed ÷ compressed, for any part
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls, and encrypted .xlsx
+ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+class FileRefused(Exception):
+    """The file cannot be read at all (exit status 2)."""
+
+
+@dataclass
+class RawSheet:
+    """A sheet's cells as values (str, float, int, bool, date or ""), with where it starts,
+    so that row numbers and column letters can be given as Excel shows them."""
+
+    name: str
+    rows: list[list]
+    first_row: int = 0  # 0-based index of rows[0] in the sheet
+    first_col: int = 0
+    merged: list[tuple[int, int, int, int]] | None = None  # (top, left, bottom, right), 0-based
+
+
+def read_sheets(content: bytes, filename: str) -> list[RawSheet]:
+    if len(content) > MAX_FILE_BYTES:
+        raise FileRefused(f"文件大小 {len(content) / 1048576:.1f} MB，超过 25 MB 的上限")
+    if not content:
+        raise FileRefused("文件是空的")
+    suffix = Path(filename).suffix.lower()
+    if content.startswith(ZIP_SIGNATURE):
+        _check_zip(content)
+        return _read_with_calamine(content)
+    if content.startswith(OLE_SIGNATURE):
+        if _is_encrypted_ooxml(content):
+            raise FileRefused("文件已加密（设置了打开密码），请去掉密码后再导入")
+        return _read_with_calamine(content)
+    if suffix in (".csv", ".txt") or _looks_like_text(content):
+        return [RawSheet(name=Path(filename).stem or "CSV", rows=_read_csv(content))]
+    raise FileRefused("不是 Excel、WPS 表格或 CSV 文件，无法读取")
+
+
+def _check_zip(content: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except zipfile.BadZipFile as error:
+        raise FileRefused("文件已损坏，无法打开") from error
+    total = 0
+    for member in members:
+        total += member.file_size
+        compressed = max(member.compress_size, 1)
+        if member.file_size / compressed > MAX_RATIO and member.file_size > 1024 * 1024:
+            raise FileRefused(
+                f"文件中的 {member.filename} 压缩比超过 {MAX_RATIO}:1，可能是恶意文件，已拒绝"
+            )
+    if total > MAX_INFLATED_BYTES:
+        raise FileRefused(f"文件解压后 {total / 1048576:.0f} MB，超过 200 MB 的上限")
+    names = {member.filename for member in members}
+    if "[Content_Types].xml" not in names and "mimetype" not in names:
+        raise FileRefused("不是 Excel 或 WPS 表格文件（压缩包内容不对）")
+
+
+def _is_encrypted_ooxml(content: bytes) -> bool:
+    # An encrypted .xlsx is an OLE container holding these streams (UTF-16 names).
+    return "EncryptionInfo".encode("utf-16-le") in content[:65536] or (
+        "EncryptedPackage".encode("utf-16-le") in content
+    )
+
+
+def _read_with_calamine(content: bytes) -> list[RawSheet]:
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheets = []
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            merged = [
+                (top, left, bottom, right)
+                for (top, left), (bottom, right) in (sheet.merged_cell_ranges or [])
+            ]
+            # Without skipping, rows[0] is the sheet's row 1 and cells[0] its column A.
+            sheets.append(RawSheet(name, sheet.to_python(skip_empty_area=False), 0, 0, merged))
+        return sheets
+    except python_calamine.PasswordError as error:
+        raise FileRefused("文件已加密（设置了打开密码），请去掉密码后再导入") from error
+    except (python_calamine.CalamineError, ValueError, OSError) as error:
+        raise FileRefused(f"文件已损坏或格式不受支持：{error}") from error
+
+
+def _looks_like_text(content: bytes) -> bool:
+    sample = content[:4096]
+    return b"\x00" not in sample and (b"," in sample or b"\t" in sample)
+
+
+def decode_text(content: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (which covers GBK), as Chinese Excel saves."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused("CSV 文件的编码无法识别，请另存为 UTF-8 或 GBK 编码")
+
+
+def _read_csv(content: bytes) -> list[list]:
+    import csv
+
+    text = decode_text(content)
+    dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]

@@ -1,0 +1,336 @@
+"""The dry run: every row of the file matched to its community, read into ledger values,
+checked by the rules, and compared with the period's current row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from shequ.accounts.scope import Scope
+from shequ.ledger import rules
+from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS
+from shequ.ledger.importing.cells import parse_number
+from shequ.ledger.importing.files import RawSheet
+from shequ.ledger.importing.reader import SourceRow, read_table
+from shequ.ledger.importing.values import RowValues, row_values
+from shequ.ledger.models import LedgerRow, Period
+from shequ.ledger.queries import filled_compliance_years
+from shequ.ledger.rows import approved_rows_before, rows_visible_to
+from shequ.regions.levels import Level
+from shequ.regions.models import Region
+from shequ.regions.names import CommunityNameIndex, find_street
+
+
+@dataclass
+class Problem:
+    sheet: str
+    row: int | None
+    column: str
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = self.sheet
+        if self.row:
+            where += f" 第{self.row}行"
+        if self.column:
+            where += f" {self.column}列"
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class PlannedRow:
+    source: SourceRow
+    row: LedgerRow
+    values: dict[str, Any]  # every input field, as it will be stored
+    status: str  # new, changed, unchanged
+    changes: list[str]
+    derived: rules.Derived
+    findings: list[rules.Finding] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    file: str
+    period: Period
+    rows: list[PlannedRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Context:
+    """What the rows of one import share: the period's rows, name indexes, streets."""
+
+    def __init__(self, scope: Scope, period: Period, street: Region | None):
+        self.scope, self.period, self.street = scope, period, street
+        self.within = street or scope.node
+        rows = rows_visible_to(scope).filter(period=period)
+        if street is not None:
+            rows = rows.filter(street=street)
+        self.rows = {
+            row.community_id: row for row in rows.select_related("community", "street", "period")
+        }
+        self._indexes: dict[int, CommunityNameIndex] = {}
+        self._streets: dict[str, object] = {}
+
+    def index(self, street: Region) -> CommunityNameIndex:
+        if street.pk not in self._indexes:
+            self._indexes[street.pk] = CommunityNameIndex.build(street, self.period.period_code)
+        return self._indexes[street.pk]
+
+    def find_street(self, text: str):
+        if text not in self._streets:
+            self._streets[text] = find_street(text, within=self.within)
+        return self._streets[text]
+
+
+def plan_import(
+    *,
+    scope: Scope,
+    period: Period,
+    sheets: list[RawSheet],
+    filename: str,
+    street: Region | None = None,
+) -> ImportPlan:
+    plan = ImportPlan(file=filename, period=period)
+    context = _Context(scope, period, street)
+    seen: dict[int, SourceRow] = {}
+    tables = [read_table(sheet) for sheet in sheets]
+    if not any(table.layout for table in tables):
+        plan.errors.append(
+            Problem(
+                sheets[0].name if sheets else "",
+                None,
+                "",
+                "",
+                "找不到表头：表格中应有“社区名称”“户数”等列名",
+            )
+        )
+        return plan
+    for table in tables:
+        data = [r for r in table.rows if r.kind == "data"]
+        planned_here = []
+        for source in data:
+            planned = _plan_row(source, context, seen, plan)
+            if planned is not None:
+                planned_here.append(planned)
+        plan.rows += planned_here
+        _check_sums(table.rows, planned_here, plan)
+    _status(plan)
+    return plan
+
+
+def _plan_row(source, context: _Context, seen: dict, plan: ImportPlan) -> PlannedRow | None:
+    community = _community(source, context, plan)
+    if community is None:
+        return None
+    row = context.rows.get(community.pk)
+    if row is None:
+        plan.errors.append(
+            Problem(
+                source.sheet,
+                source.row,
+                source.column("community"),
+                "community",
+                f"{community.name}在{context.period.label}没有台账行，或不在您的范围内",
+            )
+        )
+        return None
+    if community.pk in seen:
+        first = seen[community.pk]
+        plan.errors.append(
+            Problem(
+                source.sheet,
+                source.row,
+                source.column("community"),
+                "community",
+                f"{community.name}重复出现（第一次在{first.sheet} 第{first.row}行）",
+            )
+        )
+        return None
+    seen[community.pk] = source
+    read = row_values(source)
+    _collect(source, read, plan)
+    values = {name: read.values.get(name, getattr(row, name)) for name in INPUT_FIELDS}
+    return PlannedRow(
+        source, row, values, "", [], rules.derive(_Values(values), rules.thresholds().standard)
+    )
+
+
+class _Values:
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__.update(values)
+
+
+def _collect(source: SourceRow, read: RowValues, plan: ImportPlan) -> None:
+    for problem in read.errors:
+        plan.errors.append(
+            Problem(source.sheet, source.row, problem.column, problem.field, problem.message)
+        )
+    for problem in read.warnings:
+        plan.warnings.append(
+            Problem(source.sheet, source.row, problem.column, problem.field, problem.message)
+        )
+
+
+def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region | None:
+    where = (source.sheet, source.row)
+    code = source.text("code")
+    if code:
+        community = Region.objects.filter(code=code, level=Level.COMMUNITY).first()
+        if community is None or not context.within or not community.is_within(context.within):
+            plan.errors.append(
+                Problem(
+                    *where,
+                    source.column("code"),
+                    "community",
+                    f"区划代码 {code} 不是本{'街镇' if context.street else '区'}的社区/村",
+                )
+            )
+            return None
+        return community
+    street = context.street
+    street_text = source.text("street")
+    if street_text and (street is None or street_text != street.name):
+        match = context.find_street(street_text)
+        if not match.found:
+            plan.errors.append(Problem(*where, source.column("street"), "street", match.message()))
+            return None
+        if street is not None and match.region.pk != street.pk:
+            plan.errors.append(
+                Problem(
+                    *where,
+                    source.column("street"),
+                    "street",
+                    f"{match.region.name}不是本次导入的{street.name}",
+                )
+            )
+            return None
+        street = match.region
+    if street is None:
+        plan.errors.append(
+            Problem(
+                *where,
+                "",
+                "street",
+                "文件中没有“所在街道（乡镇）”列，请用 --street 指明街镇，或加上区划代码列",
+            )
+        )
+        return None
+    match = context.index(street).find(source.text("community"))
+    if not match.found:
+        plan.errors.append(
+            Problem(*where, source.column("community"), "community", match.message(street.name))
+        )
+        return None
+    return match.region
+
+
+def _check_sums(sources: list[SourceRow], planned: list[PlannedRow], plan: ImportPlan) -> None:
+    """合计/小计 rows are checked against the rows they cover where their cells are filled."""
+    block: list[PlannedRow] = []
+    by_source = {id(p.source): p for p in planned}
+    everything: list[PlannedRow] = []
+    for source in sources:
+        if source.kind == "data":
+            if id(source) in by_source:
+                block.append(by_source[id(source)])
+                everything.append(by_source[id(source)])
+            continue
+        covered = everything if source.kind == "total" else _named(block, everything, source.label)
+        _compare_sum(source, covered, plan)
+        if source.kind == "subtotal":
+            block = []
+
+
+def _named(block, everything, label: str) -> list[PlannedRow]:
+    named = [p for p in everything if label and p.row.street.name == label]
+    return named or block
+
+
+def _compare_sum(source: SourceRow, covered: list[PlannedRow], plan: ImportPlan) -> None:
+    checks = {
+        "households": lambda p: p.values["households"] or 0,
+        "total": lambda p: p.derived.total_area,
+        **{n: (lambda p, n=n: p.values[n] or 0) for n in AREA_FIELDS if n != "other"},
+    }
+    for name, value_of in checks.items():
+        if name not in source.cells:
+            continue
+        parsed = parse_number(source.cells[name][0], what=name)
+        if parsed.value is None or parsed.error:
+            continue
+        expected = sum((Decimal(value_of(p)) for p in covered), Decimal("0"))
+        if abs(parsed.value - expected) > Decimal("0.05"):
+            label = "户数" if name == "households" else LABELS.get(name, "总建筑面积")
+            kind = "合计" if source.kind == "total" else "小计"
+            plan.warnings.append(
+                Problem(
+                    source.sheet,
+                    source.row,
+                    source.column(name),
+                    name,
+                    f"{source.label or ''}{kind}的{label}为 "
+                    f"{parsed.value}，按各行计算应为 {expected}",
+                )
+            )
+
+
+def _status(plan: ImportPlan) -> None:
+    """new / changed / unchanged against the period's current row. A blank 达标年度 the
+    system filled on export counts as unchanged when the file brings it back."""
+    rows = [p.row for p in plan.rows]
+    filled = filled_compliance_years(rows, rules.thresholds().standard) if rows else {}
+    for planned in plan.rows:
+        current = planned.row
+        if current.compliance_year is None and planned.values["compliance_year"] == filled.get(
+            current.pk
+        ):
+            planned.values["compliance_year"] = None
+        planned.changes = [n for n in INPUT_FIELDS if planned.values[n] != getattr(current, n)]
+        empty = current.households is None and all(getattr(current, n) is None for n in AREA_FIELDS)
+        planned.status = "new" if empty else ("changed" if planned.changes else "unchanged")
+    _validate(plan)
+
+
+def _validate(plan: ImportPlan) -> None:
+    if not plan.rows:
+        return
+    previous = approved_rows_before(plan.period, [p.row.community_id for p in plan.rows])
+    limits = rules.thresholds()
+    for planned in plan.rows:
+        findings = rules.validate(
+            _Values(planned.values),
+            previous=previous.get(planned.row.community_id),
+            period_year=plan.period.year,
+            limits=limits,
+        )
+        planned.findings = findings
+        commented = planned.row.warning_comments
+        for finding in findings:
+            if not finding.is_error and (commented.get(finding.code) or "").strip():
+                continue  # already explained on the row; the import keeps the comment
+            target = plan.errors if finding.is_error else plan.warnings
+            target.append(
+                Problem(
+                    planned.source.sheet,
+                    planned.source.row,
+                    planned.source.column(finding.field),
+                    finding.field,
+                    finding.message,
+                )
+            )

@@ -1,0 +1,92 @@
+"""Turning a sheet into source rows: data rows with their cells by field, and the 合计/小计
+rows that will be checked against them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from shequ.ledger.importing.cells import cell_text
+from shequ.ledger.importing.files import RawSheet
+from shequ.ledger.importing.layout import Layout, fill_merged, find_layout, is_end_of_table
+
+SUM_WORDS = re.compile(r"合计|小计|总计|累计")
+LEADING_FIELDS = ("number", "code", "street", "community")
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@dataclass
+class SourceRow:
+    sheet: str
+    row: int  # as Excel shows it, 1-based
+    cells: dict[str, tuple[object, str]] = field(default_factory=dict)  # field → (value, column)
+    kind: str = "data"  # data, subtotal, total
+    label: str = ""  # the street a 小计 names, if any
+
+    def text(self, name: str) -> str:
+        return cell_text(self.cells[name][0]) if name in self.cells else ""
+
+    def column(self, name: str) -> str:
+        return self.cells[name][1] if name in self.cells else ""
+
+
+@dataclass
+class SheetTable:
+    sheet: str
+    layout: Layout | None
+    rows: list[SourceRow]
+
+
+def read_table(sheet: RawSheet) -> SheetTable:
+    rows = fill_merged(sheet)
+    layout = find_layout(rows)
+    if layout is None:
+        return SheetTable(sheet.name, None, [])
+    found: list[SourceRow] = []
+    street = ""
+    for index in range(layout.first_data_row, len(rows)):
+        values = rows[index]
+        if not any(cell_text(v) for v in values):
+            continue
+        if is_end_of_table(values):
+            break
+        source = _source_row(sheet, layout, values, index)
+        if source.kind == "data":
+            if not source.text("community") and not _has_figures(source):
+                continue
+            if "street" in layout.columns:
+                street = source.text("street") or street
+                source.cells["street"] = (street, column_letter(layout.columns["street"]))
+        found.append(source)
+    return SheetTable(sheet.name, layout, found)
+
+
+def _source_row(sheet: RawSheet, layout: Layout, values: list, index: int) -> SourceRow:
+    source = SourceRow(sheet=sheet.name, row=sheet.first_row + index + 1)
+    for name, position in layout.columns.items():
+        value = values[position] if position < len(values) else ""
+        source.cells[name] = (value, column_letter(sheet.first_col + position))
+    leading = " ".join(source.text(n) for n in LEADING_FIELDS) or " ".join(
+        cell_text(v) for v in values[:4]
+    )
+    match = SUM_WORDS.search(leading)
+    if match:
+        source.kind = "total" if match.group() in ("合计", "总计", "累计") else "subtotal"
+        before = leading[: match.start()].split()
+        source.label = before[-1] if before else source.text("street")
+    return source
+
+
+def _has_figures(source: SourceRow) -> bool:
+    return any(
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        for value, _ in source.cells.values()
+    )

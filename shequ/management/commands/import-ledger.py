@@ -1,0 +1,103 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from shequ.core.periods import PeriodCode, PeriodCodeError
+from shequ.ledger.importing.apply import import_apply, import_backfill_approved
+from shequ.ledger.importing.files import FileRefused, read_sheets
+from shequ.ledger.importing.plan import plan_import
+from shequ.ledger.importing.report import plan_document, plan_summary, refused_document
+from shequ.ledger.models import Period
+from shequ.ledger.periods import period_open
+from shequ.ledger.permissions import LedgerError, NotAllowed
+from shequ.management.base import ShequCommand
+from shequ.regions.names import find_street
+
+EXIT_ERRORS, EXIT_REFUSED = 1, 2
+
+
+class Command(ShequCommand):
+    help = (
+        "导入街镇报来的台账（.xlsx/.xls/.csv）。默认只预览不写入；--apply 全部写入或全部不写入；"
+        "退出码：0 无错误，1 有错误未写入，2 文件被拒收"
+    )
+    supports_json = True
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FILE")
+        parser.add_argument("--period", required=True, metavar="CODE", help="报告期，如 2026H2")
+        parser.add_argument(
+            "--street", metavar="NAME|CODE", help="文件没有街镇列时指明街镇，并只导入该街镇"
+        )
+        parser.add_argument("--apply", action="store_true", help="写入（默认只预览）")
+        parser.add_argument("--approve", action="store_true", help="导入为已审核（补录历史台账）")
+        parser.add_argument("--reason", default="", help="--approve 的依据，作为各条警告的说明")
+        super().add_arguments(parser)
+
+    def handle(self, *args, file, period, street, apply, approve, reason, **options):
+        scope = self.scope(options)
+        path = Path(file)
+        try:
+            code = PeriodCode.parse(period)
+        except PeriodCodeError as error:
+            raise CommandError(str(error)) from error
+        try:
+            sheets = read_sheets(path.read_bytes(), path.name)
+        except (FileRefused, OSError) as error:
+            return self._refused(options, path.name, code.code, str(error))
+        target = self._period(scope, code, approve)
+        street_region = self._street(scope, street)
+        plan = plan_import(
+            scope=scope, period=target, sheets=sheets, filename=path.name, street=street_region
+        )
+        if plan.ok and (apply or approve):
+            try:
+                if approve:
+                    import_backfill_approved(scope=scope, plan=plan, reason=reason)
+                else:
+                    import_apply(scope=scope, plan=plan)
+            except (LedgerError, NotAllowed) as error:
+                raise CommandError(str(error)) from error
+        self._report(options, plan, written=plan.ok and (apply or approve))
+        if not plan.ok:
+            sys.exit(EXIT_ERRORS)
+
+    def _period(self, scope, code: PeriodCode, approve: bool) -> Period:
+        period = Period.objects.filter(ordinal=code.ordinal).first()
+        if period is not None:
+            return period
+        if not approve:
+            raise CommandError(f"{code.label}尚未开启")
+        try:
+            return period_open(scope=scope, code=code).period
+        except NotAllowed as error:
+            raise CommandError(str(error)) from error
+
+    def _street(self, scope, text: str | None):
+        if not text:
+            return None
+        match = find_street(text, within=scope.node)
+        if not match.found:
+            raise CommandError(match.message())
+        return match.region
+
+    def _refused(self, options, filename: str, period: str, reason: str):
+        if options["json"]:
+            self.print_json(refused_document(filename, period, reason))
+        else:
+            self.stderr.write(f"文件被拒收：{reason}")
+        sys.exit(EXIT_REFUSED)
+
+    def _report(self, options, plan, *, written: bool) -> None:
+        if options["json"]:
+            self.print_json(plan_document(plan))
+            return
+        for line in plan_summary(plan):
+            self.stdout.write(line)
+        if written:
+            self.stdout.write(self.style.SUCCESS("已全部写入"))
+        elif plan.ok:
+            self.stdout.write("这是预览，没有写入；确认无误后加 --apply 写入")
+        else:
+            self.stdout.write(self.style.ERROR("有错误，未写入任何数据"))
