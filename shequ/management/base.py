@@ -2,7 +2,6 @@
 "Defaults and data")."""
 
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,7 +33,7 @@ class ShequCommand(BaseCommand):
         return scope
 
     def print_json(self, document) -> None:
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
 
     def say(self, options, text: str) -> None:
         """Human output: stdout normally, stderr under --json so stdout stays one document."""

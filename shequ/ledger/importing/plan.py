@@ -94,7 +94,7 @@ class _Context:
 
     def find_street(self, text: str):
         if text not in self._streets:
-            self._streets[text] = find_street(text, within=self.within)
+            self._streets[text] = find_street(text, within=self.scope.node)
         return self._streets[text]
 
 
