@@ -115,8 +115,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a concurrent writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Wait for a concurrent writer instead of failing at once with "database is locked";
+    # IMMEDIATE transactions take the write lock up front, so two saves cannot deadlock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
+    # Tests use a file, not shared-cache memory: the browser tests' live server answers
+    # requests in parallel, and shared-cache memory fails those with "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_shequ.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -2,6 +2,8 @@
 
 import datetime
 import re
+from contextlib import contextmanager
+from urllib.parse import unquote_plus
 
 import pytest
 from playwright.sync_api import expect
@@ -34,15 +36,18 @@ def cell(page, community: str, field: str):
     return page.get_by_label(f"{community} {field}", exact=True)
 
 
+@contextmanager
 def saving(page, text: str):
-    """Wait for the row save whose posted form contains `text`."""
-    return page.expect_response(
+    """Wait until the row save whose posted form contains `text` has been answered."""
+    with page.expect_request(
         lambda r: (
             "/ledger/rows/" in r.url
             and "preview" not in r.url
-            and text in (r.request.post_data or "")
+            and text in unquote_plus(r.post_data or "")
         )
-    )
+    ) as request:
+        yield
+    request.value.response()
 
 
 @pytest.fixture
@@ -72,8 +77,8 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     log_in(page, live_server, "tjx-editor")
     page.goto(grid)
     cell(page, first, "households").fill("2000")
-    cell(page, first, "service_center").fill("650")
     with saving(page, "service_center=650"):
+        cell(page, first, "service_center").fill("650")
         cell(page, first, "service_center").press("Tab")
     first_row = page.locator("tbody.grid-row", has_text=first)
     expect(first_row).to_contain_text("32.50")
@@ -89,8 +94,8 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     expect(second_row).to_contain_text("便民服务中心面积为 150.0㎡，不足 200㎡")
     expect(second_row).not_to_contain_text("未保存")
     comment = page.get_by_label(f"{second} 说明 center_small")
-    comment.fill("租用村委会旧办公楼扩建中")
-    with saving(page, "comment-center_small="):
+    with saving(page, "comment-center_small=租用村委会旧办公楼扩建中"):
+        comment.fill("租用村委会旧办公楼扩建中")
         comment.press("Tab")
     saved = LedgerRow.objects.get(period=period, community__name=second)
     assert saved.households == 1500 and str(saved.service_center) == "150.0"
