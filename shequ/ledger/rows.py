@@ -165,6 +165,7 @@ def rows_bulk_update(
     action: str,
     comments: dict[int, dict[str, str]] | None = None,
     allow_closed_period: bool = False,
+    permission: Permission = Permission.EDIT,
 ) -> int:
     """Apply many value sets at once (imports, generated history), all or nothing, with one
     audit row per changed row. Rows must be editable and in the caller's scope. `comments`
@@ -173,7 +174,7 @@ def rows_bulk_update(
     events, changed = [], []
     checked: set[tuple[int, int]] = set()
     for row, values in updates:
-        require(scope, Permission.EDIT, row.community, "修改台账")
+        require(scope, permission, row.community, "修改台账")
         if (row.period_id, row.street_id) not in checked:
             _editable_submission(row, allow_closed_period=allow_closed_period)
             checked.add((row.period_id, row.street_id))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -41,6 +39,7 @@ from shequ.ledger.values import clean_values
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
+from shequ.web.downloads import attachment
 from shequ.web.ledger_grid import (
     GRID_FIELDS,
     GridRow,
@@ -118,6 +117,7 @@ def ledger_home(request):
             "submissions": _with_overdue(period, list(submissions)),
             "counts": counts,
             "can_review": scope.can(Permission.APPROVE),
+            "can_import": scope.can(Permission.MANAGE),
         },
     )
 
@@ -402,7 +402,7 @@ def export(request, period_code: str, fmt: str):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         write_xlsx(ledger_workbook(scope=scope, period=period, street=street), response)
-    response["Content-Disposition"] = _attachment(filename)
+    response["Content-Disposition"] = attachment(filename)
     return response
 
 
@@ -414,9 +414,3 @@ class _TextResponse:
 
     def write(self, text: str) -> None:
         self.response.write(text.encode("utf-8"))
-
-
-def _attachment(filename: str) -> str:
-    """An ASCII name for old browsers, the Chinese one (RFC 6266) for the rest."""
-    ascii_name = f"ledger.{filename.rsplit('.', 1)[1]}"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.ledger.fingerprint import seal
@@ -22,11 +23,15 @@ def import_apply(*, scope: Scope, plan: ImportPlan, reason: str = "") -> int:
         raise LedgerError("导入文件仍有错误，未写入任何数据")
     _require_drafts(plan)
     updates = [(p.row, p.values) for p in plan.rows if p.changes]
+    # Editors import their own rows; the district's administrators import the files
+    # streets send them by e-mail, for any street in their node.
+    permission = Permission.EDIT if scope.can(Permission.EDIT) else Permission.MANAGE
     return rows_bulk_update(
         scope=scope,
         updates=updates,
         reason=reason or f"导入 {plan.file}",
         action="ledger.import",
+        permission=permission,
     )
 
 
@@ -71,6 +76,7 @@ def import_backfill_approved(*, scope: Scope, plan: ImportPlan, reason: str) -> 
         action="ledger.import_approved",
         comments=comments,
         allow_closed_period=True,
+        permission=Permission.MANAGE,
     )
     now = timezone.now()
     for submission in submissions:

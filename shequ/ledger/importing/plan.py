@@ -58,6 +58,10 @@ class PlannedRow:
     derived: rules.Derived
     findings: list[rules.Finding] = field(default_factory=list)
 
+    @property
+    def change_labels(self) -> list[str]:
+        return [LABELS[name] for name in self.changes]
+
 
 @dataclass
 class ImportPlan:

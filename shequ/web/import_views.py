@@ -1,0 +1,148 @@
+"""The upload page: the same dry run as `shequ import-ledger`, applied on confirmation."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import scope_for
+from shequ.ledger.importing.apply import import_apply
+from shequ.ledger.importing.files import MAX_FILE_BYTES, FileRefused, read_sheets
+from shequ.ledger.importing.plan import plan_import
+from shequ.ledger.importing.problems import write_problem_workbook
+from shequ.ledger.models import Period
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.regions.levels import Level
+from shequ.regions.models import Region
+from shequ.web.downloads import attachment
+
+SESSION_KEY = "ledger_imports"
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stored(request, token: str) -> dict:
+    """An upload this user made in this session, or 404."""
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    if entry is None:
+        raise Http404("上传的文件已失效，请重新上传")
+    return entry
+
+
+def _plan(request, period: Period, entry: dict):
+    scope = scope_for(request.user)
+    content = (_upload_dir() / entry["stored"]).read_bytes()
+    sheets = read_sheets(content, entry["name"])
+    street = Region.objects.get(code=entry["street"]) if entry.get("street") else None
+    plan = plan_import(
+        scope=scope, period=period, sheets=sheets, filename=entry["name"], street=street
+    )
+    return scope, sheets, plan
+
+
+def _streets(scope):
+    if scope.node is None:
+        return Region.objects.none()
+    return scope.streets().filter(valid_to__isnull=True).order_by("code")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request, period_code: str):
+    scope = scope_for(request.user)
+    period = get_object_or_404(Period, code=period_code.upper())
+    if not scope.can(Permission.EDIT) and not scope.can(Permission.MANAGE):
+        raise PermissionDenied("只有填报员和管理员可以导入台账")
+    context = {"period": period, "streets": _streets(scope)}
+    if request.method == "GET":
+        return render(request, "ledger/import.html", context)
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        context["refused"] = "请选择要导入的文件"
+        return render(request, "ledger/import.html", context, status=400)
+    if upload_file.size > MAX_FILE_BYTES:
+        context["refused"] = f"文件大小 {upload_file.size / 1048576:.1f} MB，超过 25 MB 的上限"
+        return render(request, "ledger/import.html", context, status=400)
+    street_code = request.POST.get("street") or ""
+    if street_code and not _streets(scope).filter(code=street_code).exists():
+        raise Http404("不在您的管辖范围内")
+    if not street_code and scope.node and scope.node.level == Level.STREET:
+        street_code = scope.node.code
+    token = uuid.uuid4().hex
+    (_upload_dir() / token).write_bytes(upload_file.read())
+    entries = request.session.get(SESSION_KEY, {})
+    entries[token] = {"name": Path(upload_file.name).name, "stored": token, "street": street_code}
+    request.session[SESSION_KEY] = entries
+    return redirect("ledger_import_preview", period.code, token)
+
+
+@login_required
+@require_GET
+def preview(request, period_code: str, token: str):
+    period = get_object_or_404(Period, code=period_code.upper())
+    entry = _stored(request, token)
+    try:
+        _, _, plan = _plan(request, period, entry)
+    except FileRefused as error:
+        context = {"period": period, "refused": str(error), "streets": []}
+        return render(request, "ledger/import.html", context, status=400)
+    counts = {
+        s: sum(1 for p in plan.rows if p.status == s) for s in ("new", "changed", "unchanged")
+    }
+    return render(
+        request,
+        "ledger/import_preview.html",
+        {"period": period, "plan": plan, "token": token, "counts": counts, "entry": entry},
+    )
+
+
+@login_required
+@require_POST
+def apply(request, period_code: str, token: str):
+    period = get_object_or_404(Period, code=period_code.upper())
+    entry = _stored(request, token)
+    scope, _, plan = _plan(request, period, entry)
+    try:
+        written = import_apply(scope=scope, plan=plan, reason=f"网页导入 {entry['name']}")
+    except OutOfScope as error:
+        raise Http404(str(error)) from error
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except LedgerError as error:
+        messages.error(request, error.message)
+        return redirect("ledger_import_preview", period.code, token)
+    messages.success(request, f"已导入 {entry['name']}：写入 {written} 行")
+    if entry.get("street"):
+        return redirect("ledger_grid", period.code, entry["street"])
+    return redirect("ledger_home")
+
+
+@login_required
+@require_GET
+def problems(request, period_code: str, token: str):
+    period = get_object_or_404(Period, code=period_code.upper())
+    entry = _stored(request, token)
+    _, sheets, plan = _plan(request, period, entry)
+    buffer = io.BytesIO()
+    write_problem_workbook(sheets, plan, buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stem = Path(entry["name"]).stem
+    response["Content-Disposition"] = attachment(f"{stem}（问题清单）.xlsx")
+    return response

@@ -1,0 +1,99 @@
+"""The upload page: preview, apply on confirmation, problem workbook, scope."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from shequ.ledger.models import LedgerRow
+
+from .conftest import TIANSHENG, YUNHE_CUN
+from .import_fixtures import messy_chengjiang, xlsx
+from .ledger_helpers import open_period
+
+
+@pytest.fixture
+def period(beibei):
+    return open_period("2026H2")
+
+
+def upload(client, content: bytes, name="台账.xlsx", street=""):
+    data = {"file": SimpleUploadedFile(name, content)}
+    if street:
+        data["street"] = street
+    return client.post(reverse("ledger_import", args=["2026H2"]), data, follow=True)
+
+
+def broken() -> bytes:
+    return xlsx(
+        {
+            "台账": [
+                ["街镇", "社区名称", "户数", "便民服务中心"],
+                ["澄江镇", "运河村", "八百", 300],
+                ["澄江镇", "澄江路社区", 1000, 400],
+            ]
+        }
+    )
+
+
+def test_a_district_admin_previews_and_applies_a_streets_file(login, district_admin, period):
+    client = login(district_admin)
+    response = upload(client, messy_chengjiang())
+    body = response.content.decode()
+    assert "导入预览：台账.xlsx" in body and "新填 3" in body and "错误 0 个" in body
+    assert LedgerRow.objects.get(period=period, community__code=YUNHE_CUN).households is None
+    apply_url = reverse(
+        "ledger_import_apply", args=["2026H2", response.resolver_match.kwargs["token"]]
+    )
+    done = client.post(apply_url, follow=True)
+    assert "已导入 台账.xlsx：写入 3 行" in done.content.decode()
+    assert LedgerRow.objects.get(period=period, community__code=YUNHE_CUN).households == 800
+
+
+def test_errors_are_listed_and_no_apply_button_is_offered(login, district_admin, period):
+    body = upload(login(district_admin), broken()).content.decode()
+    assert "台账 第2行 C列：辖区户籍人口总户数应为数字，不能是“八百”" in body
+    assert 'data-testid="apply"' not in body and "下载问题标注文件" in body
+
+
+def test_the_problem_workbook_marks_bad_cells_and_lists_them(login, district_admin, period):
+    client = login(district_admin)
+    response = upload(client, broken())
+    token = response.resolver_match.kwargs["token"]
+    problems = client.get(reverse("ledger_import_problems", args=["2026H2", token]))
+    book = openpyxl.load_workbook(io.BytesIO(problems.content))
+    assert book.sheetnames == ["台账", "问题清单"]
+    cell = book["台账"]["C2"]
+    assert cell.value == "八百" and cell.fill.fgColor.rgb.endswith("FF9999")
+    assert "辖区户籍人口总户数应为数字" in cell.comment.text
+    listed = [r for r in book["问题清单"].iter_rows(min_row=2, values_only=True)]
+    assert listed[0][:5] == ("错误", "台账", 2, "C", "households")
+
+
+def test_a_refused_file_says_why(login, district_admin, period):
+    body = upload(login(district_admin), b"%PDF-1.7", name="a.pdf").content.decode()
+    assert "文件无法导入：不是 Excel、WPS 表格或 CSV 文件" in body
+
+
+def test_a_street_editor_imports_only_its_own_street(login, tiansheng_editor, period):
+    body = upload(login(tiansheng_editor), messy_chengjiang()).content.decode()
+    assert "找不到街镇“澄江镇”" in body and "data-testid=\"apply\"" not in body
+
+
+def test_viewers_cannot_upload(login, district_viewer, period):
+    assert login(district_viewer).get(reverse("ledger_import", args=["2026H2"])).status_code == 403
+
+
+def test_another_users_upload_is_not_found(login, district_admin, tiansheng_editor, period):
+    response = upload(login(district_admin), messy_chengjiang())
+    token = response.resolver_match.kwargs["token"]
+    other = login(tiansheng_editor)
+    assert other.get(reverse("ledger_import_preview", args=["2026H2", token])).status_code == 404
+
+
+def test_a_street_outside_scope_cannot_be_chosen(login, tiansheng_editor, period):
+    response = upload(login(tiansheng_editor), messy_chengjiang(), street="500109102")
+    assert response.status_code == 404
+    assert TIANSHENG
