@@ -79,7 +79,7 @@ def test_a_refused_file_says_why(login, district_admin, period):
 
 def test_a_street_editor_imports_only_its_own_street(login, tiansheng_editor, period):
     body = upload(login(tiansheng_editor), messy_chengjiang()).content.decode()
-    assert "找不到街镇“澄江镇”" in body and "data-testid=\"apply\"" not in body
+    assert "找不到街镇“澄江镇”" in body and 'data-testid="apply"' not in body
 
 
 def test_viewers_cannot_upload(login, district_viewer, period):
