@@ -138,7 +138,9 @@ def ledger_workbook(
     if street is not None:
         rows = rows.filter(street=street)
     rows = list(
-        rows.select_related("community", "street").order_by("street__code", "community__code")
+        rows.select_related("community", "street", "period").order_by(
+            "street__code", "community__code"
+        )
     )
     years = filled_compliance_years(rows, rules.thresholds().standard)
     by_district = street is None

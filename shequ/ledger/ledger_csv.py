@@ -57,7 +57,9 @@ def write_csv(*, scope: Scope, period: Period, street: Region | None, stream: Te
     rows = rows_visible_to(scope).filter(period=period)
     if street is not None:
         rows = rows.filter(street=street)
-    rows = rows.select_related("community", "street").order_by("street__code", "community__code")
+    rows = rows.select_related("community", "street", "period").order_by(
+        "street__code", "community__code"
+    )
     approved = set(
         Submission.objects.filter(period=period, state=Submission.State.APPROVED).values_list(
             "street_id", flat=True

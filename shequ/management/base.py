@@ -33,7 +33,8 @@ class ShequCommand(BaseCommand):
         return scope
 
     def print_json(self, document) -> None:
-        self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
+        # Compact: the C encoder is ten times faster than the indenting one on large imports.
+        self.stdout.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
 
     def say(self, options, text: str) -> None:
         """Human output: stdout normally, stderr under --json so stdout stays one document."""

@@ -17,7 +17,6 @@ from shequ.ledger.importing.values import RowValues, row_values
 from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.rows import approved_rows_before, rows_visible_to
-from shequ.regions.levels import Level
 from shequ.regions.models import Region
 from shequ.regions.names import CommunityNameIndex, find_street
 
@@ -90,6 +89,9 @@ class _Context:
         }
         self._indexes: dict[int, CommunityNameIndex] = {}
         self._streets: dict[str, object] = {}
+        self.limits = rules.thresholds()
+        # Communities by code, for files with a division-code column: one query, not one a row.
+        self.by_code = {row.community.code: row.community for row in self.rows.values()}
 
     def index(self, street: Region) -> CommunityNameIndex:
         if street.pk not in self._indexes:
@@ -170,9 +172,8 @@ def _plan_row(source, context: _Context, seen: dict, plan: ImportPlan) -> Planne
     read = row_values(source)
     _collect(source, read, plan)
     values = {name: read.values.get(name, getattr(row, name)) for name in INPUT_FIELDS}
-    return PlannedRow(
-        source, row, values, "", [], rules.derive(_Values(values), rules.thresholds().standard)
-    )
+    derived = rules.derive(_Values(values), context.limits.standard)
+    return PlannedRow(source, row, values, "", [], derived)
 
 
 class _Values:
@@ -195,8 +196,8 @@ def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region
     where = (source.sheet, source.row)
     code = source.text("code")
     if code:
-        community = Region.objects.filter(code=code, level=Level.COMMUNITY).first()
-        if community is None or not context.within or not community.is_within(context.within):
+        community = context.by_code.get(code)
+        if community is None:
             plan.errors.append(
                 Problem(
                     *where,

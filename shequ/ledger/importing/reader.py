@@ -3,6 +3,7 @@ rows that will be checked against them."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ SUM_WORDS = re.compile(r"合计|小计|总计|累计")
 LEADING_FIELDS = ("number", "code", "street", "community")
 
 
+@functools.cache
 def column_letter(index: int) -> str:
     letters = ""
     index += 1

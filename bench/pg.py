@@ -1,0 +1,102 @@
+"""A throwaway PostgreSQL cluster on loopback for the benchmarks (removed afterwards)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PORT = int(os.environ.get("BENCH_PG_PORT", "55433"))
+USER = "shequbench"
+
+
+def available() -> bool:
+    return (PG_BIN / "initdb").exists()
+
+
+def _as_user(command: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", USER, "--", *command]
+
+
+def _ensure_user() -> None:
+    if os.geteuid() != 0:
+        return
+    try:
+        pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
+            check=True,
+        )
+
+
+@contextlib.contextmanager
+def throwaway_cluster():
+    """Yield a DATABASE_URL of a fresh cluster; stop and delete it on exit."""
+    _ensure_user()
+    directory = Path(tempfile.mkdtemp(prefix="shequ-bench-pg."))
+    if os.geteuid() == 0:
+        shutil.chown(directory, USER)
+    data = directory / "data"
+    subprocess.run(
+        _as_user(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-c listen_addresses=127.0.0.1 -p {PORT} -k {directory} -c fsync=off"
+    subprocess.run(
+        _as_user(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(directory / "log"),
+                "-w",
+                "-o",
+                options,
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        subprocess.run(
+            [
+                str(PG_BIN / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(PORT),
+                "-U",
+                "postgres",
+                "shequ",
+            ],
+            check=True,
+        )
+        yield f"postgres://postgres@127.0.0.1:{PORT}/shequ"
+    finally:
+        subprocess.run(
+            _as_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(directory, ignore_errors=True)
