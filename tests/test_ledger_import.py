@@ -287,3 +287,22 @@ def test_export_then_import_is_unchanged(period, tmp_path):
     assert code == 0, document["errors"]
     assert {r["status"] for r in document["rows"]} == {"unchanged"}
     assert Decimal(str(by_name(document)["运河村村民委员会"]["data"]["other"])) == Decimal("12.5")
+
+
+def test_formulas_are_recomputed_not_trusted_and_the_rest_are_named(period, tmp_path):
+    # XlsxWriter stores 0 as every formula's cached value, as other programs may: recompute.
+    content = sheet_with(
+        ["澄江镇", "运河村", "=400+400", "=SUM(F2:G2)", "", 100, 200.5],
+        ["澄江镇", "澄江路社区", "=VLOOKUP(1,A1:B2,2)", 300, ""],
+        header=["街镇", "社区名称", "户数", "便民服务中心", "备注", "甲", "乙"],
+    )
+    code, document = run_import(tmp_path, content, "--period", "2026H2")
+    village = by_name(document)["运河村村民委员会"]["data"]
+    assert village["households"] == 800 and village["service_center"] == 300.5
+    assert code == 1
+    assert any(
+        e["row"] == 3
+        and e["column"] == "C"
+        and "是公式“=VLOOKUP(1,A1:B2,2)”，无法核算" in e["message"]
+        for e in document["errors"]
+    )

@@ -38,9 +38,13 @@ def cell_text(value) -> str:
 def parse_number(value, *, what: str) -> Parsed:
     """A figure: 1,234.5㎡ → 1234.5, ３２０户 → 320; `/`, `—`, `无`, blank → none; the
     phrase 设在便民服务中心 → co-located."""
+    if isinstance(value, Decimal):  # a recomputed formula
+        return Parsed(value=Decimal(format(value.quantize(Decimal("0.000001")).normalize(), "f")))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # Excel stores 254.2 as 254.20000000000002 after arithmetic: drop the binary noise.
         return Parsed(value=Decimal(repr(round(float(value), 6))))
+    if getattr(value, "formula", None) is not None:
+        return Parsed(error=f"{what}是公式“{value}”，无法核算（{value.reason}），请改为数值")
     text = cell_text(value)
     if text in NONE_MARKS:
         return Parsed()

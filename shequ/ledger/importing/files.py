@@ -8,8 +8,11 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import python_calamine
+
+from shequ.ledger.importing.formulas import Unsupported, evaluate, sheet_formulas
 
 MAX_FILE_BYTES = 25 * 1024 * 1024  # what a street may upload
 MAX_INFLATED_BYTES = 200 * 1024 * 1024  # all the parts of an .xlsx, uncompressed
@@ -42,7 +45,9 @@ def read_sheets(content: bytes, filename: str) -> list[RawSheet]:
     suffix = Path(filename).suffix.lower()
     if content.startswith(ZIP_SIGNATURE):
         _check_zip(content)
-        return _read_with_calamine(content)
+        sheets = _read_with_calamine(content)
+        _recompute_formulas(content, sheets)
+        return sheets
     if content.startswith(OLE_SIGNATURE):
         if _is_encrypted_ooxml(content):
             raise FileRefused("文件已加密（设置了打开密码），请去掉密码后再导入")
@@ -71,6 +76,68 @@ def _check_zip(content: bytes) -> None:
     names = {member.filename for member in members}
     if "[Content_Types].xml" not in names and "mimetype" not in names:
         raise FileRefused("不是 Excel 或 WPS 表格文件（压缩包内容不对）")
+
+
+@dataclass(frozen=True)
+class UncheckedFormula:
+    """A formula the importer cannot recompute: its cached value is not used."""
+
+    formula: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "（共享公式）"
+
+
+def _recompute_formulas(content: bytes, sheets: list[RawSheet]) -> None:
+    try:
+        formulas = sheet_formulas(content)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+        return  # calamine read it; without readable formulas its values stand
+    for sheet in sheets:
+        cells = formulas.get(sheet.name)
+        if cells:
+            _recompute_sheet(sheet, cells)
+
+
+def _recompute_sheet(sheet: RawSheet, formulas: dict[tuple[int, int], str]) -> None:
+    rows = sheet.rows
+    done: dict[tuple[int, int], object] = {}
+    busy: set[tuple[int, int]] = set()
+
+    def value_at(row: int, column: int):
+        key = (row, column)
+        if key in formulas:
+            return compute(key)
+        if 0 <= row < len(rows) and 0 <= column < len(rows[row]):
+            return rows[row][column]
+        return None
+
+    def compute(key):
+        if key in done:
+            result = done[key]
+        elif key in busy:
+            raise Unsupported("循环引用")
+        else:
+            busy.add(key)
+            try:
+                result = evaluate(formulas[key], value_at)
+            except (Unsupported, ArithmeticError) as error:
+                result = UncheckedFormula(formulas[key], str(error))
+            busy.discard(key)
+            done[key] = result
+        if isinstance(result, UncheckedFormula):
+            raise Unsupported("引用了无法核算的公式")
+        return result
+
+    for row, column in formulas:
+        if 0 <= row < len(rows) and 0 <= column < len(rows[row]):
+            try:
+                rows[row][column] = compute((row, column))
+            except Unsupported as error:
+                rows[row][column] = done.get((row, column)) or UncheckedFormula(
+                    formulas[(row, column)], str(error)
+                )
 
 
 def _is_encrypted_ooxml(content: bytes) -> bool:
