@@ -74,6 +74,11 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.errors
 
+    def refuse(self, source: SourceRow, column_of: str, field: str, message: str) -> None:
+        """An error at the cell of `column_of` in the source row ("" for the whole row)."""
+        column = source.column(column_of) if column_of else ""
+        self.errors.append(Problem(source.sheet, source.row, column, field, message))
+
 
 class _Context:
     """What the rows of one import share: the period's rows, name indexes, streets."""
@@ -146,27 +151,13 @@ def _plan_row(source, context: _Context, seen: dict, plan: ImportPlan) -> Planne
         return None
     row = context.rows.get(community.pk)
     if row is None:
-        plan.errors.append(
-            Problem(
-                source.sheet,
-                source.row,
-                source.column("community"),
-                "community",
-                f"{community.name}在{context.period.label}没有台账行，或不在您的范围内",
-            )
-        )
+        message = f"{community.name}在{context.period.label}没有台账行，或不在您的范围内"
+        plan.refuse(source, "community", "community", message)
         return None
     if community.pk in seen:
         first = seen[community.pk]
-        plan.errors.append(
-            Problem(
-                source.sheet,
-                source.row,
-                source.column("community"),
-                "community",
-                f"{community.name}重复出现（第一次在{first.sheet} 第{first.row}行）",
-            )
-        )
+        message = f"{community.name}重复出现（第一次在{first.sheet} 第{first.row}行）"
+        plan.refuse(source, "community", "community", message)
         return None
     seen[community.pk] = source
     read = row_values(source)
@@ -193,54 +184,32 @@ def _collect(source: SourceRow, read: RowValues, plan: ImportPlan) -> None:
 
 
 def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region | None:
-    where = (source.sheet, source.row)
     code = source.text("code")
     if code:
         community = context.by_code.get(code)
         if community is None:
-            plan.errors.append(
-                Problem(
-                    *where,
-                    source.column("code"),
-                    "community",
-                    f"区划代码 {code} 不是本{'街镇' if context.street else '区'}的社区/村",
-                )
-            )
-            return None
+            where = "街镇" if context.street else "区"
+            plan.refuse(source, "code", "community", f"区划代码 {code} 不是本{where}的社区/村")
         return community
     street = context.street
     street_text = source.text("street")
     if street_text and (street is None or street_text != street.name):
         match = context.find_street(street_text)
         if not match.found:
-            plan.errors.append(Problem(*where, source.column("street"), "street", match.message()))
+            plan.refuse(source, "street", "street", match.message())
             return None
         if street is not None and match.region.pk != street.pk:
-            plan.errors.append(
-                Problem(
-                    *where,
-                    source.column("street"),
-                    "street",
-                    f"{match.region.name}不是本次导入的{street.name}",
-                )
-            )
+            message = f"{match.region.name}不是本次导入的{street.name}"
+            plan.refuse(source, "street", "street", message)
             return None
         street = match.region
     if street is None:
-        plan.errors.append(
-            Problem(
-                *where,
-                "",
-                "street",
-                "文件中没有“所在街道（乡镇）”列，请用 --street 指明街镇，或加上区划代码列",
-            )
-        )
+        message = "文件中没有“所在街道（乡镇）”列，请用 --street 指明街镇，或加上区划代码列"
+        plan.refuse(source, "", "street", message)
         return None
     match = context.index(street).find(source.text("community"))
     if not match.found:
-        plan.errors.append(
-            Problem(*where, source.column("community"), "community", match.message(street.name))
-        )
+        plan.refuse(source, "community", "community", match.message(street.name))
         return None
     return match.region
 
