@@ -29,8 +29,11 @@ def sheet_formulas(content: bytes) -> dict[str, dict[tuple[int, int], str]]:
     paths = _sheet_paths(archive)
     found = {}
     for name, path in paths.items():
+        data = archive.read(path)
+        if b"<f>" not in data and b"<f " not in data:
+            continue  # most sheets hold values only: skip the XML parse
         formulas = {}
-        with archive.open(path) as stream:
+        with io.BytesIO(data) as stream:
             for _, element in ElementTree.iterparse(stream):
                 if element.tag == f"{MAIN}c":
                     formula = element.find(f"{MAIN}f")
