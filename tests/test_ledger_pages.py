@@ -289,3 +289,20 @@ def test_the_grid_makes_the_same_number_of_queries_for_5_and_20_communities(
     )
     assert small == large
     assert small <= 15
+
+
+def test_each_step_is_mailed_after_commit_to_those_with_an_address(
+    login,
+    tiansheng_approver,
+    district_approver,
+    period,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+):
+    district_approver.email = "shenhe@beibei.example"
+    district_approver.save()
+    fill_street(period, TIANSHENG)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(tiansheng_approver).post(reverse("ledger_submit", args=[period.code, TIANSHENG]))
+    assert [m.to for m in mailoutbox] == [["shenhe@beibei.example"]]
+    assert "天生街道2026年下半年台账已上报，请审核" in mailoutbox[0].body
