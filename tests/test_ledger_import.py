@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shequ.core.models import AuditEvent
 from shequ.ledger.fingerprint import ledger_verify
@@ -306,3 +308,57 @@ def test_formulas_are_recomputed_not_trusted_and_the_rest_are_named(period, tmp_
         and "是公式“=VLOOKUP(1,A1:B2,2)”，无法核算" in e["message"]
         for e in document["errors"]
     )
+
+
+area_values = st.one_of(st.none(), st.decimals(min_value=0, max_value=99999, places=1))
+ledgers = st.lists(
+    st.fixed_dictionaries(
+        {
+            "households": st.integers(min_value=1, max_value=200_000),
+            "service_center": area_values,
+            "police_room": area_values,
+            "day_care": area_values,
+            "grocery": area_values,
+            "other": area_values,
+            "health_station_in_center": st.booleans(),
+            "compliance_year": st.one_of(st.none(), st.integers(2000, 2100)),
+            "remarks": st.text(alphabet="新建改造用房说明；;=+-@ 123abc", max_size=20),
+        }
+    ),
+    min_size=13,
+    max_size=13,
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ledger=ledgers)
+def test_any_ledger_exported_and_imported_again_is_unchanged(period, tmp_path, ledger):
+    from shequ.accounts.scope import operator_scope
+    from shequ.ledger.export import ledger_workbook
+    from shequ.ledger.rows import rows_bulk_update
+    from shequ.ledger.workbook_xlsx import write_xlsx
+
+    rows = list(
+        LedgerRow.objects.filter(period=period, street__code=CHENGJIANG)
+        .select_related("community", "street", "period")
+        .order_by("community__code")
+    )
+    rows_bulk_update(
+        scope=operator_scope(),
+        updates=list(zip(rows, ledger, strict=True)),
+        reason="property test",
+        action="ledger.test",
+    )
+    buffer = io.BytesIO()
+    write_xlsx(
+        ledger_workbook(scope=operator_scope(), period=period, street=rows[0].street), buffer
+    )
+    code, document = run_import(tmp_path, buffer.getvalue(), "--period", "2026H2")
+    assert code == 0, document["errors"]
+    changed = {r["community_name"]: r["changes"] for r in document["rows"] if r["changes"]}
+    assert changed == {}
+    assert len(document["rows"]) == 13

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -114,26 +115,29 @@ def _areas(source: SourceRow, result: RowValues, remarks_flags: set[str]) -> Non
 
 
 def _remarks(source: SourceRow, result: RowValues) -> tuple[set[str], Decimal | None]:
-    """The street's own 备注, with the parts the export writes there taken back out."""
+    """The street's own 备注, exactly as typed, with the parts the export appends (co-located
+    facilities, 其他用房) taken back off its end."""
     if "remarks" not in source.cells:
         return set(), None
-    text = source.text("remarks")
+    raw = source.cells["remarks"][0]
+    text = "" if raw is None else (raw if isinstance(raw, str) else cell_text(raw)).strip()
     if text.startswith("'") and text[1:2] in FORMULA_STARTS:
         text = text[1:]  # the CSV export's guard against formulas
     flags: set[str] = set()
     other = None
-    kept = []
-    for part in re.split(r"[；;]", text):
-        stripped = part.strip()
-        co_located = REMARK_CO_LOCATION.match(stripped)
-        other_match = REMARK_OTHER.match(stripped)
+    parts = text.split("；") if text else []
+    while parts:
+        tail = unicodedata.normalize("NFKC", parts[-1]).strip()
+        co_located = REMARK_CO_LOCATION.match(tail)
+        other_match = REMARK_OTHER.match(tail)
         if co_located and _facility_flags(co_located.group("names")):
             flags |= _facility_flags(co_located.group("names"))
-        elif other_match:
+        elif other_match and other is None:
             other = Decimal(re.sub(r"[,，]", "", other_match.group("area")))
-        elif stripped:
-            kept.append(stripped)
-    result.values["remarks"] = "；".join(kept)
+        else:
+            break
+        parts.pop()
+    result.values["remarks"] = "；".join(parts)
     return flags, other
 
 
