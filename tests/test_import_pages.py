@@ -50,6 +50,7 @@ def test_a_district_admin_previews_and_applies_a_streets_file(login, district_ad
     done = client.post(apply_url, follow=True)
     assert "已导入 台账.xlsx：写入 3 行" in done.content.decode()
     assert LedgerRow.objects.get(period=period, community__code=YUNHE_CUN).households == 800
+    assert client.post(apply_url).status_code == 404  # applied once: the upload is gone
 
 
 def test_errors_are_listed_and_no_apply_button_is_offered(login, district_admin, period):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from pathlib import Path
 
@@ -29,16 +30,27 @@ from shequ.web.downloads import attachment
 SESSION_KEY = "ledger_imports"
 
 
+UPLOAD_LIFETIME = 24 * 3600  # seconds an upload waits for its confirmation
+
+
 def _upload_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
+def _forget_old_uploads() -> None:
+    """Uploads are kept only until they are confirmed or a day has passed."""
+    cutoff = time.time() - UPLOAD_LIFETIME
+    for path in _upload_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
 def _stored(request, token: str) -> dict:
     """An upload this user made in this session, or 404."""
     entry = request.session.get(SESSION_KEY, {}).get(token)
-    if entry is None:
+    if entry is None or not (_upload_dir() / entry["stored"]).exists():
         raise Http404("上传的文件已失效，请重新上传")
     return entry
 
@@ -82,6 +94,7 @@ def upload(request, period_code: str):
         raise Http404("不在您的管辖范围内")
     if not street_code and scope.node and scope.node.level == Level.STREET:
         street_code = scope.node.code
+    _forget_old_uploads()
     token = uuid.uuid4().hex
     (_upload_dir() / token).write_bytes(upload_file.read())
     entries = request.session.get(SESSION_KEY, {})
@@ -125,6 +138,10 @@ def apply(request, period_code: str, token: str):
     except LedgerError as error:
         messages.error(request, error.message)
         return redirect("ledger_import_preview", period.code, token)
+    (_upload_dir() / entry["stored"]).unlink(missing_ok=True)
+    entries = request.session.get(SESSION_KEY, {})
+    entries.pop(token, None)
+    request.session[SESSION_KEY] = entries
     messages.success(request, f"已导入 {entry['name']}：写入 {written} 行")
     if entry.get("street"):
         return redirect("ledger_grid", period.code, entry["street"])
