@@ -182,3 +182,19 @@ def test_the_extend_deadline_command(beibei):
             "--reason",
             "暴雨",
         )
+
+
+def test_streets_past_their_deadline_without_submitting_are_overdue(district_admin):
+    from shequ.ledger.periods import overdue_street_ids
+
+    period = open_period("2024H1")
+    period_extend(
+        scope=scope_for(district_admin),
+        period=period,
+        street=region(CHENGJIANG),
+        deadline=datetime.date(2024, 5, 10),
+        reason="汛期",
+    )
+    overdue = overdue_street_ids(period, today=datetime.date(2024, 5, 2))
+    assert region(TIANSHENG).pk in overdue and region(CHENGJIANG).pk not in overdue
+    assert overdue_street_ids(period, today=datetime.date(2024, 4, 30)) == set()

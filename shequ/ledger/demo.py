@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from django.db import transaction
@@ -75,7 +75,6 @@ class Profile:
     shares: dict[str, Decimal]
     co_located: dict[str, bool]
     grocery: bool
-    stated_year: dict[int, int] = field(default_factory=dict)
 
 
 def _periods() -> list[PeriodCode]:
@@ -167,7 +166,7 @@ def _shares(rng: random.Random, community: Region) -> dict[str, Decimal]:
     }
 
 
-def values_for(profile: Profile, index: int, year: int) -> dict:
+def values_for(profile: Profile, index: int) -> dict:
     """The row a street would enter for this community in period `index`."""
     total = profile.totals[index]
     values: dict = {"households": profile.households[index], "remarks": ""}
@@ -194,7 +193,7 @@ def values_for(profile: Profile, index: int, year: int) -> dict:
     return values
 
 
-def _comments_for(row: LedgerRow, values: dict, previous: dict | None, year: int) -> dict:
+def _comments_for(values: dict, previous: dict | None, year: int) -> dict:
     probe = LedgerRow(**{k: v for k, v in values.items()})
     before = LedgerRow(**previous) if previous else None
     findings = rules.validate(probe, previous=before, period_year=year, limits=rules.Thresholds())
@@ -230,7 +229,7 @@ def demo_history_build() -> DemoHistory:
             period = period_open(scope=operator, code=code).period
             report.periods += 1
             previous_values = _fill(period, index, profiles, previous_values, operator, report)
-            _decide(period, index, district, report)
+            _decide(period, district, report)
             if code != LAST:
                 period_close(scope=operator, period=period)
     # The history is the past: its notifications are not news to anyone.
@@ -252,10 +251,10 @@ def _fill(period, index, profiles, previous_values, operator, report) -> dict[in
         profile = profiles.get(row.community_id)
         if profile is None:
             continue
-        values = values_for(profile, index, period.year)
+        values = values_for(profile, index)
         current[row.community_id] = values
         updates.append((row, values))
-        found = _comments_for(row, values, previous_values.get(row.community_id), period.year)
+        found = _comments_for(values, previous_values.get(row.community_id), period.year)
         if found:
             comments[row.pk] = found
     report.rows += rows_bulk_update(
@@ -268,7 +267,7 @@ def _fill(period, index, profiles, previous_values, operator, report) -> dict[in
     return current
 
 
-def _decide(period: Period, index: int, district: Scope, report: DemoHistory) -> None:
+def _decide(period: Period, district: Scope, report: DemoHistory) -> None:
     rng = random.Random(f"{SEED}-decisions-{period.code}")
     last = period.code == LAST.code
     submissions = list(

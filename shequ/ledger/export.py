@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
 
 from shequ.accounts.scope import Scope
 from shequ.ledger import rules
-from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, INPUT_FIELDS, LABELS
+from shequ.ledger.fields import (
+    AREA_FIELDS,
+    CO_LOCATION_FLAGS,
+    IN_CENTRE_NAMES,
+    INPUT_FIELDS,
+    LABELS,
+)
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.rows import rows_visible_to
@@ -34,12 +40,6 @@ NOTES = (
     "3.菜店（平价超市）是指政府投入建设用于提供社区居民即时消费品和日常用品的场所，"
     "是最基层物价平抑功能的社区公共设施。",
 )
-SHORT_FACILITY_NAMES = {
-    "police_room": "警务室",
-    "day_care": "日间照料中心（养老服务站）",
-    "health_station": "卫生服务站",
-    "culture_room": "文化活动室",
-}
 
 
 @dataclass
@@ -78,16 +78,11 @@ class LedgerWorkbook:
         return self.title + ("" if self.approved else UNAPPROVED_MARK)
 
 
-def ratio_for_print(total: Decimal, households: int | None) -> Decimal | None:
-    ratio = rules.per_100_households(total, households)
-    return None if ratio is None else ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def remarks_for(row: LedgerRow) -> str:
     """备注 as the template wants it: the street's text, then which facilities sit in the
     centre (their areas are left blank), then 其他用房 with its area."""
     parts = [row.remarks.strip()] if row.remarks.strip() else []
-    inside = [SHORT_FACILITY_NAMES[f] for f in CO_LOCATION_FLAGS if rules.is_co_located(row, f)]
+    inside = [IN_CENTRE_NAMES[f] for f in CO_LOCATION_FLAGS if rules.is_co_located(row, f)]
     if inside:
         parts.append("、".join(inside) + "设在便民服务中心")
     if row.other:
@@ -106,26 +101,22 @@ def _community_line(number: int, row: LedgerRow, year: int | None) -> Line:
         facilities={
             f: None if rules.is_co_located(row, f) else getattr(row, f) for f in LISTED_FACILITIES
         },
-        ratio=ratio_for_print(total, row.households),
+        ratio=rules.rounded_ratio(rules.per_100_households(total, row.households)),
         compliance_year=year,
         remarks=remarks_for(row),
     )
 
 
-def _sum_line(label: str, lines: list[Line], kind: str, street: str = "") -> Line:
-    households = sum(line.households or 0 for line in lines if (line.households or 0) > 0)
-    total = sum((line.total for line in lines), Decimal("0.0"))
+def _sum_line(label: str, rows: list[LedgerRow], kind: str, street: str = "") -> Line:
+    sums = rules.sums(rows)
     return Line(
         number=None,
         street=street,
         community=label,
-        households=households,
-        total=total,
-        facilities={
-            f: sum((line.facilities[f] or Decimal("0.0") for line in lines), Decimal("0.0"))
-            for f in LISTED_FACILITIES
-        },
-        ratio=ratio_for_print(total, households),
+        households=sums.households,
+        total=sums.total,
+        facilities={f: sums.areas[f] for f in LISTED_FACILITIES},
+        ratio=rules.rounded_ratio(sums.per_100_households),
         kind=kind,
     )
 
@@ -176,7 +167,6 @@ def ledger_workbook(
 def _sheet(label: str, rows: list[LedgerRow], years: dict, by_district: bool) -> Sheet:
     sheet = Sheet(name=label)
     number = 0
-    community_lines: list[Line] = []
     streets: dict[int, list[LedgerRow]] = {}
     for row in rows:
         streets.setdefault(row.street_id, []).append(row)
@@ -186,11 +176,10 @@ def _sheet(label: str, rows: list[LedgerRow], years: dict, by_district: bool) ->
             number += 1
             block.append(_community_line(number, row, years.get(row.pk)))
         sheet.lines += block
-        community_lines += block
         if by_district:
             name = street_rows[0].street.name
-            sheet.lines.append(_sum_line(f"{name}小计", block, "subtotal", street=name))
-    sheet.lines.append(_sum_line("合计", community_lines, "total"))
+            sheet.lines.append(_sum_line(f"{name}小计", street_rows, "subtotal", street=name))
+    sheet.lines.append(_sum_line("合计", rows, "total"))
     return sheet
 
 

@@ -22,6 +22,17 @@ CO_LOCATION_FLAGS = MappingProxyType(
     }
 )
 
+# How 备注 names a facility set in the centre (警务室、卫生服务站设在便民服务中心): the
+# export writes these names and the import reads them back.
+IN_CENTRE_NAMES = MappingProxyType(
+    {
+        "police_room": "警务室",
+        "day_care": "日间照料中心（养老服务站）",
+        "health_station": "卫生服务站",
+        "culture_room": "文化活动室",
+    }
+)
+
 # Every field a street enters, in the contract's order: the canonical form of the
 # tamper-evident fingerprint follows it, so it must never be reordered.
 INPUT_FIELDS = (

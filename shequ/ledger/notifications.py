@@ -36,6 +36,8 @@ _STEPS = {
 
 
 def notify_submission(submission: Submission, event: str, reason: str = "") -> None:
+    if event not in _STEPS:
+        return  # steps nobody waits for, such as loading history from files
     recipients, message, url = _STEPS[event]
     text = message.format(
         name=f"{submission.street.name}{submission.period.label}台账",

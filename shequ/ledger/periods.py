@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
@@ -145,6 +146,16 @@ def period_extend(
 def deadline_for(period: Period, street: Region) -> datetime.date:
     extension = period.extensions.filter(street=street).first()
     return extension.deadline if extension else period.deadline
+
+
+def overdue_street_ids(period: Period, today: datetime.date | None = None) -> set[int]:
+    """Streets that have not submitted although their deadline has passed (催报)."""
+    today = today or timezone.localdate()
+    extended = dict(period.extensions.values_list("street_id", "deadline"))
+    waiting = period.submissions.filter(
+        state__in=[Submission.State.DRAFT, Submission.State.RETURNED]
+    ).values_list("street_id", flat=True)
+    return {street for street in waiting if today > extended.get(street, period.deadline)}
 
 
 def period_by_code(text: str) -> Period:

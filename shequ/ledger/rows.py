@@ -87,17 +87,6 @@ def carried_forward_rows(period: Period, members: list[tuple[int, int]]) -> Carr
     return CarriedRows(rows, len(previous))
 
 
-def _editable_submission(row: LedgerRow, *, allow_closed_period: bool = False) -> Submission:
-    submission = Submission.objects.filter(period=row.period_id, street=row.street_id).first()
-    if not row.period.is_open and not allow_closed_period:
-        raise LedgerError(f"{row.period.label}已关闭，不能修改")
-    if submission is not None and not submission.is_editable:
-        raise LedgerError(
-            f"{row.street.name}{row.period.label}台账{submission.get_state_display()}，不能修改"
-        )
-    return submission
-
-
 def _as_json(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
@@ -123,7 +112,7 @@ def row_update(
     """Change some input fields of a draft row. Raises StaleRow if the row moved on since
     `expected_version`; nothing is overwritten then."""
     require(scope, Permission.EDIT, row.community, "修改台账")
-    _editable_submission(row)
+    _require_editable([(row, changes)], allow_closed_period=False)
     new_values = clean_values(changes)
     current = LedgerRow.objects.select_for_update().get(pk=row.pk)
     if current.version != expected_version:

@@ -80,9 +80,14 @@ def per_100_households(total: Decimal, households: int | None) -> Decimal | None
     return total * 100 / Decimal(households)
 
 
+def rounded_ratio(ratio: Decimal | None) -> Decimal | None:
+    """Two decimals, half up, for display and print only: never compare the rounded value."""
+    return None if ratio is None else ratio.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
 def display_ratio(ratio: Decimal | None) -> str:
-    """Two decimals, for display only: never compare the rounded value."""
-    return "" if ratio is None else str(ratio.quantize(HUNDREDTH, rounding=ROUND_HALF_UP))
+    rounded = rounded_ratio(ratio)
+    return "" if rounded is None else str(rounded)
 
 
 def is_compliant(total: Decimal, households: int | None, standard: Decimal) -> bool:
@@ -98,6 +103,40 @@ def shortfall(total: Decimal, households: int | None, standard: Decimal) -> Deci
     if gap <= 0:
         return ZERO
     return gap.quantize(TENTH, rounding=ROUND_CEILING)
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Column sums of several rows, for 小计 and 合计."""
+
+    households: int
+    areas: dict[str, Decimal]
+    total: Decimal
+
+    @property
+    def per_100_households(self) -> Decimal | None:
+        """The ratio of the sums (never an average of the rows' ratios)."""
+        return per_100_households(self.total, self.households)
+
+
+def sums(rows: list[Any]) -> Sums:
+    """Households with a valid count, each area as it counts (co-located facilities zero),
+    and the total."""
+    return Sums(
+        households=sum(r.households for r in rows if has_valid_households(r.households)),
+        areas={
+            field: sum(
+                (
+                    getattr(r, field)
+                    for r in rows
+                    if getattr(r, field) is not None and not is_co_located(r, field)
+                ),
+                ZERO,
+            )
+            for field in AREA_FIELDS
+        },
+        total=sum((total_area(r) for r in rows), ZERO),
+    )
 
 
 def compliant_condition(standard: Decimal, prefix: str = ""):

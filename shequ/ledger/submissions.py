@@ -19,7 +19,7 @@ from shequ.ledger.fingerprint import seal
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.notifications import notify_submission
 from shequ.ledger.periods import deadline_for
-from shequ.ledger.permissions import LedgerError, require
+from shequ.ledger.permissions import LedgerError, require, require_root_admin
 from shequ.ledger.rows import RowCheck, rows_check
 
 State = Submission.State
@@ -130,20 +130,61 @@ def submission_approve(
     require(scope, Permission.APPROVE, submission.street, "审核台账")
     _require_state(submission, (State.SUBMITTED,), "审核通过")
     before = submission.state
-    now = now or timezone.now()
-    submission.state = State.APPROVED
-    submission.decided_at = now
-    submission.decided_by = scope.actor.user
-    submission.approved_version += 1
-    submission.return_reason = ""
-    submission.save()
-    sealed = seal(submission, sealed_by=scope.actor.label, sealed_at=now)
+    sealed = _approve_and_seal(scope, submission, now or timezone.now())
     _audit(
         scope,
         submission,
         before,
         "approve",
         f"审核通过（第{submission.approved_version}版，指纹 {sealed.fingerprint[:12]}…）",
+    )
+    return submission
+
+
+def _approve_and_seal(scope: Scope, submission: Submission, now: datetime.datetime):
+    submission.state = State.APPROVED
+    submission.decided_at = now
+    submission.decided_by = scope.actor.user
+    submission.approved_version += 1
+    submission.return_reason = ""
+    submission.save()
+    return seal(submission, sealed_by=scope.actor.label, sealed_at=now)
+
+
+@transaction.atomic
+def submission_open_for_backfill(
+    *, scope: Scope, submission: Submission, reason: str
+) -> Submission:
+    """Unfreeze a ledger so that history from a file can be written into it (root admins)."""
+    require_root_admin(scope, "把历史台账导入为已审核")
+    submission = _locked(submission)
+    if submission.is_editable:
+        return submission
+    before = submission.state
+    submission.state = State.DRAFT
+    submission.save(update_fields=["state"])
+    _audit(scope, submission, before, "backfill_reopen", "为补录历史台账重新打开", reason)
+    return submission
+
+
+@transaction.atomic
+def submission_load_approved(
+    *, scope: Scope, submission: Submission, reason: str, now: datetime.datetime | None = None
+) -> Submission:
+    """Approve a ledger loaded from the bureau's own files, without a street submission
+    (backfilling history): sealed like any approval, the reason recorded."""
+    require_root_admin(scope, "把历史台账导入为已审核")
+    submission = _locked(submission)
+    _require_state(submission, (State.DRAFT, State.RETURNED, State.SUBMITTED), "直接审核通过")
+    before = submission.state
+    _approve_and_seal(scope, submission, now or timezone.now())
+    _audit(
+        scope,
+        submission,
+        before,
+        "backfill_approve",
+        f"按导入文件直接审核通过（第{submission.approved_version}版）",
+        reason,
     )
     return submission
 

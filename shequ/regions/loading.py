@@ -154,7 +154,7 @@ def regions_load(*, paths: list[Path], actor: Actor) -> LoadReport:
         if row.code in existing:
             report.unchanged[row.level] += 1
     with transaction.atomic():
-        _create(new_rows, by_code, existing, report)
+        _create(new_rows, existing, report)
         if new_rows:
             audit_record(
                 actor=actor,
@@ -263,7 +263,7 @@ def _check_single_root(new_rows: list[DivisionRow], by_code: dict, existing: dic
     return problems
 
 
-def _create(new_rows: list[DivisionRow], by_code: dict, existing: dict, report: LoadReport):
+def _create(new_rows: list[DivisionRow], existing: dict, report: LoadReport):
     known = dict(existing)
     for level in Level.values:
         rows = [row for row in new_rows if row.level == level]

@@ -97,10 +97,6 @@ class GridRow:
     def has_notes(self) -> bool:
         return bool(self.warnings or self.row_errors or self.error_message)
 
-    @property
-    def blocked(self) -> bool:
-        return bool(rules.blocking(self.findings, self.row.warning_comments))
-
 
 def grid_row(
     row: LedgerRow,
@@ -155,35 +151,32 @@ def grid_row(
 class Subtotal:
     label: str
     communities: int
-    households: int
-    areas: dict[str, Decimal]
-    total: Decimal
     compliant: int
+    sums: rules.Sums
+
+    @property
+    def households(self) -> int:
+        return self.sums.households
+
+    @property
+    def areas(self) -> dict[str, Decimal]:
+        return self.sums.areas
+
+    @property
+    def total(self) -> Decimal:
+        return self.sums.total
 
     @property
     def ratio(self) -> str:
-        return rules.display_ratio(rules.per_100_households(self.total, self.households))
+        return rules.display_ratio(self.sums.per_100_households)
 
 
 def subtotal(label: str, rows: list[GridRow]) -> Subtotal:
     return Subtotal(
         label=label,
         communities=len(rows),
-        households=sum(r.row.households or 0 for r in rows if (r.row.households or 0) > 0),
-        areas={
-            name: sum(
-                (
-                    c.value
-                    for r in rows
-                    for c in r.cells
-                    if c.field == name and c.value is not None and not c.flagged
-                ),
-                Decimal("0"),
-            )
-            for name in AREA_FIELDS
-        },
-        total=sum((r.derived.total_area for r in rows), Decimal("0")),
         compliant=sum(1 for r in rows if r.derived.compliant),
+        sums=rules.sums([r.row for r in rows]),
     )
 
 

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.roles import Permission
@@ -18,7 +17,7 @@ from shequ.ledger.export import ledger_workbook
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.periods import deadline_for
+from shequ.ledger.periods import deadline_for, overdue_street_ids
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.ledger.rows import (
     StaleRow,
@@ -123,12 +122,9 @@ def ledger_home(request):
 
 
 def _with_overdue(period: Period, submissions: list[Submission]) -> list[Submission]:
-    """Mark the streets that have not submitted although their deadline has passed (催报)."""
-    extended = dict(period.extensions.values_list("street_id", "deadline"))
-    today = timezone.localdate()
+    overdue = overdue_street_ids(period)
     for submission in submissions:
-        deadline = extended.get(submission.street_id, period.deadline)
-        submission.overdue = submission.is_editable and today > deadline
+        submission.overdue = submission.street_id in overdue
     return submissions
 
 

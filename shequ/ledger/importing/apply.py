@@ -4,16 +4,14 @@ history, loading a street's ledger straight in as approved."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
-from shequ.core.audit import audit_record
-from shequ.ledger.fingerprint import seal
 from shequ.ledger.importing.plan import ImportPlan
 from shequ.ledger.models import Submission
 from shequ.ledger.permissions import LedgerError, require_root_admin
 from shequ.ledger.rows import rows_bulk_update
+from shequ.ledger.submissions import submission_load_approved, submission_open_for_backfill
 
 
 @transaction.atomic
@@ -63,11 +61,10 @@ def import_backfill_approved(*, scope: Scope, plan: ImportPlan, reason: str) -> 
         raise LedgerError("请写明导入为已审核的依据（--reason）")
     if not plan.ok:
         raise LedgerError("导入文件仍有错误，未写入任何数据")
-    submissions = _submissions(plan)
-    for submission in submissions:  # reopen what is frozen, so the rows can be written
-        if not submission.is_editable:
-            submission.state = Submission.State.DRAFT
-            submission.save(update_fields=["state"])
+    submissions = [
+        submission_open_for_backfill(scope=scope, submission=submission, reason=reason)
+        for submission in _submissions(plan)
+    ]
     comments = {p.row.pk: {f.code: reason for f in p.findings if not f.is_error} for p in plan.rows}
     written = rows_bulk_update(
         scope=scope,
@@ -78,26 +75,6 @@ def import_backfill_approved(*, scope: Scope, plan: ImportPlan, reason: str) -> 
         allow_closed_period=True,
         permission=Permission.MANAGE,
     )
-    now = timezone.now()
     for submission in submissions:
-        submission.state = Submission.State.APPROVED
-        submission.approved_version += 1
-        submission.decided_at = now
-        submission.decided_by = scope.actor.user
-        submission.save()
-        seal(submission, sealed_by=scope.actor.label, sealed_at=now)
-        audit_record(
-            actor=scope.actor,
-            action="ledger.backfill_approve",
-            target_type="submission",
-            target_id=submission.pk,
-            region_path=submission.street.path,
-            summary=f"{submission.street.name}{plan.period.label}台账按导入文件直接审核通过"
-            f"（第{submission.approved_version}版）",
-            changes={
-                "state": ["draft", "approved"],
-                "approved_version": submission.approved_version,
-            },
-            reason=reason,
-        )
+        submission_load_approved(scope=scope, submission=submission, reason=reason)
     return written

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
+from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, IN_CENTRE_NAMES, LABELS
 from shequ.ledger.importing.cells import cell_text, parse_number, parse_year
 from shequ.ledger.importing.reader import SourceRow
 from shequ.ledger.ledger_csv import FORMULA_STARTS
 
+# The names the export writes, and the shorter ones clerks use (the export's full names
+# lose their full-width brackets to NFKC, so the short forms carry the match).
+SHORT_NAMES = {"day_care": ("日间照料", "养老服务站"), "health_station": ("卫生室",)}
 FACILITY_NAMES = {
-    "police_room": ("警务室",),
-    "day_care": ("日间照料中心", "养老服务站", "日间照料"),
-    "health_station": ("卫生服务站", "卫生室"),
-    "culture_room": ("文化活动室",),
+    facility: (name, *SHORT_NAMES.get(facility, ())) for facility, name in IN_CENTRE_NAMES.items()
 }
 REMARK_CO_LOCATION = re.compile(r"^(?P<names>.+?)(设|均设|含|位)在便民服务中心(内)?$")
 REMARK_OTHER = re.compile(r"^其他用房\s*(?P<area>[\d.,，]+)\s*(㎡|m²|m2|平方米)?$")
