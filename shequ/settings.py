@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "shequ.regions",
     "shequ.accounts",
     "shequ.ledger",
+    "shequ.compliance",
 ]
 
 MIDDLEWARE = [

@@ -27,10 +27,14 @@ def demo(django_db_setup, django_db_blocker):
         from django.db import connection
 
         from shequ.accounts.models import User
+        from shequ.compliance.models import ReminderSent, Tally, Target
         from shequ.core.models import AuditEvent, Setting
         from shequ.ledger.models import LedgerRow, SealedVersion, StreetExtension
 
         for model in (
+            Tally,
+            ReminderSent,
+            Target,
             SealedVersion,
             StreetExtension,
             LedgerRow,

@@ -145,7 +145,7 @@ def ledger_workbook(
     )
     for row in rows:
         row.period = period
-    years = filled_compliance_years(rows, rules.thresholds().standard)
+    years = filled_compliance_years(rows, rules.thresholds(period.year).standard)
     by_district = street is None
     sheets = [
         _sheet(

@@ -65,7 +65,7 @@ def write_csv(*, scope: Scope, period: Period, street: Region | None, stream: Te
             "street_id", flat=True
         )
     )
-    standard = rules.thresholds().standard
+    standard = rules.thresholds(period.year).standard
     stream.write("\ufeff")
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(csv_header())

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shequ.accounts.scope import Scope
+from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.audit import audit_record
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
@@ -63,6 +64,7 @@ def period_open(
             reopened = True
     rows_created, rows_carried = _create_missing_rows(period)
     submissions_created = _create_missing_submissions(period)
+    tallies_rebuild(period)  # new communities count in the denominator from now on
     if created or reopened or rows_created:
         audit_record(
             actor=scope.actor,

@@ -267,8 +267,8 @@ def rows_check(rows: list[LedgerRow], limits: rules.Thresholds | None = None) ->
     """Validate rows against their communities' last approved rows (few queries)."""
     if not rows:
         return []
-    limits = limits or rules.thresholds()
     period = rows[0].period
+    limits = limits or rules.thresholds(period.year)
     previous = approved_rows_before(period, [row.community_id for row in rows])
     return [
         RowCheck(

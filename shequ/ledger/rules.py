@@ -7,13 +7,14 @@ exact (Decimal): compliance compares total × 100 with standard × households, s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import F
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
+from shequ.compliance.targets import standard_for_year
 from shequ.core.settings_store import settings_get_many
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
 
@@ -39,16 +40,18 @@ class Thresholds:
     }
 
 
-def thresholds() -> Thresholds:
-    """The thresholds in force: stored settings over the defaults."""
+def thresholds(year: int | None = None) -> Thresholds:
+    """The thresholds in force: stored settings over the defaults, and the standard of
+    `year` where that year (or an earlier one) has a target that sets it."""
     stored = settings_get_many(Thresholds.SETTING_KEYS.values())
-    return Thresholds(
+    limits = Thresholds(
         **{
             name: Decimal(str(stored[key]))
             for name, key in Thresholds.SETTING_KEYS.items()
             if stored.get(key) is not None
         }
     )
+    return limits if year is None else replace(limits, standard=standard_for_year(year))
 
 
 # ---------------------------------------------------------------- arithmetic

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
+from shequ.compliance.tallies import tally_refresh_street
 from shequ.core.audit import audit_record
 from shequ.ledger.fingerprint import seal
 from shequ.ledger.models import LedgerRow, Submission
@@ -78,8 +79,10 @@ def _require_state(submission: Submission, allowed: tuple[str, ...], action: str
 def _audit(
     scope: Scope, submission: Submission, before: str, action: str, summary: str, reason: str = ""
 ):
-    """Record the transition and tell the other side, in the transition's transaction."""
+    """Record the transition, tell the other side and bring the dashboards' figures up to
+    date, all in the transition's transaction."""
     notify_submission(submission, action, reason)
+    tally_refresh_street(submission.period, submission.street)
     audit_record(
         actor=scope.actor,
         action=f"ledger.{action}",

@@ -36,11 +36,18 @@ _ACTIVE_BY_URL_NAME = {
     "ledger_grid": "ledger",
     "ledger_review": "ledger",
     "ledger_row_history": "ledger",
+    "dashboard": "dashboard",
+    "dashboard_region": "dashboard",
+    "community_page": "dashboard",
+    "targets": "targets",
 }
 
 
 def _menu(scope) -> list[dict]:
-    items = [
+    items = []
+    if scope.node is not None and not scope.node.is_community:
+        items.append({"label": "达标看板", "url": reverse("dashboard"), "key": "dashboard"})
+    items += [
         {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
@@ -48,5 +55,6 @@ def _menu(scope) -> list[dict]:
         items.append(
             {"label": "用户管理", "url": reverse("admin:accounts_user_changelist"), "key": "users"}
         )
+        items.append({"label": "达标目标", "url": reverse("targets"), "key": "targets"})
         items.append({"label": "操作记录", "url": reverse("audit"), "key": "audit"})
     return items

@@ -109,3 +109,31 @@ class SplitForm(forms.Form):
                 raise forms.ValidationError(f"第{number}行应为“代码 名称”")
             parts.append((pieces[0], pieces[1].strip()))
         return parts
+
+
+class TargetForm(forms.Form):
+    """A year's target for the district or one street; the rules are in target_changes."""
+
+    year = forms.IntegerField(
+        label="年度", min_value=2000, max_value=2100, error_messages={"required": "请填写年度"}
+    )
+    region = forms.ChoiceField(label="适用范围")
+    share_percent = forms.DecimalField(
+        label="达标比例（%）",
+        min_value=0,
+        max_value=100,
+        decimal_places=1,
+        error_messages={"required": "请填写达标比例"},
+        help_text="该年度须达标的社区（村）占比，如 80",
+    )
+    standard = forms.DecimalField(
+        label="每百户面积标准（㎡）",
+        required=False,
+        min_value=1,
+        decimal_places=1,
+        help_text="只在全区目标上填写；留空则沿用以前年度的标准（默认 30）",
+    )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [(r.code, r.name) for r in regions]

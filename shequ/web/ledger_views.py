@@ -77,7 +77,7 @@ def _grid_rows(scope: Scope, period: Period, street: Region, *, editable: bool) 
         .order_by("community__code")
     )
     previous = approved_rows_before(period, [row.community_id for row in rows])
-    limits = rules.thresholds()
+    limits = rules.thresholds(period.year)
     return [
         grid_row(r, previous.get(r.community_id), limits, editable=editable, year=period.year)
         for r in rows
@@ -211,7 +211,7 @@ def _row_item(scope: Scope, row: LedgerRow, refused: LedgerError | None = None) 
     return grid_row(
         row,
         previous,
-        rules.thresholds(),
+        rules.thresholds(row.period.year),
         editable=_can_edit(scope, submission, row.period),
         year=row.period.year,
         refused=(refused.field or "", refused.message) if refused else None,
@@ -278,7 +278,7 @@ def row_preview(request, pk: int):
     try:
         for name, value in clean_values(_posted_changes(request.POST)).items():
             setattr(row, name, value)
-        derived = rules.derive(row, rules.thresholds().standard)
+        derived = rules.derive(row, rules.thresholds(row.period.year).standard)
     except LedgerError:
         derived = None
     return render(request, "ledger/_derived.html", {"row": row, "derived": derived})

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from shequ.web import region_changes, views
+from shequ.web import dashboard_views, region_changes, target_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,4 +23,13 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("ledger/", include("shequ.web.urls_ledger")),
     path("notifications/", views.notifications, name="notifications"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/<str:code>/", dashboard_views.dashboard, name="dashboard_region"),
+    path(
+        "dashboard/<str:period_code>/<str:street_code>/remind/",
+        dashboard_views.remind,
+        name="dashboard_remind",
+    ),
+    path("communities/<str:code>/", dashboard_views.community_page, name="community_page"),
+    path("targets/", target_views.targets, name="targets"),
 ]

@@ -19,8 +19,12 @@ from shequ.regions.models import Region
 
 @login_required
 def home(request):
-    """The ledger once a period is open; before that, the region tree."""
-    return redirect("ledger_home" if Period.objects.exists() else "regions")
+    """District and street users land on their dashboard once a period is open, community
+    users on their ledger row; before any period, everyone sees the region tree."""
+    if not Period.objects.exists():
+        return redirect("regions")
+    node = scope_for(request.user).node
+    return redirect("ledger_home" if node is None or node.is_community else "dashboard")
 
 
 def scoped_region(request, code: str) -> Region:

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from shequ.accounts.demo import DEMO_PASSWORD, demo_accounts_create
+from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
 from shequ.ledger.demo import demo_history_build
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             setting_set(DEMO_FLAG, True)
             accounts, created = demo_accounts_create(report.root)
         self._print_accounts(accounts, created)
+        if demo_targets_create(report.root):
+            self.stdout.write("   达标目标：2020 年 60%，2021 年 70%，2022 年起 80%（每百户 30㎡）")
         self.stdout.write("④ 生成 2020—2026 年演示台账 …")
         history = demo_history_build()
         if history.periods:

@@ -1,0 +1,191 @@
+"""Dashboards: a district (or any region above the street), a street, a community.
+
+Everything they show comes from `compliance.summary` and `compliance.dashboard`; these
+views only pick the region and period the user asked for, within their scope.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from shequ.accounts.scope import Scope, scope_for
+from shequ.compliance.dashboard import (
+    chase_list,
+    cheapest_way,
+    community_history,
+    judging_period,
+    street_lines,
+    trend,
+)
+from shequ.compliance.models import Tally
+from shequ.compliance.reminders import can_remind, remind_street
+from shequ.compliance.summary import Summary, summary
+from shequ.compliance.tallies import RATIO_BUCKET_LABELS
+from shequ.compliance.targets import TargetBook
+from shequ.ledger import rules
+from shequ.ledger.models import Period
+from shequ.ledger.permissions import LedgerError, NotAllowed
+from shequ.ledger.rows import row_history
+from shequ.regions.models import Region
+
+
+def _scoped(scope: Scope, code: str | None) -> Region:
+    if scope.node is None:
+        raise Http404("未分配区划")
+    if code is None:
+        return scope.node
+    return get_object_or_404(scope.regions(), code=code)
+
+
+def _chosen_period(request, periods: list[Period], approved_periods: set[int]) -> Period:
+    """The period asked for; by default the latest one with approved ledgers here."""
+    asked = request.GET.get("period")
+    chosen = next((p for p in periods if p.code == asked), None)
+    if chosen:
+        return chosen
+    return next((p for p in periods if p.pk in approved_periods), periods[0])
+
+
+def _breadcrumb(scope: Scope, region: Region) -> list[Region]:
+    codes = [*region.ancestor_codes, region.code]
+    found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [found[c] for c in codes if c in found and scope.contains(found[c])]
+
+
+@login_required
+@require_GET
+def dashboard(request, code: str | None = None):
+    scope = scope_for(request.user)
+    region = _scoped(scope, code)
+    if region.is_community:
+        return redirect("community_page", region.code)
+    periods = list(Period.objects.all())
+    if not periods:
+        return render(request, "compliance/dashboard.html", {"region": region, "period": None})
+    approved_periods = set(
+        Tally.objects.filter(region=region, streets_approved__gt=0).values_list(
+            "period_id", flat=True
+        )
+    )
+    period = _chosen_period(request, periods, approved_periods)
+    include_unapproved = request.GET.get("all") == "1"
+    result = summary(
+        scope=scope, period=period, region=region, include_unapproved=include_unapproved
+    )
+    book = TargetBook.load()
+    points = trend(region, periods, book)
+    # 催报 concerns the period being filled in, whichever period the leader is looking at.
+    chase_period = next((p for p in periods if p.is_open), None)
+    context = {
+        "region": region,
+        "breadcrumb": _breadcrumb(scope, region),
+        "periods": periods,
+        "period": period,
+        "include_unapproved": include_unapproved,
+        "summary": result,
+        "total": result.total,
+        "children": _ranked(result),
+        "cheapest": cheapest_way(period, region, result.standard, result.total.needed_for_target),
+        "chase_period": chase_period,
+        "chase": chase_list(chase_period, region) if chase_period and not region.is_street else [],
+        "can_remind": not region.is_street and can_remind(scope, region),
+        "judged_on": judging_period(period.year, periods, approved_periods),
+        "chart": _chart_data(result, points),
+        "lines": street_lines(period, region, result.standard) if region.is_street else [],
+    }
+    template = "compliance/street.html" if region.is_street else "compliance/dashboard.html"
+    return render(request, template, context)
+
+
+def _ranked(result: Summary):
+    """Children by rate, best first; those without communities last."""
+    return sorted(
+        result.children,
+        key=lambda unit: (unit.rate is None, -(unit.rate or 0), unit.code),
+    )
+
+
+def _chart_data(result: Summary, points) -> dict:
+    total = result.total
+    return {
+        "trend": {
+            "labels": [p.label for p in points],
+            "rates": [None if p.rate is None else round(p.rate * 100, 1) for p in points],
+            "targets": [None if p.target is None else round(p.target * 100, 1) for p in points],
+        },
+        "classes": {
+            "labels": ["城市社区", "农村社区"],
+            "communities": [total.figures.urban_communities, total.figures.rural_communities],
+            "compliant": [total.figures.urban_compliant, total.figures.rural_compliant],
+        },
+        "buckets": {
+            "labels": list(RATIO_BUCKET_LABELS),
+            "counts": total.figures.ratio_buckets,
+        },
+        "children": {
+            "labels": [u.name for u in _ranked(result)],
+            "rates": [None if u.rate is None else round(u.rate * 100, 1) for u in _ranked(result)],
+        },
+    }
+
+
+@login_required
+@require_POST
+def remind(request, period_code: str, street_code: str):
+    scope = scope_for(request.user)
+    street = get_object_or_404(scope.streets(), code=street_code)
+    period = get_object_or_404(Period, code=period_code)
+    try:
+        reminder = remind_street(scope=scope, period=period, street=street)
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except LedgerError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"已向{street.name}发出催报提醒（{reminder.days_left_text}，"
+            f"通知 {len(reminder.recipients)} 人）",
+        )
+    back = request.POST.get("next") or reverse("dashboard")
+    return redirect(back if back.startswith("/") else reverse("dashboard"))
+
+
+def _two_decimals(ratio) -> float | None:
+    rounded = rules.rounded_ratio(ratio)
+    return None if rounded is None else float(rounded)
+
+
+@login_required
+@require_GET
+def community_page(request, code: str):
+    scope = scope_for(request.user)
+    community = _scoped(scope, code)
+    if not community.is_community:
+        return redirect("dashboard_region", community.code)
+    history = community_history(community)
+    latest = history[-1] if history else None
+    events = list(row_history(latest.row)[:50]) if latest else []
+    chart = {
+        "labels": [h.period.label for h in history],
+        "ratios": [_two_decimals(h.derived.per_100_households) for h in history],
+        "standards": [float(h.standard) for h in history],
+    }
+    return render(
+        request,
+        "compliance/community.html",
+        {
+            "community": community,
+            "breadcrumb": _breadcrumb(scope, community),
+            "history": list(reversed(history)),
+            "latest": latest,
+            "events": events,
+            "chart": chart,
+        },
+    )
