@@ -55,5 +55,18 @@ def approve_street(period: Period, street_code: str, **values) -> Submission:
     return submission_approve(scope=operator, submission=submitted)
 
 
+def set_target(year: int, share: str = "0.8", standard: int | None = 30) -> None:
+    """The district's target for a year (the notice's 80 % at 30 m² by default)."""
+    from shequ.compliance.target_changes import target_set
+
+    target_set(
+        scope=operator_scope(),
+        year=year,
+        region=region("500109"),
+        share=Decimal(share),
+        standard=None if standard is None else Decimal(standard),
+    )
+
+
 def area(text: str) -> Decimal:
     return Decimal(text)

@@ -2,16 +2,11 @@
 street, then one of its communities."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from shequ.accounts.scope import operator_scope
-from shequ.compliance.target_changes import target_set
-
-from .conftest import region
-from .ledger_helpers import approve_street, open_period
+from .ledger_helpers import approve_street, open_period, set_target
 from .test_browser_ledger import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,13 +16,7 @@ TONGJIAXI = "500109104"
 
 @pytest.fixture
 def two_years(beibei):
-    target_set(
-        scope=operator_scope(),
-        year=2025,
-        region=region("500109"),
-        share=Decimal("0.8"),
-        standard=Decimal(30),
-    )
+    set_target(2025)
     for code, centre in (("2025H2", "250.0"), ("2026H2", "320.0")):
         period = open_period(code, deadline=datetime.date(2099, 12, 31))
         approve_street(period, TONGJIAXI, households=1000, service_center=centre)

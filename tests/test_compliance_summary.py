@@ -28,7 +28,7 @@ from shequ.ledger.submissions import (
 )
 
 from .conftest import region
-from .ledger_helpers import approve_street, fill_street, open_period, submission
+from .ledger_helpers import approve_street, fill_street, open_period, set_target, submission
 
 pytestmark = pytest.mark.django_db
 
@@ -236,13 +236,7 @@ def run_summary(*args):
 
 def test_summary_command_prints_the_contract_json(beibei):
     period = open_period("2026H2")
-    target_set(
-        scope=operator_scope(),
-        year=2026,
-        region=region("500109"),
-        share=Decimal("0.8"),
-        standard=Decimal(30),
-    )
+    set_target(2026)
     approve_street(period, TONGJIAXI, households=1000, service_center="320.0")
     document = json.loads(run_summary("--period", "2026H2", "--json"))
     assert set(document) == {

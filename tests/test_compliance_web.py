@@ -13,16 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shequ.accounts.models import Role
-from shequ.accounts.scope import operator_scope, scope_for
+from shequ.accounts.scope import scope_for
 from shequ.compliance.models import ReminderSent, Target
 from shequ.compliance.reminders import remind_street
-from shequ.compliance.target_changes import target_set
 from shequ.ledger.permissions import LedgerError
 from shequ.regions.levels import Kind, Level, UrbanRural
 from shequ.regions.models import Region, RegionVersion
 
 from .conftest import PASSWORD, make_user, region
-from .ledger_helpers import approve_street, open_period
+from .ledger_helpers import approve_street, open_period, set_target
 
 pytestmark = pytest.mark.django_db
 
@@ -33,13 +32,7 @@ TONGJIAXI_COMMUNITY = "500109104001"
 @pytest.fixture
 def period(beibei):
     period = open_period("2026H2", deadline=datetime.date(2026, 12, 10))
-    target_set(
-        scope=operator_scope(),
-        year=2026,
-        region=region("500109"),
-        share=Decimal("0.8"),
-        standard=Decimal(30),
-    )
+    set_target(2026)
     approve_street(period, TONGJIAXI, households=1000, service_center="320.0")
     return period
 
