@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "shequ.accounts",
     "shequ.ledger",
     "shequ.compliance",
+    "shequ.plans",
 ]
 
 MIDDLEWARE = [

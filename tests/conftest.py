@@ -36,6 +36,12 @@ def _fast_passwords(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploads (imports, evidence) of a test go to its own folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

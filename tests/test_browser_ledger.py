@@ -90,7 +90,9 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     second_row = page.locator("tbody.grid-row", has_text=second)
     expect(second_row).to_contain_text("便民服务中心应为数字（㎡），不能是“一百五”（未保存）")
     cell(page, second, "service_center").fill("150")
-    cell(page, second, "service_center").press("Enter")
+    # Wait for the save itself: its answer replaces the notes, comment boxes included.
+    with saving(page, "service_center=150"):
+        cell(page, second, "service_center").press("Enter")
     expect(second_row).to_contain_text("便民服务中心面积为 150.0㎡，不足 200㎡")
     expect(second_row).not_to_contain_text("未保存")
     comment = page.get_by_label(f"{second} 说明 center_small")

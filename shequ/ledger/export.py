@@ -26,6 +26,7 @@ from shequ.ledger.fields import (
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.rows import rows_visible_to
+from shequ.plans.queries import open_plan_target_years
 from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 
@@ -145,7 +146,11 @@ def ledger_workbook(
     )
     for row in rows:
         row.period = period
-    years = filled_compliance_years(rows, rules.thresholds(period.year).standard)
+    years = filled_compliance_years(
+        rows,
+        rules.thresholds(period.year).standard,
+        open_plan_target_years(row.community_id for row in rows),
+    )
     by_district = street is None
     sheets = [
         _sheet(

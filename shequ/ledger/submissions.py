@@ -22,6 +22,7 @@ from shequ.ledger.notifications import notify_submission
 from shequ.ledger.periods import deadline_for
 from shequ.ledger.permissions import LedgerError, require, require_root_admin
 from shequ.ledger.rows import RowCheck, rows_check
+from shequ.plans.lifecycle import plans_follow_approval
 
 State = Submission.State
 
@@ -151,7 +152,10 @@ def _approve_and_seal(scope: Scope, submission: Submission, now: datetime.dateti
     submission.approved_version += 1
     submission.return_reason = ""
     submission.save()
-    return seal(submission, sealed_by=scope.actor.label, sealed_at=now)
+    sealed = seal(submission, sealed_by=scope.actor.label, sealed_at=now)
+    # One plan per non-compliant community, drafted from the figures just approved.
+    plans_follow_approval(submission.period, submission.street, scope.actor)
+    return sealed
 
 
 @transaction.atomic

@@ -40,6 +40,8 @@ _ACTIVE_BY_URL_NAME = {
     "dashboard_region": "dashboard",
     "community_page": "dashboard",
     "targets": "targets",
+    "plan_list": "plans",
+    "plan_detail": "plans",
 }
 
 
@@ -49,6 +51,7 @@ def _menu(scope) -> list[dict]:
         items.append({"label": "达标看板", "url": reverse("dashboard"), "key": "dashboard"})
     items += [
         {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
+        {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
     if scope.can(Permission.MANAGE):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from shequ.web import dashboard_views, region_changes, target_views, views
+from shequ.web import dashboard_views, plan_views, region_changes, target_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,4 +32,7 @@ urlpatterns = [
     ),
     path("communities/<str:code>/", dashboard_views.community_page, name="community_page"),
     path("targets/", target_views.targets, name="targets"),
+    path("plans/", plan_views.plan_list, name="plan_list"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/evidence/", plan_views.plan_evidence, name="plan_evidence"),
 ]

@@ -76,7 +76,11 @@
     const incoming = event.detail.fragment;
     target.querySelectorAll("input.comment-input").forEach((old) => {
       const fresh = incoming.querySelector ? incoming.querySelector(`#${CSS.escape(old.id)}`) : null;
-      if (fresh) fresh.value = old.value;
+      if (!fresh) return;
+      // Typed but not saved yet: the fresh box never saw the typing, so it would not fire
+      // `change` when the cursor leaves; remember to fire it then.
+      if (fresh.value !== old.value) fresh.dataset.unsaved = "1";
+      fresh.value = old.value;
     });
     if (focused && target.contains(focused) && focused.id) {
       requestAnimationFrame(() => {
@@ -84,6 +88,13 @@
         if (again) { again.focus(); again.setSelectionRange(again.value.length, again.value.length); }
       });
     }
+  });
+
+  document.addEventListener("focusout", (event) => {
+    const box = event.target;
+    if (!box.dataset || box.dataset.unsaved !== "1") return;
+    delete box.dataset.unsaved;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   // Ticking 设在便民服务中心 clears and locks the facility's area; unticking unlocks it.

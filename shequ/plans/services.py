@@ -1,0 +1,292 @@
+"""Changing plans: target year, measures, consultations, and the states 编制中 → 实施中 →
+待销号 → 已销号. Each change is one transaction with its audit row; who may act follows
+the role table (street editors and approvers edit; district approvers verify 销号).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import Scope
+from shequ.core.audit import audit_record
+from shequ.ledger import rules
+from shequ.ledger.models import LedgerRow
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope, require
+from shequ.ledger.queries import approved_only
+from shequ.plans.evidence import Evidence
+from shequ.plans.models import Consultation, Measure, Plan
+
+State = Plan.State
+
+
+def _locked(plan: Plan) -> Plan:
+    return (
+        Plan.objects.select_for_update()
+        .select_related("community", "street", "gap_period")
+        .get(pk=plan.pk)
+    )
+
+
+def require_plan_editor(scope: Scope, plan: Plan) -> None:
+    """Street editors and approvers (and the community's own editor) work on a plan."""
+    if not scope.contains(plan.community):
+        raise OutOfScope(f"{plan.community.name}不在您的管辖范围内")
+    if not (
+        scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
+    ):
+        raise NotAllowed("您没有编辑一社区一方案的权限")
+
+
+def _require_open(plan: Plan) -> None:
+    if not plan.is_open:
+        raise LedgerError(f"{plan.community.name}的方案已销号，不能再修改")
+
+
+def _audit(scope: Scope, plan: Plan, action: str, summary: str, changes=None, reason=""):
+    audit_record(
+        actor=scope.actor,
+        action=f"plans.{action}",
+        target_type="plan",
+        target_id=plan.pk,
+        region_path=plan.community.path,
+        summary=f"{plan.community.name}方案：{summary}",
+        changes=changes or {},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def plan_set_target_year(*, scope: Scope, plan: Plan, year: int) -> Plan:
+    plan = _locked(plan)
+    require_plan_editor(scope, plan)
+    _require_open(plan)
+    if not plan.gap_period.year <= year <= plan.gap_period.year + 10:
+        raise LedgerError(
+            f"目标年度应在 {plan.gap_period.year} 至 {plan.gap_period.year + 10} 年之间",
+            field="target_year",
+        )
+    before = plan.target_year
+    plan.target_year = year
+    plan.save(update_fields=["target_year", "updated_at"])
+    _audit(scope, plan, "target_year", f"目标年度改为 {year} 年", {"target_year": [before, year]})
+    return plan
+
+
+# ---------------------------------------------------------------- measures
+
+MEASURE_FIELDS = (
+    "method",
+    "description",
+    "planned_area",
+    "budget",
+    "funding",
+    "programme",
+    "responsible",
+    "planned_date",
+    "status",
+    "actual_area",
+    "actual_date",
+)
+
+
+def _check_measure(values: dict) -> None:
+    """The rules of a measure, with the field at fault (forms show them in place)."""
+    if values["planned_area"] is None or values["planned_area"] < 0:
+        raise LedgerError("计划面积应为不小于 0 的数", field="planned_area")
+    if values.get("budget") is not None and values["budget"] < 0:
+        raise LedgerError("预算不能为负数", field="budget")
+    if values.get("actual_area") is not None and values["actual_area"] < 0:
+        raise LedgerError("实际面积不能为负数", field="actual_area")
+    done = values["status"] == Measure.Status.DONE
+    if done and (values.get("actual_date") is None or values.get("actual_area") is None):
+        raise LedgerError("已完成的措施请填写实际面积和实际完成日期", field="actual_date")
+    if values.get("actual_date") and values["actual_date"] > timezone.localdate():
+        raise LedgerError("实际完成日期不能晚于今天", field="actual_date")
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+@transaction.atomic
+def measure_save(
+    *, scope: Scope, plan: Plan, values: dict, measure: Measure | None = None
+) -> Measure:
+    """Add a measure to a plan, or change one."""
+    plan = _locked(plan)
+    require_plan_editor(scope, plan)
+    _require_open(plan)
+    _check_measure(values)
+    if measure is None:
+        measure = Measure(plan=plan)
+        before = {}
+    else:
+        measure = Measure.objects.select_for_update().get(pk=measure.pk, plan=plan)
+        before = {name: getattr(measure, name) for name in MEASURE_FIELDS}
+    for name in MEASURE_FIELDS:
+        setattr(measure, name, values.get(name, getattr(measure, name)))
+    measure.save()
+    changes = {
+        name: [_text(before.get(name)), _text(getattr(measure, name))]
+        for name in MEASURE_FIELDS
+        if before.get(name) != getattr(measure, name)
+    }
+    verb = "修改措施" if before else "增加措施"
+    _audit(scope, plan, "measure", f"{verb}“{measure.description}”", changes)
+    return measure
+
+
+@transaction.atomic
+def measure_delete(*, scope: Scope, measure: Measure) -> None:
+    plan = _locked(measure.plan)
+    require_plan_editor(scope, plan)
+    _require_open(plan)
+    _audit(
+        scope,
+        plan,
+        "measure_delete",
+        f"删除措施“{measure.description}”",
+        {"planned_area": [_text(measure.planned_area), None]},
+    )
+    measure.delete()
+
+
+# ---------------------------------------------------------------- consultations
+
+
+@transaction.atomic
+def consultation_add(
+    *, scope: Scope, plan: Plan, held_on: datetime.date, who: str, said: str, changed: str = ""
+) -> Consultation:
+    plan = _locked(plan)
+    require_plan_editor(scope, plan)
+    _require_open(plan)
+    if who not in Consultation.Who.values:
+        raise LedgerError("请选择征求意见的对象", field="who")
+    if not (said or "").strip():
+        raise LedgerError("请填写主要意见", field="said")
+    if held_on > timezone.localdate():
+        raise LedgerError("征求意见日期不能晚于今天", field="held_on")
+    consultation = Consultation.objects.create(
+        plan=plan,
+        held_on=held_on,
+        who=who,
+        said=said.strip(),
+        changed=(changed or "").strip(),
+        recorded_by=scope.actor.label,
+    )
+    _audit(
+        scope,
+        plan,
+        "consult",
+        f"记录{consultation.get_who_display()}意见（{held_on:%Y-%m-%d}）",
+        {"said": [None, consultation.said], "changed": [None, consultation.changed]},
+    )
+    return consultation
+
+
+# ---------------------------------------------------------------- states
+
+
+def _move(scope: Scope, plan: Plan, to: str, summary: str, reason: str = "") -> Plan:
+    before = plan.state
+    plan.state = to
+    plan.save(update_fields=["state", "updated_at"])
+    _audit(scope, plan, "state", summary, {"state": [before, to]}, reason)
+    return plan
+
+
+def _require_state(plan: Plan, allowed: tuple[str, ...], action: str) -> None:
+    if plan.state not in allowed:
+        raise LedgerError(f"方案当前为“{plan.get_state_display()}”，不能{action}")
+
+
+@transaction.atomic
+def plan_start(*, scope: Scope, plan: Plan) -> Plan:
+    """编制中 → 实施中, once the plan has at least one measure."""
+    plan = _locked(plan)
+    require_plan_editor(scope, plan)
+    _require_state(plan, (State.DRAFTING,), "开始实施")
+    if not plan.measures.exists():
+        raise LedgerError("请先填写至少一项措施")
+    return _move(scope, plan, State.IMPLEMENTING, "开始实施")
+
+
+@transaction.atomic
+def plan_request_close(*, scope: Scope, plan: Plan) -> Plan:
+    """实施中 → 待销号, when every measure is done (销号 still needs an approved ledger)."""
+    plan = _locked(plan)
+    require_plan_editor(scope, plan)
+    _require_state(plan, (State.IMPLEMENTING,), "申请销号")
+    if plan.measures.exclude(status=Measure.Status.DONE).exists():
+        raise LedgerError("还有未完成的措施，不能申请销号")
+    return _move(scope, plan, State.PENDING, "申请销号")
+
+
+@transaction.atomic
+def plan_send_back(*, scope: Scope, plan: Plan, reason: str) -> Plan:
+    """待销号 → 实施中: the district does not accept it yet."""
+    plan = _locked(plan)
+    require(scope, Permission.APPROVE, plan.street, "审核销号")
+    _require_state(plan, (State.PENDING,), "退回")
+    if not (reason or "").strip():
+        raise LedgerError("请填写退回原因", field="reason")
+    return _move(scope, plan, State.IMPLEMENTING, "销号申请被退回", reason.strip())
+
+
+def latest_approved_row(plan: Plan) -> LedgerRow | None:
+    rows = approved_only(LedgerRow.objects.filter(community=plan.community))
+    return rows.select_related("period").order_by("-period__ordinal").first()
+
+
+def shows_compliant(row: LedgerRow | None) -> bool:
+    """Does this approved row meet its year's standard (the condition of 销号)?"""
+    if row is None:
+        return False
+    standard = rules.thresholds(row.period.year).standard
+    return rules.is_compliant(row.total_area, row.households, standard)
+
+
+@transaction.atomic
+def plan_close(
+    *,
+    scope: Scope,
+    plan: Plan,
+    closed_on: datetime.date,
+    note: str,
+    evidence: Evidence | None = None,
+) -> Plan:
+    """已销号: only on an approved ledger that shows the community compliant."""
+    plan = _locked(plan)
+    require(scope, Permission.APPROVE, plan.street, "销号")
+    _require_state(plan, (State.PENDING, State.IMPLEMENTING), "销号")
+    row = latest_approved_row(plan)
+    if not shows_compliant(row):
+        shown = f"{row.period.label}审核数" if row else "已审核台账"
+        raise LedgerError(f"{shown}显示{plan.community.name}尚未达标，不能销号")
+    if closed_on > timezone.localdate():
+        raise LedgerError("销号日期不能晚于今天", field="closed_on")
+    if not (note or "").strip():
+        raise LedgerError("请填写销号说明", field="note")
+    before = plan.state
+    plan.state = State.CLOSED
+    plan.closed_on, plan.closed_note = closed_on, note.strip()
+    plan.closed_by, plan.closed_period = scope.actor.label, row.period
+    if evidence is not None:
+        plan.evidence.save(evidence.stored_name, evidence.content, save=False)
+        plan.evidence_name = evidence.original_name
+    plan.save()
+    _audit(
+        scope,
+        plan,
+        "close",
+        f"销号（依据{row.period.label}审核数，每百户 "
+        f"{rules.display_ratio(rules.per_100_households(row.total_area, row.households))}㎡）",
+        {"state": [before, State.CLOSED], "evidence": [None, plan.evidence_name or None]},
+        note.strip(),
+    )
+    return plan

@@ -1,0 +1,104 @@
+"""Forms of the plan pages: they parse what was typed; the rules are in plans.services."""
+
+from django import forms
+
+from shequ.plans.models import Consultation, Measure, Plan
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class Compact:
+    """Small Bootstrap controls, so that a measure fits on a 1366-pixel screen."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class MeasureForm(Compact, forms.ModelForm):
+    class Meta:
+        model = Measure
+        fields = [
+            "method",
+            "description",
+            "planned_area",
+            "budget",
+            "funding",
+            "programme",
+            "responsible",
+            "planned_date",
+            "status",
+            "actual_area",
+            "actual_date",
+        ]
+        widgets = {
+            "planned_date": DATE,
+            "actual_date": DATE,
+            "programme": forms.TextInput(
+                attrs={"list": "programmes", "placeholder": "如 老旧小区改造"}
+            ),
+        }
+        error_messages = {
+            "method": {"required": "请选择方式"},
+            "description": {"required": "请填写措施内容"},
+            "planned_area": {"required": "请填写计划面积"},
+            "planned_date": {"required": "请填写计划完成日期"},
+        }
+
+
+class ConsultationForm(Compact, forms.ModelForm):
+    class Meta:
+        model = Consultation
+        fields = ["held_on", "who", "said", "changed"]
+        widgets = {
+            "held_on": DATE,
+            "said": forms.Textarea(attrs={"rows": 2}),
+            "changed": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "held_on": {"required": "请填写日期"},
+            "who": {"required": "请选择对象"},
+            "said": {"required": "请填写主要意见"},
+        }
+
+
+class TargetYearForm(Compact, forms.Form):
+    target_year = forms.IntegerField(label="目标年度", min_value=2000, max_value=2100)
+
+
+class CloseForm(Compact, forms.Form):
+    closed_on = forms.DateField(
+        label="销号日期", widget=DATE, error_messages={"required": "请填写销号日期"}
+    )
+    note = forms.CharField(
+        label="销号说明",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写销号说明"},
+    )
+    evidence = forms.FileField(label="佐证文件（PDF、JPEG 或 PNG，不超过 10 MB）", required=False)
+
+
+class SendBackForm(Compact, forms.Form):
+    reason = forms.CharField(label="退回原因", error_messages={"required": "请填写退回原因"})
+
+
+class PlanFilterForm(Compact, forms.Form):
+    street = forms.ChoiceField(label="街镇", required=False)
+    state = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *Plan.State.choices]
+    )
+    method = forms.ChoiceField(
+        label="措施方式", required=False, choices=[("", "全部"), *Measure.Method.choices]
+    )
+    overdue = forms.BooleanField(label="有逾期措施", required=False)
+
+    def __init__(self, *args, streets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [("", "全部")] + [(s.code, s.name) for s in streets]

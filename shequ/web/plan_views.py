@@ -1,0 +1,274 @@
+"""一社区一方案 pages: the list (filterable) and one plan with its measures, consultations
+and state actions. Rules live in `plans.services`; these views parse and dispatch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import Scope, scope_for
+from shequ.core.models import AuditEvent
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.plans import services
+from shequ.plans.checks import overdue_measures, plan_warnings, planned_total, with_overdue_flag
+from shequ.plans.evidence import evidence_from_upload
+from shequ.plans.models import Measure, Plan
+from shequ.plans.queries import plans_visible_to
+from shequ.web.plan_forms import (
+    CloseForm,
+    ConsultationForm,
+    MeasureForm,
+    PlanFilterForm,
+    SendBackForm,
+    TargetYearForm,
+)
+
+PROGRAMMES = ("城市品质提升", "老旧小区改造", "乡村振兴", "城市更新", "党群服务中心建设")
+
+
+def _scope(request) -> Scope:
+    scope = scope_for(request.user)
+    if scope.node is None:
+        raise Http404("未分配区划")
+    return scope
+
+
+@login_required
+@require_GET
+def plan_list(request):
+    scope = _scope(request)
+    streets = scope.streets().filter(valid_to__isnull=True).order_by("code")
+    form = PlanFilterForm(request.GET or None, streets=streets)
+    plans = with_overdue_flag(plans_visible_to(scope), timezone.localdate())
+    if form.is_valid():
+        plans = _filtered(plans, form.cleaned_data)
+    plans = plans.select_related("community", "street", "gap_period").annotate(
+        planned=Coalesce(Sum("measures__planned_area"), Value(0), output_field=DecimalField()),
+        measure_count=Count("measures"),
+    )
+    page = Paginator(plans.order_by("street__code", "community__code", "-created_at"), 50)
+    counts = dict(plans_visible_to(scope).values_list("state").annotate(n=Count("pk")).order_by())
+    return render(
+        request,
+        "plans/list.html",
+        {
+            "form": form,
+            "page": page.get_page(request.GET.get("page")),
+            "counts": [(label, counts.get(state, 0)) for state, label in Plan.State.choices],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _filtered(plans, data: dict):
+    if data.get("street"):
+        plans = plans.filter(street__code=data["street"])
+    if data.get("state"):
+        plans = plans.filter(state=data["state"])
+    if data.get("method"):
+        plans = plans.filter(measures__method=data["method"]).distinct()
+    if data.get("overdue"):
+        plans = plans.filter(has_overdue=True)
+    return plans
+
+
+def _plan(scope: Scope, pk: int) -> Plan:
+    return get_object_or_404(
+        plans_visible_to(scope).select_related("community", "street", "gap_period"), pk=pk
+    )
+
+
+def _can_edit(scope: Scope, plan: Plan) -> bool:
+    return plan.is_open and (
+        scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_detail(request, pk: int):
+    scope = _scope(request)
+    plan = _plan(scope, pk)
+    forms = _blank_forms(plan, request)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            done = _act(scope, plan, action, request, forms)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except OutOfScope as error:
+            raise Http404(str(error)) from error
+        if done:
+            messages.success(request, done)
+            return redirect("plan_detail", pk=plan.pk)
+    return render(request, "plans/detail.html", _detail_context(scope, plan, forms, request))
+
+
+def _blank_forms(plan: Plan, request) -> dict:
+    editing = request.GET.get("edit") or request.POST.get("measure")
+    measure = plan.measures.filter(pk=editing).first() if editing else None
+    return {
+        "measure": MeasureForm(instance=measure, prefix="m"),
+        "editing": measure,
+        "consult": ConsultationForm(prefix="c"),
+        "target": TargetYearForm(initial={"target_year": plan.target_year}),
+        "close": CloseForm(initial={"closed_on": timezone.localdate()}),
+        "send_back": SendBackForm(),
+    }
+
+
+def _act(scope: Scope, plan: Plan, action: str, request, forms: dict) -> str | None:
+    """Run one posted action; a success message, or None with the errors in `forms`."""
+    handlers = {
+        "measure": _post_measure,
+        "delete": _post_delete,
+        "consult": _post_consult,
+        "target": _post_target,
+        "start": _post_start,
+        "request_close": _post_request_close,
+        "send_back": _post_send_back,
+        "close": _post_close,
+    }
+    if action not in handlers:
+        raise Http404("未知操作")
+    try:
+        return handlers[action](scope, plan, request, forms)
+    except LedgerError as error:
+        messages.error(request, error.message)
+        return None
+
+
+def _bound_error(form, error: LedgerError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _post_measure(scope, plan, request, forms):
+    measure = forms["editing"]
+    form = MeasureForm(request.POST, instance=measure, prefix="m")
+    forms["measure"] = form
+    if not form.is_valid():
+        return None
+    try:
+        services.measure_save(
+            scope=scope,
+            plan=plan,
+            values={name: form.cleaned_data.get(name) for name in services.MEASURE_FIELDS},
+            measure=measure,
+        )
+    except LedgerError as error:
+        _bound_error(form, error)
+        return None
+    return "措施已保存"
+
+
+def _post_delete(scope, plan, request, forms):
+    measure = get_object_or_404(Measure, pk=request.POST.get("measure"), plan=plan)
+    services.measure_delete(scope=scope, measure=measure)
+    return "措施已删除"
+
+
+def _post_consult(scope, plan, request, forms):
+    form = ConsultationForm(request.POST, prefix="c")
+    forms["consult"] = form
+    if not form.is_valid():
+        return None
+    try:
+        services.consultation_add(scope=scope, plan=plan, **form.cleaned_data)
+    except LedgerError as error:
+        _bound_error(form, error)
+        return None
+    return "征求意见已记录"
+
+
+def _post_target(scope, plan, request, forms):
+    form = TargetYearForm(request.POST)
+    forms["target"] = form
+    if not form.is_valid():
+        return None
+    services.plan_set_target_year(scope=scope, plan=plan, year=form.cleaned_data["target_year"])
+    return "目标年度已修改"
+
+
+def _post_start(scope, plan, request, forms):
+    services.plan_start(scope=scope, plan=plan)
+    return "方案已开始实施"
+
+
+def _post_request_close(scope, plan, request, forms):
+    services.plan_request_close(scope=scope, plan=plan)
+    return "已申请销号，等待区级审核"
+
+
+def _post_send_back(scope, plan, request, forms):
+    form = SendBackForm(request.POST)
+    forms["send_back"] = form
+    if not form.is_valid():
+        return None
+    services.plan_send_back(scope=scope, plan=plan, reason=form.cleaned_data["reason"])
+    return "已退回，方案回到“实施中”"
+
+
+def _post_close(scope, plan, request, forms):
+    form = CloseForm(request.POST, request.FILES)
+    forms["close"] = form
+    if not form.is_valid():
+        return None
+    try:
+        upload = form.cleaned_data.get("evidence")
+        services.plan_close(
+            scope=scope,
+            plan=plan,
+            closed_on=form.cleaned_data["closed_on"],
+            note=form.cleaned_data["note"],
+            evidence=evidence_from_upload(upload) if upload else None,
+        )
+    except LedgerError as error:
+        _bound_error(form, error)
+        return None
+    return "已销号"
+
+
+def _detail_context(scope: Scope, plan: Plan, forms: dict, request) -> dict:
+    today = timezone.localdate()
+    latest = services.latest_approved_row(plan)
+    plan = (
+        Plan.objects.select_related("community", "street", "gap_period", "outcome_period")
+        .prefetch_related("measures", "consultations")
+        .get(pk=plan.pk)
+    )
+    return {
+        "plan": plan,
+        "warnings": plan_warnings(plan, today),
+        "planned": planned_total(plan),
+        "overdue": {m.pk for m in overdue_measures(plan, today)},
+        "can_edit": _can_edit(scope, plan),
+        "can_verify": plan.is_open and scope.can(Permission.APPROVE, plan.street),
+        "latest": latest,
+        "closable": services.shows_compliant(latest),
+        "programmes": PROGRAMMES,
+        "history": plan_history(plan),
+        **forms,
+    }
+
+
+def plan_history(plan: Plan):
+    return AuditEvent.objects.filter(target_type="plan", target_id=str(plan.pk))[:50]
+
+
+@login_required
+@require_GET
+def plan_evidence(request, pk: int):
+    """The 销号 evidence, to users who may see the plan only."""
+    plan = _plan(_scope(request), pk)
+    if not plan.evidence:
+        raise Http404("没有佐证文件")
+    return FileResponse(plan.evidence.open("rb"), as_attachment=True, filename=plan.evidence_name)

@@ -1,0 +1,270 @@
+"""一社区一方案: drafted on approval (once), compared with each approved ledger, edited by
+the street, closed (销号) by the district only on a compliant approved ledger."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from shequ.accounts.scope import operator_scope, scope_for
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.ledger.submissions import submission_reopen
+from shequ.plans import services
+from shequ.plans.evidence import MAX_BYTES, evidence_from_upload
+from shequ.plans.models import Measure, Plan
+
+from .conftest import PASSWORD
+from .ledger_helpers import approve_street, open_period, submission
+
+pytestmark = pytest.mark.django_db
+
+TONGJIAXI, TIANSHENG = "500109104", "500109001"
+SHORT = {"households": 1000, "service_center": "250.0"}  # 25 m² per 100: 50 m² short
+MET = {"households": 1000, "service_center": "320.0"}
+TODAY = datetime.date.today()
+
+
+def plans_of(street_code):
+    return Plan.objects.filter(street__code=street_code).order_by("community__code")
+
+
+def test_approval_drafts_one_plan_per_short_community_and_never_twice(beibei):
+    period = open_period("2025H2")
+    approve_street(period, TONGJIAXI, **SHORT)
+    plans = list(plans_of(TONGJIAXI))
+    assert len(plans) == 5
+    assert {(p.state, p.gap_m2, p.target_year) for p in plans} == {
+        ("drafting", Decimal("50.0"), 2026)
+    }
+    submission_reopen(
+        scope=operator_scope(), submission=submission(period, TONGJIAXI), reason="更正"
+    )
+    approve_street(period, TONGJIAXI, households=1000, service_center="260.0")
+    plans = list(plans_of(TONGJIAXI))
+    assert len(plans) == 5
+    assert {p.gap_m2 for p in plans} == {Decimal("40.0")}  # the gap follows the new figures
+
+
+def test_backfilling_an_older_period_drafts_nothing(beibei):
+    approve_street(open_period("2026H1"), TONGJIAXI, **MET)
+    approve_street(open_period("2025H1"), TONGJIAXI, **SHORT)
+    assert not plans_of(TONGJIAXI).exists()
+
+
+def test_a_plan_is_compared_with_every_new_approved_ledger(beibei):
+    approve_street(open_period("2025H1"), TONGJIAXI, **SHORT)
+    plan = plans_of(TONGJIAXI).first()
+    assert plan.target_year == 2025
+
+    period = open_period("2025H2")
+    approve_street(period, TONGJIAXI, households=1000, service_center="260.0")
+    plan.refresh_from_db()
+    # Second half of the target year and still short: slipped.
+    assert (plan.outcome, plan.gap_m2) == ("slipped", Decimal("40.0"))
+
+    services.plan_set_target_year(scope=operator_scope(), plan=plan, year=2026)
+    approve_street(open_period("2026H1"), TONGJIAXI, households=1000, service_center="270.0")
+    plan.refresh_from_db()
+    # The area moved although no measure is complete.
+    assert plan.outcome == "changed"
+
+    approve_street(open_period("2026H2"), TONGJIAXI, **MET)
+    plan.refresh_from_db()
+    assert (plan.outcome, plan.state, plan.gap_m2) == ("met", "pending", Decimal("0.0"))
+
+
+def test_plan_outcome_on_track_before_the_target_year_ends(beibei):
+    approve_street(open_period("2025H1"), TONGJIAXI, **SHORT)
+    plan = plans_of(TONGJIAXI).first()
+    services.plan_set_target_year(scope=operator_scope(), plan=plan, year=2027)
+    approve_street(open_period("2025H2"), TONGJIAXI, **SHORT)
+    plan.refresh_from_db()
+    assert plan.outcome == "on_track"
+
+
+def measure_values(**overrides):
+    values = {
+        "method": Measure.Method.RENOVATE,
+        "description": "改造二楼闲置用房",
+        "planned_area": Decimal("60.0"),
+        "budget": Decimal("12.50"),
+        "funding": Measure.Funding.DISTRICT,
+        "programme": "老旧小区改造",
+        "responsible": "童家溪镇人民政府",
+        "planned_date": TODAY + datetime.timedelta(days=30),
+        "status": Measure.Status.NOT_STARTED,
+        "actual_area": None,
+        "actual_date": None,
+    }
+    return values | overrides
+
+
+@pytest.fixture
+def plan(beibei):
+    approve_street(open_period("2026H1"), TONGJIAXI, **SHORT)
+    return plans_of(TONGJIAXI).first()
+
+
+@pytest.fixture
+def tongjiaxi_editor(beibei):
+    from shequ.accounts.models import Role
+
+    from .conftest import make_user
+
+    return make_user("tongjiaxi-editor", TONGJIAXI, Role.EDITOR)
+
+
+def test_street_editor_walks_a_plan_to_pending(plan, tongjiaxi_editor):
+    scope = scope_for(tongjiaxi_editor)
+    with pytest.raises(LedgerError, match="至少一项措施"):
+        services.plan_start(scope=scope, plan=plan)
+    measure = services.measure_save(scope=scope, plan=plan, values=measure_values())
+    services.plan_start(scope=scope, plan=plan)
+    with pytest.raises(LedgerError, match="未完成的措施"):
+        services.plan_request_close(scope=scope, plan=plan)
+    with pytest.raises(LedgerError, match="实际面积和实际完成日期"):
+        services.measure_save(
+            scope=scope, plan=plan, measure=measure, values=measure_values(status="done")
+        )
+    services.measure_save(
+        scope=scope,
+        plan=plan,
+        measure=measure,
+        values=measure_values(status="done", actual_area=Decimal("62.0"), actual_date=TODAY),
+    )
+    services.consultation_add(
+        scope=scope, plan=plan, held_on=TODAY, who="residents", said="希望增加老年活动室"
+    )
+    plan = services.plan_request_close(scope=scope, plan=plan)
+    assert plan.state == "pending"
+
+
+def test_who_may_change_a_plan(plan, tiansheng_editor, district_viewer, district_approver):
+    with pytest.raises(OutOfScope):
+        services.measure_save(scope=scope_for(tiansheng_editor), plan=plan, values=measure_values())
+    with pytest.raises(NotAllowed):
+        services.measure_save(scope=scope_for(district_viewer), plan=plan, values=measure_values())
+    with pytest.raises(NotAllowed):
+        services.measure_save(
+            scope=scope_for(district_approver), plan=plan, values=measure_values()
+        )
+
+
+def test_close_is_refused_until_an_approved_ledger_shows_compliance(
+    plan, district_approver, tongjiaxi_editor
+):
+    approver = scope_for(district_approver)
+    with pytest.raises(LedgerError, match="编制中"):
+        services.plan_close(scope=approver, plan=plan, closed_on=TODAY, note="已完成")
+    services.measure_save(scope=operator_scope(), plan=plan, values=measure_values())
+    plan = services.plan_start(scope=operator_scope(), plan=plan)
+    with pytest.raises(LedgerError, match="尚未达标，不能销号"):
+        services.plan_close(scope=approver, plan=plan, closed_on=TODAY, note="已完成")
+    with pytest.raises(NotAllowed):
+        services.plan_close(scope=scope_for(tongjiaxi_editor), plan=plan, closed_on=TODAY, note="x")
+    approve_street(open_period("2026H2"), TONGJIAXI, **MET)
+    plan.refresh_from_db()
+    assert plan.state == "pending"
+    pdf = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    closed = services.plan_close(
+        scope=approver,
+        plan=plan,
+        closed_on=TODAY,
+        note="经实地核查已达标",
+        evidence=evidence_from_upload(pdf),
+    )
+    assert (closed.state, closed.closed_period.code) == ("closed", "2026H2")
+    assert closed.evidence.name.endswith(".pdf") and closed.evidence_name == "验收报告.pdf"
+    with pytest.raises(LedgerError, match="已销号"):
+        services.measure_save(scope=operator_scope(), plan=closed, values=measure_values())
+
+
+def test_send_back_needs_a_reason(plan, district_approver):
+    approve_street(open_period("2026H2"), TONGJIAXI, **MET)
+    plan.refresh_from_db()
+    with pytest.raises(LedgerError, match="退回原因"):
+        services.plan_send_back(scope=scope_for(district_approver), plan=plan, reason=" ")
+    plan = services.plan_send_back(scope=scope_for(district_approver), plan=plan, reason="资料不全")
+    assert plan.state == "implementing"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("a.exe", b"MZ\x90\x00", "PDF、JPEG 或 PNG"),
+        ("fake.pdf", b"<html>", "PDF、JPEG 或 PNG"),
+        ("big.pdf", b"%PDF-" + b"0" * MAX_BYTES, "超过 10 MB"),
+    ],
+)
+def test_evidence_is_checked_by_content_and_size(name, data, message):
+    with pytest.raises(LedgerError, match=message):
+        evidence_from_upload(SimpleUploadedFile(name, data))
+
+
+def test_a_blank_compliance_year_takes_the_plans_target_year(plan):
+    from shequ.ledger.export import ledger_workbook
+
+    book = ledger_workbook(scope=operator_scope(), period=plan.gap_period)
+    years = {line.community: line.compliance_year for sheet in book.sheets for line in sheet.lines}
+    assert years[plan.community.name] == plan.target_year
+
+
+# ---------------------------------------------------------------- pages
+
+
+def signed_in(client, user):
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_plan_pages_are_scoped(client, plan, tiansheng_editor):
+    signed_in(client, tiansheng_editor)
+    assert client.get(f"/plans/{plan.pk}/").status_code == 404
+    assert client.get(f"/plans/{plan.pk}/evidence/").status_code == 404
+    assert plan.community.name not in client.get("/plans/").content.decode()
+
+
+def test_street_editor_adds_a_measure_on_the_page(client, plan, tongjiaxi_editor):
+    signed_in(client, tongjiaxi_editor)
+    response = client.post(
+        f"/plans/{plan.pk}/",
+        {
+            "action": "measure",
+            "m-method": "new",
+            "m-description": "新建社区用房",
+            "m-planned_area": "",
+            "m-planned_date": "2026-12-31",
+            "m-status": "not_started",
+        },
+    )
+    assert "请填写计划面积" in response.content.decode()
+    assert not plan.measures.exists()
+    response = client.post(
+        f"/plans/{plan.pk}/",
+        {
+            "action": "measure",
+            "m-method": "new",
+            "m-description": "新建社区用房",
+            "m-planned_area": "80",
+            "m-planned_date": "2026-12-31",
+            "m-status": "not_started",
+        },
+    )
+    assert response.status_code == 302
+    assert plan.measures.get().planned_area == Decimal("80.0")
+    assert "逾期" not in client.get(f"/plans/{plan.pk}/").content.decode()
+
+
+def test_the_list_filters_by_state_and_overdue(client, plan, district_viewer):
+    Measure.objects.create(
+        plan=plan,
+        method="new",
+        description="已过期的措施",
+        planned_area=Decimal("10"),
+        planned_date=TODAY - datetime.timedelta(days=3),
+    )
+    signed_in(client, district_viewer)
+    page = client.get("/plans/?overdue=on").content.decode()
+    assert plan.community.name in page and "措施逾期" in page
+    assert plan.community.name not in client.get("/plans/?state=closed").content.decode()
