@@ -147,3 +147,28 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.get_who_display()}"
+
+
+class StreetPlan(models.Model):
+    """A street's yearly implementation plan (实施方案 / 年度建设计划): the document itself;
+    the communities it covers and its figures come from the plans' target years."""
+
+    street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="street_plans")
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("文件名称", max_length=200)
+    document = models.FileField("文件", upload_to="plans/street/", blank=True)
+    document_name = models.CharField("原文件名", max_length=200, blank=True)
+    notes = models.TextField("说明", blank=True)
+    uploaded_by = models.CharField("上传人", max_length=150, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "街镇实施方案"
+        verbose_name_plural = "街镇实施方案"
+        ordering = ["year", "street__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "year"], name="street_plan_unique_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street.name}{self.year}年实施方案"
