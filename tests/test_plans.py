@@ -268,3 +268,45 @@ def test_the_list_filters_by_state_and_overdue(client, plan, district_viewer):
     page = client.get("/plans/?overdue=on").content.decode()
     assert plan.community.name in page and "措施逾期" in page
     assert plan.community.name not in client.get("/plans/?state=closed").content.decode()
+
+
+def test_summary_table_and_word_plan(client, plan, district_viewer):
+    import io
+
+    import docx
+    import openpyxl
+
+    services.measure_save(
+        scope=operator_scope(),
+        plan=plan,
+        values=measure_values(description='=HYPERLINK("x")', budget=Decimal("8.25")),
+    )
+    signed_in(client, district_viewer)
+    response = client.get("/plans/summary.xlsx?street=" + TONGJIAXI)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet["A1"].value.startswith("北碚区一社区一方案汇总表")
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
+    assert len(rows) == 5
+    first = next(r for r in rows if r[2] == plan.community.name)
+    assert first[3:11] == (1000, 250, 25, 50, 60, 1, 8.25, 2026)
+    assert first[11] == "编制中"
+
+    response = client.get(f"/plans/{plan.pk}/plan.docx")
+    document = docx.Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert f"{plan.community.name}综合服务设施达标方案" in text
+    assert "尚缺 50.0㎡" in text and "计划于 2026 年达标" in text
+    cells = [c.text for c in document.tables[0].rows[1].cells]
+    assert cells[:3] == ["改造", '=HYPERLINK("x")', "60.0"]
+    assert client.get("/plans/999999/plan.docx").status_code == 404
+
+
+def test_a_new_target_year_rejudges_a_slipped_plan(beibei):
+    approve_street(open_period("2025H1"), TONGJIAXI, **SHORT)
+    approve_street(open_period("2025H2"), TONGJIAXI, **SHORT)
+    plan = plans_of(TONGJIAXI).first()
+    assert plan.outcome == "slipped"
+    plan = services.plan_set_target_year(scope=operator_scope(), plan=plan, year=2027)
+    plan.refresh_from_db()
+    assert plan.outcome == "on_track"

@@ -38,9 +38,13 @@ def plan_warnings(plan: Plan, today: datetime.date) -> list[str]:
     return warnings
 
 
-def with_overdue_flag(plans, today: datetime.date):
-    """Annotate `has_overdue` (an open measure past its date), for lists and filters."""
-    late = Measure.objects.filter(plan=OuterRef("pk"), planned_date__lt=today).exclude(
+def late_measures(today: datetime.date):
+    """Open measures past their date of the plan in the outer query."""
+    return Measure.objects.filter(plan=OuterRef("pk"), planned_date__lt=today).exclude(
         status=Measure.Status.DONE
     )
-    return plans.annotate(has_overdue=Exists(late))
+
+
+def with_overdue_flag(plans, today: datetime.date):
+    """Annotate `has_overdue` (an open measure past its date), for lists and filters."""
+    return plans.annotate(has_overdue=Exists(late_measures(today)))

@@ -123,6 +123,21 @@ def _compare(plan: Plan, period: Period, row: LedgerRow, derived, before, actor:
     )
 
 
+def plan_recheck(plan: Plan) -> None:
+    """After the plan itself changed (target year, measures): judge it again against the
+    approved ledger it was last compared with."""
+    period = plan.outcome_period
+    if period is None or not plan.is_open:
+        return
+    row = LedgerRow.objects.filter(period=period, community=plan.community).first()
+    if row is None:
+        return
+    derived = rules.derive(row, rules.thresholds(period.year).standard)
+    before = _previous_totals(period, [plan.community_id]).get(plan.community_id)
+    plan.outcome, plan.outcome_note = plan_outcome(plan, period, derived, before)
+    plan.save(update_fields=["outcome", "outcome_note", "updated_at"])
+
+
 def plan_outcome(plan: Plan, period: Period, derived, previous_total) -> tuple[str, str]:
     """met, slipped (target year over and still short), changed (the area moved although
     no measure is complete), or still short within the target year."""

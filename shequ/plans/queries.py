@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, QuerySet
 
 from shequ.accounts.scope import Scope
+from shequ.plans.checks import late_measures
 from shequ.plans.models import Plan
+from shequ.regions.models import Region
 
 OPEN = (Plan.State.DRAFTING, Plan.State.IMPLEMENTING, Plan.State.PENDING)
 
@@ -22,3 +27,30 @@ def open_plan_target_years(community_ids) -> dict[int, int]:
     """The target year of each community's open plan: it fills a blank 达标年度."""
     plans = Plan.objects.filter(community_id__in=list(community_ids), state__in=OPEN)
     return dict(plans.values_list("community_id", "target_year"))
+
+
+@dataclass
+class PlanCounts:
+    by_state: dict[str, int]
+    slipped: int
+    with_overdue: int
+
+    @property
+    def open(self) -> int:
+        return sum(n for state, n in self.by_state.items() if state in OPEN)
+
+    def rows(self) -> list[tuple[str, str, int]]:
+        return [(state, label, self.by_state.get(state, 0)) for state, label in Plan.State.choices]
+
+
+def plan_counts(region: Region, today: datetime.date) -> PlanCounts:
+    """Plans below a region by state, those slipped, those with a measure past its date
+    (three queries, whatever the number of plans)."""
+    plans = Plan.objects.filter(community__path__startswith=region.path)
+    by_state = dict(plans.values_list("state").annotate(n=Count("pk")).order_by())
+    open_plans = plans.filter(state__in=OPEN)
+    return PlanCounts(
+        by_state,
+        open_plans.filter(outcome=Plan.Outcome.SLIPPED).count(),
+        open_plans.filter(Exists(late_measures(today))).count(),
+    )

@@ -18,6 +18,7 @@ from shequ.ledger.models import LedgerRow
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope, require
 from shequ.ledger.queries import approved_only
 from shequ.plans.evidence import Evidence
+from shequ.plans.lifecycle import plan_recheck
 from shequ.plans.models import Consultation, Measure, Plan
 
 State = Plan.State
@@ -72,6 +73,7 @@ def plan_set_target_year(*, scope: Scope, plan: Plan, year: int) -> Plan:
     before = plan.target_year
     plan.target_year = year
     plan.save(update_fields=["target_year", "updated_at"])
+    plan_recheck(plan)
     _audit(scope, plan, "target_year", f"目标年度改为 {year} 年", {"target_year": [before, year]})
     return plan
 
@@ -130,6 +132,7 @@ def measure_save(
     for name in MEASURE_FIELDS:
         setattr(measure, name, values.get(name, getattr(measure, name)))
     measure.save()
+    plan_recheck(plan)  # a completed measure explains a changed area
     changes = {
         name: [_text(before.get(name)), _text(getattr(measure, name))]
         for name in MEASURE_FIELDS

@@ -42,6 +42,8 @@ _ACTIVE_BY_URL_NAME = {
     "targets": "targets",
     "plan_list": "plans",
     "plan_detail": "plans",
+    "street_plans": "plans",
+    "street_plan": "plans",
 }
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.scope import Scope, scope_for
@@ -32,6 +33,7 @@ from shequ.ledger import rules
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.ledger.rows import row_history
+from shequ.plans.queries import plan_counts, plans_visible_to
 from shequ.regions.models import Region
 
 
@@ -98,6 +100,7 @@ def dashboard(request, code: str | None = None):
         "judged_on": judging_period(period.year, periods, approved_periods),
         "chart": _chart_data(result, points),
         "lines": street_lines(period, region, result.standard) if region.is_street else [],
+        "plans": plan_counts(region, timezone.localdate()),
     }
     template = "compliance/street.html" if region.is_street else "compliance/dashboard.html"
     return render(request, template, context)
@@ -187,5 +190,9 @@ def community_page(request, code: str):
             "latest": latest,
             "events": events,
             "chart": chart,
+            "plans": plans_visible_to(scope)
+            .filter(community=community)
+            .select_related("gap_period")
+            .order_by("-created_at"),
         },
     )

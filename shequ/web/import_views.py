@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,7 +25,7 @@ from shequ.ledger.models import Period
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
-from shequ.web.downloads import attachment
+from shequ.web.downloads import download
 
 SESSION_KEY = "ledger_imports"
 
@@ -156,10 +156,5 @@ def problems(request, period_code: str, token: str):
     _, sheets, plan = _plan(request, period, entry)
     buffer = io.BytesIO()
     write_problem_workbook(sheets, plan, buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     stem = Path(entry["name"]).stem
-    response["Content-Disposition"] = attachment(f"{stem}（问题清单）.xlsx")
-    return response
+    return download(buffer.getvalue(), f"{stem}（问题清单）.xlsx")

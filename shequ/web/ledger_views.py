@@ -38,7 +38,7 @@ from shequ.ledger.values import clean_values
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
-from shequ.web.downloads import attachment
+from shequ.web.downloads import download
 from shequ.web.ledger_grid import (
     GRID_FIELDS,
     GridRow,
@@ -390,15 +390,11 @@ def export(request, period_code: str, fmt: str):
         street = scope.node.parent  # a community editor exports its own row, in its street
     unit = street.name if street else scope.node.name
     filename = f"{unit}{period.label}城乡社区综合服务设施统计台帐.{fmt}"
+    response = download(None, filename)
     if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
         write_csv(scope=scope, period=period, street=street, stream=_TextResponse(response))
     else:
-        response = HttpResponse(
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
         write_xlsx(ledger_workbook(scope=scope, period=period, street=street), response)
-    response["Content-Disposition"] = attachment(filename)
     return response
 
 

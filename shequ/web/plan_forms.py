@@ -102,3 +102,15 @@ class PlanFilterForm(Compact, forms.Form):
     def __init__(self, *args, streets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["street"].choices = [("", "全部")] + [(s.code, s.name) for s in streets]
+
+
+class StreetPlanForm(Compact, forms.Form):
+    title = forms.CharField(
+        label="文件名称", max_length=200, error_messages={"required": "请填写文件名称"}
+    )
+    notes = forms.CharField(
+        label="说明（主要目标、重点任务）", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    document = forms.FileField(
+        label="实施方案文件（PDF 或 Word/WPS，不超过 20 MB）", required=False
+    )

@@ -3,6 +3,9 @@ and state actions. Rules live in `plans.services`; these views parse and dispatc
 
 from __future__ import annotations
 
+import io
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,12 +20,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core.models import AuditEvent
+from shequ.ledger.models import LedgerRow
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.plans import services
 from shequ.plans.checks import overdue_measures, plan_warnings, planned_total, with_overdue_flag
+from shequ.plans.documents import plan_docx, summary_lines, write_summary_xlsx
 from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_visible_to
+from shequ.web.downloads import download
 from shequ.web.plan_forms import (
     CloseForm,
     ConsultationForm,
@@ -262,6 +268,35 @@ def _detail_context(scope: Scope, plan: Plan, forms: dict, request) -> dict:
 
 def plan_history(plan: Plan):
     return AuditEvent.objects.filter(target_type="plan", target_id=str(plan.pk))[:50]
+
+
+@login_required
+@require_GET
+def plan_summary_xlsx(request):
+    """The 一社区一方案 summary table of the plans the list shows (same filters, same scope)."""
+    scope = _scope(request)
+    today = timezone.localdate()
+    streets = scope.streets().filter(valid_to__isnull=True)
+    form = PlanFilterForm(request.GET or None, streets=streets)
+    plans = with_overdue_flag(plans_visible_to(scope), today)
+    if form.is_valid():
+        plans = _filtered(plans, form.cleaned_data)
+    plans = plans.order_by("street__code", "community__code", "-created_at")
+    stream = io.BytesIO()
+    title = f"{scope.node.name}一社区一方案汇总表（{today:%Y年%m月%d日}）"
+    write_summary_xlsx(title, summary_lines(plans, today), stream)
+    return download(stream.getvalue(), f"{scope.node.name}一社区一方案汇总表.xlsx")
+
+
+@login_required
+@require_GET
+def plan_word(request, pk: int):
+    """One plan as a Word document, to print and sign."""
+    plan = _plan(_scope(request), pk)
+    plan = Plan.objects.prefetch_related("measures", "consultations").get(pk=plan.pk)
+    row = LedgerRow.objects.filter(community=plan.community, period=plan.gap_period).first()
+    data = plan_docx(plan, row, settings.SHEQU_DISTRICT_NAME)
+    return download(data, f"{plan.community.name}一社区一方案.docx")
 
 
 @login_required

@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from shequ.web import dashboard_views, plan_views, region_changes, target_views, views
+from shequ.web import (
+    dashboard_views,
+    plan_views,
+    region_changes,
+    street_plan_views,
+    target_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,6 +40,19 @@ urlpatterns = [
     path("communities/<str:code>/", dashboard_views.community_page, name="community_page"),
     path("targets/", target_views.targets, name="targets"),
     path("plans/", plan_views.plan_list, name="plan_list"),
+    path("plans/street/", street_plan_views.street_plans, name="street_plans"),
+    path(
+        "plans/street/<str:street_code>/<int:year>/",
+        street_plan_views.street_plan,
+        name="street_plan",
+    ),
+    path(
+        "plans/street/<str:street_code>/<int:year>/document/",
+        street_plan_views.street_plan_document,
+        name="street_plan_document",
+    ),
+    path("plans/summary.xlsx", plan_views.plan_summary_xlsx, name="plan_summary_xlsx"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/plan.docx", plan_views.plan_word, name="plan_word"),
     path("plans/<int:pk>/evidence/", plan_views.plan_evidence, name="plan_evidence"),
 ]
