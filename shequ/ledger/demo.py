@@ -213,8 +213,11 @@ class DemoHistory:
     returned: int = 0
 
 
-def demo_history_build() -> DemoHistory:
-    """Build the history once; a database that already has periods is left alone."""
+def demo_history_build(after_period=None) -> DemoHistory:
+    """Build the history once; a database that already has periods is left alone.
+
+    `after_period(period)` runs once each period's ledgers are decided: what later apps do
+    with an approval (plans taken on, closed) happens in the order it would have."""
     report = DemoHistory()
     if Period.objects.exists():
         return report
@@ -230,6 +233,8 @@ def demo_history_build() -> DemoHistory:
             report.periods += 1
             previous_values = _fill(period, index, profiles, previous_values, operator, report)
             _decide(period, district, report)
+            if after_period is not None:
+                after_period(period)
             if code != LAST:
                 period_close(scope=operator, period=period)
     # The history is the past: its notifications are not news to anyone.

@@ -33,6 +33,9 @@ def plan_warnings(plan: Plan, today: datetime.date) -> list[str]:
     late = overdue_measures(plan, today)
     if late:
         warnings.append(f"{len(late)} 项措施已过计划完成日期仍未完成")
+    after = [m for m in plan.measures.all() if m.planned_date.year > plan.target_year]
+    if after:
+        warnings.append(f"{len(after)} 项措施计划完成日期晚于目标年度 {plan.target_year} 年")
     if plan.outcome == Plan.Outcome.SLIPPED:
         warnings.append(plan.outcome_note)
     return warnings

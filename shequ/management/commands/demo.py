@@ -7,6 +7,7 @@ from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
 from shequ.ledger.demo import demo_history_build
+from shequ.plans.demo import DEMO_YEAR, DemoPlanBuilder
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
 
@@ -44,7 +45,8 @@ class Command(BaseCommand):
         if demo_targets_create(report.root):
             self.stdout.write("   达标目标：2020 年 60%，2021 年 70%，2022 年起 80%（每百户 30㎡）")
         self.stdout.write("④ 生成 2020—2026 年演示台账 …")
-        history = demo_history_build()
+        plans = DemoPlanBuilder()
+        history = demo_history_build(after_period=plans)
         if history.periods:
             self.stdout.write(
                 f"   报告期 {history.periods} 个，台账 {history.rows} 行，"
@@ -53,6 +55,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("   已有报告期，保持不变")
+        if history.periods:
+            counts = "、".join(f"{label} {n} 个" for label, n in plans.report.counts().items())
+            self.stdout.write(
+                f"   一社区一方案：{counts}；街镇 {DEMO_YEAR} 年实施方案 "
+                f"{plans.report.street_plans} 份"
+            )
         if no_serve:
             return
         self.stdout.write(self.style.SUCCESS(f"⑤ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
