@@ -30,9 +30,10 @@ def demo(django_db_setup, django_db_blocker):
         from shequ.compliance.models import ReminderSent, Tally, Target
         from shequ.core.models import AuditEvent, Setting
         from shequ.ledger.models import LedgerRow, SealedVersion, StreetExtension
-        from shequ.plans.models import Plan
+        from shequ.plans.models import Plan, StreetPlan
 
         for model in (
+            StreetPlan,
             Plan,
             Tally,
             ReminderSent,
