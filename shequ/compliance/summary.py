@@ -71,7 +71,10 @@ class Unit:
 
     @property
     def meets_target(self) -> bool | None:
-        return None if self.needed_for_target is None else self.needed_for_target == 0
+        """None when there is no target, or nothing to judge (no communities)."""
+        if self.needed_for_target is None or not self.figures.communities:
+            return None
+        return self.needed_for_target == 0
 
     @property
     def status_label(self) -> str:

@@ -84,6 +84,7 @@ def _draft(period: Period, street: Region, row: LedgerRow, gap: Decimal, actor: 
         target_year=default_target_year(period),
         gap_m2=gap,
         gap_period=period,
+        drafted_period=period,
     )
     audit_record(
         actor=actor,

@@ -32,6 +32,14 @@ class Plan(models.Model):
     gap_period = models.ForeignKey(
         "ledger.Period", on_delete=models.PROTECT, related_name="+", verbose_name="缺口依据"
     )
+    # The approved period that showed the community short and drafted the plan.
+    drafted_period = models.ForeignKey(
+        "ledger.Period",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="建立依据",
+    )
     outcome = models.CharField(
         "对照结果", max_length=10, choices=Outcome.choices, default="", blank=True
     )

@@ -6,6 +6,7 @@ from django.urls import reverse
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.core.settings_store import is_demo
+from shequ.regions.levels import is_above_street
 
 
 def navigation(request):
@@ -40,6 +41,7 @@ _ACTIVE_BY_URL_NAME = {
     "dashboard_region": "dashboard",
     "community_page": "dashboard",
     "targets": "targets",
+    "evaluation": "evaluation",
     "plan_list": "plans",
     "plan_detail": "plans",
     "street_plans": "plans",
@@ -56,6 +58,8 @@ def _menu(scope) -> list[dict]:
         {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
+    if scope.node is not None and is_above_street(scope.node.level):
+        items.append({"label": "年度评估", "url": reverse("evaluation"), "key": "evaluation"})
     if scope.can(Permission.MANAGE):
         items.append(
             {"label": "用户管理", "url": reverse("admin:accounts_user_changelist"), "key": "users"}

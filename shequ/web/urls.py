@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from shequ.web import (
     dashboard_views,
+    evaluation_views,
     plan_views,
     region_changes,
     street_plan_views,
@@ -39,6 +40,9 @@ urlpatterns = [
     ),
     path("communities/<str:code>/", dashboard_views.community_page, name="community_page"),
     path("targets/", target_views.targets, name="targets"),
+    path("evaluation/", evaluation_views.evaluation_page, name="evaluation"),
+    path("evaluation/report.docx", evaluation_views.evaluation_docx, name="evaluation_docx"),
+    path("evaluation/table.xlsx", evaluation_views.evaluation_xlsx, name="evaluation_xlsx"),
     path("plans/", plan_views.plan_list, name="plan_list"),
     path("plans/street/", street_plan_views.street_plans, name="street_plans"),
     path(

@@ -77,5 +77,20 @@
       ]
     });
   }
+  if (data.previous) {
+    draw("chart-evaluation", {
+      grid: { left: 48, right: 16, top: 36, bottom: 64 },
+      legend: { top: 4, data: ["本年达标率", "上年达标率", "目标"] },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+      xAxis: { type: "category", data: data.labels, axisLabel: { rotate: 35, fontSize: 11, interval: 0 } },
+      yAxis: percentAxis(100),
+      series: [
+        { name: "本年达标率", type: "bar", data: data.rates, itemStyle: { color: "#1f4e79" } },
+        { name: "上年达标率", type: "bar", data: data.previous, itemStyle: { color: "#9db4cc" } },
+        { name: "目标", type: "line", data: data.targets, symbol: "none", step: "middle",
+          lineStyle: { type: "dashed", color: "#d9534f" }, itemStyle: { color: "#d9534f" } }
+      ]
+    });
+  }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

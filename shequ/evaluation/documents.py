@@ -1,0 +1,44 @@
+"""An evaluation with everything its documents need, in one place for the page, the
+command and (later) the API."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from shequ.evaluation.evaluation import Evaluation
+from shequ.evaluation.report import report_text, write_docx, write_xlsx
+
+
+@dataclass
+class EvaluationDocuments:
+    evaluation: Evaluation
+    issuer: str
+    # Checklist completeness by street code (share of the counted items present).
+    completeness: dict = field(default_factory=dict)
+
+    def docx(self) -> bytes:
+        return write_docx(self.evaluation, self.completeness, self.issuer)
+
+    def xlsx(self) -> bytes:
+        stream = io.BytesIO()
+        write_xlsx(self.evaluation, self.completeness, stream)
+        return stream.getvalue()
+
+    def as_json(self) -> dict:
+        document = self.evaluation.as_json()
+        for row in document["streets"] + [document["total"]]:
+            share = self.completeness.get(row["code"])
+            row["checklist_completeness"] = None if share is None else float(share)
+        text = report_text(self.evaluation)
+        document["report"] = {
+            "overall": text.overall,
+            "streets": text.streets,
+            "problems": text.problems,
+            "next_steps": text.next_steps,
+        }
+        return document
+
+
+def evaluation_documents(evaluation: Evaluation, issuer: str | None = None) -> EvaluationDocuments:
+    return EvaluationDocuments(evaluation, issuer or f"{evaluation.region.name}民政局")

@@ -1,0 +1,97 @@
+"""The annual evaluation page and its downloads (Word report, Excel table)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from shequ.accounts.scope import scope_for
+from shequ.evaluation.documents import evaluation_documents
+from shequ.evaluation.evaluation import evaluate
+from shequ.evaluation.report import TABLE_HEADERS, report_text, report_title, table_cells
+from shequ.ledger.models import Period
+from shequ.ledger.permissions import LedgerError
+from shequ.regions.levels import is_above_street
+from shequ.web.downloads import download
+
+
+def _documents(request):
+    scope = scope_for(request.user)
+    if scope.node is None:
+        raise Http404("未分配区划")
+    if not is_above_street(scope.node.level):
+        raise PermissionDenied("年度评估由区级用户查看")
+    years = sorted({p.year for p in Period.objects.all()}, reverse=True)
+    if not years:
+        return None, years
+    try:
+        year = int(request.GET.get("year") or _default_year(years))
+    except ValueError as error:
+        raise Http404("年度不正确") from error
+    try:
+        result = evaluate(scope=scope, year=year, region=scope.node)
+    except LedgerError as error:
+        raise Http404(error.message) from error
+    return evaluation_documents(result), years
+
+
+def _default_year(years: list[int]) -> int:
+    """Last year once it is over; the evaluation of the current year is still moving."""
+    finished = [y for y in years if y < timezone.localdate().year]
+    return finished[0] if finished else years[0]
+
+
+@login_required
+@require_GET
+def evaluation_page(request):
+    documents, years = _documents(request)
+    if documents is None:
+        return render(request, "evaluation/page.html", {"years": years, "evaluation": None})
+    result = documents.evaluation
+    rows = [table_cells(row, documents.completeness) for row in result.rows]
+    total = ["合计", *table_cells(result.total, documents.completeness)[1:]]
+    chart = {
+        "labels": [row.name for row in result.rows],
+        "rates": [None if r.rate is None else round(r.rate * 100, 1) for r in result.rows],
+        "targets": [None if r.target is None else float(r.target) * 100 for r in result.rows],
+        "previous": [
+            None if r.previous_rate is None else round(r.previous_rate * 100, 1)
+            for r in result.rows
+        ],
+    }
+    return render(
+        request,
+        "evaluation/page.html",
+        {
+            "years": years,
+            "evaluation": result,
+            "title": report_title(result),
+            "text": report_text(result),
+            "headers": TABLE_HEADERS,
+            "rows": zip(result.rows, rows, strict=True),
+            "total": total,
+            "chart": chart,
+        },
+    )
+
+
+@login_required
+@require_GET
+def evaluation_docx(request):
+    documents, _ = _documents(request)
+    if documents is None:
+        raise Http404("没有报告期")
+    return download(documents.docx(), f"{report_title(documents.evaluation)}.docx")
+
+
+@login_required
+@require_GET
+def evaluation_xlsx(request):
+    documents, _ = _documents(request)
+    if documents is None:
+        raise Http404("没有报告期")
+    return download(documents.xlsx(), f"{report_title(documents.evaluation)}.xlsx")

@@ -1,0 +1,164 @@
+"""The annual evaluation against figures computed here, on crafted data: a street that
+meets the target, one that misses it, a year without a target, a street without
+communities; the Word report read back with python-docx; the command; scope."""
+
+import datetime
+import io
+import json
+
+import docx
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from shequ.accounts.scope import operator_scope
+from shequ.evaluation.documents import evaluation_documents
+from shequ.evaluation.evaluation import evaluate
+from shequ.plans import services
+from shequ.regions.levels import Kind, Level
+from shequ.regions.models import Region, RegionVersion
+
+from .conftest import PASSWORD, region
+from .ledger_helpers import approve_street, open_period, set_target
+from .test_plans import MET, SHORT
+
+pytestmark = pytest.mark.django_db
+
+TONGJIAXI, SHIJIALIANG, TIANSHENG = "500109104", "500109108", "500109001"
+TODAY = datetime.date(2026, 11, 26)
+
+
+def _empty_street() -> Region:
+    root = region("500109")
+    street = Region.objects.create(
+        code="500109399",
+        name="测试空街道",
+        level=Level.STREET,
+        parent=root,
+        path=f"{root.path}500109399/",
+        kind=Kind.SUBDISTRICT,
+    )
+    RegionVersion.objects.create(
+        region=street, name=street.name, parent=root, path=street.path, kind=street.kind
+    )
+    return street
+
+
+@pytest.fixture
+def two_years(beibei):
+    """2025: 童家溪 short (plans drafted); 2026: 童家溪 meets the standard, 施家梁 does not."""
+    set_target(2026, share="0.8")
+    _empty_street()
+    approve_street(open_period("2025H2"), TONGJIAXI, **SHORT)
+    approve_street(open_period("2026H2"), TONGJIAXI, **MET)
+    approve_street(open_period("2026H2"), SHIJIALIANG, **SHORT)
+    return open_period("2026H2")
+
+
+def row_of(result, code):
+    return next(row for row in result.rows if row.code == code)
+
+
+def test_street_figures_against_a_hand_count(two_years):
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    assert (result.period.code, result.previous_period.code) == ("2026H2", "2025H2")
+    met = row_of(result, TONGJIAXI)
+    assert (met.communities, met.compliant, met.rate, met.met) == (5, 5, 1.0, True)
+    assert (met.previous_rate, met.change) == (0.0, 1.0)
+    assert (met.submissions, met.late) == (1, 1)  # 2026H2 approved after its 30 October deadline
+    missed = row_of(result, SHIJIALIANG)
+    assert (missed.communities, missed.compliant, missed.met, missed.needed) == (5, 0, False, 4)
+    empty = row_of(result, "500109399")
+    assert (empty.communities, empty.rate, empty.met) == (0, None, None)
+    # Other streets have blank 2026 rows: in the denominator, never compliant.
+    assert result.total.communities == 192
+    assert result.total.compliant == 5
+    assert result.total.met is False
+
+
+def test_plans_closed_in_the_year_are_counted(two_years, district_approver):
+    from shequ.accounts.scope import scope_for
+    from shequ.plans.models import Plan
+
+    plan = Plan.objects.filter(street__code=TONGJIAXI).first()
+    services.plan_close(
+        scope=scope_for(district_approver), plan=plan, closed_on=TODAY, note="核查达标"
+    )
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    assert row_of(result, TONGJIAXI).closed_plans == 1
+    assert row_of(result, TONGJIAXI).open_plans == 4  # met, waiting for 销号
+    assert result.total.closed_plans == 1
+
+
+def test_a_year_without_a_target(beibei):
+    approve_street(open_period("2024H2"), TONGJIAXI, **MET)
+    result = evaluate(scope=operator_scope(), year=2024, today=TODAY)
+    assert result.target is None
+    assert row_of(result, TONGJIAXI).met is None
+    documents = evaluation_documents(result)
+    assert "本年度未设定目标" in " ".join(documents.as_json()["report"]["overall"])
+
+
+def test_the_word_report_has_its_sections_and_figures(two_years):
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    document = docx.Document(io.BytesIO(evaluation_documents(result).docx()))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == "北碚区2026年城乡社区综合服务设施建设评估报告"
+    for heading in ("一、总体情况", "二、各街镇完成情况", "三、存在问题", "四、下一步工作"):
+        assert heading in texts
+    body = "\n".join(texts)
+    assert "共有城乡社区（村）192 个" in body
+    assert "达到 30 平方米的 5 个，达标率 2.6%" in body
+    assert "施家梁镇达标率 0.0%，低于目标 80.0 个百分点，还需 4 个社区达标" in body
+    table = document.tables[0]
+    names = [row.cells[0].text for row in table.rows[1:-1]]
+    assert len(names) == 18 and "童家溪镇" in names and "测试空街道" in names
+    assert [c.text for c in table.rows[-1].cells][:4] == ["合计", "192", "5", "2.6%"]
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    title_run = document.paragraphs[0].runs[0]
+    assert title_run.font.size.pt == 22
+    body_run = document.paragraphs[2].runs[0]
+    assert body_run.font.size.pt == 16
+    assert (
+        body_run._element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
+        == "仿宋_GB2312"
+    )
+
+
+def test_the_command_writes_json_docx_and_xlsx(two_years, tmp_path):
+    out = io.StringIO()
+    report, table = tmp_path / "r.docx", tmp_path / "t.xlsx"
+    call_command(
+        "evaluate",
+        "--year",
+        "2026",
+        "-o",
+        str(report),
+        "--xlsx",
+        str(table),
+        "--json",
+        stdout=out,
+    )
+    document = json.loads(out.getvalue())
+    assert document["total"]["compliant"] == 5 and len(document["streets"]) == 18
+    assert report.exists()
+    sheet = openpyxl.load_workbook(table).active
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows["童家溪镇"][1:4] == (5, 5, 1)
+    assert rows["合计"][1:3] == (192, 5)
+
+
+def test_the_page_is_for_district_users(client, two_years, district_viewer, tiansheng_editor):
+    client.login(username=tiansheng_editor.username, password=PASSWORD)
+    assert client.get("/evaluation/?year=2026").status_code == 403
+    assert client.get("/evaluation/report.docx?year=2026").status_code == 403
+    client.logout()
+    assert client.get("/evaluation/").url.startswith("/accounts/login/")
+    client.login(username=district_viewer.username, password=PASSWORD)
+    page = client.get("/evaluation/?year=2026").content.decode()
+    assert "北碚区2026年城乡社区综合服务设施建设评估报告" in page and "施家梁镇" in page
+    response = client.get("/evaluation/report.docx?year=2026")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
