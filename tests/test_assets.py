@@ -294,3 +294,144 @@ def test_the_status_of_an_asset_in_a_measure_follows_the_measure(plan, register)
         scope=operator_scope(), asset=register["close"], values={"notes": "钥匙在街道"}
     )
     assert (updated.notes, updated.status) == ("钥匙在街道", "allocated")
+
+
+# ---------------------------------------------------------------- pages
+
+
+@pytest.fixture
+def tiansheng_asset(beibei) -> IdleAsset:
+    return asset(TIANSHENG, "120.0", "S-7", name="原天生小学教学楼")
+
+
+@pytest.mark.parametrize("url", ["/assets/", "/assets/new/", "/assets/{pk}/"])
+def test_anonymous_visitors_are_sent_to_log_in(client, tiansheng_asset, url):
+    response = client.get(url.format(pk=tiansheng_asset.pk))
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_other_streets_assets_are_not_found_nor_listed(login, tiansheng_asset, chengjiang_editor):
+    client = login(chengjiang_editor)
+    assert client.get(f"/assets/{tiansheng_asset.pk}/").status_code == 404
+    assert client.post(f"/assets/{tiansheng_asset.pk}/", {"notes": "x"}).status_code == 404
+    assert "原天生小学教学楼" not in client.get("/assets/").content.decode()
+    assert client.get("/assets/").status_code == 200
+
+
+def test_viewers_read_but_cannot_edit(login, tiansheng_asset, district_viewer):
+    client = login(district_viewer)
+    page = client.get(f"/assets/{tiansheng_asset.pk}/").content.decode()
+    assert "原天生小学教学楼" in page and 'data-testid="asset-form"' not in page
+    assert client.get("/assets/new/").status_code == 403
+    assert client.post("/assets/new/", {}).status_code == 403
+    assert client.post(f"/assets/{tiansheng_asset.pk}/", {"notes": "x"}).status_code == 403
+    assert "登记闲置资产" not in client.get("/assets/").content.decode()
+
+
+def test_users_without_a_node_get_404(login, outsider):
+    assert login(outsider).get("/assets/").status_code == 404
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "kind": "school",
+        "name": "原静观中学旧校舍",
+        "street": TIANSHENG,
+        "area": "260.0",
+        "owner": "区教委",
+        "address": "天生路 88 号",
+        "status": "available",
+        "code": "",
+        "description": "",
+        "notes": "",
+    }
+    return data | overrides
+
+
+def test_a_street_editor_registers_and_edits_an_asset_on_the_page(login, tiansheng_editor):
+    client = login(tiansheng_editor)
+    refused = client.post("/assets/new/", form_data(area="0", owner=""))
+    page = refused.content.decode()
+    assert "请填写产权（管理）单位" in page
+    assert not IdleAsset.objects.exists()
+    response = client.post("/assets/new/", form_data())
+    created = IdleAsset.objects.get()
+    assert response.status_code == 302 and response.url == f"/assets/{created.pk}/"
+    assert (created.street.code, created.area, created.code) == (
+        TIANSHENG,
+        Decimal("260.0"),
+        "500109001-001",
+    )
+    zero = client.post(f"/assets/{created.pk}/", form_data(area="0"))
+    assert "建筑面积应大于 0" in zero.content.decode()
+    other_street = client.post(f"/assets/{created.pk}/", form_data(street=CHENGJIANG))
+    assert other_street.status_code == 200  # not one of the choices: refused in the form
+    client.post(f"/assets/{created.pk}/", form_data(notes="需加装无障碍坡道"))
+    created.refresh_from_db()
+    assert (created.notes, created.street.code) == ("需加装无障碍坡道", TIANSHENG)
+
+
+def test_the_register_filters_by_kind_status_and_street(login, register, district_viewer):
+    client = login(district_viewer)
+    page = client.get("/assets/?kind=school&status=used").content.decode()
+    assert "闲置用房T-9" in page and "闲置用房T-1" not in page
+    page = client.get(f"/assets/?street={TIANSHENG}").content.decode()
+    assert "闲置用房S-1" in page and "闲置用房T-1" not in page
+
+
+def test_the_plan_page_suggests_assets_and_a_button_fills_a_measure(
+    login, plan, register, tongjiaxi_editor
+):
+    client = login(tongjiaxi_editor)
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert 'data-testid="asset-suggestions"' in page
+    assert page.index("闲置用房T-1") < page.index("闲置用房T-3")
+    assert "闲置用房S-1" not in page and "其他街镇" not in page
+    filled = client.get(f"/plans/{plan.pk}/?asset={register['close'].pk}").content.decode()
+    assert 'value="60.0"' in filled and f'<option value="{register["close"].pk}" selected' in filled
+    assert client.get(f"/plans/{plan.pk}/?asset={register['tiansheng'].pk}").status_code == 404
+
+
+def test_a_street_user_cannot_post_another_streets_asset(login, plan, register, tongjiaxi_editor):
+    client = login(tongjiaxi_editor)
+    response = client.post(
+        f"/plans/{plan.pk}/",
+        {
+            "action": "measure",
+            "m-method": "share",
+            "m-description": "整合天生街道校舍",
+            "m-planned_area": "52",
+            "m-planned_date": "2026-12-31",
+            "m-status": "not_started",
+            "m-asset": register["tiansheng"].pk,
+        },
+    )
+    assert "所选闲置资产不可用" in response.content.decode()
+    assert not plan.measures.exists() and status(register["tiansheng"]) == "available"
+
+
+def test_the_district_sees_other_streets_and_assigns_on_the_page(
+    login, plan, register, district_approver, chengjiang_editor
+):
+    client = login(district_approver)
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert "其他街镇 · 天生街道" in page and 'data-testid="use-asset"' in page
+    response = client.post(
+        f"/plans/{plan.pk}/",
+        {
+            "action": "measure",
+            "m-method": "purchase",
+            "m-description": "购置澄江镇闲置厂房",
+            "m-planned_area": "500",
+            "m-planned_date": "2026-12-31",
+            "m-status": "not_started",
+            "m-asset": register["chengjiang"].pk,
+        },
+    )
+    assert response.status_code == 302
+    assert status(register["chengjiang"]) == "allocated"
+    listed = login(district_approver).get("/assets/?status=allocated").content.decode()
+    assert plan.community.name in listed
+    # The asset's own street sees it allocated, not which other street's plan uses it.
+    theirs = login(chengjiang_editor).get("/assets/").content.decode()
+    assert "其他街镇的方案" in theirs and plan.community.name not in theirs

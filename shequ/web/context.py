@@ -42,6 +42,9 @@ _ACTIVE_BY_URL_NAME = {
     "targets": "targets",
     "plan_list": "plans",
     "plan_detail": "plans",
+    "asset_list": "assets",
+    "asset_create": "assets",
+    "asset_detail": "assets",
 }
 
 
@@ -52,6 +55,7 @@ def _menu(scope) -> list[dict]:
     items += [
         {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
         {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
+        {"label": "闲置资产", "url": reverse("asset_list"), "key": "assets"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
     if scope.can(Permission.MANAGE):
