@@ -435,3 +435,19 @@ def test_the_district_sees_other_streets_and_assigns_on_the_page(
     # The asset's own street sees it allocated, not which other street's plan uses it.
     theirs = login(chengjiang_editor).get("/assets/").content.decode()
     assert "其他街镇的方案" in theirs and plan.community.name not in theirs
+
+
+def test_an_allocated_assets_status_cannot_be_typed_on_its_page(
+    login, plan, register, tongjiaxi_editor
+):
+    close = register["close"]
+    services.measure_save(
+        scope=scope_for(tongjiaxi_editor), plan=plan, values=measure_values(asset=close)
+    )
+    client = login(tongjiaxi_editor)
+    page = client.get(f"/assets/{close.pk}/").content.decode()
+    assert "状态随措施自动变化" in page and plan.community.name in page
+    data = form_data(street=TONGJIAXI, area="60.0", status="available", notes="钥匙在社区")
+    assert client.post(f"/assets/{close.pk}/", data).status_code == 302
+    close.refresh_from_db()
+    assert (close.notes, close.status) == ("钥匙在社区", "allocated")

@@ -7,11 +7,13 @@ gap, the largest available assets are offered instead, and the result says so.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from shequ.accounts.scope import Scope
 from shequ.assets.models import IdleAsset
@@ -89,7 +91,12 @@ def measure_defaults(asset: IdleAsset, plan: Plan) -> dict:
         f"（{asset.address}）",
         "planned_area": asset.area,
         "responsible": plan.street.name,
-        "planned_date": f"{plan.target_year}-12-31",
+        "planned_date": _planned_date(plan),
         "status": "not_started",
         "asset": asset.pk,
     }
+
+
+def _planned_date(plan: Plan) -> datetime.date:
+    """The end of the target year; of this year when the target year is already over."""
+    return datetime.date(max(plan.target_year, timezone.localdate().year), 12, 31)

@@ -134,7 +134,7 @@ def asset_detail(request, pk: int):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("您没有修改闲置资产的权限")
-        form = AssetForm(request.POST, streets=streets)
+        form = _edit_form(asset, streets, data=request.POST)
         if form.is_valid():
             saved = _saved(
                 form,
@@ -144,7 +144,7 @@ def asset_detail(request, pk: int):
                 messages.success(request, "闲置资产已保存")
                 return redirect("asset_detail", pk=asset.pk)
     else:
-        form = AssetForm(initial=AssetForm.initial_for(asset), streets=streets)
+        form = _edit_form(asset, streets)
     measure = asset.measures.select_related("plan__community", "plan__street").first()
     plan_visible = (
         measure is not None and plans_visible_to(scope).filter(pk=measure.plan_id).exists()
@@ -161,6 +161,13 @@ def asset_detail(request, pk: int):
             "history": AuditEvent.objects.filter(target_type="asset", target_id=str(asset.pk))[:50],
         },
     )
+
+
+def _edit_form(asset: IdleAsset, streets, data=None) -> AssetForm:
+    form = AssetForm(data, initial=AssetForm.initial_for(asset), streets=streets)
+    # The status of an asset a measure uses follows the measure (assets.services).
+    form.fields["status"].disabled = asset.measures.exists()
+    return form
 
 
 # ---------------------------------------------------------------- on the plan page
