@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shequ.compliance",
     "shequ.plans",
     "shequ.evaluation",
+    "shequ.assets",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ def demo(django_db_setup, django_db_blocker):
         from django.db import connection
 
         from shequ.accounts.models import User
+        from shequ.assets.models import IdleAsset
         from shequ.compliance.models import ReminderSent, Tally, Target
         from shequ.core.models import AuditEvent, Setting
         from shequ.ledger.models import LedgerRow, SealedVersion, StreetExtension
@@ -35,6 +36,7 @@ def demo(django_db_setup, django_db_blocker):
         for model in (
             StreetPlan,
             Plan,
+            IdleAsset,
             Tally,
             ReminderSent,
             Target,
@@ -122,12 +124,25 @@ def test_the_demo_history_verifies_and_no_approved_row_has_a_blocker(demo):
     assert all(check.blocking == [] for check in rows_check(rows))
 
 
+def test_the_demo_registers_idle_assets_one_used_by_a_plans_measure(demo):
+    from shequ.assets.models import IdleAsset
+
+    assert "闲置资产 9 处，其中 1 处已用于" in demo
+    assets = IdleAsset.objects.all()
+    assert assets.values("street").distinct().count() >= 6
+    allocated = assets.get(status="allocated")
+    measure = allocated.measures.get()
+    assert (measure.plan.street, measure.planned_area) == (allocated.street, allocated.area)
+    assert measure.plan.gap_m2 <= allocated.area
+
+
 def test_running_the_demo_again_changes_nothing(demo):
     rows = Period.objects.get(code="2024H1").rows.count()
     out = io.StringIO()
     call_command("demo", "--no-serve", stdout=out)
     assert "已有报告期，保持不变" in out.getvalue()
     assert "新建 0 个，共 229 个演示账号" in out.getvalue()
+    assert "已有闲置资产登记，保持不变" in out.getvalue()
     assert Period.objects.count() == 14
     assert Period.objects.get(code="2024H1").rows.count() == rows
 

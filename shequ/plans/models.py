@@ -115,6 +115,15 @@ class Measure(models.Model):
         "实际面积（㎡）", max_digits=9, decimal_places=1, null=True, blank=True
     )
     actual_date = models.DateField("实际完成日期", null=True, blank=True)
+    # The idle asset the measure uses; its status follows the measure (assets.services).
+    asset = models.ForeignKey(
+        "assets.IdleAsset",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measures",
+        verbose_name="闲置资产",
+    )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -126,6 +135,10 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="done") | Q(actual_date__isnull=False),
                 name="measure_done_has_date",
+            ),
+            # An asset is allocated whole, to one measure at a time.
+            models.UniqueConstraint(
+                fields=["asset"], condition=Q(asset__isnull=False), name="measure_one_per_asset"
             ),
         ]
 

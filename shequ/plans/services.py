@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
+from shequ.assets.services import asset_follow_measure, may_assign_across_streets
 from shequ.core.audit import audit_record
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
@@ -40,6 +41,14 @@ def require_plan_editor(scope: Scope, plan: Plan) -> None:
         scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
     ):
         raise NotAllowed("您没有编辑一社区一方案的权限")
+
+
+def require_measure_editor(scope: Scope, plan: Plan, *, uses_asset: bool) -> None:
+    """Plan editors change measures; the district, which assigns idle assets across
+    streets, may also add, change or remove a measure that uses one."""
+    if uses_asset and scope.contains(plan.community) and may_assign_across_streets(scope):
+        return
+    require_plan_editor(scope, plan)
 
 
 def _require_open(plan: Plan) -> None:
@@ -92,6 +101,7 @@ MEASURE_FIELDS = (
     "status",
     "actual_area",
     "actual_date",
+    "asset",
 )
 
 
@@ -118,19 +128,27 @@ def _text(value):
 def measure_save(
     *, scope: Scope, plan: Plan, values: dict, measure: Measure | None = None
 ) -> Measure:
-    """Add a measure to a plan, or change one."""
+    """Add a measure to a plan, or change one (and the status of the asset it uses)."""
     plan = _locked(plan)
-    require_plan_editor(scope, plan)
-    _require_open(plan)
-    _check_measure(values)
     if measure is None:
         measure = Measure(plan=plan)
         before = {}
     else:
         measure = Measure.objects.select_for_update().get(pk=measure.pk, plan=plan)
         before = {name: getattr(measure, name) for name in MEASURE_FIELDS}
+    uses_asset = values.get("asset") is not None or before.get("asset") is not None
+    require_measure_editor(scope, plan, uses_asset=uses_asset)
+    _require_open(plan)
+    _check_measure(values)
     for name in MEASURE_FIELDS:
         setattr(measure, name, values.get(name, getattr(measure, name)))
+    asset_follow_measure(
+        scope=scope,
+        before=before.get("asset"),
+        after=measure.asset,
+        in_use=measure.status == Measure.Status.DONE,
+        purpose=f"{plan.community.name}方案措施“{measure.description}”",
+    )
     measure.save()
     plan_recheck(plan)  # a completed measure explains a changed area
     changes = {
@@ -145,9 +163,17 @@ def measure_save(
 
 @transaction.atomic
 def measure_delete(*, scope: Scope, measure: Measure) -> None:
+    """Remove a measure; the asset it used, if any, is available again."""
     plan = _locked(measure.plan)
-    require_plan_editor(scope, plan)
+    require_measure_editor(scope, plan, uses_asset=measure.asset_id is not None)
     _require_open(plan)
+    asset_follow_measure(
+        scope=scope,
+        before=measure.asset,
+        after=None,
+        in_use=False,
+        purpose=f"{plan.community.name}方案措施“{measure.description}”",
+    )
     _audit(
         scope,
         plan,

@@ -46,6 +46,9 @@ _ACTIVE_BY_URL_NAME = {
     "plan_detail": "plans",
     "street_plans": "plans",
     "street_plan": "plans",
+    "asset_list": "assets",
+    "asset_create": "assets",
+    "asset_detail": "assets",
 }
 
 
@@ -56,6 +59,7 @@ def _menu(scope) -> list[dict]:
     items += [
         {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
         {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
+        {"label": "闲置资产", "url": reverse("asset_list"), "key": "assets"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
     if scope.node is not None and is_above_street(scope.node.level):

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from shequ.assets.models import IdleAsset
 from shequ.plans.models import Consultation, Measure, Plan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -37,6 +38,7 @@ class MeasureForm(Compact, forms.ModelForm):
             "status",
             "actual_area",
             "actual_date",
+            "asset",
         ]
         widgets = {
             "planned_date": DATE,
@@ -50,7 +52,25 @@ class MeasureForm(Compact, forms.ModelForm):
             "description": {"required": "请填写措施内容"},
             "planned_area": {"required": "请填写计划面积"},
             "planned_date": {"required": "请填写计划完成日期"},
+            "asset": {
+                "required": "请选择所用的闲置资产",
+                "invalid_choice": "所选闲置资产不可用（已分配或不在您的范围内）",
+            },
         }
+
+    def __init__(self, *args, assets=None, require_asset=False, **kwargs):
+        """`assets`: what the user may use (assets.queries.assets_usable_by); district
+        users who only assign assets must pick one (`require_asset`)."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["asset"]
+        field.queryset = assets if assets is not None else IdleAsset.objects.none()
+        field.required = require_asset
+        field.empty_label = "（不使用闲置资产）"
+        field.label_from_instance = asset_choice_label
+
+
+def asset_choice_label(asset: IdleAsset) -> str:
+    return f"{asset.name}（{asset.street.name}，{asset.area}㎡）"
 
 
 class ConsultationForm(Compact, forms.ModelForm):

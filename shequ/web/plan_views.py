@@ -28,11 +28,11 @@ from shequ.plans.documents import plan_docx, summary_lines, write_summary_xlsx
 from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_visible_to
+from shequ.web.asset_views import measure_form, suggestions_context
 from shequ.web.downloads import download
 from shequ.web.plan_forms import (
     CloseForm,
     ConsultationForm,
-    MeasureForm,
     PlanFilterForm,
     SendBackForm,
     TargetYearForm,
@@ -104,7 +104,7 @@ def _can_edit(scope: Scope, plan: Plan) -> bool:
 def plan_detail(request, pk: int):
     scope = _scope(request)
     plan = _plan(scope, pk)
-    forms = _blank_forms(plan, request)
+    forms = _blank_forms(scope, plan, request)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -119,11 +119,13 @@ def plan_detail(request, pk: int):
     return render(request, "plans/detail.html", _detail_context(scope, plan, forms, request))
 
 
-def _blank_forms(plan: Plan, request) -> dict:
+def _blank_forms(scope: Scope, plan: Plan, request) -> dict:
     editing = request.GET.get("edit") or request.POST.get("measure")
     measure = plan.measures.filter(pk=editing).first() if editing else None
+    # A suggestion's button opens the page with ?asset=: a new measure using that asset.
+    prefill = request.GET.get("asset") if request.method == "GET" else None
     return {
-        "measure": MeasureForm(instance=measure, prefix="m"),
+        "measure": measure_form(scope, plan, instance=measure, prefill=prefill),
         "editing": measure,
         "consult": ConsultationForm(prefix="c"),
         "target": TargetYearForm(initial={"target_year": plan.target_year}),
@@ -159,7 +161,7 @@ def _bound_error(form, error: LedgerError) -> None:
 
 def _post_measure(scope, plan, request, forms):
     measure = forms["editing"]
-    form = MeasureForm(request.POST, instance=measure, prefix="m")
+    form = measure_form(scope, plan, data=request.POST, instance=measure)
     forms["measure"] = form
     if not form.is_valid():
         return None
@@ -248,7 +250,7 @@ def _detail_context(scope: Scope, plan: Plan, forms: dict, request) -> dict:
     latest = services.latest_approved_row(plan)
     plan = (
         Plan.objects.select_related("community", "street", "gap_period", "outcome_period")
-        .prefetch_related("measures", "consultations")
+        .prefetch_related("measures__asset__street", "consultations")
         .get(pk=plan.pk)
     )
     return {
@@ -262,6 +264,7 @@ def _detail_context(scope: Scope, plan: Plan, forms: dict, request) -> dict:
         "closable": services.shows_compliant(latest),
         "programmes": PROGRAMMES,
         "history": plan_history(plan),
+        **suggestions_context(scope, plan),
         **forms,
     }
 

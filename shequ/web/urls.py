@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from shequ.web import (
+    asset_views,
     dashboard_views,
     evaluation_views,
     plan_views,
@@ -59,4 +60,7 @@ urlpatterns = [
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/plan.docx", plan_views.plan_word, name="plan_word"),
     path("plans/<int:pk>/evidence/", plan_views.plan_evidence, name="plan_evidence"),
+    path("assets/", asset_views.asset_list, name="asset_list"),
+    path("assets/new/", asset_views.asset_create, name="asset_create"),
+    path("assets/<int:pk>/", asset_views.asset_detail, name="asset_detail"),
 ]

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from shequ.accounts.demo import DEMO_PASSWORD, demo_accounts_create
+from shequ.assets.demo import demo_assets_create
 from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
@@ -61,10 +62,19 @@ class Command(BaseCommand):
                 f"   一社区一方案：{counts}；街镇 {DEMO_YEAR} 年实施方案 "
                 f"{plans.report.street_plans} 份"
             )
+        self.stdout.write("⑤ 登记演示闲置资产 …")
+        self._print_assets(demo_assets_create())
         if no_serve:
             return
-        self.stdout.write(self.style.SUCCESS(f"⑤ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
+        self.stdout.write(self.style.SUCCESS(f"⑥ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
         call_command("runserver", addr, use_reloader=False)
+
+    def _print_assets(self, report) -> None:
+        if not report.created:
+            self.stdout.write("   已有闲置资产登记，保持不变")
+            return
+        used = f"，其中 1 处已用于{report.allocated_to}方案的措施" if report.allocated_to else ""
+        self.stdout.write(f"   闲置资产 {report.created} 处{used}（均为演示数据）")
 
     def _print_accounts(self, accounts, created: int) -> None:
         self.stdout.write(

@@ -1,0 +1,252 @@
+"""Changing the idle assets register: create and update (street editors and approvers for
+their street, district administrators and approvers for every street), and keeping an
+asset's status in line with the plan measure that uses it. Each change is audited in its
+transaction.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from shequ.accounts.roles import Permission
+from shequ.accounts.scope import Scope
+from shequ.assets.models import IdleAsset
+from shequ.assets.queries import asset_streets, assets_visible_to
+from shequ.core.audit import audit_record
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.regions.levels import Level, is_above_street
+from shequ.regions.models import Region
+
+Status = IdleAsset.Status
+
+ASSET_FIELDS = (
+    "code",
+    "kind",
+    "name",
+    "description",
+    "owner",
+    "address",
+    "street",
+    "area",
+    "status",
+    "notes",
+)
+TEXT_LIMITS = {"code": 30, "name": 100, "owner": 100, "address": 200}
+REQUIRED_TEXT = {"name": "资产名称", "owner": "产权（管理）单位", "address": "地址"}
+MAX_AREA = Decimal("99999999.9")
+
+# Who keeps the register: the roles that change data at their node (viewers only read).
+MANAGING = (Permission.EDIT, Permission.SUBMIT, Permission.APPROVE, Permission.MANAGE)
+
+
+def can_manage_assets(scope: Scope, street: Region | None = None) -> bool:
+    """May the caller add or change assets (of `street`, or of some street)?"""
+    node = scope.node
+    if node is None or node.is_community:
+        return False
+    target = street or node
+    return scope.contains(target) and any(scope.can(p, target) for p in MANAGING)
+
+
+def may_assign_across_streets(scope: Scope) -> bool:
+    """District users who keep the register also assign its assets to any street's plan."""
+    return scope.node is not None and is_above_street(scope.node.level) and can_manage_assets(scope)
+
+
+def _require_manager(scope: Scope, street: Region) -> None:
+    """403 for those who see the street's assets but may not change them, else 404."""
+    if can_manage_assets(scope, street):
+        return
+    if asset_streets(scope).filter(pk=street.pk).exists():
+        raise NotAllowed("您没有管理闲置资产的权限")
+    raise OutOfScope(f"{street.name}不在您的管辖范围内")
+
+
+def _locked(asset: IdleAsset) -> IdleAsset:
+    return IdleAsset.objects.select_for_update().select_related("street").get(pk=asset.pk)
+
+
+def _audit(scope: Scope, asset: IdleAsset, action: str, summary: str, changes=None) -> None:
+    audit_record(
+        actor=scope.actor,
+        action=f"assets.{action}",
+        target_type="asset",
+        target_id=asset.pk,
+        region_path=asset.street.path,
+        summary=f"闲置资产“{asset.name}”：{summary}",
+        changes=changes or {},
+    )
+
+
+# ---------------------------------------------------------------- checking values
+
+
+def _clean_text(values: dict) -> dict:
+    cleaned = dict(values)
+    for name in ("code", "name", "description", "owner", "address", "notes"):
+        cleaned[name] = (cleaned.get(name) or "").strip()
+    return cleaned
+
+
+def _check_values(values: dict, asset: IdleAsset | None) -> None:
+    """The register's rules, each naming the field at fault (forms show them in place)."""
+    if values.get("kind") not in IdleAsset.Kind.values:
+        raise LedgerError("请选择资产类别（学校用房、企业厂房、办公用房或其他）", field="kind")
+    for name, label in REQUIRED_TEXT.items():
+        if not values[name]:
+            raise LedgerError(f"请填写{label}", field=name)
+    for name, limit in TEXT_LIMITS.items():
+        if len(values[name]) > limit:
+            raise LedgerError(f"{_label(name)}不能超过 {limit} 个字", field=name)
+    street = values.get("street")
+    if not isinstance(street, Region) or street.level != Level.STREET or not street.is_active:
+        raise LedgerError("请选择资产所在的街镇", field="street")
+    _check_area(values.get("area"))
+    if values.get("status") not in Status.values:
+        raise LedgerError("请选择状态（可用、已分配或已使用）", field="status")
+    code = values["code"]
+    if code and IdleAsset.objects.filter(code=code).exclude(pk=getattr(asset, "pk", None)).exists():
+        raise LedgerError(f"资产编号“{code}”已被使用", field="code")
+
+
+def _check_area(area) -> None:
+    if area is None:
+        raise LedgerError("请填写建筑面积", field="area")
+    if not isinstance(area, Decimal) or not area.is_finite():
+        raise LedgerError("建筑面积应为数字", field="area")
+    if area <= 0:
+        raise LedgerError("建筑面积应大于 0", field="area")
+    if area > MAX_AREA or area != area.quantize(Decimal("0.1")):
+        raise LedgerError("建筑面积最多保留 1 位小数，且不超过 99999999.9㎡", field="area")
+
+
+def _label(name: str) -> str:
+    return IdleAsset._meta.get_field(name).verbose_name
+
+
+def _next_code(street: Region) -> str:
+    """A register number for an asset typed without one: street code and a sequence."""
+    taken = set(
+        IdleAsset.objects.filter(code__startswith=f"{street.code}-").values_list("code", flat=True)
+    )
+    number = len(taken) + 1
+    while f"{street.code}-{number:03d}" in taken:
+        number += 1
+    return f"{street.code}-{number:03d}"
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    return value.name if isinstance(value, Region) else str(value)
+
+
+# ---------------------------------------------------------------- create and update
+
+
+@transaction.atomic
+def asset_create(*, scope: Scope, values: dict) -> IdleAsset:
+    values = _clean_text({"status": Status.AVAILABLE} | values)
+    _check_values(values, None)
+    _require_manager(scope, values["street"])
+    if not values["code"]:
+        values["code"] = _next_code(values["street"])
+    asset = IdleAsset.objects.create(**{name: values[name] for name in ASSET_FIELDS})
+    _audit(
+        scope,
+        asset,
+        "create",
+        f"登记（{asset.get_kind_display()}，{asset.area}㎡，{asset.get_status_display()}）",
+        {name: [None, _text(values[name])] for name in ASSET_FIELDS},
+    )
+    return asset
+
+
+@transaction.atomic
+def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
+    asset = _locked(asset)
+    _require_visible(scope, asset)
+    _require_manager(scope, asset.street)
+    values = _clean_text({name: getattr(asset, name) for name in ASSET_FIELDS} | values)
+    _check_values(values, asset)
+    _require_manager(scope, values["street"])
+    if not values["code"]:
+        values["code"] = asset.code
+    if values["status"] != asset.status and _in_a_measure(asset):
+        raise LedgerError(
+            "该资产已用于方案措施，状态随措施自动变化（删除措施或改选资产后恢复为可用）",
+            field="status",
+        )
+    changes = {
+        name: [_text(getattr(asset, name)), _text(values[name])]
+        for name in ASSET_FIELDS
+        if getattr(asset, name) != values[name]
+    }
+    for name in ASSET_FIELDS:
+        setattr(asset, name, values[name])
+    asset.save()
+    _audit(
+        scope,
+        asset,
+        "update",
+        f"修改{'、'.join(_label(n) for n in changes) or '（无变化）'}",
+        changes,
+    )
+    return asset
+
+
+def _require_visible(scope: Scope, asset: IdleAsset) -> None:
+    if not assets_visible_to(scope).filter(pk=asset.pk).exists():
+        raise OutOfScope("该闲置资产不在您的管辖范围内")
+
+
+def _in_a_measure(asset: IdleAsset) -> bool:
+    # The reverse of `plans.Measure.asset`: plans depends on assets, never the reverse.
+    return asset.measures.exists()
+
+
+# ---------------------------------------------------------------- measures
+
+
+def asset_follow_measure(
+    *,
+    scope: Scope,
+    before: IdleAsset | None,
+    after: IdleAsset | None,
+    in_use: bool,
+    purpose: str,
+) -> None:
+    """Keep assets in step with the measure that uses them, inside its transaction
+    (`plans.services.measure_save` / `measure_delete` call this, and only they):
+    a newly chosen asset must be visible to the caller and available; it becomes 已分配,
+    or 已使用 once the measure is done; an asset no longer used returns to 可用."""
+    if before is not None and (after is None or after.pk != before.pk):
+        _status_set(scope, _locked(before), Status.AVAILABLE, f"不再用于{purpose}")
+    if after is None:
+        return
+    asset = _locked(after)
+    if before is None or before.pk != asset.pk:
+        _require_visible(scope, asset)
+        if asset.status != Status.AVAILABLE:
+            raise LedgerError(
+                f"闲置资产“{asset.name}”{asset.get_status_display()}，不能再用于其他措施",
+                field="asset",
+            )
+    _status_set(scope, asset, Status.USED if in_use else Status.ALLOCATED, f"用于{purpose}")
+
+
+def _status_set(scope: Scope, asset: IdleAsset, status: str, summary: str) -> None:
+    if asset.status == status:
+        return
+    before = asset.status
+    asset.status = status
+    asset.save(update_fields=["status", "updated_at"])
+    _audit(
+        scope,
+        asset,
+        "status",
+        f"{Status(status).label}，{summary}",
+        {"status": [before, status]},
+    )

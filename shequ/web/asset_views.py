@@ -1,0 +1,220 @@
+"""闲置资产 pages: the register (filterable, scoped), one asset with its edit form, and the
+plan page's helpers (the suggestions panel and the measure form's asset choice). Rules live
+in `shequ.assets`; these views parse and dispatch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shequ.accounts.scope import Scope, scope_for
+from shequ.assets import services
+from shequ.assets.models import IdleAsset
+from shequ.assets.queries import asset_streets, assets_usable_by, assets_visible_to
+from shequ.assets.suggestions import measure_defaults, suggest_assets
+from shequ.core.models import AuditEvent
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.plans.models import Plan
+from shequ.plans.queries import plans_visible_to
+from shequ.plans.services import require_plan_editor
+from shequ.regions.levels import is_above_street
+from shequ.web.asset_forms import AssetFilterForm, AssetForm
+from shequ.web.plan_forms import MeasureForm
+
+
+def _scope(request) -> Scope:
+    scope = scope_for(request.user)
+    if scope.node is None:
+        raise Http404("未分配区划")
+    return scope
+
+
+@login_required
+@require_GET
+def asset_list(request):
+    scope = _scope(request)
+    streets = list(asset_streets(scope))
+    form = AssetFilterForm(request.GET or None, streets=streets)
+    visible = assets_visible_to(scope)
+    assets = visible.select_related("street").prefetch_related("measures__plan__community")
+    if form.is_valid():
+        assets = _filtered(assets, form.cleaned_data)
+    page = Paginator(assets.order_by("street__code", "code"), 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    _mark_uses(scope, page.object_list)
+    return render(
+        request,
+        "assets/list.html",
+        {
+            "form": form,
+            "page": page,
+            "totals": _totals(visible),
+            "can_add": services.can_manage_assets(scope),
+            "one_street": len(streets) == 1,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _filtered(assets, data: dict):
+    for name, lookup in (("street", "street__code"), ("kind", "kind"), ("status", "status")):
+        if data.get(name):
+            assets = assets.filter(**{lookup: data[name]})
+    return assets
+
+
+def _totals(assets) -> list[tuple[str, int, object]]:
+    """Count and area per status, for the line above the table."""
+    rows = {
+        r["status"]: r
+        for r in assets.values("status").annotate(n=Count("pk"), area=Sum("area")).order_by()
+    }
+    return [
+        (label, rows.get(value, {}).get("n", 0), rows.get(value, {}).get("area") or 0)
+        for value, label in IdleAsset.Status.choices
+    ]
+
+
+def _mark_uses(scope: Scope, assets) -> None:
+    """Set `used_in` (the plan whose measure uses the asset) and `used_elsewhere` on each
+    asset of the page: another street's plan stays unnamed to a street user (the district
+    may assign an asset across streets)."""
+    measures = {a.pk: next(iter(a.measures.all()), None) for a in assets}
+    plan_ids = {m.plan_id for m in measures.values() if m is not None}
+    visible = set(plans_visible_to(scope).filter(pk__in=plan_ids).values_list("pk", flat=True))
+    for asset in assets:
+        measure = measures[asset.pk]
+        asset.used_in = measure.plan if measure and measure.plan_id in visible else None
+        asset.used_elsewhere = measure is not None and asset.used_in is None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asset_create(request):
+    scope = _scope(request)
+    if not services.can_manage_assets(scope):
+        raise PermissionDenied("您没有登记闲置资产的权限")
+    streets = list(asset_streets(scope))
+    initial = {"street": streets[0].code if len(streets) == 1 else request.GET.get("street")}
+    form = AssetForm(request.POST or None, initial=initial, streets=streets)
+    if request.method == "POST" and form.is_valid():
+        asset = _saved(form, lambda values: services.asset_create(scope=scope, values=values))
+        if asset is not None:
+            messages.success(request, f"已登记闲置资产“{asset.name}”（{asset.code}）")
+            return redirect("asset_detail", pk=asset.pk)
+    return render(request, "assets/new.html", {"form": form})
+
+
+def _saved(form: AssetForm, save):
+    """Run a service with the form's values; its refusal goes to the field at fault."""
+    try:
+        return save(form.values())
+    except NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+    except OutOfScope as error:
+        raise Http404(str(error)) from error
+    except LedgerError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asset_detail(request, pk: int):
+    scope = _scope(request)
+    asset = get_object_or_404(assets_visible_to(scope).select_related("street"), pk=pk)
+    can_edit = services.can_manage_assets(scope, asset.street)
+    streets = list(asset_streets(scope))
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("您没有修改闲置资产的权限")
+        form = _edit_form(asset, streets, data=request.POST)
+        if form.is_valid():
+            saved = _saved(
+                form,
+                lambda values: services.asset_update(scope=scope, asset=asset, values=values),
+            )
+            if saved is not None:
+                messages.success(request, "闲置资产已保存")
+                return redirect("asset_detail", pk=asset.pk)
+    else:
+        form = _edit_form(asset, streets)
+    measure = asset.measures.select_related("plan__community", "plan__street").first()
+    plan_visible = (
+        measure is not None and plans_visible_to(scope).filter(pk=measure.plan_id).exists()
+    )
+    return render(
+        request,
+        "assets/detail.html",
+        {
+            "asset": asset,
+            "form": form,
+            "can_edit": can_edit,
+            "measure": measure,
+            "plan_visible": plan_visible,
+            "history": AuditEvent.objects.filter(target_type="asset", target_id=str(asset.pk))[:50],
+        },
+    )
+
+
+def _edit_form(asset: IdleAsset, streets, data=None) -> AssetForm:
+    form = AssetForm(data, initial=AssetForm.initial_for(asset), streets=streets)
+    # The status of an asset a measure uses follows the measure (assets.services).
+    form.fields["status"].disabled = asset.measures.exists()
+    return form
+
+
+# ---------------------------------------------------------------- on the plan page
+
+
+def _edits_plan(scope: Scope, plan: Plan) -> bool:
+    try:
+        require_plan_editor(scope, plan)
+    except (NotAllowed, OutOfScope):
+        return False
+    return True
+
+
+def assigns_only(scope: Scope, plan: Plan) -> bool:
+    """A district user who may not edit the plan but assigns idle assets to it."""
+    return (
+        plan.is_open and not _edits_plan(scope, plan) and services.may_assign_across_streets(scope)
+    )
+
+
+def suggestions_context(scope: Scope, plan: Plan) -> dict:
+    """What `assets/_suggestions.html` needs on the plan page."""
+    can_assign = assigns_only(scope, plan)
+    return {
+        "asset_suggestions": suggest_assets(scope, plan),
+        "can_assign": can_assign,
+        "can_use_assets": plan.is_open and (can_assign or _edits_plan(scope, plan)),
+        "assets_where": "全区" if is_above_street(scope.node.level) else "本街镇",
+    }
+
+
+def measure_form(
+    scope: Scope, plan: Plan, *, data=None, instance=None, prefill: str | None = None
+) -> MeasureForm:
+    """The plan page's measure form, its asset choice limited to what the caller may use;
+    `prefill` is the asset of a suggestion's button (a new measure that uses it)."""
+    initial = None
+    if prefill and data is None and instance is None:
+        if not prefill.isdigit():
+            raise Http404("没有这项闲置资产")
+        asset = get_object_or_404(assets_usable_by(scope), pk=int(prefill))
+        initial = measure_defaults(asset, plan)
+    return MeasureForm(
+        data,
+        instance=instance,
+        prefix="m",
+        initial=initial,
+        assets=assets_usable_by(scope, instance.asset_id if instance else None),
+        require_asset=assigns_only(scope, plan),
+    )
