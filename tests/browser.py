@@ -44,9 +44,18 @@ def browser():
         chromium.close()
 
 
+# A loaded CI machine answers slower than a quiet one: waiting longer costs nothing when
+# things go right, and a save that takes six seconds must not fail a test.
+EXPECT_TIMEOUT_MS = 15_000
+
+
 @pytest.fixture
 def page(browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context.set_default_timeout(EXPECT_TIMEOUT_MS * 2)
     page = context.new_page()
     yield page
     context.close()
