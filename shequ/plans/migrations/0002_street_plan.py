@@ -5,31 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("plans", "0001_initial"),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StreetPlan',
+            name="StreetPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='文件名称')),
-                ('document', models.FileField(blank=True, upload_to='plans/street/', verbose_name='文件')),
-                ('document_name', models.CharField(blank=True, max_length=200, verbose_name='原文件名')),
-                ('notes', models.TextField(blank=True, verbose_name='说明')),
-                ('uploaded_by', models.CharField(blank=True, max_length=150, verbose_name='上传人')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='street_plans', to='regions.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=200, verbose_name="文件名称")),
+                (
+                    "document",
+                    models.FileField(blank=True, upload_to="plans/street/", verbose_name="文件"),
+                ),
+                (
+                    "document_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="原文件名"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "uploaded_by",
+                    models.CharField(blank=True, max_length=150, verbose_name="上传人"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="street_plans",
+                        to="regions.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '街镇实施方案',
-                'verbose_name_plural': '街镇实施方案',
-                'ordering': ['year', 'street__code'],
-                'constraints': [models.UniqueConstraint(fields=('street', 'year'), name='street_plan_unique_year')],
+                "verbose_name": "街镇实施方案",
+                "verbose_name_plural": "街镇实施方案",
+                "ordering": ["year", "street__code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("street", "year"), name="street_plan_unique_year"
+                    )
+                ],
             },
         ),
     ]
