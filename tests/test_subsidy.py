@@ -3,8 +3,10 @@ building centres), refused over the budget, warned above 90 %, paid by the distr
 approvers, read by each street for itself only."""
 
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 
 from shequ.accounts.scope import operator_scope, scope_for
@@ -330,3 +332,139 @@ def test_a_community_sees_the_allocations_naming_it(budget, xinxinglu_editor):
     allocate(TIANSHENG, "9")
     visible = allocations_visible_to(scope_for(xinxinglu_editor))
     assert [a.amount for a in visible] == [d("8.00")]
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_anonymous_users_are_sent_to_the_login(client):
+    for url in ("/subsidy/", "/subsidy/export.xlsx?year=2025"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_page_shows_the_years_figures_per_street(client, budget, district_viewer):
+    allocate(TIANSHENG, "450.00", notes="天生街道便民服务中心扩建")
+    allocate(CHENGJIANG, "12.34", purpose=Purpose.MUTUAL_AID)
+    client.force_login(district_viewer)
+    page = client.get("/subsidy/?year=2025").content.decode()
+    assert "500.00" in page and "462.34" in page and "37.66" in page  # budget, allocated, left
+    assert "天生街道便民服务中心扩建" in page and "村级养老互助点建设" in page
+    assert 'data-testid="near-limit"' in page  # 92.5 % of the budget
+    assert 'data-testid="allocation-form"' not in page  # viewers read only
+    filtered = client.get(f"/subsidy/?year=2025&street={CHENGJIANG}").content.decode()
+    assert (
+        "天生街道便民服务中心扩建" not in filtered
+        and 'data-testid="listed-total">12.34' in filtered
+    )
+    assert "尚未设定补助资金预算" in client.get("/subsidy/?year=2031").content.decode()
+
+
+def test_the_district_admin_sets_the_budget_and_allocates_on_the_page(client, district_admin):
+    client.force_login(district_admin)
+    response = client.post(
+        "/subsidy/", {"action": "budget", "year": "2026", "b-amount": "100", "b-notes": ""}
+    )
+    assert response.status_code == 302 and response["Location"] == "/subsidy/?year=2026"
+    form = {
+        "action": "allocate",
+        "year": "2026",
+        "a-street": region(TIANSHENG).pk,
+        "a-purpose": "service_center",
+        "a-amount": "95.5",
+        "a-notes": "",
+    }
+    response = client.post("/subsidy/", form, follow=True)
+    page = response.content.decode()
+    assert "已安排天生街道便民服务中心建设 95.50 万元" in page
+    assert "超过 90%" in page  # accepted, with the warning shown
+    response = client.post("/subsidy/", form | {"a-amount": "5"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "剩余 4.50 万元，本次 5.00 万元，将超出 0.50 万元" in page
+    assert SubsidyAllocation.objects.count() == 1
+
+
+def test_a_measure_allocation_on_the_page_needs_the_measure(client, district_admin, measure):
+    services.budget_set(scope=operator_scope(), year=2026, amount=d("100"))
+    client.force_login(district_admin)
+    page = client.get("/subsidy/?year=2026").content.decode()
+    assert "童家溪镇 · " in page and "改造村委会二楼闲置用房（预算 30.00 万元，区级补助）" in page
+    form = {
+        "action": "allocate",
+        "year": "2026",
+        "a-street": region(TONGJIAXI).pk,
+        "a-purpose": "measure",
+        "a-amount": "10",
+    }
+    assert "请选择措施" in client.post("/subsidy/", form).content.decode()
+    assert client.post("/subsidy/", form | {"a-measure": measure.pk}).status_code == 302
+    assert SubsidyAllocation.objects.get().measure == measure
+
+
+def test_a_street_user_cannot_allocate_or_pay(client, budget, tiansheng_editor, district_approver):
+    allocation = allocate(TIANSHENG, "8").allocation
+    client.force_login(tiansheng_editor)
+    post = {"year": "2025", "allocation": allocation.pk}
+    assert client.post("/subsidy/", post | {"action": "budget", "b-amount": "1"}).status_code == 403
+    assert client.post("/subsidy/", post | {"action": "allocate"}).status_code == 403
+    assert client.post("/subsidy/", post | {"action": "pay", "paid_on": TODAY}).status_code == 403
+    assert client.post("/subsidy/", post | {"action": "cancel", "reason": "x"}).status_code == 403
+    client.force_login(district_approver)
+    assert client.post("/subsidy/", post | {"action": "pay", "paid_on": TODAY}).status_code == 302
+    assert SubsidyAllocation.objects.get().state == "paid"
+
+
+def test_a_street_sees_only_its_own_allocations(client, budget, chengjiang_editor):
+    theirs = allocate(TIANSHENG, "8", notes="天生街道的钱").allocation
+    allocate(CHENGJIANG, "9", notes="澄江镇的钱")
+    client.force_login(chengjiang_editor)
+    page = client.get("/subsidy/?year=2025").content.decode()
+    assert "澄江镇的钱" in page and "天生街道的钱" not in page
+    assert 'data-testid="budget"' not in page  # the district's budget is the district's
+    post = {"year": "2025", "allocation": theirs.pk, "action": "pay", "paid_on": TODAY}
+    assert client.post("/subsidy/", post).status_code == 404
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/subsidy/export.xlsx?year=2025").content))
+    texts = {cell for row in book.active.iter_rows(values_only=True) for cell in row if cell}
+    assert "澄江镇的钱" in texts and "天生街道的钱" not in texts
+
+
+def test_the_xlsx_lists_the_years_allocations_with_totals_and_keeps_text_as_text(
+    client, budget, measure, district_viewer
+):
+    measure.description = "=1+1 改造用房"
+    measure.save()
+    allocate(TIANSHENG, "100.10", notes='=HYPERLINK("http://x")')
+    paid = allocate(TONGJIAXI, "20.25", purpose=Purpose.MEASURE, measure=measure).allocation
+    services.allocation_mark_paid(scope=operator_scope(), allocation=paid, paid_on=TODAY)
+    services.budget_set(scope=operator_scope(), year=2024, amount=d("50"))
+    services.allocation_create(
+        scope=operator_scope(),
+        year=2024,
+        street=region(CHENGJIANG),
+        purpose=Purpose.SERVICE_CENTER,
+        amount=d("7"),
+    )
+    client.force_login(district_viewer)
+    response = client.get("/subsidy/export.xlsx?year=2025")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [row for row in sheet.iter_rows(values_only=True) if any(row)]
+    assert rows[0][0] == "重庆市北碚区2025年补助资金安排明细"
+    assert rows[1][:6] == ("序号", "街镇", "用途", "社区（村）", "措施", "金额（万元）")
+    lines = rows[2:4]
+    assert [(line[1], line[5], line[6]) for line in lines] == [
+        ("天生街道", 100.10, "已安排"),
+        ("童家溪镇", 20.25, "已拨付"),
+    ]
+    assert lines[1][4] == "=1+1 改造用房" and lines[1][3] == measure.plan.community.name
+    assert lines[0][8] == '=HYPERLINK("http://x")'
+    totals = {row[0]: row[5] for row in rows[4:]}
+    assert totals == {
+        "合计（已安排）": 120.35,
+        "其中已拨付": 20.25,
+        "年度预算": 500.0,
+        "预算剩余": 379.65,
+    }
+    for cell in (sheet.cell(3, 9), sheet.cell(4, 5)):
+        assert cell.data_type == "s"  # stored as text, never a formula

@@ -43,6 +43,20 @@ def warn_share() -> Decimal:
     return Decimal(str(setting_get(WARN_SHARE_SETTING, DEFAULT_WARN_SHARE)))
 
 
+def may_manage(scope: Scope) -> bool:
+    """Budgets and allocations belong to the district: its administrators decide them."""
+    return scope.can(Permission.MANAGE) and scope.node is not None and scope.node.parent_id is None
+
+
+def may_pay(scope: Scope) -> bool:
+    """The district's approvers confirm that money has been paid out."""
+    return scope.can(Permission.APPROVE)
+
+
+def require_manager(scope: Scope) -> None:
+    require_root_admin(scope, "安排补助资金")
+
+
 # ---------------------------------------------------------------- figures
 
 
@@ -78,6 +92,14 @@ class BudgetStatus:
     @property
     def remaining(self) -> Decimal | None:
         return None if self.budget is None else self.budget - self.allocated
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.allocated - self.paid
+
+    @property
+    def count(self) -> int:
+        return sum(line.count for line in self.streets)
 
     @property
     def used_share(self) -> Decimal | None:

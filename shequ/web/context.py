@@ -42,6 +42,7 @@ _ACTIVE_BY_URL_NAME = {
     "targets": "targets",
     "plan_list": "plans",
     "plan_detail": "plans",
+    "subsidy": "subsidy",
 }
 
 
@@ -52,6 +53,7 @@ def _menu(scope) -> list[dict]:
     items += [
         {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
         {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
+        {"label": "补助资金", "url": reverse("subsidy"), "key": "subsidy"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
     if scope.can(Permission.MANAGE):

@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from shequ.web import dashboard_views, plan_views, region_changes, target_views, views
+from shequ.web import (
+    dashboard_views,
+    plan_views,
+    region_changes,
+    subsidy_views,
+    target_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,4 +42,6 @@ urlpatterns = [
     path("plans/", plan_views.plan_list, name="plan_list"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/evidence/", plan_views.plan_evidence, name="plan_evidence"),
+    path("subsidy/", subsidy_views.subsidy_page, name="subsidy"),
+    path("subsidy/export.xlsx", subsidy_views.subsidy_xlsx, name="subsidy_xlsx"),
 ]
