@@ -9,6 +9,7 @@ from shequ.core.settings_store import DEMO_FLAG, setting_set
 from shequ.ledger.demo import demo_history_build
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
+from shequ.subsidy.demo import DEMO_BUDGET, DEMO_YEARS, demo_subsidy_create
 
 DEMO_REGION_FILE = "beibei_divisions.csv"
 
@@ -53,10 +54,22 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("   已有报告期，保持不变")
+        self._subsidy()
         if no_serve:
             return
-        self.stdout.write(self.style.SUCCESS(f"⑤ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
+        self.stdout.write(self.style.SUCCESS(f"⑥ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
         call_command("runserver", addr, use_reloader=False)
+
+    def _subsidy(self) -> None:
+        self.stdout.write("⑤ 生成演示补助资金 …")
+        subsidy = demo_subsidy_create()
+        if subsidy.budgets:
+            self.stdout.write(
+                f"   {DEMO_YEARS[0]}—{DEMO_YEARS[-1]} 年每年预算 {DEMO_BUDGET:.0f} 万元，"
+                f"安排 {subsidy.allocations} 笔，已拨付 {subsidy.paid} 笔（均为演示数据）"
+            )
+        else:
+            self.stdout.write("   已有补助资金预算，保持不变")
 
     def _print_accounts(self, accounts, created: int) -> None:
         self.stdout.write(
