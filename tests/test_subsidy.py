@@ -468,3 +468,11 @@ def test_the_xlsx_lists_the_years_allocations_with_totals_and_keeps_text_as_text
     }
     for cell in (sheet.cell(3, 9), sheet.cell(4, 5)):
         assert cell.data_type == "s"  # stored as text, never a formula
+
+
+def test_the_plan_page_shows_each_measures_subsidy(client, budget, measure, district_viewer):
+    allocate(TONGJIAXI, "31.00", purpose=Purpose.MEASURE, measure=measure)
+    client.force_login(district_viewer)
+    page = client.get(f"/plans/{measure.plan_id}/").content.decode()
+    assert "改造村委会二楼闲置用房：已安排 31.00 万元，其中已拨付 0.00 万元" in page
+    assert "超出措施预算" in page

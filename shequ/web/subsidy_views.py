@@ -22,7 +22,7 @@ from shequ.plans.models import Measure
 from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
 from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
-from shequ.subsidy.queries import allocations_visible_to
+from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
 from shequ.subsidy.workbook import write_allocations_xlsx
 from shequ.web.downloads import attachment
 from shequ.web.subsidy_forms import AllocationForm, BudgetForm, CancelForm, FilterForm, PayForm
@@ -270,3 +270,19 @@ def subsidy_xlsx(request):
     write_allocations_xlsx(title=title, status=status, allocations=allocations, target=response)
     response["Content-Disposition"] = attachment(f"{title}.xlsx")
     return response
+
+
+def plan_measure_funds(scope: Scope, plan) -> list[dict]:
+    """For the plan page: each measure with district subsidy, what is allocated and paid."""
+    measures = list(plan.measures.all())
+    funds = funds_by_measure(scope, [m.pk for m in measures])
+    return [
+        {
+            "measure": measure,
+            "funds": funds[measure.pk],
+            "over_budget": measure.budget is not None
+            and funds[measure.pk].allocated > measure.budget,
+        }
+        for measure in measures
+        if measure.pk in funds
+    ]
