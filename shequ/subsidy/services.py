@@ -388,8 +388,10 @@ def allocation_create(
 
 
 def _locked(allocation: SubsidyAllocation) -> SubsidyAllocation:
+    # Lock the allocation's row only: PostgreSQL refuses FOR UPDATE on the outer joins of
+    # the optional community and measure.
     return (
-        SubsidyAllocation.objects.select_for_update()
+        SubsidyAllocation.objects.select_for_update(of=("self",))
         .select_related("street", "community", "measure__plan")
         .get(pk=allocation.pk)
     )
