@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "shequ.plans",
     "shequ.evaluation",
     "shequ.assets",
+    "shequ.subsidy",
 ]
 
 MIDDLEWARE = [

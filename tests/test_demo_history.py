@@ -32,8 +32,11 @@ def demo(django_db_setup, django_db_blocker):
         from shequ.core.models import AuditEvent, Setting
         from shequ.ledger.models import LedgerRow, SealedVersion, StreetExtension
         from shequ.plans.models import Plan, StreetPlan
+        from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
 
         for model in (
+            SubsidyAllocation,  # before Plan: an allocation protects its measure
+            SubsidyBudget,
             StreetPlan,
             Plan,
             IdleAsset,
@@ -141,6 +144,7 @@ def test_running_the_demo_again_changes_nothing(demo):
     out = io.StringIO()
     call_command("demo", "--no-serve", stdout=out)
     assert "已有报告期，保持不变" in out.getvalue()
+    assert "已有补助资金预算，保持不变" in out.getvalue()
     assert "新建 0 个，共 229 个演示账号" in out.getvalue()
     assert "已有闲置资产登记，保持不变" in out.getvalue()
     assert Period.objects.count() == 14
@@ -152,3 +156,18 @@ def test_the_generated_figures_are_deterministic(demo):
     first, second = build_profiles(communities), build_profiles(communities)
     some = communities[7].pk
     assert values_for(first[some], 5) == values_for(second[some], 5)
+
+
+def test_the_demo_has_three_years_of_subsidy_partly_spent(demo):
+    from shequ.subsidy.services import budget_status
+
+    assert "每年预算 500 万元" in demo
+    for year in (2024, 2025, 2026):
+        status = budget_status(year)
+        assert status.budget == Decimal("500.00")
+        assert 0 < status.paid <= status.allocated < status.budget
+    this_year = budget_status(2026)
+    assert this_year.paid < this_year.allocated  # some money still to be paid out
+    assert budget_status(
+        2025
+    ).near_limit  # the demo shows the 90 % warning  # the demo shows the 90 % warning

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from shequ.accounts.roles import Permission
@@ -181,7 +182,10 @@ def measure_delete(*, scope: Scope, measure: Measure) -> None:
         f"删除措施“{measure.description}”",
         {"planned_area": [_text(measure.planned_area), None]},
     )
-    measure.delete()
+    try:
+        measure.delete()
+    except ProtectedError as error:  # district subsidy is allocated to it (subsidy app)
+        raise LedgerError("该措施已安排区级补助资金，请先请区里取消资金安排再删除") from error
 
 
 # ---------------------------------------------------------------- consultations

@@ -49,6 +49,7 @@ _ACTIVE_BY_URL_NAME = {
     "asset_list": "assets",
     "asset_create": "assets",
     "asset_detail": "assets",
+    "subsidy": "subsidy",
 }
 
 
@@ -60,6 +61,7 @@ def _menu(scope) -> list[dict]:
         {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
         {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
         {"label": "闲置资产", "url": reverse("asset_list"), "key": "assets"},
+        {"label": "补助资金", "url": reverse("subsidy"), "key": "subsidy"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
     if scope.node is not None and is_above_street(scope.node.level):

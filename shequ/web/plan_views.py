@@ -37,6 +37,7 @@ from shequ.web.plan_forms import (
     SendBackForm,
     TargetYearForm,
 )
+from shequ.web.subsidy_views import plan_measure_funds
 
 PROGRAMMES = ("城市品质提升", "老旧小区改造", "乡村振兴", "城市更新", "党群服务中心建设")
 
@@ -265,6 +266,7 @@ def _detail_context(scope: Scope, plan: Plan, forms: dict, request) -> dict:
         "programmes": PROGRAMMES,
         "history": plan_history(plan),
         **suggestions_context(scope, plan),
+        "measure_funds": plan_measure_funds(scope, plan),
         **forms,
     }
 

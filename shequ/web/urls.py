@@ -8,6 +8,7 @@ from shequ.web import (
     plan_views,
     region_changes,
     street_plan_views,
+    subsidy_views,
     target_views,
     views,
 )
@@ -63,4 +64,6 @@ urlpatterns = [
     path("assets/", asset_views.asset_list, name="asset_list"),
     path("assets/new/", asset_views.asset_create, name="asset_create"),
     path("assets/<int:pk>/", asset_views.asset_detail, name="asset_detail"),
+    path("subsidy/", subsidy_views.subsidy_page, name="subsidy"),
+    path("subsidy/export.xlsx", subsidy_views.subsidy_xlsx, name="subsidy_xlsx"),
 ]

@@ -11,6 +11,7 @@ from shequ.ledger.demo import demo_history_build
 from shequ.plans.demo import DEMO_YEAR, DemoPlanBuilder
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
+from shequ.subsidy.demo import DEMO_BUDGET, DEMO_YEARS, demo_subsidy_create
 
 DEMO_REGION_FILE = "beibei_divisions.csv"
 
@@ -62,11 +63,12 @@ class Command(BaseCommand):
                 f"   一社区一方案：{counts}；街镇 {DEMO_YEAR} 年实施方案 "
                 f"{plans.report.street_plans} 份"
             )
-        self.stdout.write("⑤ 登记演示闲置资产 …")
+        self._subsidy()
+        self.stdout.write("⑥ 登记演示闲置资产 …")
         self._print_assets(demo_assets_create())
         if no_serve:
             return
-        self.stdout.write(self.style.SUCCESS(f"⑥ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
+        self.stdout.write(self.style.SUCCESS(f"⑦ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
         call_command("runserver", addr, use_reloader=False)
 
     def _print_assets(self, report) -> None:
@@ -75,6 +77,17 @@ class Command(BaseCommand):
             return
         used = f"，其中 1 处已用于{report.allocated_to}方案的措施" if report.allocated_to else ""
         self.stdout.write(f"   闲置资产 {report.created} 处{used}（均为演示数据）")
+
+    def _subsidy(self) -> None:
+        self.stdout.write("⑤ 生成演示补助资金 …")
+        subsidy = demo_subsidy_create()
+        if subsidy.budgets:
+            self.stdout.write(
+                f"   {DEMO_YEARS[0]}—{DEMO_YEARS[-1]} 年每年预算 {DEMO_BUDGET:.0f} 万元，"
+                f"安排 {subsidy.allocations} 笔，已拨付 {subsidy.paid} 笔（均为演示数据）"
+            )
+        else:
+            self.stdout.write("   已有补助资金预算，保持不变")
 
     def _print_accounts(self, accounts, created: int) -> None:
         self.stdout.write(

@@ -1,0 +1,288 @@
+"""补助资金 pages: a year's budget against what is allocated and paid, per street; the
+allocations (filterable) and their .xlsx. Rules live in `subsidy.services`; these views
+parse and dispatch."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shequ.accounts.scope import Scope, scope_for
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.plans.models import Measure
+from shequ.plans.queries import plans_visible_to
+from shequ.subsidy import services
+from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
+from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
+from shequ.subsidy.workbook import write_allocations_xlsx
+from shequ.web.downloads import attachment
+from shequ.web.subsidy_forms import AllocationForm, BudgetForm, CancelForm, FilterForm, PayForm
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scope(request) -> Scope:
+    scope = scope_for(request.user)
+    if scope.node is None:
+        raise Http404("未分配区划")
+    return scope
+
+
+def _year(data) -> int:
+    """The year asked for; this year when none (or nonsense) is given."""
+    try:
+        year = int(data.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if services.FIRST_YEAR <= year <= services.LAST_YEAR else timezone.localdate().year
+
+
+def _page_url(year: int) -> str:
+    return f"{reverse('subsidy')}?year={year}"
+
+
+def _active_streets(scope: Scope):
+    return scope.streets().filter(valid_to__isnull=True).order_by("code")
+
+
+def _allocation_form(scope: Scope, data=None, initial=None) -> AllocationForm:
+    measures = (
+        Measure.objects.filter(plan__in=plans_visible_to(scope))
+        .select_related("plan__community", "plan__street")
+        .order_by("plan__street__code", "plan__community__code", "pk")
+    )
+    communities = (
+        scope.communities().filter(valid_to__isnull=True).select_related("parent").order_by("code")
+    )
+    return AllocationForm(
+        data,
+        initial=initial,
+        prefix="a",
+        streets=_active_streets(scope),
+        measures=measures,
+        communities=communities,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def subsidy_page(request):
+    scope = _scope(request)
+    year = _year(request.POST if request.method == "POST" else request.GET)
+    forms = _blank_forms(scope, year, request)
+    if request.method == "POST":
+        try:
+            done = _act(scope, year, request, forms)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except OutOfScope as error:
+            raise Http404(str(error)) from error
+        if done:
+            messages.success(request, done)
+            return redirect(_page_url(year))
+    return render(request, "subsidy/page.html", _context(scope, year, request, forms))
+
+
+def _blank_forms(scope: Scope, year: int, request) -> dict:
+    editing = _editing(scope, request)
+    budget = SubsidyBudget.objects.filter(year=year).first()
+    initial = {"amount": budget.amount, "notes": budget.notes} if budget else None
+    return {
+        "budget_form": BudgetForm(initial=initial, prefix="b"),
+        "allocation_form": _allocation_form(scope, initial=_initial(editing)),
+        "editing": editing,
+    }
+
+
+def _editing(scope: Scope, request) -> SubsidyAllocation | None:
+    pk = request.POST.get("allocation") or request.GET.get("edit")
+    if not pk or not services.may_manage(scope):
+        return None
+    return get_object_or_404(allocations_visible_to(scope), pk=pk)
+
+
+def _initial(allocation: SubsidyAllocation | None) -> dict | None:
+    if allocation is None:
+        return None
+    return {
+        "street": allocation.street_id,
+        "purpose": allocation.purpose,
+        "measure": allocation.measure_id,
+        "community": allocation.community_id,
+        "amount": allocation.amount,
+        "notes": allocation.notes,
+    }
+
+
+def _act(scope: Scope, year: int, request, forms: dict) -> str | None:
+    """Run one posted action; a success message, or None with the errors shown."""
+    handlers = {
+        "budget": _post_budget,
+        "allocate": _post_allocate,
+        "pay": _post_pay,
+        "cancel": _post_cancel,
+    }
+    action = request.POST.get("action", "")
+    if action not in handlers:
+        raise Http404("未知操作")
+    try:
+        return handlers[action](scope, year, request, forms)
+    except LedgerError as error:
+        messages.error(request, error.message)
+        return None
+
+
+def _bound_error(form, error: LedgerError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _post_budget(scope: Scope, year: int, request, forms: dict) -> str | None:
+    services.require_manager(scope)  # 403 before any parsing: the role decides first
+    form = BudgetForm(request.POST, prefix="b")
+    forms["budget_form"] = form
+    if not form.is_valid():
+        return None
+    try:
+        budget = services.budget_set(scope=scope, year=year, **form.cleaned_data)
+    except LedgerError as error:
+        _bound_error(form, error)
+        return None
+    return f"{year}年补助资金预算已设为 {services.wan(budget.amount)} 万元"
+
+
+def _post_allocate(scope: Scope, year: int, request, forms: dict) -> str | None:
+    services.require_manager(scope)
+    form = _allocation_form(scope, data=request.POST)
+    forms["allocation_form"] = form
+    if not form.is_valid():
+        return None
+    editing = forms["editing"]
+    try:
+        if editing is None:
+            result = services.allocation_create(scope=scope, year=year, **form.cleaned_data)
+        else:
+            result = services.allocation_update(
+                scope=scope, allocation=editing, year=year, **form.cleaned_data
+            )
+    except LedgerError as error:
+        _bound_error(form, error)
+        return None
+    for warning in result.warnings:
+        messages.warning(request, warning)
+    allocation = result.allocation
+    verb = "已修改" if editing else "已安排"
+    return (
+        f"{verb}{allocation.street.name}{allocation.get_purpose_display()} {allocation.amount} 万元"
+    )
+
+
+def _posted_allocation(scope: Scope, request) -> SubsidyAllocation:
+    # Another street's allocation is not found (404), as everywhere else.
+    return get_object_or_404(allocations_visible_to(scope), pk=request.POST.get("allocation"))
+
+
+def _post_pay(scope: Scope, year: int, request, forms: dict) -> str | None:
+    allocation = _posted_allocation(scope, request)
+    form = PayForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写拨付日期")
+        return None
+    services.allocation_mark_paid(
+        scope=scope, allocation=allocation, paid_on=form.cleaned_data["paid_on"]
+    )
+    return f"已拨付{allocation.street.name} {allocation.amount} 万元"
+
+
+def _post_cancel(scope: Scope, year: int, request, forms: dict) -> str | None:
+    allocation = _posted_allocation(scope, request)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        services.require_manager(scope)  # the role first, then the missing reason
+        messages.error(request, "请填写取消原因")
+        return None
+    services.allocation_cancel(scope=scope, allocation=allocation, **form.cleaned_data)
+    return f"已取消{allocation.street.name} {allocation.amount} 万元的安排"
+
+
+def _filtered_allocations(scope: Scope, year: int, filters: FilterForm):
+    allocations = allocations_visible_to(scope).filter(year=year)
+    if filters.is_valid():
+        if filters.cleaned_data.get("street"):
+            allocations = allocations.filter(street__code=filters.cleaned_data["street"])
+        if filters.cleaned_data.get("purpose"):
+            allocations = allocations.filter(purpose=filters.cleaned_data["purpose"])
+    return allocations.select_related("street", "community", "measure__plan").order_by(
+        "street__code", "pk"
+    )
+
+
+def _years(scope: Scope, year: int) -> list[int]:
+    """Years with a budget or an allocation the caller sees, this year, next year, and the
+    year shown."""
+    this_year = timezone.localdate().year
+    years = set(SubsidyBudget.objects.values_list("year", flat=True))
+    years |= set(allocations_visible_to(scope).values_list("year", flat=True).distinct())
+    return sorted(years | {this_year, this_year + 1, year}, reverse=True)
+
+
+def _context(scope: Scope, year: int, request, forms: dict) -> dict:
+    streets = _active_streets(scope)
+    filters = FilterForm(request.GET, streets=streets)
+    allocations = list(_filtered_allocations(scope, year, filters))
+    return {
+        "year": year,
+        "years": _years(scope, year),
+        "status": services.budget_status(year, scope=scope),
+        "warn_share": services.warn_share(),
+        "allocations": allocations,
+        "listed_total": sum((a.amount for a in allocations), Decimal("0")),
+        "filters": filters,
+        "query": request.GET.urlencode(),
+        "can_manage": services.may_manage(scope),
+        "can_pay": services.may_pay(scope),
+        "today": timezone.localdate(),
+        **forms,
+    }
+
+
+@login_required
+@require_GET
+def subsidy_xlsx(request):
+    """The year's allocations the caller sees (with the page's filters) as .xlsx."""
+    scope = _scope(request)
+    year = _year(request.GET)
+    streets = _active_streets(scope)
+    filters = FilterForm(request.GET, streets=streets)
+    allocations = list(_filtered_allocations(scope, year, filters))
+    status = services.budget_status(year, scope=scope)
+    unit = settings.SHEQU_DISTRICT_NAME if status.district_wide else scope.node.name
+    title = f"{unit}{year}年补助资金安排明细"
+    response = HttpResponse(content_type=XLSX)
+    write_allocations_xlsx(title=title, status=status, allocations=allocations, target=response)
+    response["Content-Disposition"] = attachment(f"{title}.xlsx")
+    return response
+
+
+def plan_measure_funds(scope: Scope, plan) -> list[dict]:
+    """For the plan page: each measure with district subsidy, what is allocated and paid."""
+    measures = list(plan.measures.all())
+    funds = funds_by_measure(scope, [m.pk for m in measures])
+    return [
+        {
+            "measure": measure,
+            "funds": funds[measure.pk],
+            "over_budget": measure.budget is not None
+            and funds[measure.pk].allocated > measure.budget,
+        }
+        for measure in measures
+        if measure.pk in funds
+    ]
