@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shequ.ledger",
     "shequ.compliance",
     "shequ.plans",
+    "shequ.checklist",
 ]
 
 MIDDLEWARE = [
