@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope, scope_for
-from shequ.checklist.items import COUNTED_CODES, TOTAL
+from shequ.checklist.items import COUNTED_CODES, ITEMS, ROOM_CODES, TOTAL
 from shequ.checklist.models import ChecklistEntry
 from shequ.checklist.photos import MAX_PHOTO_BYTES, photo_from_upload
 from shequ.checklist.queries import (
@@ -16,12 +17,13 @@ from shequ.checklist.queries import (
     completeness_by_street,
     missing_items,
 )
-from shequ.checklist.services import checklist_save
+from shequ.checklist.services import checklist_save, photo_save
 from shequ.core.models import AuditEvent
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.regions.models import Region
 
-from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, region
+from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, make_user, region
+from .ledger_helpers import open_period
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +215,15 @@ def test_viewers_district_users_and_other_streets_cannot_edit(
         )
 
 
+def test_a_viewer_gets_403_on_the_form(login, district_viewer):
+    client = login(district_viewer)
+    response = client.get(f"/checklist/{XINXINGLU}/")
+    assert response.status_code == 200 and "保存" not in response.content.decode()
+    response = client.post(f"/checklist/{XINXINGLU}/", {"hall-present": "on"})
+    assert response.status_code == 403
+    assert not ChecklistEntry.objects.exists()
+
+
 # ---------------------------------------------------------------- photos
 
 
@@ -234,3 +245,143 @@ def test_photos_are_checked_by_content_and_size(name, data, message):
 def test_jpeg_and_png_photos_are_accepted():
     assert photo_from_upload(SimpleUploadedFile("a.JPG", JPEG)).stored_name.endswith(".jpg")
     assert photo_from_upload(SimpleUploadedFile("b", PNG)).stored_name.endswith(".png")
+
+
+def test_a_bad_photo_on_the_form_saves_nothing(login, tiansheng_editor):
+    client = login(tiansheng_editor)
+    response = client.post(
+        f"/checklist/{XINXINGLU}/",
+        {"hall-present": "on", "hall-photo": SimpleUploadedFile("hall.gif", b"GIF89a....")},
+    )
+    assert response.status_code == 400
+    assert "服务大厅照片只能是 JPEG 或 PNG 图片" in response.content.decode()
+    assert not ChecklistEntry.objects.exists()
+
+
+def test_a_negative_area_on_the_form_keeps_what_was_typed(login, tiansheng_editor):
+    client = login(tiansheng_editor)
+    response = client.post(
+        f"/checklist/{XINXINGLU}/",
+        {"hall-present": "on", "hall-area": "120", "archive-present": "on", "archive-area": "-3"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "档案室：面积不能为负数" in body and 'value="-3"' in body and 'value="120"' in body
+    assert not ChecklistEntry.objects.exists()
+
+
+@pytest.fixture
+def photographed(login, tiansheng_editor, django_capture_on_commit_callbacks):
+    client = login(tiansheng_editor)
+    response = client.post(
+        f"/checklist/{XINXINGLU}/",
+        {
+            "hall-present": "on",
+            "hall-area": "85",
+            "hall-photo": SimpleUploadedFile("大厅.png", PNG, content_type="image/png"),
+        },
+    )
+    assert response.status_code == 302
+    client.logout()
+    return ChecklistEntry.objects.get(community__code=XINXINGLU, item="hall")
+
+
+def test_a_photo_is_stored_under_the_media_root_and_audited(photographed, settings):
+    assert photographed.photo.name.startswith("checklist/photos/")
+    assert photographed.photo.name.endswith(".png") and photographed.photo_name == "大厅.png"
+    assert (settings.MEDIA_ROOT / photographed.photo.name).read_bytes() == PNG
+    assert AuditEvent.objects.filter(action="checklist.photo", target_id=XINXINGLU).exists()
+
+
+def test_a_photo_is_served_in_scope_only(
+    photographed, client, login, chengjiang_editor, xinxinglu_editor, district_viewer
+):
+    url = f"/checklist/{XINXINGLU}/photo/hall/"
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    assert "/accounts/login/" in client.get(url)["Location"]
+    assert login(chengjiang_editor).get(url).status_code == 404
+    other = make_user("yunhe-editor", "500109102007", Role.EDITOR)
+    assert login(other).get(url).status_code == 404
+    for user in (xinxinglu_editor, district_viewer):
+        response = login(user).get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        assert b"".join(response.streaming_content) == PNG
+    assert login(district_viewer).get(f"/checklist/{XINXINGLU}/photo/office/").status_code == 404
+
+
+def test_replacing_a_photo_removes_the_old_file(
+    photographed, settings, tiansheng_editor, django_capture_on_commit_callbacks
+):
+    old = settings.MEDIA_ROOT / photographed.photo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = photo_save(
+            scope=scope_for(tiansheng_editor),
+            community=region(XINXINGLU),
+            item_code="hall",
+            photo=photo_from_upload(SimpleUploadedFile("新.jpg", JPEG)),
+        )
+    assert not old.exists()
+    assert (settings.MEDIA_ROOT / entry.photo.name).read_bytes() == JPEG
+
+
+def test_removing_a_photo_on_the_form(
+    photographed, login, tiansheng_editor, settings, django_capture_on_commit_callbacks
+):
+    old = settings.MEDIA_ROOT / photographed.photo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        login(tiansheng_editor).post(
+            f"/checklist/{XINXINGLU}/",
+            {"hall-present": "on", "hall-area": "85", "hall-remove_photo": "on"},
+        )
+    photographed.refresh_from_db()
+    assert not photographed.photo and not old.exists()
+
+
+# ---------------------------------------------------------------- pages
+
+
+def test_the_district_overview_lists_every_street(crafted, login, district_viewer):
+    body = login(district_viewer).get("/checklist/").content.decode()
+    assert body.count('href="/checklist/500109') >= 17
+    assert "天生街道" in body and "残疾人康复室" in body
+
+
+def test_a_street_user_sees_its_communities(crafted, login, tiansheng_editor):
+    a, b, _, _ = crafted
+    body = login(tiansheng_editor).get("/checklist/").content.decode()
+    assert a.name in body and b.name in body and "17/19" in body
+    assert "运河村" not in body
+
+
+def test_the_form_shows_the_items_and_the_extras_apart(crafted, login, tiansheng_editor):
+    a = crafted[0]
+    body = login(tiansheng_editor).get(f"/checklist/{a.code}/").content.decode()
+    for item in ITEMS:
+        assert item.label in body
+    assert body.count("不计入完成度") >= 3 and "19/19" in body
+    assert sum(f'name="{code}-area"' in body for code in ROOM_CODES) == 15
+
+
+def test_the_form_saves(login, xinxinglu_editor):
+    client = login(xinxinglu_editor)
+    response = client.post(
+        f"/checklist/{XINXINGLU}/",
+        {"hall-present": "on", "hall-area": "120", "plaque_party-present": "on"},
+    )
+    assert response.status_code == 302
+    assert community_completeness(region(XINXINGLU))[0] == 2
+
+
+def test_other_streets_communities_are_not_found(login, chengjiang_editor):
+    client = login(chengjiang_editor)
+    assert client.get(f"/checklist/{XINXINGLU}/").status_code == 404
+    assert client.post(f"/checklist/{XINXINGLU}/", {"hall-present": "on"}).status_code == 404
+
+
+def test_the_community_page_shows_the_completeness(crafted, login, district_viewer):
+    open_period("2024H1")  # the page's cards need a ledger row
+    b = crafted[1]
+    body = login(district_viewer).get(f"/communities/{b.code}/").content.decode()
+    assert "便民服务中心功能设置" in body and "17/19" in body
+    assert "缺少：残疾人康复室、“中国社区”标识（主楼）" in body
+    assert f'href="/checklist/{b.code}/"' in body

@@ -44,6 +44,8 @@ _ACTIVE_BY_URL_NAME = {
     "plan_detail": "plans",
     "street_plans": "plans",
     "street_plan": "plans",
+    "checklist": "checklist",
+    "checklist_region": "checklist",
 }
 
 
@@ -54,6 +56,7 @@ def _menu(scope) -> list[dict]:
     items += [
         {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
         {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
+        {"label": "功能设置", "url": reverse("checklist"), "key": "checklist"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
     if scope.can(Permission.MANAGE):

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from shequ.web import (
+    checklist_views,
     dashboard_views,
     plan_views,
     region_changes,
@@ -55,4 +56,11 @@ urlpatterns = [
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/plan.docx", plan_views.plan_word, name="plan_word"),
     path("plans/<int:pk>/evidence/", plan_views.plan_evidence, name="plan_evidence"),
+    path("checklist/", checklist_views.checklist, name="checklist"),
+    path("checklist/<str:code>/", checklist_views.checklist, name="checklist_region"),
+    path(
+        "checklist/<str:code>/photo/<str:item_code>/",
+        checklist_views.checklist_photo,
+        name="checklist_photo",
+    ),
 ]
