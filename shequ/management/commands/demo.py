@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from shequ.accounts.demo import DEMO_PASSWORD, demo_accounts_create
+from shequ.checklist.demo import demo_checklist_build
 from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
@@ -61,10 +62,22 @@ class Command(BaseCommand):
                 f"   一社区一方案：{counts}；街镇 {DEMO_YEAR} 年实施方案 "
                 f"{plans.report.street_plans} 份"
             )
+        self._checklist(report.root)
         if no_serve:
             return
-        self.stdout.write(self.style.SUCCESS(f"⑤ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
+        self.stdout.write(self.style.SUCCESS(f"⑥ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
         call_command("runserver", addr, use_reloader=False)
+
+    def _checklist(self, root) -> None:
+        self.stdout.write("⑤ 生成便民服务中心功能设置 …")
+        checklist = demo_checklist_build(root)
+        if checklist is None:
+            self.stdout.write("   已有功能设置，保持不变")
+            return
+        self.stdout.write(
+            f"   社区/村 {checklist.communities} 个，19 项全部设置 {checklist.complete} 个，"
+            f"完成度 {checklist.share:.1%}，照片 {checklist.photos} 张（均为演示数据）"
+        )
 
     def _print_accounts(self, accounts, created: int) -> None:
         self.stdout.write(
