@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "shequ.evaluation",
     "shequ.assets",
     "shequ.subsidy",
+    "shequ.checklist",
 ]
 
 MIDDLEWARE = [

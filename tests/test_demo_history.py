@@ -28,6 +28,7 @@ def demo(django_db_setup, django_db_blocker):
 
         from shequ.accounts.models import User
         from shequ.assets.models import IdleAsset
+        from shequ.checklist.models import ChecklistEntry
         from shequ.compliance.models import ReminderSent, Tally, Target
         from shequ.core.models import AuditEvent, Setting
         from shequ.ledger.models import LedgerRow, SealedVersion, StreetExtension
@@ -37,6 +38,7 @@ def demo(django_db_setup, django_db_blocker):
         for model in (
             SubsidyAllocation,  # before Plan: an allocation protects its measure
             SubsidyBudget,
+            ChecklistEntry,
             StreetPlan,
             Plan,
             IdleAsset,
@@ -147,6 +149,7 @@ def test_running_the_demo_again_changes_nothing(demo):
     assert "已有补助资金预算，保持不变" in out.getvalue()
     assert "新建 0 个，共 229 个演示账号" in out.getvalue()
     assert "已有闲置资产登记，保持不变" in out.getvalue()
+    assert "已有功能设置，保持不变" in out.getvalue()
     assert Period.objects.count() == 14
     assert Period.objects.get(code="2024H1").rows.count() == rows
 
@@ -168,6 +171,26 @@ def test_the_demo_has_three_years_of_subsidy_partly_spent(demo):
         assert 0 < status.paid <= status.allocated < status.budget
     this_year = budget_status(2026)
     assert this_year.paid < this_year.allocated  # some money still to be paid out
-    assert budget_status(
-        2025
-    ).near_limit  # the demo shows the 90 % warning  # the demo shows the 90 % warning
+    assert budget_status(2025).near_limit  # the demo shows the 90 % warning
+
+
+def test_every_community_has_a_plausible_checklist(demo):
+    from shequ.checklist.models import ChecklistEntry
+    from shequ.checklist.queries import communities_completeness, shared_rooms
+
+    assert "社区/村 192 个，19 项全部设置" in demo and "照片 2 张" in demo
+    root = Region.objects.get(code="500109")
+    lines = communities_completeness(root)
+    assert len(lines) == 192
+    assert ChecklistEntry.objects.values("community").distinct().count() == 192
+    urban = [line.present for line in lines if line.community.urban_rural_class == "urban"]
+    rural = [line.present for line in lines if line.community.urban_rural_class == "rural"]
+    assert sum(urban) / len(urban) > sum(rural) / len(rural) > 15
+    assert 0 < sum(line.complete for line in lines) < 192
+    entries = ChecklistEntry.objects.all()
+    by_community: dict[int, list] = {}
+    for entry in entries:
+        by_community.setdefault(entry.community_id, []).append(entry)
+    shared = sum(bool(shared_rooms(found)) for found in by_community.values())
+    assert 10 < shared < 150
+    assert ChecklistEntry.objects.exclude(photo="").count() == 2

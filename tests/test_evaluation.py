@@ -110,10 +110,13 @@ def test_the_word_report_has_its_sections_and_figures(two_years):
     assert "共有城乡社区（村）192 个" in body
     assert "达到 30 平方米的 5 个，达标率 2.6%" in body
     assert "施家梁镇达标率 0.0%，低于目标 80.0 个百分点，还需 4 个社区达标" in body
+    # No checklist filled in: every item is missing everywhere, in the notice's order.
+    assert "最常缺少的是服务大厅（192 个社区）" in body
     table = document.tables[0]
     names = [row.cells[0].text for row in table.rows[1:-1]]
     assert len(names) == 18 and "童家溪镇" in names and "测试空街道" in names
     assert [c.text for c in table.rows[-1].cells][:4] == ["合计", "192", "5", "2.6%"]
+    assert table.rows[-1].cells[-1].text == "0.0%"  # checklist completeness
     section = document.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
     title_run = document.paragraphs[0].runs[0]

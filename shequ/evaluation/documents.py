@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from shequ.checklist.queries import completeness_by_street, missing_items
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import report_text, write_docx, write_xlsx
+from shequ.regions.models import Region
 
 
 @dataclass
@@ -41,4 +43,14 @@ class EvaluationDocuments:
 
 
 def evaluation_documents(evaluation: Evaluation, issuer: str | None = None) -> EvaluationDocuments:
-    return EvaluationDocuments(evaluation, issuer or f"{evaluation.region.name}民政局")
+    """The evaluation with the service-centre checklist's completeness per street and the
+    items most often missing (the report names them)."""
+    region = evaluation.region
+    by_street = completeness_by_street(region)
+    codes = dict(Region.objects.filter(pk__in=by_street).values_list("pk", "code"))
+    completeness = {codes[pk]: item.share for pk, item in by_street.items()}
+    present = sum((item.share or 0) * item.communities for item in by_street.values() if item.share)
+    communities = sum(item.communities for item in by_street.values())
+    completeness[region.code] = present / communities if communities else None
+    evaluation.extras["missing_items"] = missing_items(region, limit=5)
+    return EvaluationDocuments(evaluation, issuer or f"{region.name}民政局", completeness)

@@ -50,6 +50,8 @@ _ACTIVE_BY_URL_NAME = {
     "asset_create": "assets",
     "asset_detail": "assets",
     "subsidy": "subsidy",
+    "checklist": "checklist",
+    "checklist_region": "checklist",
 }
 
 
@@ -62,6 +64,7 @@ def _menu(scope) -> list[dict]:
         {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
         {"label": "闲置资产", "url": reverse("asset_list"), "key": "assets"},
         {"label": "补助资金", "url": reverse("subsidy"), "key": "subsidy"},
+        {"label": "功能设置", "url": reverse("checklist"), "key": "checklist"},
         {"label": "区划", "url": reverse("regions"), "key": "regions"},
     ]
     if scope.node is not None and is_above_street(scope.node.level):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.scope import Scope, scope_for
+from shequ.checklist.queries import community_completeness
 from shequ.compliance.dashboard import (
     chase_list,
     cheapest_way,
@@ -194,5 +195,6 @@ def community_page(request, code: str):
             .filter(community=community)
             .select_related("gap_period")
             .order_by("-created_at"),
+            "checklist": community_completeness(community),
         },
     )

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from shequ.web import (
     asset_views,
+    checklist_views,
     dashboard_views,
     evaluation_views,
     plan_views,
@@ -66,4 +67,11 @@ urlpatterns = [
     path("assets/<int:pk>/", asset_views.asset_detail, name="asset_detail"),
     path("subsidy/", subsidy_views.subsidy_page, name="subsidy"),
     path("subsidy/export.xlsx", subsidy_views.subsidy_xlsx, name="subsidy_xlsx"),
+    path("checklist/", checklist_views.checklist, name="checklist"),
+    path("checklist/<str:code>/", checklist_views.checklist, name="checklist_region"),
+    path(
+        "checklist/<str:code>/photo/<str:item_code>/",
+        checklist_views.checklist_photo,
+        name="checklist_photo",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from shequ.accounts.demo import DEMO_PASSWORD, demo_accounts_create
 from shequ.assets.demo import demo_assets_create
+from shequ.checklist.demo import demo_checklist_build
 from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
@@ -66,10 +67,22 @@ class Command(BaseCommand):
         self._subsidy()
         self.stdout.write("⑥ 登记演示闲置资产 …")
         self._print_assets(demo_assets_create())
+        self._checklist(report.root)
         if no_serve:
             return
-        self.stdout.write(self.style.SUCCESS(f"⑦ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
+        self.stdout.write(self.style.SUCCESS(f"⑧ 启动服务：http://{addr}/  （Ctrl+C 停止）"))
         call_command("runserver", addr, use_reloader=False)
+
+    def _checklist(self, root) -> None:
+        self.stdout.write("⑦ 生成便民服务中心功能设置 …")
+        checklist = demo_checklist_build(root)
+        if checklist is None:
+            self.stdout.write("   已有功能设置，保持不变")
+            return
+        self.stdout.write(
+            f"   社区/村 {checklist.communities} 个，19 项全部设置 {checklist.complete} 个，"
+            f"完成度 {checklist.share:.1%}，照片 {checklist.photos} 张（均为演示数据）"
+        )
 
     def _print_assets(self, report) -> None:
         if not report.created:
