@@ -55,24 +55,44 @@ _ACTIVE_BY_URL_NAME = {
 }
 
 
+def _entry(label: str, url_name: str, key: str) -> dict:
+    return {"label": label, "url": reverse(url_name), "key": key}
+
+
 def _menu(scope) -> list[dict]:
+    """The navigation: the daily work first; assets and money, and administration, as
+    drop-downs so that every role's menu fits one line at 1366 pixels."""
+    node = scope.node
     items = []
-    if scope.node is not None and not scope.node.is_community:
-        items.append({"label": "达标看板", "url": reverse("dashboard"), "key": "dashboard"})
+    if node is not None and not node.is_community:
+        items.append(_entry("达标看板", "dashboard", "dashboard"))
     items += [
-        {"label": "台账", "url": reverse("ledger_home"), "key": "ledger"},
-        {"label": "一社区一方案", "url": reverse("plan_list"), "key": "plans"},
-        {"label": "闲置资产", "url": reverse("asset_list"), "key": "assets"},
-        {"label": "补助资金", "url": reverse("subsidy"), "key": "subsidy"},
-        {"label": "功能设置", "url": reverse("checklist"), "key": "checklist"},
-        {"label": "区划", "url": reverse("regions"), "key": "regions"},
+        _entry("台账", "ledger_home", "ledger"),
+        _entry("一社区一方案", "plan_list", "plans"),
+        _entry("功能设置", "checklist", "checklist"),
     ]
-    if scope.node is not None and is_above_street(scope.node.level):
-        items.append({"label": "年度评估", "url": reverse("evaluation"), "key": "evaluation"})
+    if node is not None and is_above_street(node.level):
+        items.append(_entry("年度评估", "evaluation", "evaluation"))
+    items.append(
+        {
+            "label": "资产与资金",
+            "key": "resources",
+            "children": [
+                _entry("闲置资产", "asset_list", "assets"),
+                _entry("补助资金", "subsidy", "subsidy"),
+            ],
+        }
+    )
+    admin = [_entry("区划", "regions", "regions")]
     if scope.can(Permission.MANAGE):
-        items.append(
-            {"label": "用户管理", "url": reverse("admin:accounts_user_changelist"), "key": "users"}
-        )
-        items.append({"label": "达标目标", "url": reverse("targets"), "key": "targets"})
-        items.append({"label": "操作记录", "url": reverse("audit"), "key": "audit"})
+        admin += [
+            _entry("达标目标", "targets", "targets"),
+            _entry("用户管理", "admin:accounts_user_changelist", "users"),
+            _entry("操作记录", "audit", "audit"),
+        ]
+    items.append({"label": "管理" if len(admin) > 1 else "区划", "key": "admin", "children": admin})
+    for item in items:
+        children = item.get("children")
+        if children and len(children) == 1:
+            item.update(children[0], children=None)
     return items
