@@ -18,6 +18,7 @@ from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.permissions import LedgerError, require
 from shequ.ledger.queries import approved_only
+from shequ.ledger.records import RowRecord
 from shequ.ledger.values import clean_values
 
 CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
@@ -41,10 +42,14 @@ def rows_visible_to(scope: Scope) -> QuerySet[LedgerRow]:
     )
 
 
-def approved_rows_before(period: Period, community_ids: list[int]) -> dict[int, LedgerRow]:
+def approved_rows_before(
+    period: Period, community_ids: list[int] | QuerySet
+) -> dict[int, LedgerRow]:
     """Each community's row in the latest earlier period whose street ledger is approved.
 
-    One query per 5,000 communities, whatever the depth of history."""
+    One query per 5,000 communities, whatever the depth of history; or one query in all when
+    `community_ids` is a `values("community_id")` queryset, which is how a city's 11,000
+    communities are best passed (as a subquery, not as 11,000 parameters)."""
     latest = (
         approved_only(
             LedgerRow.objects.filter(
@@ -55,8 +60,11 @@ def approved_rows_before(period: Period, community_ids: list[int]) -> dict[int, 
         .values("pk")[:1]
     )
     found: dict[int, LedgerRow] = {}
-    for start in range(0, len(community_ids), 5000):
-        chunk = community_ids[start : start + 5000]
+    if isinstance(community_ids, QuerySet):
+        chunks = [community_ids]
+    else:
+        chunks = [community_ids[i : i + 5000] for i in range(0, len(community_ids), 5000)]
+    for chunk in chunks:
         rows = LedgerRow.objects.filter(community_id__in=chunk, pk=Subquery(latest))
         found.update((row.community_id, row) for row in rows.select_related("period"))
     return found
@@ -149,7 +157,7 @@ def row_update(
 def rows_bulk_update(
     *,
     scope: Scope,
-    updates: list[tuple[LedgerRow, dict[str, Any]]],
+    updates: list[tuple[LedgerRow | RowRecord, dict[str, Any]]],
     reason: str,
     action: str,
     comments: dict[int, dict[str, str]] | None = None,
@@ -157,7 +165,8 @@ def rows_bulk_update(
     permission: Permission = Permission.EDIT,
 ) -> int:
     """Apply many value sets at once (imports, generated history), all or nothing, with one
-    audit row per changed row. Rows must be editable and in the caller's scope. `comments`
+    audit row per changed row. Rows (LedgerRows, or the records an import read) must be
+    editable and in the caller's scope. `comments`
     maps a row's id to the warning comments to add to it; `allow_closed_period` is for
     loading history into closed periods."""
     events, changed = [], []
