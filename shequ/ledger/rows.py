@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_event, audit_record, audit_records_bulk
+from shequ.core.bulk import update_rows
 from shequ.core.models import AuditEvent
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
@@ -99,12 +100,13 @@ def _as_json(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _diff(row: LedgerRow, new_values: dict[str, Any]) -> dict[str, list]:
-    return {
-        field: [_as_json(getattr(row, field)), _as_json(value)]
-        for field, value in new_values.items()
-        if getattr(row, field) != value
-    }
+def _diff(row: LedgerRow | RowRecord, new_values: dict[str, Any]) -> dict[str, list]:
+    diff = {}
+    for field, value in new_values.items():
+        old = getattr(row, field)
+        if old != value:
+            diff[field] = [_as_json(old), _as_json(value)]
+    return diff
 
 
 @transaction.atomic
@@ -232,21 +234,14 @@ def _require_editable(updates, *, allow_closed_period: bool) -> None:
 _WRITTEN_FIELDS = (*INPUT_FIELDS, "warning_comments", "total_area", "version")
 
 
-def _write_rows(rows: list[LedgerRow]) -> None:
-    """One UPDATE per row, sent as a batch (psycopg pipelines it): far faster at scale
-    than Django's bulk_update, whose CASE expressions grow with every row."""
-    if not rows:
-        return
-    table = LedgerRow._meta.db_table
-    columns = [LedgerRow._meta.get_field(name) for name in _WRITTEN_FIELDS]
-    assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = %s" for c in columns)
-    sql = f"UPDATE {connection.ops.quote_name(table)} SET {assignments} WHERE id = %s"
-    params = [
-        [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+def _write_rows(rows: list[LedgerRow | RowRecord]) -> None:
+    """One statement for them all (shequ.core.bulk): far faster at scale than Django's
+    bulk_update, whose CASE expressions grow with every row."""
+    update_rows(
+        LedgerRow,
+        _WRITTEN_FIELDS,
+        [[row.pk, *(getattr(row, name) for name in _WRITTEN_FIELDS)] for row in rows],
+    )
 
 
 def row_history(row: LedgerRow) -> QuerySet[AuditEvent]:
