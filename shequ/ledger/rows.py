@@ -168,9 +168,8 @@ def rows_bulk_update(
 ) -> int:
     """Apply many value sets at once (imports, generated history), all or nothing, with one
     audit row per changed row. Rows (LedgerRows, or the records an import read) must be
-    editable and in the caller's scope. `comments`
-    maps a row's id to the warning comments to add to it; `allow_closed_period` is for
-    loading history into closed periods."""
+    editable and in the caller's scope. `comments` maps a row's id to the warning comments
+    to add to it; `allow_closed_period` is for loading history into closed periods."""
     events, changed = [], []
     _require_editable(updates, allow_closed_period=allow_closed_period)
     for row, values in updates:

@@ -15,6 +15,7 @@ from shequ.ledger.permissions import LedgerError
 INTEGER_FIELDS = ("households", "resident_households")
 FLAG_FIELDS = tuple(CO_LOCATION_FLAGS.values())
 MAX_AREA = Decimal("99999999.9")
+TENTH = Decimal("0.1")
 MAX_HOUSEHOLDS = 10_000_000
 
 
@@ -34,11 +35,12 @@ def parse_area(field: str, value: Any) -> Decimal | None:
             raise LedgerError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field) from None
     if not number.is_finite():
         raise LedgerError(f"{LABELS[field]}应为数字（㎡）", field)
-    if number != number.quantize(Decimal("0.1")):
+    rounded = number.quantize(TENTH)
+    if number != rounded:
         raise LedgerError(f"{LABELS[field]}最多保留一位小数：“{value}”", field)
     if abs(number) > MAX_AREA:
         raise LedgerError(f"{LABELS[field]}数值过大：“{value}”", field)
-    return number.quantize(Decimal("0.1"))
+    return rounded
 
 
 def parse_integer(field: str, value: Any) -> int | None:
