@@ -13,6 +13,7 @@ NONE_MARKS = {"", "/", "／", "—", "——", "-", "－", "无", "没有", "暂
 UNITS = ("平方米", "平米", "㎡", "m²", "m2", "M2", "户", "个", "年")
 CO_LOCATED = re.compile(r"(设|含|建|位)?在便民服务中心(内|里)?")
 SEPARATORS = re.compile(r"[,，\s]")
+YEAR = re.compile(r"(\d{4})(\.0+)?\s*年?(度)?")
 
 
 class Parsed(NamedTuple):
@@ -71,7 +72,7 @@ def parse_year(value) -> tuple[int | None, str]:
     text = cell_text(value)
     if text in NONE_MARKS:
         return None, ""
-    match = re.fullmatch(r"(\d{4})(\.0+)?\s*年?(度)?", text)
+    match = YEAR.fullmatch(text)
     if match and 2000 <= int(match.group(1)) <= 2100:
         return int(match.group(1)), ""
     return None, f"达标年度“{text}”不是年份，未导入"
