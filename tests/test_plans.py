@@ -310,3 +310,23 @@ def test_a_new_target_year_rejudges_a_slipped_plan(beibei):
     plan = services.plan_set_target_year(scope=operator_scope(), plan=plan, year=2027)
     plan.refresh_from_db()
     assert plan.outcome == "on_track"
+
+
+def test_a_workbook_exported_with_plan_years_imports_unchanged(plan, tmp_path):
+    """The export fills blank 达标年度 from the plans; importing it back changes nothing."""
+    import io
+
+    from shequ.ledger.export import ledger_workbook
+    from shequ.ledger.workbook_xlsx import write_xlsx
+
+    from .test_ledger_import import run_import
+
+    period = open_period("2026H2")  # carried forward from 2026H1: plans are open
+    book = ledger_workbook(scope=operator_scope(), period=period, street=plan.street)
+    years = {line.community: line.compliance_year for sheet in book.sheets for line in sheet.lines}
+    assert years[plan.community.name] == plan.target_year
+    buffer = io.BytesIO()
+    write_xlsx(book, buffer)
+    code, document = run_import(tmp_path, buffer.getvalue(), "--period", "2026H2")
+    assert code == 0, document["errors"]
+    assert {r["status"] for r in document["rows"]} == {"unchanged"}

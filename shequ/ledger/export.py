@@ -20,11 +20,11 @@ from shequ.ledger.fields import (
     AREA_FIELDS,
     CO_LOCATION_FLAGS,
     IN_CENTRE_NAMES,
-    INPUT_FIELDS,
     LABELS,
 )
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.queries import filled_compliance_years
+from shequ.ledger.records import RowRecord, row_records
 from shequ.ledger.rows import rows_visible_to
 from shequ.plans.queries import open_plan_target_years
 from shequ.regions.levels import UrbanRural
@@ -79,7 +79,7 @@ class LedgerWorkbook:
         return self.title + ("" if self.approved else UNAPPROVED_MARK)
 
 
-def remarks_for(row: LedgerRow) -> str:
+def remarks_for(row: LedgerRow | RowRecord) -> str:
     """备注 as the template wants it: the street's text, then which facilities sit in the
     centre (their areas are left blank), then 其他用房 with its area."""
     parts = [row.remarks.strip()] if row.remarks.strip() else []
@@ -91,7 +91,7 @@ def remarks_for(row: LedgerRow) -> str:
     return "；".join(parts)
 
 
-def _community_line(number: int, row: LedgerRow, year: int | None) -> Line:
+def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
     total = rules.total_area(row)
     return Line(
         number=number,
@@ -108,7 +108,7 @@ def _community_line(number: int, row: LedgerRow, year: int | None) -> Line:
     )
 
 
-def _sum_line(label: str, rows: list[LedgerRow], kind: str, street: str = "") -> Line:
+def _sum_line(label: str, rows: list[RowRecord], kind: str, street: str = "") -> Line:
     sums = rules.sums(rows)
     return Line(
         number=None,
@@ -126,30 +126,16 @@ def ledger_workbook(
     *, scope: Scope, period: Period, street: Region | None = None, today=None
 ) -> LedgerWorkbook:
     """The workbook's content for the caller's rows of `period` (one street, or all)."""
-    rows = rows_visible_to(scope).filter(period=period)
+    chosen = rows_visible_to(scope).filter(period=period)
     if street is not None:
-        rows = rows.filter(street=street)
-    # Only what the workbook prints: whole region objects for a city's 11,000 rows would
-    # cost more than writing the file.
-    rows = list(
-        rows.select_related("community", "street")
-        .only(
-            *INPUT_FIELDS,
-            "period_id",
-            "community__code",
-            "community__name",
-            "community__urban_rural_class",
-            "street__code",
-            "street__name",
-        )
-        .order_by("street__code", "community__code")
-    )
-    for row in rows:
-        row.period = period
+        chosen = chosen.filter(street=street)
+    rows = row_records(chosen.order_by("street__code", "community__code"), period)
+    communities = chosen.values("community_id")
     years = filled_compliance_years(
         rows,
         rules.thresholds(period.year).standard,
-        open_plan_target_years(row.community_id for row in rows),
+        open_plan_target_years(communities),
+        communities=communities,
     )
     by_district = street is None
     sheets = [
@@ -169,10 +155,10 @@ def ledger_workbook(
     )
 
 
-def _sheet(label: str, rows: list[LedgerRow], years: dict, by_district: bool) -> Sheet:
+def _sheet(label: str, rows: list[RowRecord], years: dict, by_district: bool) -> Sheet:
     sheet = Sheet(name=label)
     number = 0
-    streets: dict[int, list[LedgerRow]] = {}
+    streets: dict[int, list[RowRecord]] = {}
     for row in rows:
         streets.setdefault(row.street_id, []).append(row)
     for street_rows in streets.values():
@@ -188,7 +174,7 @@ def _sheet(label: str, rows: list[LedgerRow], years: dict, by_district: bool) ->
     return sheet
 
 
-def _all_approved(period: Period, rows: list[LedgerRow]) -> bool:
+def _all_approved(period: Period, rows: list[RowRecord]) -> bool:
     streets = {row.street_id for row in rows}
     approved = set(
         Submission.objects.filter(

@@ -6,18 +6,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_event, audit_record, audit_records_bulk
+from shequ.core.bulk import update_rows
 from shequ.core.models import AuditEvent
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.permissions import LedgerError, require
 from shequ.ledger.queries import approved_only
+from shequ.ledger.records import RowRecord
 from shequ.ledger.values import clean_values
 
 CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
@@ -41,10 +43,14 @@ def rows_visible_to(scope: Scope) -> QuerySet[LedgerRow]:
     )
 
 
-def approved_rows_before(period: Period, community_ids: list[int]) -> dict[int, LedgerRow]:
+def approved_rows_before(
+    period: Period, community_ids: list[int] | QuerySet
+) -> dict[int, LedgerRow]:
     """Each community's row in the latest earlier period whose street ledger is approved.
 
-    One query per 5,000 communities, whatever the depth of history."""
+    One query per 5,000 communities, whatever the depth of history; or one query in all when
+    `community_ids` is a `values("community_id")` queryset, which is how a city's 11,000
+    communities are best passed (as a subquery, not as 11,000 parameters)."""
     latest = (
         approved_only(
             LedgerRow.objects.filter(
@@ -55,8 +61,11 @@ def approved_rows_before(period: Period, community_ids: list[int]) -> dict[int, 
         .values("pk")[:1]
     )
     found: dict[int, LedgerRow] = {}
-    for start in range(0, len(community_ids), 5000):
-        chunk = community_ids[start : start + 5000]
+    if isinstance(community_ids, QuerySet):
+        chunks = [community_ids]
+    else:
+        chunks = [community_ids[i : i + 5000] for i in range(0, len(community_ids), 5000)]
+    for chunk in chunks:
         rows = LedgerRow.objects.filter(community_id__in=chunk, pk=Subquery(latest))
         found.update((row.community_id, row) for row in rows.select_related("period"))
     return found
@@ -91,12 +100,13 @@ def _as_json(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _diff(row: LedgerRow, new_values: dict[str, Any]) -> dict[str, list]:
-    return {
-        field: [_as_json(getattr(row, field)), _as_json(value)]
-        for field, value in new_values.items()
-        if getattr(row, field) != value
-    }
+def _diff(row: LedgerRow | RowRecord, new_values: dict[str, Any]) -> dict[str, list]:
+    diff = {}
+    for field, value in new_values.items():
+        old = getattr(row, field)
+        if old != value:
+            diff[field] = [_as_json(old), _as_json(value)]
+    return diff
 
 
 @transaction.atomic
@@ -149,7 +159,7 @@ def row_update(
 def rows_bulk_update(
     *,
     scope: Scope,
-    updates: list[tuple[LedgerRow, dict[str, Any]]],
+    updates: list[tuple[LedgerRow | RowRecord, dict[str, Any]]],
     reason: str,
     action: str,
     comments: dict[int, dict[str, str]] | None = None,
@@ -157,9 +167,9 @@ def rows_bulk_update(
     permission: Permission = Permission.EDIT,
 ) -> int:
     """Apply many value sets at once (imports, generated history), all or nothing, with one
-    audit row per changed row. Rows must be editable and in the caller's scope. `comments`
-    maps a row's id to the warning comments to add to it; `allow_closed_period` is for
-    loading history into closed periods."""
+    audit row per changed row. Rows (LedgerRows, or the records an import read) must be
+    editable and in the caller's scope. `comments` maps a row's id to the warning comments
+    to add to it; `allow_closed_period` is for loading history into closed periods."""
     events, changed = [], []
     _require_editable(updates, allow_closed_period=allow_closed_period)
     for row, values in updates:
@@ -223,21 +233,14 @@ def _require_editable(updates, *, allow_closed_period: bool) -> None:
 _WRITTEN_FIELDS = (*INPUT_FIELDS, "warning_comments", "total_area", "version")
 
 
-def _write_rows(rows: list[LedgerRow]) -> None:
-    """One UPDATE per row, sent as a batch (psycopg pipelines it): far faster at scale
-    than Django's bulk_update, whose CASE expressions grow with every row."""
-    if not rows:
-        return
-    table = LedgerRow._meta.db_table
-    columns = [LedgerRow._meta.get_field(name) for name in _WRITTEN_FIELDS]
-    assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = %s" for c in columns)
-    sql = f"UPDATE {connection.ops.quote_name(table)} SET {assignments} WHERE id = %s"
-    params = [
-        [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+def _write_rows(rows: list[LedgerRow | RowRecord]) -> None:
+    """One statement for them all (shequ.core.bulk): far faster at scale than Django's
+    bulk_update, whose CASE expressions grow with every row."""
+    update_rows(
+        LedgerRow,
+        _WRITTEN_FIELDS,
+        [[row.pk, *(getattr(row, name) for name in _WRITTEN_FIELDS)] for row in rows],
+    )
 
 
 def row_history(row: LedgerRow) -> QuerySet[AuditEvent]:

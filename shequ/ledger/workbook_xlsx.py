@@ -5,6 +5,7 @@ formulas, and no typed text ever becomes one."""
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from typing import BinaryIO
@@ -121,6 +122,7 @@ def _write_header(ws, styles: dict) -> None:
         ws.write_string(HEADER_BOTTOM, column, facility_label(name), styles["header"])
 
 
+@functools.lru_cache(maxsize=4096)  # a street's name comes back on each of its rows
 def display_width(text: str) -> float:
     """Width in Excel's units: a Chinese character of 宋体 10.5 takes about one and a half."""
     return sum(1.6 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -10,6 +10,9 @@ from shequ.accounts.scope import Scope, UnknownUser, scope_for_username
 
 class ShequCommand(BaseCommand):
     supports_json = False
+    # The system checks import every URLconf and view module and cost about 0.1 s per call;
+    # they belong to `shequ check` (make test, deployment), not to each run of a verb.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -23,9 +23,12 @@ def plans_visible_to(scope: Scope) -> QuerySet[Plan]:
     return Plan.objects.filter(community__path__startswith=prefix)
 
 
-def open_plan_target_years(community_ids) -> dict[int, int]:
-    """The target year of each community's open plan: it fills a blank 达标年度."""
-    plans = Plan.objects.filter(community_id__in=list(community_ids), state__in=OPEN)
+def open_plan_target_years(communities) -> dict[int, int]:
+    """The target year of each community's open plan: it fills a blank 达标年度.
+    `communities`: ids, or a `values("community_id")` queryset (a subquery for a city)."""
+    if not isinstance(communities, QuerySet):
+        communities = list(communities)
+    plans = Plan.objects.filter(community_id__in=communities, state__in=OPEN)
     return dict(plans.values_list("community_id", "target_year"))
 
 

@@ -11,7 +11,6 @@ from shequ.ledger.importing.plan import ImportPlan
 from shequ.ledger.models import Submission
 from shequ.ledger.permissions import LedgerError, require_root_admin
 from shequ.ledger.rows import rows_bulk_update
-from shequ.ledger.submissions import submission_load_approved, submission_open_for_backfill
 
 
 @transaction.atomic
@@ -55,6 +54,10 @@ def _submissions(plan: ImportPlan) -> list[Submission]:
 def import_backfill_approved(*, scope: Scope, plan: ImportPlan, reason: str) -> int:
     """Load history the bureau already has as approved: the reason stands as the comment on
     every warning; errors still refuse. For the root's administrators and the command line."""
+    # Imported here: the submission workflow (seals, notifications) is only needed to
+    # backfill, and every plain import would pay for loading it at start-up.
+    from shequ.ledger.submissions import submission_load_approved, submission_open_for_backfill
+
     require_root_admin(scope, "把历史台账导入为已审核")
     reason = (reason or "").strip()
     if not reason:

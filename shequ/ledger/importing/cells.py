@@ -6,17 +6,18 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 NONE_MARKS = {"", "/", "／", "—", "——", "-", "－", "无", "没有", "暂无", "空", "\\"}
 UNITS = ("平方米", "平米", "㎡", "m²", "m2", "M2", "户", "个", "年")
 CO_LOCATED = re.compile(r"(设|含|建|位)?在便民服务中心(内|里)?")
 SEPARATORS = re.compile(r"[,，\s]")
+YEAR = re.compile(r"(\d{4})(\.0+)?\s*年?(度)?")
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
+    # A named tuple, not a dataclass: a city file makes 100,000 of them.
     value: Decimal | None = None
     co_located: bool = False
     error: str = ""
@@ -24,6 +25,8 @@ class Parsed:
 
 def cell_text(value) -> str:
     """Any cell value as the text a person sees, normalized (full-width → half-width)."""
+    if type(value) is str:  # the common case first
+        return unicodedata.normalize("NFKC", value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -38,6 +41,8 @@ def cell_text(value) -> str:
 def parse_number(value, *, what: str) -> Parsed:
     """A figure: 1,234.5㎡ → 1234.5, ３２０户 → 320; `/`, `—`, `无`, blank → none; the
     phrase 设在便民服务中心 → co-located."""
+    if type(value) is float or type(value) is int:  # most cells: the checks below, sooner
+        return Parsed(Decimal(repr(round(float(value), 6))))
     if isinstance(value, Decimal):  # a recomputed formula
         return Parsed(value=Decimal(format(value.quantize(Decimal("0.000001")).normalize(), "f")))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -67,7 +72,7 @@ def parse_year(value) -> tuple[int | None, str]:
     text = cell_text(value)
     if text in NONE_MARKS:
         return None, ""
-    match = re.fullmatch(r"(\d{4})(\.0+)?\s*年?(度)?", text)
+    match = YEAR.fullmatch(text)
     if match and 2000 <= int(match.group(1)) <= 2100:
         return int(match.group(1)), ""
     return None, f"达标年度“{text}”不是年份，未导入"

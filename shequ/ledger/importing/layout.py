@@ -60,6 +60,8 @@ class Layout:
 
 def fill_merged(sheet: RawSheet) -> list[list]:
     """Copy each merged range's value into all its cells (a street merged down its rows)."""
+    if not sheet.merged:
+        return sheet.rows  # nothing to fill: no need to copy a city's rows
     rows = [list(row) for row in sheet.rows]
     for top, left, bottom, right in sheet.merged or []:
         if top >= len(rows) or left >= len(rows[top]):
@@ -108,5 +110,8 @@ def _is_sub_header(row: list) -> bool:
 
 
 def is_end_of_table(row: list) -> bool:
-    first = next((normalize_header(v) for v in row if normalize_header(v)), "")
-    return bool(END_MARKERS.match(first))
+    for value in row:
+        first = normalize_header(value)
+        if first:
+            return bool(END_MARKERS.match(first))
+    return False

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS
@@ -16,7 +18,9 @@ from shequ.ledger.importing.reader import SourceRow, read_table
 from shequ.ledger.importing.values import RowValues, row_values
 from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
+from shequ.ledger.records import Place, RowRecord, row_records
 from shequ.ledger.rows import approved_rows_before, rows_visible_to
+from shequ.plans.queries import open_plan_target_years
 from shequ.regions.models import Region
 from shequ.regions.names import CommunityNameIndex, find_street
 
@@ -50,7 +54,7 @@ class Problem:
 @dataclass
 class PlannedRow:
     source: SourceRow
-    row: LedgerRow
+    row: RowRecord  # the period's stored row
     values: dict[str, Any]  # every input field, as it will be stored
     status: str  # new, changed, unchanged
     changes: list[str]
@@ -89,30 +93,10 @@ class _Context:
         rows = rows_visible_to(scope).filter(period=period)
         if street is not None:
             rows = rows.filter(street=street)
-        # Only what the import reads: instantiating whole regions for 11,000 rows is most
-        # of a city import's time otherwise.
-        rows = rows.select_related("community", "street").only(
-            *INPUT_FIELDS,
-            "version",
-            "warning_comments",
-            "total_area",
-            "period_id",
-            "community__code",
-            "community__name",
-            "community__path",
-            "community__level",
-            "street__code",
-            "street__name",
-            "street__path",
-            "street__level",
-        )
-        self.rows = {}
-        for row in rows:
-            row.period = period  # one period for all: no join, no copies
-            self.rows[row.community_id] = row
+        self.rows = {record.community_id: record for record in row_records(rows, period)}
         self._indexes: dict[int, CommunityNameIndex] = {}
         self._streets: dict[str, object] = {}
-        self.limits = rules.thresholds()
+        self.limits = rules.thresholds(period.year)
         # Communities by code, for files with a division-code column: one query, not one a row.
         self.by_code = {row.community.code: row.community for row in self.rows.values()}
 
@@ -159,7 +143,7 @@ def plan_import(
                 planned_here.append(planned)
         plan.rows += planned_here
         _check_sums(table.rows, planned_here, plan)
-    _status(plan)
+    _status(plan, context.limits)
     return plan
 
 
@@ -201,7 +185,7 @@ def _collect(source: SourceRow, read: RowValues, plan: ImportPlan) -> None:
         )
 
 
-def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region | None:
+def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region | Place | None:
     code = source.text("code")
     if code:
         community = context.by_code.get(code)
@@ -282,11 +266,15 @@ def _compare_sum(source: SourceRow, covered: list[PlannedRow], plan: ImportPlan)
             )
 
 
-def _status(plan: ImportPlan) -> None:
+def _status(plan: ImportPlan, limits: rules.Thresholds) -> None:
     """new / changed / unchanged against the period's current row. A blank 达标年度 the
     system filled on export counts as unchanged when the file brings it back."""
     rows = [p.row for p in plan.rows]
-    filled = filled_compliance_years(rows, rules.thresholds().standard) if rows else {}
+    communities = _communities(plan)
+    # The export fills a blank 达标年度 from an open plan's target year: so must the
+    # comparison, or an exported file would come back "changed".
+    targets = open_plan_target_years(communities)
+    filled = filled_compliance_years(rows, limits.standard, targets, communities=communities)
     for planned in plan.rows:
         current = planned.row
         if current.compliance_year is None and planned.values["compliance_year"] == filled.get(
@@ -296,14 +284,22 @@ def _status(plan: ImportPlan) -> None:
         planned.changes = [n for n in INPUT_FIELDS if planned.values[n] != getattr(current, n)]
         empty = current.households is None and all(getattr(current, n) is None for n in AREA_FIELDS)
         planned.status = "new" if empty else ("changed" if planned.changes else "unchanged")
-    _validate(plan)
+    _validate(plan, limits)
 
 
-def _validate(plan: ImportPlan) -> None:
+def _communities(plan: ImportPlan) -> QuerySet:
+    """The planned rows' communities as a subquery: every community of the streets the file
+    covers (a few more than the file's, never fewer), named by a thousand street ids at
+    most where the communities themselves would take eleven thousand parameters."""
+    streets = {p.row.street_id for p in plan.rows}
+    rows = LedgerRow.objects.filter(period=plan.period, street_id__in=streets)
+    return rows.values("community_id")
+
+
+def _validate(plan: ImportPlan, limits: rules.Thresholds) -> None:
     if not plan.rows:
         return
-    previous = approved_rows_before(plan.period, [p.row.community_id for p in plan.rows])
-    limits = rules.thresholds()
+    previous = approved_rows_before(plan.period, _communities(plan))
     for planned in plan.rows:
         findings = rules.validate(
             _Values(planned.values),

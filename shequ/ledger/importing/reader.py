@@ -52,6 +52,11 @@ def read_table(sheet: RawSheet) -> SheetTable:
     layout = find_layout(rows)
     if layout is None:
         return SheetTable(sheet.name, None, [])
+    # Each field's column and its letter, worked out once for all the rows.
+    columns = [
+        (name, position, column_letter(sheet.first_col + position))
+        for name, position in layout.columns.items()
+    ]
     found: list[SourceRow] = []
     street = ""
     for index in range(layout.first_data_row, len(rows)):
@@ -60,7 +65,7 @@ def read_table(sheet: RawSheet) -> SheetTable:
             continue
         if is_end_of_table(values):
             break
-        source = _source_row(sheet, layout, values, index)
+        source = _source_row(sheet, columns, values, index)
         if source.kind == "data":
             if not source.text("community") and not _has_figures(source):
                 continue
@@ -71,11 +76,15 @@ def read_table(sheet: RawSheet) -> SheetTable:
     return SheetTable(sheet.name, layout, found)
 
 
-def _source_row(sheet: RawSheet, layout: Layout, values: list, index: int) -> SourceRow:
-    source = SourceRow(sheet=sheet.name, row=sheet.first_row + index + 1)
-    for name, position in layout.columns.items():
-        value = values[position] if position < len(values) else ""
-        source.cells[name] = (value, column_letter(sheet.first_col + position))
+def _source_row(
+    sheet: RawSheet, columns: list[tuple[str, int, str]], values: list, index: int
+) -> SourceRow:
+    width = len(values)
+    cells = {
+        name: (values[position] if position < width else "", letter)
+        for name, position, letter in columns
+    }
+    source = SourceRow(sheet=sheet.name, row=sheet.first_row + index + 1, cells=cells)
     leading = " ".join(source.text(n) for n in LEADING_FIELDS) or " ".join(
         cell_text(v) for v in values[:4]
     )

@@ -20,6 +20,7 @@ FACILITY_NAMES = {
     facility: (name, *SHORT_NAMES.get(facility, ())) for facility, name in IN_CENTRE_NAMES.items()
 }
 REMARK_CO_LOCATION = re.compile(r"^(?P<names>.+?)(设|均设|含|位)在便民服务中心(内)?$")
+TENTH = Decimal("0.1")
 REMARK_OTHER = re.compile(r"^其他用房\s*(?P<area>[\d.,，]+)\s*(㎡|m²|m2|平方米)?$")
 
 
@@ -57,10 +58,11 @@ def row_values(source: SourceRow) -> RowValues:
 
 def _households(source: SourceRow, result: RowValues) -> None:
     for name in ("households", "resident_households"):
-        if name not in source.cells:
+        cell = source.cells.get(name)
+        if cell is None:
             continue
-        parsed = parse_number(source.cells[name][0], what=LABELS[name])
-        column = source.column(name)
+        parsed = parse_number(cell[0], what=LABELS[name])
+        column = cell[1]
         if parsed.error or parsed.co_located:
             result.errors.append(
                 CellProblem(name, column, parsed.error or f"{LABELS[name]}应为整数")
@@ -73,45 +75,52 @@ def _households(source: SourceRow, result: RowValues) -> None:
             result.values[name] = None if parsed.value is None else int(parsed.value)
 
 
+# (field, its co-location flag or None, label), looked up once rather than for every cell.
+_AREAS = tuple((name, CO_LOCATION_FLAGS.get(name), LABELS[name]) for name in AREA_FIELDS)
+
+
 def _areas(source: SourceRow, result: RowValues, remarks_flags: set[str]) -> None:
-    for name in AREA_FIELDS:
-        flag = CO_LOCATION_FLAGS.get(name)
-        if name not in source.cells:
+    values = result.values
+    for name, flag, label in _AREAS:
+        cell = source.cells.get(name)
+        if cell is None:
             if flag and flag in remarks_flags:
-                result.values[flag], result.values[name] = True, None
+                values[flag], values[name] = True, None
             continue
-        parsed = parse_number(source.cells[name][0], what=LABELS[name])
-        column = source.column(name)
+        parsed = parse_number(cell[0], what=label)
+        column = cell[1]
         if parsed.error:
             result.errors.append(CellProblem(name, column, parsed.error))
             continue
         if parsed.co_located:
             if not flag:
                 result.errors.append(
-                    CellProblem(name, column, f"{LABELS[name]}不能设在便民服务中心，请填写面积")
+                    CellProblem(name, column, f"{label}不能设在便民服务中心，请填写面积")
                 )
                 continue
-            result.values[flag], result.values[name] = True, None
+            values[flag], values[name] = True, None
             continue
-        value = parsed.value
-        if value is not None and value != value.quantize(Decimal("0.1")):
-            result.errors.append(
-                CellProblem(name, column, f"{LABELS[name]}最多保留一位小数：“{source.text(name)}”")
-            )
-            continue
+        value = rounded = parsed.value
+        if value is not None:
+            rounded = value.quantize(TENTH)
+            if value != rounded:
+                result.errors.append(
+                    CellProblem(name, column, f"{label}最多保留一位小数：“{source.text(name)}”")
+                )
+                continue
         if flag:
             in_centre = flag in remarks_flags
-            result.values[flag] = in_centre
+            values[flag] = in_centre
             if in_centre and value:
                 result.errors.append(
                     CellProblem(
                         name,
                         column,
-                        f"备注写明{LABELS[name]}设在便民服务中心，不应再填写面积（{source.text(name)}）",
+                        f"备注写明{label}设在便民服务中心，不应再填写面积（{source.text(name)}）",
                     )
                 )
                 continue
-        result.values[name] = None if value is None else value.quantize(Decimal("0.1"))
+        values[name] = rounded
 
 
 def _remarks(source: SourceRow, result: RowValues) -> tuple[set[str], Decimal | None]:
