@@ -4,6 +4,7 @@ from django import forms
 
 from shequ.assets.models import IdleAsset
 from shequ.plans.models import Consultation, Measure, Plan
+from shequ.plans.services import MEASURE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -26,20 +27,7 @@ class Compact:
 class MeasureForm(Compact, forms.ModelForm):
     class Meta:
         model = Measure
-        fields = [
-            "method",
-            "description",
-            "planned_area",
-            "budget",
-            "funding",
-            "programme",
-            "responsible",
-            "planned_date",
-            "status",
-            "actual_area",
-            "actual_date",
-            "asset",
-        ]
+        fields = list(MEASURE_FIELDS)
         widgets = {
             "planned_date": DATE,
             "actual_date": DATE,
