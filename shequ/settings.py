@@ -6,6 +6,7 @@ a secret key generated once under var/, SQLite under var/. Production sets them 
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "shequ.assets",
     "shequ.subsidy",
     "shequ.checklist",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -89,7 +91,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shequ.web.security.ContentSecurityPolicyMiddleware",
+    "shequ.web.security.DenialLogMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username from one address lock that pair for 30 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("SHEQU_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SHEQU_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
 
 if not DEBUG:
     # Production serves collected static files itself; the demo's runserver does it in DEBUG.
@@ -170,10 +189,39 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
+# A working day on a shared office computer: a session ends eight hours after login or
+# when the browser closes. (Not renewed on each request: that would write to the database
+# on every page view, which a deadline day cannot afford.)
+SESSION_COOKIE_AGE = int(os.environ.get("SHEQU_SESSION_HOURS", "8")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    # Behind nginx terminating TLS (docs/deployment.md): HTTPS only, remembered for a year.
+    SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = False
+# A bureau's intranet host name must not be submitted to the browsers' HSTS preload list;
+# `check --deploy` warns about that choice (W021), which is deliberate.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Sent on every page (not only in production: the demo must work under the same policy).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Uploads: the import takes workbooks up to 20 MB; nothing larger reaches a view.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Logins, failed logins, token use and refusals, also kept in the audit trail.
+    "loggers": {"shequ.security": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
 }

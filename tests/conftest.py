@@ -37,6 +37,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_lockout_by_default(settings):
+    """django-axes needs the request, which the test client's login() does not pass; the
+    lockout itself is tested with real posts to the login page (test_security.py)."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploads (imports, evidence) of a test go to its own folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -5,3 +5,8 @@ class AccountsConfig(AppConfig):
     name = "shequ.accounts"
     label = "accounts"
     verbose_name = "用户"
+
+    def ready(self):
+        from shequ.accounts.security_log import connect
+
+        connect()

@@ -1,0 +1,64 @@
+"""Logins, failed logins and refusals go to the `shequ.security` log; logins and failed
+logins also into the audit trail, where administrators read them."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db import transaction
+
+from shequ.core.actors import Actor
+from shequ.core.audit import audit_record
+
+log = logging.getLogger("shequ.security")
+
+
+def client_address(request) -> str:
+    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+
+
+def on_login(sender, request, user, **kwargs) -> None:
+    address = client_address(request)
+    log.info("login user=%s address=%s", user.username, address)
+    with transaction.atomic():
+        audit_record(
+            actor=Actor.for_user(user),
+            action="accounts.login",
+            target_type="user",
+            target_id=user.pk,
+            region_path=user.node.path if user.node_id else "",
+            summary=f"{user.username} 登录（{address or '未知地址'}）",
+        )
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    username = (credentials or {}).get("username", "")
+    address = client_address(request)
+    log.warning("login_failed user=%s address=%s", username, address)
+    with transaction.atomic():
+        audit_record(
+            actor=Actor(None, username or "匿名"),
+            action="accounts.login_failed",
+            target_type="user",
+            target_id=username[:64],
+            summary=f"{username or '（未填用户名）'} 登录失败（{address or '未知地址'}）",
+        )
+
+
+def log_denial(request, status: int) -> None:
+    user = getattr(request, "user", None)
+    name = user.username if user is not None and user.is_authenticated else "匿名"
+    log.warning(
+        "denied status=%s user=%s method=%s path=%s address=%s",
+        status,
+        name,
+        request.method,
+        request.path,
+        client_address(request),
+    )
+
+
+def connect() -> None:
+    user_logged_in.connect(on_login, dispatch_uid="shequ-login")
+    user_login_failed.connect(on_login_failed, dispatch_uid="shequ-login-failed")
