@@ -38,3 +38,28 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+class ApiToken(models.Model):
+    """A personal access token for the API (`Authorization: Bearer …`). Only its SHA-256
+    is stored; the token itself is shown once, when it is made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("开头", max_length=12)
+    key_hash = models.CharField("摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "访问令牌"
+        verbose_name_plural = "访问令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user.username} {self.name} {self.prefix}…"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

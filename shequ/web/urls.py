@@ -11,6 +11,7 @@ from shequ.web import (
     street_plan_views,
     subsidy_views,
     target_views,
+    token_views,
     views,
 )
 
@@ -28,6 +29,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/tokens/", token_views.tokens, name="tokens"),
     path("regions/", views.region_browser, name="regions"),
     path("regions/<str:code>/", views.region_browser, name="region"),
     path("regions/<str:code>/change/", region_changes.region_change, name="region_change"),
