@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import xlsxwriter
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -15,6 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from shequ.compliance.summary import percent
+from shequ.core.xlsx import values_only_workbook
 from shequ.evaluation.evaluation import Evaluation, Row
 
 # GB/T 9704: title 2号小标宋, headings 3号黑体, body 3号仿宋, 22 lines of 28 characters
@@ -360,9 +360,7 @@ def write_docx(evaluation: Evaluation, completeness: dict, issuer: str) -> bytes
 
 def write_xlsx(evaluation: Evaluation, completeness: dict, target) -> None:
     """The same table; rates as numbers formatted as per cent, changes in points."""
-    book = xlsxwriter.Workbook(
-        target, {"strings_to_formulas": False, "strings_to_numbers": False, "in_memory": True}
-    )
+    book = values_only_workbook(target)
     sheet = book.add_worksheet(f"{evaluation.year}年评估")
     title = book.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = book.add_format({"bold": True, "border": 1, "align": "center", "text_wrap": 1})

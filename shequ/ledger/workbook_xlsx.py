@@ -10,8 +10,7 @@ import math
 import unicodedata
 from typing import BinaryIO
 
-import xlsxwriter
-
+from shequ.core.xlsx import values_only_workbook
 from shequ.ledger.export import (
     LISTED_FACILITIES,
     NOTES,
@@ -45,15 +44,7 @@ TITLE_FONT = "方正小标宋简体"
 
 
 def write_xlsx(workbook_data: LedgerWorkbook, target: str | BinaryIO) -> None:
-    book = xlsxwriter.Workbook(
-        target,
-        {
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,  # =1+1 typed in 备注 stays text
-            "strings_to_urls": False,
-            "in_memory": True,
-        },
-    )
+    book = values_only_workbook(target)
     styles = _styles(book)
     for sheet in workbook_data.sheets:
         _write_sheet(book.add_worksheet(sheet.name), sheet, workbook_data, styles)

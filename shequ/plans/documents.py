@@ -8,7 +8,6 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-import xlsxwriter
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -16,6 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from shequ.core.xlsx import values_only_workbook
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
 from shequ.plans.checks import overdue_measures, planned_total
@@ -76,9 +76,7 @@ def summary_lines(plans, today: datetime.date) -> list[SummaryLine]:
 
 def write_summary_xlsx(title: str, lines: list[SummaryLine], target) -> None:
     """One sheet, A4 landscape, values only (typed text never becomes a formula)."""
-    book = xlsxwriter.Workbook(
-        target, {"strings_to_formulas": False, "strings_to_numbers": False, "in_memory": True}
-    )
+    book = values_only_workbook(target)
     sheet = book.add_worksheet("一社区一方案")
     styles = {
         "title": book.add_format({"bold": True, "font_size": 16, "align": "center"}),

@@ -9,8 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import BinaryIO
 
-import xlsxwriter
-
+from shequ.core.xlsx import values_only_workbook
 from shequ.subsidy.models import SubsidyAllocation
 from shequ.subsidy.services import BudgetStatus
 
@@ -31,15 +30,7 @@ AMOUNT_COLUMN = 5
 def write_allocations_xlsx(
     *, title: str, status: BudgetStatus, allocations: list[SubsidyAllocation], target: BinaryIO
 ) -> None:
-    book = xlsxwriter.Workbook(
-        target,
-        {
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,  # =1+1 typed in a description stays text
-            "strings_to_urls": False,
-            "in_memory": True,
-        },
-    )
+    book = values_only_workbook(target)
     styles = _styles(book)
     sheet = book.add_worksheet(f"{status.year}年补助资金")
     sheet.merge_range(0, 0, 0, len(HEADER) - 1, title, styles["title"])

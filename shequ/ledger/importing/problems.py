@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import BinaryIO
 
-import xlsxwriter
-
+from shequ.core.xlsx import values_only_workbook
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.plan import ImportPlan, Problem
 
@@ -22,9 +21,7 @@ def _column_index(letters: str) -> int:
 
 
 def write_problem_workbook(sheets: list[RawSheet], plan: ImportPlan, target: BinaryIO) -> None:
-    book = xlsxwriter.Workbook(
-        target, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
-    )
+    book = values_only_workbook(target)
     error_style = book.add_format({"bg_color": "#FF9999", "border": 1, "border_color": "#C00000"})
     warning_style = book.add_format({"bg_color": "#FFD966"})
     marks = _marks(plan)
