@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "shequ.subsidy",
     "shequ.checklist",
     "axes",
+    "ninja",  # the API docs page and its assets (Swagger UI ships inside the package)
 ]
 
 MIDDLEWARE = [

@@ -53,12 +53,17 @@ def test_pages_keep_to_the_policy(page, live_server, data):
         "/targets/",
         f"/ledger/2026H2/{TONGJIAXI}/",
         "/admin/accounts/user/",
+        "/accounts/tokens/",
+        "/api/v1/docs",
     ]
     for path in pages:
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"]
     assert violations == []
+    # The API docs page draws the operations from the OpenAPI document.
+    page.goto(live_server.url + "/api/v1/docs")
+    expect(page.get_by_text("/api/v1/summary").first).to_be_visible()
 
     # Charts are drawn from the JSON block, and the period picker applies at once.
     page.goto(f"{live_server.url}/dashboard/?period=2026H2")

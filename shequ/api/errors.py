@@ -1,0 +1,58 @@
+"""Every API error is JSON with a Chinese `message` and, where one is at fault, the
+`field`: 400 refused by the rules, 401 no caller, 403 above the caller's role, 404 not
+found or outside the caller's node, 422 malformed request."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+
+
+def error(api: NinjaAPI, request, status: int, message: str, field: str | None = None, **extra):
+    return api.create_response(
+        request, {"message": message, "field": field, **extra}, status=status
+    )
+
+
+def _field_of(detail: dict) -> str | None:
+    location = [
+        str(part) for part in detail.get("loc", []) if part not in ("query", "body", "path")
+    ]
+    return ".".join(location) or None
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        return error(api, request, 401, "请先登录，或在请求头提供有效的访问令牌")
+
+    @api.exception_handler(NotAllowed)
+    def not_allowed(request, exc):
+        return error(api, request, 403, str(exc) or "您没有该操作的权限")
+
+    @api.exception_handler(OutOfScope)
+    def out_of_scope(request, exc):
+        return error(api, request, 404, str(exc) or "不存在或不在您的管辖范围内")
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return error(api, request, 404, str(exc) or "不存在或不在您的管辖范围内")
+
+    @api.exception_handler(LedgerError)
+    def refused(request, exc):
+        return error(api, request, 400, exc.message, exc.field)
+
+    @api.exception_handler(ValidationError)
+    def malformed(request, exc):
+        first = exc.errors[0] if exc.errors else {}
+        return error(
+            api,
+            request,
+            422,
+            "请求参数不正确：" + str(first.get("msg", "")),
+            _field_of(first),
+            errors=[{"field": _field_of(e), "message": str(e.get("msg", ""))} for e in exc.errors],
+        )

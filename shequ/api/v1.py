@@ -1,0 +1,189 @@
+"""`/api/v1/`: the same data, scope and rules as the pages, for the bureau's other systems.
+
+Regions, periods and the compliance summary so far; ledger rows, submissions, plans and
+the rest follow (issue 10).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI, Query, Schema
+
+from shequ.accounts.scope import scope_for
+from shequ.api import errors
+from shequ.api.auth import API_AUTH, api_user
+from shequ.api.schemas import (
+    Error,
+    PeriodOut,
+    PeriodPage,
+    RegionDetailOut,
+    RegionPage,
+    SummaryOut,
+)
+from shequ.compliance.summary import summary
+from shequ.core.periods import PeriodCode, PeriodCodeError, period_label
+from shequ.ledger.models import Period
+from shequ.regions.models import Region
+
+MAX_LIMIT = 500
+ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
+
+
+def _docs_for_callers(view):
+    """The OpenAPI document and the docs page: for signed-in users and token holders."""
+
+    def guarded(request, *args, **kwargs):
+        if api_user(request) is None:
+            return api.create_response(
+                request,
+                {"message": "请先登录，或在请求头提供有效的访问令牌", "field": None},
+                status=401,
+            )
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+api = NinjaAPI(
+    title="社区综合服务设施台账接口",
+    version="1",
+    description="按调用者的区划范围读取和维护台账数据；认证：登录会话（写操作需 CSRF）或 "
+    "`Authorization: Bearer <令牌>`。错误一律为 JSON：`message`（中文）和 `field`。",
+    urls_namespace="api_v1",
+    auth=API_AUTH,
+    docs_decorator=_docs_for_callers,
+)
+errors.install(api)
+
+
+class PageQuery(Schema):
+    limit: int = 50
+    offset: int = 0
+
+
+def _page(queryset, page: PageQuery):
+    limit = max(1, min(page.limit, MAX_LIMIT))
+    offset = max(0, page.offset)
+    return queryset[offset : offset + limit], queryset.count()
+
+
+def _period_code(ordinal: int | None) -> str | None:
+    return PeriodCode.from_ordinal(ordinal).code if ordinal else None
+
+
+def _region(region: Region) -> dict:
+    codes = region.ancestor_codes
+    return {
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "kind": region.kind,
+        "urban_rural_class": region.urban_rural_class,
+        "parent": codes[-1] if codes else None,
+        "valid_from": _period_code(region.valid_from),
+        "valid_to": _period_code(region.valid_to),
+    }
+
+
+def _scope(request):
+    scope = scope_for(request.user)
+    if scope.node is None:
+        raise Http404("未分配区划")
+    return scope
+
+
+class RegionFilter(PageQuery):
+    parent: str | None = None
+    level: str | None = None
+
+
+@api.get("/regions", response={200: RegionPage, **ERRORS}, tags=["区划"])
+def region_list(request, filters: Query[RegionFilter]):
+    """The regions the caller may see (their node and below), filterable by parent and level."""
+    regions = _scope(request).regions().order_by("path")
+    if filters.parent:
+        parent = regions.filter(code=filters.parent).first()
+        if parent is None:
+            raise Http404(f"区划“{filters.parent}”不存在或不在您的管辖范围内")
+        regions = regions.filter(parent=parent)
+    if filters.level:
+        regions = regions.filter(level=filters.level)
+    items, count = _page(regions, filters)
+    return {"items": [_region(r) for r in items], "count": count}
+
+
+@api.get("/regions/{code}", response={200: RegionDetailOut, **ERRORS}, tags=["区划"])
+def region_detail(request, code: str):
+    """One region with its history (名称、上级、城乡类别 by period)."""
+    region = _scope(request).regions().filter(code=code).first()
+    if region is None:
+        raise Http404(f"区划“{code}”不存在或不在您的管辖范围内")
+    versions = region.versions.select_related("parent").order_by("valid_from")
+    history = [
+        {
+            "valid_from": _period_code(v.valid_from),
+            "valid_to": _period_code(v.valid_to),
+            "name": v.name,
+            "parent": v.parent.code if v.parent_id else None,
+            "kind": v.kind,
+            "urban_rural_class": v.urban_rural_class,
+        }
+        for v in versions
+    ]
+    return {**_region(region), "history": history}
+
+
+def _period(period: Period) -> dict:
+    return {
+        "code": period.code,
+        "label": period.label,
+        "deadline": period.deadline,
+        "state": period.state,
+    }
+
+
+@api.get("/periods", response={200: PeriodPage, **ERRORS}, tags=["报告期"])
+def period_list(request, page: Query[PageQuery]):
+    """Every period, newest first (periods are the same for the whole tree)."""
+    _scope(request)
+    items, count = _page(Period.objects.order_by("-ordinal"), page)
+    return {"items": [_period(p) for p in items], "count": count}
+
+
+def _find_period(code: str) -> Period:
+    try:
+        ordinal = PeriodCode.parse(code).ordinal
+    except PeriodCodeError as error:
+        raise Http404(f"报告期“{code}”不存在") from error
+    period = Period.objects.filter(ordinal=ordinal).first()
+    if period is None:
+        raise Http404(f"{period_label(ordinal)}尚未开启")
+    return period
+
+
+@api.get("/periods/{code}", response={200: PeriodOut, **ERRORS}, tags=["报告期"])
+def period_detail(request, code: str):
+    _scope(request)
+    return _period(_find_period(code))
+
+
+class SummaryQuery(Schema):
+    period: str
+    region: str | None = None
+    include_unapproved: bool = False
+
+
+@api.get("/summary", response={200: SummaryOut, **ERRORS}, tags=["达标汇总"])
+def summary_view(request, query: Query[SummaryQuery]):
+    """The same JSON as `shequ summary --json`; the region defaults to the caller's node."""
+    scope = _scope(request)
+    region = scope.node
+    if query.region:
+        region = scope.regions().filter(code=query.region).first()
+        if region is None:
+            raise Http404(f"区划“{query.region}”不存在或不在您的管辖范围内")
+    period = _find_period(query.period)
+    result = summary(
+        scope=scope, period=period, region=region, include_unapproved=query.include_unapproved
+    )
+    return result.as_json()
