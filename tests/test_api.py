@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from shequ.accounts.tokens import token_create
 from shequ.core.actors import Actor
+from shequ.ledger.models import LedgerRow
 
 from .conftest import PASSWORD, TIANSHENG
 from .ledger_helpers import approve_street, open_period, set_target
@@ -64,29 +65,72 @@ def test_anonymous_calls_answer_401_in_chinese(client, period, district_viewer):
     assert tried == len(list(operations(document)))
 
 
+def _outside_values(period) -> dict[str, list]:
+    """For each parameter naming something region-bound: objects outside 天生街道."""
+    other_row = LedgerRow.objects.filter(period=period, street__code=TONGJIAXI).first()
+    return {
+        "code": [TONGJIAXI, TONGJIAXI_COMMUNITY, DISTRICT],
+        "region": [TONGJIAXI, TONGJIAXI_COMMUNITY, DISTRICT],
+        "parent": [TONGJIAXI, DISTRICT],
+        "street": [TONGJIAXI, DISTRICT],
+        "row_id": [other_row.pk],
+    }
+
+
+VALID_BODIES = {
+    "patch": {"version": 1, "changes": {"households": 1234}, "comments": {}, "reason": "测试"},
+    "post": {"reason": "测试"},
+}
+
+
+def _calls(document, outside):
+    """Every (method, url, query, body) that aims an operation at an outside object."""
+    for path, method, operation in operations(document):
+        params = operation.get("parameters", [])
+        aimed = [p["name"] for p in params if p["name"] in outside]
+        if not aimed:
+            continue  # nothing region-bound to aim at (periods are shared by the tree)
+        for name in aimed:
+            for value in outside[name]:
+                url, query = path, {"period": "2026H2"}
+                for p in params:
+                    fill = value if p["name"] == name else None
+                    if p["in"] == "path":
+                        own = {"period": "2026H2", "action": "submit"}.get(p["name"])
+                        url = url.replace(f"{{{p['name']}}}", str(fill or own or value))
+                    elif fill is not None:
+                        query[p["name"]] = fill
+                actions = (
+                    ("submit", "approve", "return", "reopen") if "{action}" in path else [None]
+                )
+                for action in actions:
+                    target = url.replace("/submit", f"/{action}") if action else url
+                    yield method, target, query, VALID_BODIES.get(method)
+
+
 def test_a_street_editor_reaches_nothing_of_another_street_or_the_district(
     client, period, tiansheng_editor
 ):
-    """Every operation, every parameter naming a region, with objects outside the node."""
+    """Every operation, every parameter naming a region-bound object, reads and writes
+    with a valid body, aimed outside the caller's node: never a 2xx, never a 5xx."""
     client.login(username="tiansheng-editor", password=PASSWORD)
     document = openapi(client)
-    outside = [TONGJIAXI, TONGJIAXI_COMMUNITY, DISTRICT]
     tried = violations = 0
-    for path, method, operation in operations(document):
-        names = [p["name"] for p in operation.get("parameters", [])]
-        scoped = [n for n in names if n in ("code", "region", "parent")]
-        if not scoped or path.startswith("/api/v1/periods"):
-            continue  # nothing region-bound to aim at (periods are shared by the tree)
-        for code in outside:
-            url = path.replace("{code}", code)
-            params = {"period": "2026H2"}
-            params.update({n: code for n in scoped if n != "code"})
-            response = getattr(client, method)(url, params)
-            tried += 1
-            if response.status_code < 300 or response.status_code >= 500:
-                violations += 1
+    for method, url, query, body in _calls(document, _outside_values(period)):
+        if method == "get":
+            response = client.get(url, query)
+        else:
+            response = getattr(client, method)(
+                url + "?" + "&".join(f"{k}={v}" for k, v in query.items()),
+                data=json.dumps(body),
+                content_type="application/json",
+            )
+        tried += 1
+        if response.status_code < 300 or response.status_code >= 500:
+            violations += 1
+            print("VIOLATION", method, url, query, response.status_code)
     print(f"scope walk: {tried} requests tried, {violations} violations")
-    assert tried >= 9 and violations == 0
+    assert tried >= 20 and violations == 0
 
 
 def test_the_summary_is_the_commands(client, period, district_viewer):
@@ -115,3 +159,46 @@ def test_bad_input_names_the_field(client, period, district_viewer):
     assert unknown.status_code == 404 and "尚未开启" in unknown.json()["message"]
     community = client.get("/api/v1/summary", {"period": "2026H2", "region": TONGJIAXI_COMMUNITY})
     assert community.status_code == 400 and community.json()["field"] == "region"
+
+
+def test_an_editor_changes_a_draft_row_with_optimistic_locking(client, period, tiansheng_editor):
+    row = LedgerRow.objects.filter(period=period, street__code=TIANSHENG).first()
+    client.login(username="tiansheng-editor", password=PASSWORD)
+    url = f"/api/v1/ledger/rows/{row.pk}"
+    change = {"version": row.version, "changes": {"households": 1234, "service_center": "400"}}
+    response = client.patch(url, json.dumps(change), content_type="application/json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["data"]["households"] == 1234 and body["data"]["service_center"] == 400.0
+    assert body["version"] == row.version + 1 and body["derived"]["total_area"] == 400.0
+    stale = client.patch(url, json.dumps(change), content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["current"]["version"] == row.version + 1
+    wrong = {"version": row.version + 1, "changes": {"households": "一千"}}
+    refused = client.patch(url, json.dumps(wrong), content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["field"] == "households"
+    malformed = client.patch(url, "{", content_type="application/json")
+    assert malformed.status_code == 422
+    history = client.get(f"{url}/history").json()
+    assert history["count"] >= 1 and history["items"][0]["actor"] == "tiansheng-editor"
+
+
+def test_roles_are_checked_after_scope(client, period, district_viewer, tiansheng_approver):
+    row = LedgerRow.objects.filter(period=period, street__code=TIANSHENG).first()
+    client.login(username="qu-viewer", password=PASSWORD)
+    change = json.dumps({"version": row.version, "changes": {"households": 10}})
+    response = client.patch(
+        f"/api/v1/ledger/rows/{row.pk}", change, content_type="application/json"
+    )
+    assert response.status_code == 403
+    client.logout()
+    client.login(username="tiansheng-approver", password=PASSWORD)
+    approve = client.post(
+        f"/api/v1/submissions/2026H2/{TIANSHENG}/approve", "{", content_type="application/json"
+    )
+    assert approve.status_code == 403  # the role before the (malformed) body
+    submit = client.post(
+        f"/api/v1/submissions/2026H2/{TIANSHENG}/submit", "", content_type="application/json"
+    )
+    assert submit.status_code == 400 and "暂不能上报" in submit.json()["message"]
+    states = client.get("/api/v1/submissions", {"period": "2026H2"}).json()
+    assert [s["street"]["code"] for s in states["items"]] == [TIANSHENG]

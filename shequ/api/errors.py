@@ -24,7 +24,15 @@ def _field_of(detail: dict) -> str | None:
     return ".".join(location) or None
 
 
+class MalformedBody(ValueError):
+    """The request body is not the JSON the operation takes (422)."""
+
+
 def install(api: NinjaAPI) -> None:
+    @api.exception_handler(MalformedBody)
+    def malformed_body(request, exc):
+        return error(api, request, 422, f"请求内容不正确：{exc}")
+
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
         return error(api, request, 401, "请先登录，或在请求头提供有效的访问令牌")

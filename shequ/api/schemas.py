@@ -101,3 +101,103 @@ class SummaryOut(Schema):
     approved_only: bool
     total: SummaryUnit
     children: list[SummaryUnit]
+
+
+class Named(Schema):
+    code: str
+    name: str
+
+
+class Derived(Schema):
+    total_area: float
+    per_100_households: float | None
+    compliant: bool
+    shortfall: float | None
+
+
+class LedgerValues(Schema):
+    households: int | None
+    resident_households: int | None
+    service_center: float | None
+    police_room: float | None
+    day_care: float | None
+    health_station: float | None
+    culture_room: float | None
+    grocery: float | None
+    other: float | None
+    police_room_in_center: bool
+    day_care_in_center: bool
+    health_station_in_center: bool
+    culture_room_in_center: bool
+    compliance_year: int | None
+    remarks: str
+
+
+class RowOut(Schema):
+    id: int
+    period: str
+    community: Named
+    street: Named
+    data: LedgerValues
+    derived: Derived
+    warning_comments: dict[str, str]
+    version: int
+    editable: bool
+
+
+class RowPage(Schema):
+    items: list[RowOut]
+    count: int
+
+
+class RowChange(Schema):
+    """A change to a draft row: the version read (optimistic locking), the fields to set
+    (values as the grid takes them: numbers, or text such as "1,234.5"), comments on
+    warnings by their code, and an optional reason."""
+
+    version: int
+    changes: dict[str, int | float | str | bool | None] = {}
+    comments: dict[str, str] = {}
+    reason: str = ""
+
+
+class Stale(Schema):
+    message: str
+    field: str | None = None
+    current: RowOut
+
+
+class HistoryItem(Schema):
+    at: str
+    actor: str
+    action: str
+    summary: str
+    changes: dict
+    reason: str
+
+
+class HistoryPage(Schema):
+    items: list[HistoryItem]
+    count: int
+
+
+class SubmissionOut(Schema):
+    period: str
+    street: Named
+    status: str
+    approved_version: int
+    submitted_at: str | None
+    late: bool
+    decided_at: str | None
+    return_reason: str
+
+
+class SubmissionPage(Schema):
+    items: list[SubmissionOut]
+    count: int
+
+
+class Decision(Schema):
+    """The reason, required to return or reopen a ledger."""
+
+    reason: str = ""

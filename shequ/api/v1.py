@@ -9,9 +9,10 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import NinjaAPI, Query, Schema
 
-from shequ.accounts.scope import scope_for
 from shequ.api import errors
 from shequ.api.auth import API_AUTH, api_user
+from shequ.api.common import bounds, caller_scope, find_period
+from shequ.api.ledger_api import router as ledger_router
 from shequ.api.schemas import (
     Error,
     PeriodOut,
@@ -21,11 +22,10 @@ from shequ.api.schemas import (
     SummaryOut,
 )
 from shequ.compliance.summary import summary
-from shequ.core.periods import PeriodCode, PeriodCodeError, period_label
+from shequ.core.periods import PeriodCode
 from shequ.ledger.models import Period
 from shequ.regions.models import Region
 
-MAX_LIMIT = 500
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
 
 
@@ -54,6 +54,7 @@ api = NinjaAPI(
     docs_decorator=_docs_for_callers,
 )
 errors.install(api)
+api.add_router("", ledger_router)
 
 
 class PageQuery(Schema):
@@ -62,8 +63,7 @@ class PageQuery(Schema):
 
 
 def _page(queryset, page: PageQuery):
-    limit = max(1, min(page.limit, MAX_LIMIT))
-    offset = max(0, page.offset)
+    limit, offset = bounds(page.limit, page.offset)
     return queryset[offset : offset + limit], queryset.count()
 
 
@@ -85,13 +85,6 @@ def _region(region: Region) -> dict:
     }
 
 
-def _scope(request):
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
-    return scope
-
-
 class RegionFilter(PageQuery):
     parent: str | None = None
     level: str | None = None
@@ -100,7 +93,7 @@ class RegionFilter(PageQuery):
 @api.get("/regions", response={200: RegionPage, **ERRORS}, tags=["区划"])
 def region_list(request, filters: Query[RegionFilter]):
     """The regions the caller may see (their node and below), filterable by parent and level."""
-    regions = _scope(request).regions().order_by("path")
+    regions = caller_scope(request).regions().order_by("path")
     if filters.parent:
         parent = regions.filter(code=filters.parent).first()
         if parent is None:
@@ -115,7 +108,7 @@ def region_list(request, filters: Query[RegionFilter]):
 @api.get("/regions/{code}", response={200: RegionDetailOut, **ERRORS}, tags=["区划"])
 def region_detail(request, code: str):
     """One region with its history (名称、上级、城乡类别 by period)."""
-    region = _scope(request).regions().filter(code=code).first()
+    region = caller_scope(request).regions().filter(code=code).first()
     if region is None:
         raise Http404(f"区划“{code}”不存在或不在您的管辖范围内")
     versions = region.versions.select_related("parent").order_by("valid_from")
@@ -145,26 +138,15 @@ def _period(period: Period) -> dict:
 @api.get("/periods", response={200: PeriodPage, **ERRORS}, tags=["报告期"])
 def period_list(request, page: Query[PageQuery]):
     """Every period, newest first (periods are the same for the whole tree)."""
-    _scope(request)
+    caller_scope(request)
     items, count = _page(Period.objects.order_by("-ordinal"), page)
     return {"items": [_period(p) for p in items], "count": count}
 
 
-def _find_period(code: str) -> Period:
-    try:
-        ordinal = PeriodCode.parse(code).ordinal
-    except PeriodCodeError as error:
-        raise Http404(f"报告期“{code}”不存在") from error
-    period = Period.objects.filter(ordinal=ordinal).first()
-    if period is None:
-        raise Http404(f"{period_label(ordinal)}尚未开启")
-    return period
-
-
 @api.get("/periods/{code}", response={200: PeriodOut, **ERRORS}, tags=["报告期"])
 def period_detail(request, code: str):
-    _scope(request)
-    return _period(_find_period(code))
+    caller_scope(request)
+    return _period(find_period(code))
 
 
 class SummaryQuery(Schema):
@@ -176,13 +158,13 @@ class SummaryQuery(Schema):
 @api.get("/summary", response={200: SummaryOut, **ERRORS}, tags=["达标汇总"])
 def summary_view(request, query: Query[SummaryQuery]):
     """The same JSON as `shequ summary --json`; the region defaults to the caller's node."""
-    scope = _scope(request)
+    scope = caller_scope(request)
     region = scope.node
     if query.region:
         region = scope.regions().filter(code=query.region).first()
         if region is None:
             raise Http404(f"区划“{query.region}”不存在或不在您的管辖范围内")
-    period = _find_period(query.period)
+    period = find_period(query.period)
     result = summary(
         scope=scope, period=period, region=region, include_unapproved=query.include_unapproved
     )
