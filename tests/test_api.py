@@ -1,16 +1,21 @@
 """`/api/v1/` from the outside: authentication (session or bearer token), the OpenAPI
 document, scope on every operation, and the summary equal to `shequ summary --json`."""
 
+import datetime
 import io
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
+from shequ.accounts.scope import operator_scope
 from shequ.accounts.tokens import token_create
 from shequ.core.actors import Actor
 from shequ.ledger.models import LedgerRow
+from shequ.plans import services
+from shequ.plans.models import Plan
 
 from .conftest import PASSWORD, TIANSHENG
 from .ledger_helpers import approve_street, open_period, set_target
@@ -22,11 +27,27 @@ TONGJIAXI_COMMUNITY = "500109104001"
 DISTRICT = "500109"
 
 
+SHIJIALIANG = "500109108"
+
+
 @pytest.fixture
 def period(beibei):
     set_target(2026)
     period = open_period("2026H2")
     approve_street(period, TONGJIAXI, households=1000, service_center="320.0")
+    approve_street(period, SHIJIALIANG, households=1000, service_center="250.0")  # plans
+    plan = Plan.objects.filter(street__code=SHIJIALIANG).first()
+    services.measure_save(
+        scope=operator_scope(),
+        plan=plan,
+        values={
+            "method": "renovate",
+            "description": "改造闲置用房",
+            "planned_area": Decimal("60"),
+            "planned_date": datetime.date(2027, 6, 30),
+            "status": "not_started",
+        },
+    )
     return period
 
 
@@ -68,18 +89,39 @@ def test_anonymous_calls_answer_401_in_chinese(client, period, district_viewer):
 def _outside_values(period) -> dict[str, list]:
     """For each parameter naming something region-bound: objects outside 天生街道."""
     other_row = LedgerRow.objects.filter(period=period, street__code=TONGJIAXI).first()
+    other_plan = Plan.objects.filter(street__code=SHIJIALIANG).first()
     return {
         "code": [TONGJIAXI, TONGJIAXI_COMMUNITY, DISTRICT],
         "region": [TONGJIAXI, TONGJIAXI_COMMUNITY, DISTRICT],
         "parent": [TONGJIAXI, DISTRICT],
         "street": [TONGJIAXI, DISTRICT],
         "row_id": [other_row.pk],
+        "plan_id": [other_plan.pk],
+        "measure_id": [other_plan.measures.first().pk],
+        "year": [2026],  # the district's evaluation: not for a street editor
     }
 
 
 VALID_BODIES = {
-    "patch": {"version": 1, "changes": {"households": 1234}, "comments": {}, "reason": "测试"},
-    "post": {"reason": "测试"},
+    "/ledger/rows/{row_id}": {"version": 1, "changes": {"households": 1234}, "reason": "测试"},
+    "/submissions/{period}/{street}/{action}": {"reason": "测试"},
+    "/plans/{plan_id}/measures": {
+        "method": "new",
+        "description": "新建用房",
+        "planned_area": 80,
+        "planned_date": "2027-06-30",
+    },
+    "/plans/{plan_id}/measures/{measure_id}": {
+        "method": "new",
+        "description": "新建用房",
+        "planned_area": 80,
+        "planned_date": "2027-06-30",
+    },
+    "/plans/{plan_id}/consultations": {
+        "held_on": "2026-11-01",
+        "who": "residents",
+        "said": "希望增加活动室",
+    },
 }
 
 
@@ -105,7 +147,8 @@ def _calls(document, outside):
                 )
                 for action in actions:
                     target = url.replace("/submit", f"/{action}") if action else url
-                    yield method, target, query, VALID_BODIES.get(method)
+                    body = VALID_BODIES.get(path.removeprefix("/api/v1"))
+                    yield path, method, target, query, body
 
 
 def test_a_street_editor_reaches_nothing_of_another_street_or_the_district(
@@ -116,7 +159,15 @@ def test_a_street_editor_reaches_nothing_of_another_street_or_the_district(
     client.login(username="tiansheng-editor", password=PASSWORD)
     document = openapi(client)
     tried = violations = 0
-    for method, url, query, body in _calls(document, _outside_values(period)):
+    outside = _outside_values(period)
+    aimed = {
+        (path, method)
+        for path, method, operation in operations(document)
+        if any(p["name"] in outside for p in operation.get("parameters", []))
+    }
+    covered = set()
+    for path, method, url, query, body in _calls(document, outside):
+        covered.add((path, method))
         if method == "get":
             response = client.get(url, query)
         else:
@@ -130,7 +181,8 @@ def test_a_street_editor_reaches_nothing_of_another_street_or_the_district(
             violations += 1
             print("VIOLATION", method, url, query, response.status_code)
     print(f"scope walk: {tried} requests tried, {violations} violations")
-    assert tried >= 20 and violations == 0
+    assert covered == aimed and len(aimed) >= 12
+    assert violations == 0
 
 
 def test_the_summary_is_the_commands(client, period, district_viewer):
@@ -202,3 +254,48 @@ def test_roles_are_checked_after_scope(client, period, district_viewer, tianshen
     assert submit.status_code == 400 and "暂不能上报" in submit.json()["message"]
     states = client.get("/api/v1/submissions", {"period": "2026H2"}).json()
     assert [s["street"]["code"] for s in states["items"]] == [TIANSHENG]
+
+
+def test_a_street_editor_works_on_their_plans(client, period):
+    from shequ.accounts.models import Role
+
+    from .conftest import make_user
+
+    make_user("sjl-editor", SHIJIALIANG, Role.EDITOR)
+    plan = Plan.objects.filter(street__code=SHIJIALIANG).first()
+    client.login(username="sjl-editor", password=PASSWORD)
+    listed = client.get("/api/v1/plans").json()
+    assert listed["count"] == 5 and {p["street"]["code"] for p in listed["items"]} == {SHIJIALIANG}
+    body = {
+        "method": "new",
+        "description": "新建用房",
+        "planned_area": 45.5,
+        "planned_date": "2027-06-30",
+        "budget": 12.5,
+    }
+    added = client.post(
+        f"/api/v1/plans/{plan.pk}/measures", json.dumps(body), content_type="application/json"
+    )
+    assert added.status_code == 200, added.json()
+    assert [m["planned_area"] for m in added.json()["measures"]] == [60.0, 45.5]
+    bad = client.post(
+        f"/api/v1/plans/{plan.pk}/measures",
+        json.dumps({**body, "planned_area": -1}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "planned_area"
+    consulted = client.post(
+        f"/api/v1/plans/{plan.pk}/consultations",
+        json.dumps({"held_on": "2026-11-01", "who": "residents", "said": "增加活动室"}),
+        content_type="application/json",
+    )
+    assert consulted.json()["consultations"][0]["who"] == "residents"
+    assert client.get("/api/v1/assets").json() == {"items": [], "count": 0}
+    assert client.get("/api/v1/evaluations/2026").status_code == 403
+
+
+def test_the_evaluation_is_the_commands(client, period, district_viewer):
+    out = io.StringIO()
+    call_command("evaluate", "--year", "2026", "--json", stdout=out)
+    client.login(username="qu-viewer", password=PASSWORD)
+    assert client.get("/api/v1/evaluations/2026").json() == json.loads(out.getvalue())

@@ -4,17 +4,14 @@ submission. Scope first (404), then role (403), then the body (422), then the ru
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django.http import Http404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import ValidationError as PydanticError
 
 from shequ.accounts.roles import Permission
-from shequ.api.common import bounds, caller_scope, find_period
-from shequ.api.errors import MalformedBody
+from shequ.api.common import bounds, caller_scope, find_period, json_body
 from shequ.api.schemas import (
     Decision,
     Error,
@@ -160,14 +157,6 @@ def row_detail(request, row_id: int):
     return row_json(row, _editable(scope, row, _submissions_for([row])))
 
 
-def _body(request, schema):
-    """The JSON body, validated only once scope and role have been checked."""
-    try:
-        return schema.model_validate(json.loads(request.body or b"{}"))
-    except (ValueError, PydanticError) as error:
-        raise MalformedBody("不是有效的 JSON，或缺少字段") from error
-
-
 @router.patch(
     "/ledger/rows/{row_id}",
     response={200: RowOut, 409: Stale, **ERRORS},
@@ -185,7 +174,7 @@ def row_change(request, row_id: int):
     row = _row(scope, row_id)
     if not scope.can(Permission.EDIT, row.community):
         raise NotAllowed("您没有修改台账的权限")
-    change = _body(request, RowChange)
+    change = json_body(request, RowChange)
     try:
         updated = row_update(
             scope=scope,
@@ -304,6 +293,6 @@ def submission_act(request, period: str, street: str, action: str):
     submission = _submission(scope, period, street)
     if not scope.can(ACTION_PERMISSIONS[action], submission.street):
         raise NotAllowed("您没有该操作的权限")
-    decision = _body(request, Decision)
+    decision = json_body(request, Decision)
     result = ACTIONS[action](scope, submission, decision.reason)
     return submission_json(Submission.objects.select_related("period", "street").get(pk=result.pk))

@@ -201,3 +201,88 @@ class Decision(Schema):
     """The reason, required to return or reopen a ledger."""
 
     reason: str = ""
+
+
+class MeasureOut(Schema):
+    id: int
+    method: str
+    description: str
+    planned_area: float
+    budget: float | None
+    funding: str
+    programme: str
+    responsible: str
+    planned_date: datetime.date
+    status: str
+    actual_area: float | None
+    actual_date: datetime.date | None
+    asset: str | None
+
+
+class ConsultationOut(Schema):
+    id: int
+    held_on: datetime.date
+    who: str
+    said: str
+    changed: str
+
+
+class PlanOut(Schema):
+    id: int
+    community: Named
+    street: Named
+    state: str
+    target_year: int
+    gap_m2: float
+    gap_period: str
+    outcome: str
+    outcome_note: str
+    closed_on: datetime.date | None
+    measures: list[MeasureOut]
+    consultations: list[ConsultationOut]
+
+
+class PlanPage(Schema):
+    items: list[PlanOut]
+    count: int
+
+
+class MeasureIn(Schema):
+    """A measure as the plan page takes it; `asset` is an idle asset's 资产编号."""
+
+    method: str
+    description: str
+    planned_area: float
+    planned_date: datetime.date
+    status: str = "not_started"
+    budget: float | None = None
+    funding: str = ""
+    programme: str = ""
+    responsible: str = ""
+    actual_area: float | None = None
+    actual_date: datetime.date | None = None
+    asset: str | None = None
+
+
+class ConsultationIn(Schema):
+    held_on: datetime.date
+    who: str
+    said: str
+    changed: str = ""
+
+
+class AssetOut(Schema):
+    code: str
+    kind: str
+    name: str
+    owner: str
+    address: str
+    street: Named
+    area: float
+    status: str
+    notes: str
+
+
+class AssetPage(Schema):
+    items: list[AssetOut]
+    count: int

@@ -13,6 +13,7 @@ from shequ.api import errors
 from shequ.api.auth import API_AUTH, api_user
 from shequ.api.common import bounds, caller_scope, find_period
 from shequ.api.ledger_api import router as ledger_router
+from shequ.api.plans_api import router as plans_router
 from shequ.api.schemas import (
     Error,
     PeriodOut,
@@ -55,6 +56,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", ledger_router)
+api.add_router("", plans_router)
 
 
 class PageQuery(Schema):
