@@ -115,7 +115,7 @@ class RowQuery(Schema):
     offset: int = 0
 
 
-@router.get("/ledger/rows", response={200: RowPage, **ERRORS})
+@router.get("/ledger/rows", response={200: RowPage, **ERRORS}, summary="台账行列表")
 def rows_list(request, query: Query[RowQuery]):
     """A period's rows the caller may see, one street or all, by street and community."""
     scope = caller_scope(request)
@@ -150,7 +150,7 @@ def _row(scope, row_id: int) -> LedgerRow:
     return row
 
 
-@router.get("/ledger/rows/{row_id}", response={200: RowOut, **ERRORS})
+@router.get("/ledger/rows/{row_id}", response={200: RowOut, **ERRORS}, summary="台账行")
 def row_detail(request, row_id: int):
     scope = caller_scope(request)
     row = _row(scope, row_id)
@@ -166,6 +166,7 @@ def row_detail(request, row_id: int):
             "content": {"application/json": {"schema": RowChange.model_json_schema()}},
         }
     },
+    summary="修改草稿台账行",
 )
 def row_change(request, row_id: int):
     """Change a row of a draft ledger (street and community editors). 409 with the stored
@@ -198,7 +199,9 @@ def row_change(request, row_id: int):
     return row_json(updated, _editable(scope, updated, _submissions_for([updated])))
 
 
-@router.get("/ledger/rows/{row_id}/history", response={200: HistoryPage, **ERRORS})
+@router.get(
+    "/ledger/rows/{row_id}/history", response={200: HistoryPage, **ERRORS}, summary="台账行修改记录"
+)
 def row_history_view(request, row_id: int):
     """Every recorded change of the row, newest first."""
     events = list(row_history(_row(caller_scope(request), row_id)))
@@ -235,7 +238,12 @@ class SubmissionQuery(Schema):
     period: str
 
 
-@router.get("/submissions", response={200: SubmissionPage, **ERRORS}, tags=["上报"])
+@router.get(
+    "/submissions",
+    response={200: SubmissionPage, **ERRORS},
+    tags=["上报"],
+    summary="各街镇上报状态",
+)
 def submissions_list(request, query: Query[SubmissionQuery]):
     """The period's street ledgers the caller may see, with their state."""
     scope = caller_scope(request)
@@ -267,7 +275,10 @@ def _submission(scope, period_code: str, street_code: str) -> Submission:
 
 
 @router.get(
-    "/submissions/{period}/{street}", response={200: SubmissionOut, **ERRORS}, tags=["上报"]
+    "/submissions/{period}/{street}",
+    response={200: SubmissionOut, **ERRORS},
+    tags=["上报"],
+    summary="街镇上报状态",
 )
 def submission_detail(request, period: str, street: str):
     return submission_json(_submission(caller_scope(request), period, street))
@@ -283,6 +294,7 @@ def submission_detail(request, period: str, street: str):
             "content": {"application/json": {"schema": Decision.model_json_schema()}},
         }
     },
+    summary="上报、审核通过、退回、重新打开",
 )
 def submission_act(request, period: str, street: str, action: str):
     """submit (street approvers), approve / return / reopen (district approvers); return

@@ -84,7 +84,9 @@ class PlanQuery(Schema):
     offset: int = 0
 
 
-@router.get("/plans", response={200: PlanPage, **ERRORS}, tags=["一社区一方案"])
+@router.get(
+    "/plans", response={200: PlanPage, **ERRORS}, tags=["一社区一方案"], summary="一社区一方案列表"
+)
 def plan_list(request, query: Query[PlanQuery]):
     scope = caller_scope(request)
     plans = _plans(scope).prefetch_related("measures__asset", "consultations")
@@ -116,7 +118,12 @@ def _fresh(plan: Plan) -> dict:
     return plan_json(plan)
 
 
-@router.get("/plans/{plan_id}", response={200: PlanOut, **ERRORS}, tags=["一社区一方案"])
+@router.get(
+    "/plans/{plan_id}",
+    response={200: PlanOut, **ERRORS},
+    tags=["一社区一方案"],
+    summary="一社区一方案",
+)
 def plan_detail(request, plan_id: int):
     return _fresh(_plan(caller_scope(request), plan_id))
 
@@ -166,6 +173,7 @@ def _body_doc(schema) -> dict:
     response={200: PlanOut, **ERRORS},
     tags=["一社区一方案"],
     openapi_extra=_body_doc(MeasureIn),
+    summary="增加措施",
 )
 def measure_add(request, plan_id: int):
     scope, plan, data = _measure_request(request, plan_id)
@@ -178,6 +186,7 @@ def measure_add(request, plan_id: int):
     response={200: PlanOut, **ERRORS},
     tags=["一社区一方案"],
     openapi_extra=_body_doc(MeasureIn),
+    summary="修改措施",
 )
 def measure_change(request, plan_id: int, measure_id: int):
     scope, plan, data = _measure_request(request, plan_id)
@@ -194,6 +203,7 @@ def measure_change(request, plan_id: int, measure_id: int):
     response={200: PlanOut, **ERRORS},
     tags=["一社区一方案"],
     openapi_extra=_body_doc(ConsultationIn),
+    summary="记录征求意见",
 )
 def consultation_add(request, plan_id: int):
     scope = caller_scope(request)
@@ -214,7 +224,9 @@ class AssetQuery(Schema):
     offset: int = 0
 
 
-@router.get("/assets", response={200: AssetPage, **ERRORS}, tags=["闲置资产"])
+@router.get(
+    "/assets", response={200: AssetPage, **ERRORS}, tags=["闲置资产"], summary="闲置资产列表"
+)
 def asset_list(request, query: Query[AssetQuery]):
     """Idle assets the caller may see (street users: their own street's only)."""
     scope = caller_scope(request)
@@ -244,7 +256,9 @@ def asset_list(request, query: Query[AssetQuery]):
     return {"items": items, "count": assets.count()}
 
 
-@router.get("/evaluations/{year}", response={200: dict, **ERRORS}, tags=["年度评估"])
+@router.get(
+    "/evaluations/{year}", response={200: dict, **ERRORS}, tags=["年度评估"], summary="年度评估"
+)
 def evaluation(request, year: int):
     """The annual evaluation of the caller's district: the same JSON as
     `shequ evaluate --json` (district users only)."""

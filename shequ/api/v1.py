@@ -92,7 +92,7 @@ class RegionFilter(PageQuery):
     level: str | None = None
 
 
-@api.get("/regions", response={200: RegionPage, **ERRORS}, tags=["区划"])
+@api.get("/regions", response={200: RegionPage, **ERRORS}, tags=["区划"], summary="区划列表")
 def region_list(request, filters: Query[RegionFilter]):
     """The regions the caller may see (their node and below), filterable by parent and level."""
     regions = caller_scope(request).regions().order_by("path")
@@ -107,7 +107,12 @@ def region_list(request, filters: Query[RegionFilter]):
     return {"items": [_region(r) for r in items], "count": count}
 
 
-@api.get("/regions/{code}", response={200: RegionDetailOut, **ERRORS}, tags=["区划"])
+@api.get(
+    "/regions/{code}",
+    response={200: RegionDetailOut, **ERRORS},
+    tags=["区划"],
+    summary="区划及其沿革",
+)
 def region_detail(request, code: str):
     """One region with its history (名称、上级、城乡类别 by period)."""
     region = caller_scope(request).regions().filter(code=code).first()
@@ -137,7 +142,7 @@ def _period(period: Period) -> dict:
     }
 
 
-@api.get("/periods", response={200: PeriodPage, **ERRORS}, tags=["报告期"])
+@api.get("/periods", response={200: PeriodPage, **ERRORS}, tags=["报告期"], summary="报告期列表")
 def period_list(request, page: Query[PageQuery]):
     """Every period, newest first (periods are the same for the whole tree)."""
     caller_scope(request)
@@ -145,7 +150,7 @@ def period_list(request, page: Query[PageQuery]):
     return {"items": [_period(p) for p in items], "count": count}
 
 
-@api.get("/periods/{code}", response={200: PeriodOut, **ERRORS}, tags=["报告期"])
+@api.get("/periods/{code}", response={200: PeriodOut, **ERRORS}, tags=["报告期"], summary="报告期")
 def period_detail(request, code: str):
     caller_scope(request)
     return _period(find_period(code))
@@ -157,7 +162,7 @@ class SummaryQuery(Schema):
     include_unapproved: bool = False
 
 
-@api.get("/summary", response={200: SummaryOut, **ERRORS}, tags=["达标汇总"])
+@api.get("/summary", response={200: SummaryOut, **ERRORS}, tags=["达标汇总"], summary="达标汇总")
 def summary_view(request, query: Query[SummaryQuery]):
     """The same JSON as `shequ summary --json`; the region defaults to the caller's node."""
     scope = caller_scope(request)
