@@ -299,3 +299,16 @@ def test_the_evaluation_is_the_commands(client, period, district_viewer):
     call_command("evaluate", "--year", "2026", "--json", stdout=out)
     client.login(username="qu-viewer", password=PASSWORD)
     assert client.get("/api/v1/evaluations/2026").json() == json.loads(out.getvalue())
+
+
+def test_a_nul_byte_is_refused_not_a_server_error(client, period, tiansheng_editor):
+    """Found by Schemathesis: PostgreSQL cannot store a NUL byte; it must be a 422/400."""
+    row = LedgerRow.objects.filter(period=period, street__code=TIANSHENG).first()
+    client.login(username="tiansheng-editor", password=PASSWORD)
+    body = {"version": row.version, "changes": {"remarks": "备注\x00"}}
+    response = client.patch(
+        f"/api/v1/ledger/rows/{row.pk}", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert client.get("/api/v1/regions", {"parent": "500109\x00"}).status_code == 422
+    assert client.get("/api/v1/regions/5001\x0009").status_code in (404, 422)

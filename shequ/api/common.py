@@ -15,7 +15,22 @@ from shequ.ledger.models import Period
 MAX_LIMIT = 500
 
 
+def contains_nul(value) -> bool:
+    """A NUL byte anywhere in a value (PostgreSQL cannot store or even compare one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
 def caller_scope(request) -> Scope:
+    """The caller's scope; every operation starts here, so a NUL byte in the path or the
+    query is refused before it reaches the database."""
+    if contains_nul(request.path) or contains_nul(list(request.GET.values())):
+        raise MalformedBody("路径或查询参数含有空字符（\\0）")
     scope = scope_for(request.user)
     if scope.node is None:
         raise Http404("未分配区划")
@@ -42,6 +57,12 @@ def json_body(request, schema):
     """The JSON body as `schema`: read only once scope and role have been checked, so that
     a caller outside the node learns nothing from a malformed body (422 otherwise)."""
     try:
-        return schema.model_validate(json.loads(request.body or b"{}"))
-    except (ValueError, PydanticError) as error:
-        raise MalformedBody("不是有效的 JSON，或缺少字段") from error
+        data = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise MalformedBody("不是有效的 JSON") from error
+    if contains_nul(data):
+        raise MalformedBody("含有空字符（\\0）")
+    try:
+        return schema.model_validate(data)
+    except PydanticError as error:
+        raise MalformedBody("缺少字段或字段类型不对") from error

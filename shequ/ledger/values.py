@@ -79,7 +79,11 @@ def parse_year(value: Any) -> int | None:
 
 
 def _parse_text(field: str, value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    text = "" if value is None else str(value).strip()
+    if "\x00" in text:
+        # A NUL byte cannot be stored (PostgreSQL refuses it) and is never meant.
+        raise LedgerError(f"{LABELS[field]}含有不可见的空字符，请重新输入", field=field)
+    return text
 
 
 # The parser of each input field, looked up once per value (an import cleans 170,000).
