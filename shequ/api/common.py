@@ -66,3 +66,11 @@ def json_body(request, schema):
         return schema.model_validate(data)
     except PydanticError as error:
         raise MalformedBody("缺少字段或字段类型不对") from error
+
+
+def street_in_scope(scope: Scope, code: str):
+    """The street named in a request, or 404 when it lies outside the caller's node."""
+    street = scope.streets().filter(code=code).first()
+    if street is None:
+        raise Http404(f"街镇“{code}”不存在或不在您的管辖范围内")
+    return street

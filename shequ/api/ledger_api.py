@@ -11,7 +11,13 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from shequ.accounts.roles import Permission
-from shequ.api.common import bounds, caller_scope, find_period, json_body
+from shequ.api.common import (
+    bounds,
+    caller_scope,
+    find_period,
+    json_body,
+    street_in_scope,
+)
 from shequ.api.schemas import (
     Decision,
     Error,
@@ -122,9 +128,7 @@ def rows_list(request, query: Query[RowQuery]):
     period = find_period(query.period)
     rows = rows_visible_to(scope).filter(period=period)
     if query.street:
-        street = scope.streets().filter(code=query.street).first()
-        if street is None:
-            raise Http404(f"街镇“{query.street}”不存在或不在您的管辖范围内")
+        street = street_in_scope(scope, query.street)
         rows = rows.filter(street=street)
     rows = rows.select_related("community", "street", "period").order_by(
         "street__code", "community__code"
@@ -261,9 +265,7 @@ def submissions_list(request, query: Query[SubmissionQuery]):
 
 def _submission(scope, period_code: str, street_code: str) -> Submission:
     period = find_period(period_code)
-    street = scope.streets().filter(code=street_code).first()
-    if street is None:
-        raise Http404(f"街镇“{street_code}”不存在或不在您的管辖范围内")
+    street = street_in_scope(scope, street_code)
     submission = (
         Submission.objects.select_related("period", "street")
         .filter(period=period, street=street)

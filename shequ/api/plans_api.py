@@ -9,7 +9,7 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 
 from shequ.accounts.roles import Permission
-from shequ.api.common import bounds, caller_scope, json_body
+from shequ.api.common import bounds, caller_scope, json_body, street_in_scope
 from shequ.api.schemas import (
     AssetPage,
     ConsultationIn,
@@ -91,9 +91,7 @@ def plan_list(request, query: Query[PlanQuery]):
     scope = caller_scope(request)
     plans = _plans(scope).prefetch_related("measures__asset", "consultations")
     if query.street:
-        street = scope.streets().filter(code=query.street).first()
-        if street is None:
-            raise Http404(f"街镇“{query.street}”不存在或不在您的管辖范围内")
+        street = street_in_scope(scope, query.street)
         plans = plans.filter(street=street)
     if query.state:
         plans = plans.filter(state=query.state)
@@ -232,9 +230,7 @@ def asset_list(request, query: Query[AssetQuery]):
     scope = caller_scope(request)
     assets = assets_visible_to(scope).select_related("street").order_by("code")
     if query.street:
-        street = scope.streets().filter(code=query.street).first()
-        if street is None:
-            raise Http404(f"街镇“{query.street}”不存在或不在您的管辖范围内")
+        street = street_in_scope(scope, query.street)
         assets = assets.filter(street=street)
     if query.status:
         assets = assets.filter(status=query.status)
