@@ -180,7 +180,7 @@ def test_a_street_editor_reaches_nothing_of_another_street_or_the_district(
         if response.status_code < 300 or response.status_code >= 500:
             violations += 1
             print("VIOLATION", method, url, query, response.status_code)
-    print(f"scope walk: {tried} requests tried, {violations} violations")
+    print(f"scope walk: {len(covered)} operations, {tried} requests tried, {violations} violations")
     assert covered == aimed and len(aimed) >= 12
     assert violations == 0
 
