@@ -4,10 +4,7 @@ submission. Scope first (404), then role (403), then the body (422), then the ru
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.http import Http404
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from shequ.accounts.roles import Permission
@@ -29,6 +26,7 @@ from shequ.api.schemas import (
     SubmissionOut,
     SubmissionPage,
 )
+from shequ.core.jsonvalues import json_moment, json_number
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Submission
@@ -71,14 +69,6 @@ ACTION_PERMISSIONS = {
 }
 
 
-def _number(value):
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _moment(value) -> str | None:
-    return None if value is None else timezone.localtime(value).isoformat(timespec="seconds")
-
-
 def row_json(row: LedgerRow, editable: bool) -> dict:
     standard = rules.thresholds(row.period.year).standard
     derived = rules.derive(row, standard)
@@ -87,12 +77,12 @@ def row_json(row: LedgerRow, editable: bool) -> dict:
         "period": row.period.code,
         "community": {"code": row.community.code, "name": row.community.name},
         "street": {"code": row.street.code, "name": row.street.name},
-        "data": {name: _number(getattr(row, name)) for name in INPUT_FIELDS},
+        "data": {name: json_number(getattr(row, name)) for name in INPUT_FIELDS},
         "derived": {
             "total_area": float(derived.total_area),
-            "per_100_households": _number(derived.per_100_households),
+            "per_100_households": json_number(derived.per_100_households),
             "compliant": derived.compliant,
-            "shortfall": _number(derived.shortfall),
+            "shortfall": json_number(derived.shortfall),
         },
         "warning_comments": row.warning_comments,
         "version": row.version,
@@ -212,7 +202,7 @@ def row_history_view(request, row_id: int):
     return {
         "items": [
             {
-                "at": _moment(e.at),
+                "at": json_moment(e.at),
                 "actor": e.actor,
                 "action": e.action,
                 "summary": e.summary,
@@ -231,9 +221,9 @@ def submission_json(s: Submission) -> dict:
         "street": {"code": s.street.code, "name": s.street.name},
         "status": s.state,
         "approved_version": s.approved_version,
-        "submitted_at": _moment(s.submitted_at),
+        "submitted_at": json_moment(s.submitted_at),
         "late": s.late,
-        "decided_at": _moment(s.decided_at),
+        "decided_at": json_moment(s.decided_at),
         "return_reason": s.return_reason,
     }
 

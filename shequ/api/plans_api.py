@@ -20,6 +20,7 @@ from shequ.api.schemas import (
 )
 from shequ.assets.queries import assets_usable_by, assets_visible_to
 from shequ.assets.services import may_assign_across_streets
+from shequ.core.jsonvalues import json_number
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
 from shequ.ledger.permissions import LedgerError, NotAllowed
@@ -30,10 +31,6 @@ from shequ.regions.levels import is_above_street
 
 router = Router()
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
-
-
-def _number(value):
-    return None if value is None else float(value)
 
 
 def plan_json(plan: Plan) -> dict:
@@ -54,13 +51,13 @@ def plan_json(plan: Plan) -> dict:
                 "method": m.method,
                 "description": m.description,
                 "planned_area": float(m.planned_area),
-                "budget": _number(m.budget),
+                "budget": json_number(m.budget),
                 "funding": m.funding,
                 "programme": m.programme,
                 "responsible": m.responsible,
                 "planned_date": m.planned_date,
                 "status": m.status,
-                "actual_area": _number(m.actual_area),
+                "actual_area": json_number(m.actual_area),
                 "actual_date": m.actual_date,
                 "asset": m.asset.code if m.asset_id else None,
             }

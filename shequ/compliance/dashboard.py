@@ -69,6 +69,15 @@ def trend(region: Region, periods: list[Period], book: TargetBook) -> list[Trend
     return points
 
 
+def approved_period_ids(region: Region) -> set[int]:
+    """The periods in which at least one street below `region` has an approved ledger."""
+    return set(
+        Tally.objects.filter(region=region, streets_approved__gt=0).values_list(
+            "period_id", flat=True
+        )
+    )
+
+
 def judging_period(year: int, periods: list[Period], approved: set[int]) -> Period | None:
     """The period a year is judged on: its second half, or else its latest approved one."""
     of_year = sorted((p for p in periods if p.year == year), key=lambda p: -p.ordinal)

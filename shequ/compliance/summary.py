@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
-from django.utils import timezone
 
 from shequ.accounts.scope import Scope
 from shequ.compliance.models import Tally
@@ -26,6 +25,7 @@ from shequ.compliance.tallies import (
     urban_by_community,
 )
 from shequ.compliance.targets import TargetBook
+from shequ.core.jsonvalues import json_moment, json_number
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.permissions import LedgerError
 from shequ.regions.history import versions_as_of
@@ -98,10 +98,10 @@ class Unit:
             "rural": _part(f.rural_communities, f.rural_compliant),
             "shortfall_m2": float(f.shortfall_m2),
             "needed_for_target": self.needed_for_target,
-            "target": _number(self.target),
+            "target": json_number(self.target),
             "submission": {
                 "status": f.status or None,
-                "submitted_at": _moment(f.submitted_at),
+                "submitted_at": json_moment(f.submitted_at),
                 "late": self.late,
             },
         }
@@ -123,14 +123,6 @@ def _part(communities: int, compliant: int) -> dict:
     }
 
 
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _moment(value) -> str | None:
-    return None if value is None else timezone.localtime(value).isoformat(timespec="seconds")
-
-
 @dataclass
 class Summary:
     period: Period
@@ -146,7 +138,7 @@ class Summary:
             "period": self.period.code,
             "region": {"code": self.region.code, "name": self.total.name},
             "standard": float(self.standard),
-            "target": _number(self.target),
+            "target": json_number(self.target),
             "approved_only": self.approved_only,
             "total": self.total.as_json(),
             "children": [child.as_json() for child in self.children],

@@ -16,8 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from shequ.accounts.scope import Scope
-from shequ.compliance.dashboard import judging_period
-from shequ.compliance.models import Tally
+from shequ.compliance.dashboard import approved_period_ids, judging_period
 from shequ.compliance.summary import Unit, summary
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
@@ -139,17 +138,9 @@ class Evaluation:
         }
 
 
-def _approved_periods(region: Region) -> set[int]:
-    return set(
-        Tally.objects.filter(region=region, streets_approved__gt=0).values_list(
-            "period_id", flat=True
-        )
-    )
-
-
 def evaluation_period(year: int, region: Region) -> Period:
     periods = list(Period.objects.all())
-    period = judging_period(year, periods, _approved_periods(region))
+    period = judging_period(year, periods, approved_period_ids(region))
     if period is None:
         raise LedgerError(f"{year}年没有报告期，无法评估", field="year")
     return period

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shequ.accounts.scope import Scope, scope_for
 from shequ.checklist.queries import community_completeness
 from shequ.compliance.dashboard import (
+    approved_period_ids,
     chase_list,
     cheapest_way,
     community_history,
@@ -25,7 +26,6 @@ from shequ.compliance.dashboard import (
     street_lines,
     trend,
 )
-from shequ.compliance.models import Tally
 from shequ.compliance.reminders import can_remind, remind_street
 from shequ.compliance.summary import Summary, summary
 from shequ.compliance.tallies import RATIO_BUCKET_LABELS
@@ -71,11 +71,7 @@ def dashboard(request, code: str | None = None):
     periods = list(Period.objects.all())
     if not periods:
         return render(request, "compliance/dashboard.html", {"region": region, "period": None})
-    approved_periods = set(
-        Tally.objects.filter(region=region, streets_approved__gt=0).values_list(
-            "period_id", flat=True
-        )
-    )
+    approved_periods = approved_period_ids(region)
     period = _chosen_period(request, periods, approved_periods)
     include_unapproved = request.GET.get("all") == "1"
     result = summary(

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from shequ.core.jsonvalues import json_number
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.importing.plan import ImportPlan
-
-
-def _number(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
 
 
 def plan_document(plan: ImportPlan) -> dict:
@@ -27,10 +20,10 @@ def plan_document(plan: ImportPlan) -> dict:
                 "community_name": p.row.community.name,
                 "status": p.status,
                 "changes": p.changes,
-                "data": {name: _number(p.values[name]) for name in INPUT_FIELDS},
+                "data": {name: json_number(p.values[name]) for name in INPUT_FIELDS},
                 "derived": {
-                    "total_area": _number(p.derived.total_area),
-                    "per_100_households": _number(p.derived.per_100_households),
+                    "total_area": json_number(p.derived.total_area),
+                    "per_100_households": json_number(p.derived.per_100_households),
                     "compliant": p.derived.compliant,
                 },
             }
