@@ -12,10 +12,14 @@ from django.core.management import call_command
 
 from shequ.accounts.scope import operator_scope
 from shequ.accounts.tokens import token_create
+from shequ.assets.services import asset_create
 from shequ.core.actors import Actor
 from shequ.ledger.models import LedgerRow
 from shequ.plans import services
 from shequ.plans.models import Plan
+from shequ.plans.street_plans import street_plan_save
+from shequ.regions.models import Region
+from shequ.subsidy import services as subsidy
 
 from .conftest import PASSWORD, TIANSHENG
 from .ledger_helpers import approve_street, open_period, set_target
@@ -49,6 +53,35 @@ def period(beibei):
         },
     )
     return period
+
+
+@pytest.fixture
+def outside_objects(period):
+    """An idle asset, a subsidy allocation and a street plan of 童家溪镇, for the walk."""
+    scope = operator_scope()
+    asset = asset_create(
+        scope=scope,
+        values={
+            "kind": "school",
+            "name": "原童家溪小学",
+            "owner": "区教委",
+            "address": "童家溪镇同兴路 1 号",
+            "street": Region.objects.get(code=TONGJIAXI),
+            "area": Decimal("300.0"),
+        },
+    )
+    subsidy.budget_set(scope=scope, year=2026, amount=Decimal("100.00"))
+    allocation = subsidy.allocation_create(
+        scope=scope,
+        year=2026,
+        street=Region.objects.get(code=TONGJIAXI),
+        purpose="service_center",
+        amount=Decimal("10.00"),
+    ).allocation
+    street_plan_save(
+        scope=scope, street=Region.objects.get(code=TONGJIAXI), year=2026, title="童家溪镇实施方案"
+    )
+    return asset, allocation
 
 
 def openapi(client) -> dict:
@@ -86,11 +119,15 @@ def test_anonymous_calls_answer_401_in_chinese(client, period, district_viewer):
     assert tried == len(list(operations(document)))
 
 
-def _outside_values(period) -> dict[str, list]:
+def _outside_values(period, outside_objects) -> dict[str, list]:
     """For each parameter naming something region-bound: objects outside 天生街道."""
     other_row = LedgerRow.objects.filter(period=period, street__code=TONGJIAXI).first()
     other_plan = Plan.objects.filter(street__code=SHIJIALIANG).first()
+    asset, allocation = outside_objects
     return {
+        "community": [TONGJIAXI_COMMUNITY, TONGJIAXI, DISTRICT],
+        "asset_id": [asset.pk],
+        "allocation_id": [allocation.pk],
         "code": [TONGJIAXI, TONGJIAXI_COMMUNITY, DISTRICT],
         "region": [TONGJIAXI, TONGJIAXI_COMMUNITY, DISTRICT],
         "parent": [TONGJIAXI, DISTRICT],
@@ -98,8 +135,22 @@ def _outside_values(period) -> dict[str, list]:
         "row_id": [other_row.pk],
         "plan_id": [other_plan.pk],
         "measure_id": [other_plan.measures.first().pk],
-        "year": [2026],  # the district's evaluation: not for a street editor
+        "year": [2026],  # only where the year itself is the district's (YEAR_BOUND)
     }
+
+
+# A year names the district's evaluation and budget; elsewhere (a street's own plan for the
+# year, its own subsidy figures) it is no object outside the caller's node.
+YEAR_BOUND = {("get", "/api/v1/evaluations/{year}"), ("put", "/api/v1/subsidies/budgets/{year}")}
+# Path parameters that name nothing region-bound, filled with a value of the caller's own.
+OWN_VALUES = {"period": "2026H2", "action": "submit", "item": "hall", "year": "2026"}
+
+
+def _aimed(path: str, method: str, operation: dict, outside: dict) -> list[str]:
+    names = [p["name"] for p in operation.get("parameters", []) if p["name"] in outside]
+    if "year" in names and (method, path) not in YEAR_BOUND:
+        names.remove("year")
+    return names
 
 
 VALID_BODIES = {
@@ -122,6 +173,19 @@ VALID_BODIES = {
         "who": "residents",
         "said": "希望增加活动室",
     },
+    "/plans/{plan_id}": {"target_year": 2027},
+    "/plans/{plan_id}/send-back": {"reason": "测试"},
+    "/assets/{asset_id}": {"name": "改名"},
+    "/subsidies/budgets/{year}": {"amount": 200},
+    "/subsidies/allocations/{allocation_id}": {
+        "year": 2026,
+        "street": TIANSHENG,
+        "purpose": "service_center",
+        "amount": 5,
+    },
+    "/subsidies/allocations/{allocation_id}/pay": {"paid_on": "2026-11-01"},
+    "/subsidies/allocations/{allocation_id}/cancel": {"reason": "测试"},
+    "/checklists/{community}": {"items": {"hall": {"present": True, "area": 50}}},
 }
 
 
@@ -129,16 +193,16 @@ def _calls(document, outside):
     """Every (method, url, query, body) that aims an operation at an outside object."""
     for path, method, operation in operations(document):
         params = operation.get("parameters", [])
-        aimed = [p["name"] for p in params if p["name"] in outside]
+        aimed = _aimed(path, method, operation, outside)
         if not aimed:
             continue  # nothing region-bound to aim at (periods are shared by the tree)
         for name in aimed:
             for value in outside[name]:
-                url, query = path, {"period": "2026H2"}
+                url, query = path, {"period": "2026H2", "year": "2026"}
                 for p in params:
                     fill = value if p["name"] == name else None
                     if p["in"] == "path":
-                        own = {"period": "2026H2", "action": "submit"}.get(p["name"])
+                        own = OWN_VALUES.get(p["name"])
                         url = url.replace(f"{{{p['name']}}}", str(fill or own or value))
                     elif fill is not None:
                         query[p["name"]] = fill
@@ -152,18 +216,18 @@ def _calls(document, outside):
 
 
 def test_a_street_editor_reaches_nothing_of_another_street_or_the_district(
-    client, period, tiansheng_editor
+    client, period, outside_objects, tiansheng_editor
 ):
     """Every operation, every parameter naming a region-bound object, reads and writes
     with a valid body, aimed outside the caller's node: never a 2xx, never a 5xx."""
     client.login(username="tiansheng-editor", password=PASSWORD)
     document = openapi(client)
     tried = violations = 0
-    outside = _outside_values(period)
+    outside = _outside_values(period, outside_objects)
     aimed = {
         (path, method)
         for path, method, operation in operations(document)
-        if any(p["name"] in outside for p in operation.get("parameters", []))
+        if _aimed(path, method, operation, outside)
     }
     covered = set()
     for path, method, url, query, body in _calls(document, outside):
@@ -181,7 +245,7 @@ def test_a_street_editor_reaches_nothing_of_another_street_or_the_district(
             violations += 1
             print("VIOLATION", method, url, query, response.status_code)
     print(f"scope walk: {len(covered)} operations, {tried} requests tried, {violations} violations")
-    assert covered == aimed and len(aimed) >= 12
+    assert covered == aimed and len(aimed) >= 40
     assert violations == 0
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
-from django.http import Http404
+from django.http import FileResponse, Http404
 from pydantic import ValidationError as PydanticError
 
 from shequ.accounts.scope import Scope, scope_for
 from shequ.api.errors import MalformedBody
 from shequ.core.periods import PeriodCode, PeriodCodeError, period_label
 from shequ.ledger.models import Period
+from shequ.ledger.permissions import LedgerError
 
 MAX_LIMIT = 500
 
@@ -68,9 +70,83 @@ def json_body(request, schema):
         raise MalformedBody("缺少字段或字段类型不对") from error
 
 
+def region_in_scope(scope: Scope, code: str):
+    """The region named in a request, or 404 when it lies outside the caller's node."""
+    region = scope.regions().filter(code=code).first()
+    if region is None:
+        raise Http404(f"区划“{code}”不存在或不在您的管辖范围内")
+    return region
+
+
+def community_in_scope(scope: Scope, code: str):
+    """The community (village) named in a request, or 404 as for any region."""
+    community = region_in_scope(scope, code)
+    if not community.is_community:
+        raise Http404(f"“{community.name}”不是社区（村）")
+    return community
+
+
 def street_in_scope(scope: Scope, code: str):
     """The street named in a request, or 404 when it lies outside the caller's node."""
     street = scope.streets().filter(code=code).first()
     if street is None:
         raise Http404(f"街镇“{code}”不存在或不在您的管辖范围内")
     return street
+
+
+def json_body_doc(schema, *, required: bool = True) -> dict:
+    """The OpenAPI request body of an operation that reads its JSON with `json_body`."""
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": schema.model_json_schema()}},
+        }
+    }
+
+
+def form_body_doc(fields: dict[str, str], files: tuple[str, ...] = (), required=()) -> dict:
+    """The OpenAPI request body of an operation that takes a multipart form (an upload):
+    `fields` maps each text field to its description; `files` names the file fields."""
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    properties |= {name: {"type": "string", "format": "binary"} for name in files}
+    schema = {"type": "object", "properties": properties, "required": list(required)}
+    return {
+        "requestBody": {
+            "required": bool(required),
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    }
+
+
+def form_text(request, name: str) -> str:
+    """A text field of a multipart form, read only after scope and role were checked."""
+    value = request.POST.get(name, "")
+    if contains_nul(value):
+        raise MalformedBody(f"“{name}”含有空字符（\\0）")
+    return value
+
+
+def form_date(request, name: str, label: str) -> datetime.date:
+    """A date field of a multipart form (YYYY-MM-DD); 400 naming the field otherwise."""
+    text = form_text(request, name).strip()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as error:
+        raise LedgerError(f"{label}应为 YYYY-MM-DD 格式的日期", field=name) from error
+
+
+def form_upload(request, name: str, check):
+    """The file uploaded as `name`, checked by `check` (type by content, and size), or
+    None when none was sent."""
+    upload = request.FILES.get(name)
+    return check(upload) if upload is not None else None
+
+
+def attachment(stored, filename: str, *, inline_type: str | None = None) -> FileResponse:
+    """A stored upload, served to a caller already checked for scope: as a download, or
+    inline with the type its content was checked to be."""
+    if not stored:
+        raise Http404("没有文件")
+    if inline_type:
+        return FileResponse(stored.open("rb"), content_type=inline_type, filename=filename)
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)

@@ -13,6 +13,7 @@ from shequ.api.common import (
     caller_scope,
     find_period,
     json_body,
+    json_body_doc,
     street_in_scope,
 )
 from shequ.api.schemas import (
@@ -154,12 +155,7 @@ def row_detail(request, row_id: int):
 @router.patch(
     "/ledger/rows/{row_id}",
     response={200: RowOut, 409: Stale, **ERRORS},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": RowChange.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body_doc(RowChange),
     summary="修改草稿台账行",
 )
 def row_change(request, row_id: int):
@@ -280,12 +276,7 @@ def submission_detail(request, period: str, street: str):
     "/submissions/{period}/{street}/{action}",
     response={200: SubmissionOut, **ERRORS},
     tags=["上报"],
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": Decision.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body_doc(Decision, required=False),
     summary="上报、审核通过、退回、重新打开",
 )
 def submission_act(request, period: str, street: str, action: str):

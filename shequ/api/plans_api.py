@@ -1,5 +1,6 @@
-"""Plans (一社区一方案) with their measures and consultations, idle assets, and the annual
-evaluation in the API; scope, then role, then body, then the plans' own services."""
+"""Plans (一社区一方案) with their measures, consultations and states (start, request 销号,
+send back, 销号 with its evidence), and the annual evaluation in the API; scope, then
+role, then body, then the plans' own services."""
 
 from __future__ import annotations
 
@@ -9,22 +10,35 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 
 from shequ.accounts.roles import Permission
-from shequ.api.common import bounds, caller_scope, json_body, street_in_scope
+from shequ.api.common import (
+    attachment,
+    bounds,
+    caller_scope,
+    form_body_doc,
+    form_date,
+    form_text,
+    form_upload,
+    json_body,
+    json_body_doc,
+    street_in_scope,
+)
 from shequ.api.schemas import (
-    AssetPage,
     ConsultationIn,
+    Decision,
     Error,
     MeasureIn,
     PlanOut,
     PlanPage,
+    TargetYearIn,
 )
-from shequ.assets.queries import assets_usable_by, assets_visible_to
+from shequ.assets.queries import assets_usable_by
 from shequ.assets.services import may_assign_across_streets
 from shequ.core.jsonvalues import json_number
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
-from shequ.ledger.permissions import LedgerError, NotAllowed
+from shequ.ledger.permissions import LedgerError, NotAllowed, require
 from shequ.plans import services
+from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
 from shequ.regions.levels import is_above_street
@@ -123,13 +137,12 @@ def plan_detail(request, plan_id: int):
     return _fresh(_plan(caller_scope(request), plan_id))
 
 
-def _edits_plan(scope, plan: Plan) -> bool:
-    return scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
-
-
-def _may_touch_measures(scope, plan: Plan) -> bool:
-    """Plan editors, and the district users who assign idle assets across streets."""
-    return _edits_plan(scope, plan) or may_assign_across_streets(scope)
+def _measure_request(request, plan_id: int):
+    scope = caller_scope(request)
+    plan = _plan(scope, plan_id)
+    if not may_assign_across_streets(scope):  # the district assigns idle assets anywhere
+        services.require_plan_editor(scope, plan)
+    return scope, plan, json_body(request, MeasureIn)
 
 
 def _measure_values(scope, data: MeasureIn, current_asset_id: int | None) -> dict:
@@ -146,28 +159,11 @@ def _measure_values(scope, data: MeasureIn, current_asset_id: int | None) -> dic
     return values
 
 
-def _measure_request(request, plan_id: int):
-    scope = caller_scope(request)
-    plan = _plan(scope, plan_id)
-    if not _may_touch_measures(scope, plan):
-        raise NotAllowed("您没有编辑一社区一方案的权限")
-    return scope, plan, json_body(request, MeasureIn)
-
-
-def _body_doc(schema) -> dict:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema.model_json_schema()}},
-        }
-    }
-
-
 @router.post(
     "/plans/{plan_id}/measures",
     response={200: PlanOut, **ERRORS},
     tags=["一社区一方案"],
-    openapi_extra=_body_doc(MeasureIn),
+    openapi_extra=json_body_doc(MeasureIn),
     summary="增加措施",
 )
 def measure_add(request, plan_id: int):
@@ -180,7 +176,7 @@ def measure_add(request, plan_id: int):
     "/plans/{plan_id}/measures/{measure_id}",
     response={200: PlanOut, **ERRORS},
     tags=["一社区一方案"],
-    openapi_extra=_body_doc(MeasureIn),
+    openapi_extra=json_body_doc(MeasureIn),
     summary="修改措施",
 )
 def measure_change(request, plan_id: int, measure_id: int):
@@ -197,56 +193,110 @@ def measure_change(request, plan_id: int, measure_id: int):
     "/plans/{plan_id}/consultations",
     response={200: PlanOut, **ERRORS},
     tags=["一社区一方案"],
-    openapi_extra=_body_doc(ConsultationIn),
+    openapi_extra=json_body_doc(ConsultationIn),
     summary="记录征求意见",
 )
 def consultation_add(request, plan_id: int):
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
-    if not (
-        scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
-    ):
-        raise NotAllowed("您没有编辑一社区一方案的权限")
+    services.require_plan_editor(scope, plan)
     data = json_body(request, ConsultationIn)
     services.consultation_add(scope=scope, plan=plan, **data.model_dump())
     return _fresh(plan)
 
 
-class AssetQuery(Schema):
-    street: str | None = None
-    status: str | None = None
-    limit: int = 50
-    offset: int = 0
+@router.patch(
+    "/plans/{plan_id}",
+    response={200: PlanOut, **ERRORS},
+    tags=["一社区一方案"],
+    openapi_extra=json_body_doc(TargetYearIn),
+    summary="修改目标年度",
+)
+def plan_target_year(request, plan_id: int):
+    scope = caller_scope(request)
+    plan = _plan(scope, plan_id)
+    services.require_plan_editor(scope, plan)
+    data = json_body(request, TargetYearIn)
+    services.plan_set_target_year(scope=scope, plan=plan, year=data.target_year)
+    return _fresh(plan)
+
+
+@router.post(
+    "/plans/{plan_id}/start",
+    response={200: PlanOut, **ERRORS},
+    tags=["一社区一方案"],
+    summary="开始实施（编制中 → 实施中）",
+)
+def plan_start(request, plan_id: int):
+    scope = caller_scope(request)
+    return _fresh(services.plan_start(scope=scope, plan=_plan(scope, plan_id)))
+
+
+@router.post(
+    "/plans/{plan_id}/request-close",
+    response={200: PlanOut, **ERRORS},
+    tags=["一社区一方案"],
+    summary="申请销号（实施中 → 待销号）",
+)
+def plan_request_close(request, plan_id: int):
+    scope = caller_scope(request)
+    return _fresh(services.plan_request_close(scope=scope, plan=_plan(scope, plan_id)))
+
+
+def _approver_request(request, plan_id: int, what: str) -> tuple:
+    """Scope, then the district's or street's approver role, before any body is read."""
+    scope = caller_scope(request)
+    plan = _plan(scope, plan_id)
+    require(scope, Permission.APPROVE, plan.street, what)
+    return scope, plan
+
+
+@router.post(
+    "/plans/{plan_id}/send-back",
+    response={200: PlanOut, **ERRORS},
+    tags=["一社区一方案"],
+    openapi_extra=json_body_doc(Decision),
+    summary="退回销号申请（待销号 → 实施中）",
+)
+def plan_send_back(request, plan_id: int):
+    scope, plan = _approver_request(request, plan_id, "审核销号")
+    reason = json_body(request, Decision).reason
+    return _fresh(services.plan_send_back(scope=scope, plan=plan, reason=reason))
+
+
+@router.post(
+    "/plans/{plan_id}/close",
+    response={200: PlanOut, **ERRORS},
+    tags=["一社区一方案"],
+    openapi_extra=form_body_doc(
+        {"closed_on": "销号日期，YYYY-MM-DD", "note": "销号说明"},
+        files=("evidence",),
+        required=("closed_on", "note"),
+    ),
+    summary="销号（可附佐证文件：PDF、JPEG 或 PNG）",
+)
+def plan_close(request, plan_id: int):
+    """销号 on an approved ledger that shows the community compliant; multipart, so that
+    the evidence travels with it."""
+    scope, plan = _approver_request(request, plan_id, "销号")
+    closed_on = form_date(request, "closed_on", "销号日期")
+    note = form_text(request, "note")
+    evidence = form_upload(request, "evidence", evidence_from_upload)
+    closed = services.plan_close(
+        scope=scope, plan=plan, closed_on=closed_on, note=note, evidence=evidence
+    )
+    return _fresh(closed)
 
 
 @router.get(
-    "/assets", response={200: AssetPage, **ERRORS}, tags=["闲置资产"], summary="闲置资产列表"
+    "/plans/{plan_id}/evidence",
+    response={200: None, **ERRORS},
+    tags=["一社区一方案"],
+    summary="下载销号佐证文件",
 )
-def asset_list(request, query: Query[AssetQuery]):
-    """Idle assets the caller may see (street users: their own street's only)."""
-    scope = caller_scope(request)
-    assets = assets_visible_to(scope).select_related("street").order_by("code")
-    if query.street:
-        street = street_in_scope(scope, query.street)
-        assets = assets.filter(street=street)
-    if query.status:
-        assets = assets.filter(status=query.status)
-    limit, offset = bounds(query.limit, query.offset)
-    items = [
-        {
-            "code": a.code,
-            "kind": a.kind,
-            "name": a.name,
-            "owner": a.owner,
-            "address": a.address,
-            "street": {"code": a.street.code, "name": a.street.name},
-            "area": float(a.area),
-            "status": a.status,
-            "notes": a.notes,
-        }
-        for a in assets[offset : offset + limit]
-    ]
-    return {"items": items, "count": assets.count()}
+def plan_evidence(request, plan_id: int):
+    plan = _plan(caller_scope(request), plan_id)
+    return attachment(plan.evidence, plan.evidence_name)
 
 
 @router.get(

@@ -271,10 +271,16 @@ class ConsultationIn(Schema):
     changed: str = ""
 
 
+class TargetYearIn(Schema):
+    target_year: int
+
+
 class AssetOut(Schema):
+    id: int
     code: str
     kind: str
     name: str
+    description: str
     owner: str
     address: str
     street: Named
@@ -286,3 +292,180 @@ class AssetOut(Schema):
 class AssetPage(Schema):
     items: list[AssetOut]
     count: int
+
+
+class AssetIn(Schema):
+    """An idle asset as the register takes it; `street` is the street's division code,
+    `code` the 资产编号 (generated when left empty)."""
+
+    kind: str
+    name: str
+    owner: str
+    address: str
+    street: str
+    area: float
+    status: str = "available"
+    code: str = ""
+    description: str = ""
+    notes: str = ""
+
+
+class AssetChange(Schema):
+    """The fields to change; those missing or null keep their values."""
+
+    kind: str | None = None
+    name: str | None = None
+    owner: str | None = None
+    address: str | None = None
+    street: str | None = None
+    area: float | None = None
+    status: str | None = None
+    code: str | None = None
+    description: str | None = None
+    notes: str | None = None
+
+
+class StreetPlanDocument(Schema):
+    id: int
+    title: str
+    notes: str
+    file_name: str | None
+    uploaded_by: str
+    updated_at: datetime.datetime
+
+
+class PlannedCommunityOut(Schema):
+    plan_id: int
+    community: Named
+    gap_m2: float
+    planned_area: float
+    budget: float
+    achieved: bool | None  # None until the year's judging period has approved data
+
+
+class StreetYearOut(Schema):
+    street: Named
+    year: int
+    document: StreetPlanDocument | None  # None until the street files it
+    gap_m2: float
+    planned_area: float
+    budget: float
+    judged_on: str | None
+    achieved: int | None
+    communities: list[PlannedCommunityOut]
+
+
+class StreetYearPage(Schema):
+    items: list[StreetYearOut]
+    count: int
+
+
+class StreetMoney(Schema):
+    street: Named
+    allocated: float
+    paid: float
+    count: int
+
+
+class BudgetOut(Schema):
+    """万元. `budget` and `remaining` are null where the year has no budget, or for a
+    caller below the district (a street sees its own money only)."""
+
+    year: int
+    budget: float | None
+    allocated: float
+    paid: float
+    remaining: float | None
+    streets: list[StreetMoney]
+
+
+class BudgetIn(Schema):
+    amount: float
+    notes: str = ""
+
+
+class AllocationOut(Schema):
+    id: int
+    year: int
+    street: Named
+    purpose: str
+    measure: int | None
+    community: Named | None
+    amount: float
+    state: str
+    paid_on: datetime.date | None
+    notes: str
+
+
+class Allocated(AllocationOut):
+    warnings: list[str]
+
+
+class AllocationPage(Schema):
+    items: list[AllocationOut]
+    count: int
+
+
+class AllocationIn(Schema):
+    """`purpose`: measure, service_center, elderly_center or mutual_aid; `measure` (a
+    measure's id) exactly when the purpose is a measure; `amount` in 万元, two decimals."""
+
+    year: int
+    street: str
+    purpose: str
+    amount: float
+    measure: int | None = None
+    community: str | None = None
+    notes: str = ""
+
+
+class PaidIn(Schema):
+    paid_on: datetime.date
+
+
+class Cancelled(Schema):
+    id: int
+    cancelled: bool
+
+
+class CommunityCompleteness(Schema):
+    community: Named
+    present: int
+    total: int
+    missing: list[str]
+
+
+class CompletenessPage(Schema):
+    items: list[CommunityCompleteness]
+    count: int
+
+
+class ChecklistItemOut(Schema):
+    code: str
+    label: str
+    kind: str
+    counted: bool  # the 19 items of completeness; the extra logo places are not
+    present: bool
+    area: float | None
+    room_name: str
+    shared_with: list[str]  # other functions of the same room (一室多用)
+    photo: bool
+
+
+class ChecklistOut(Schema):
+    community: Named
+    present: int
+    total: int
+    items: list[ChecklistItemOut]
+
+
+class ChecklistItemIn(Schema):
+    present: bool
+    area: float | None = None  # rooms only, ㎡
+    room_name: str = ""  # rooms only; the same name on several items: one shared room
+
+
+class ChecklistIn(Schema):
+    """Item code → its values; only the items given change."""
+
+    items: dict[str, ChecklistItemIn]

@@ -6,12 +6,13 @@ the rest follow (issue 10).
 
 from __future__ import annotations
 
-from django.http import Http404
 from ninja import NinjaAPI, Query, Schema
 
 from shequ.api import errors
+from shequ.api.assets_api import router as assets_router
 from shequ.api.auth import API_AUTH, api_user
-from shequ.api.common import bounds, caller_scope, find_period
+from shequ.api.checklist_api import router as checklist_router
+from shequ.api.common import bounds, caller_scope, find_period, region_in_scope
 from shequ.api.ledger_api import router as ledger_router
 from shequ.api.plans_api import router as plans_router
 from shequ.api.schemas import (
@@ -22,6 +23,8 @@ from shequ.api.schemas import (
     RegionPage,
     SummaryOut,
 )
+from shequ.api.street_plans_api import router as street_plans_router
+from shequ.api.subsidy_api import router as subsidy_router
 from shequ.compliance.summary import summary
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import Period
@@ -57,6 +60,10 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", ledger_router)
 api.add_router("", plans_router)
+api.add_router("", assets_router)
+api.add_router("", street_plans_router)
+api.add_router("", subsidy_router)
+api.add_router("", checklist_router)
 
 
 class PageQuery(Schema):
@@ -95,12 +102,10 @@ class RegionFilter(PageQuery):
 @api.get("/regions", response={200: RegionPage, **ERRORS}, tags=["区划"], summary="区划列表")
 def region_list(request, filters: Query[RegionFilter]):
     """The regions the caller may see (their node and below), filterable by parent and level."""
-    regions = caller_scope(request).regions().order_by("path")
+    scope = caller_scope(request)
+    regions = scope.regions().order_by("path")
     if filters.parent:
-        parent = regions.filter(code=filters.parent).first()
-        if parent is None:
-            raise Http404(f"区划“{filters.parent}”不存在或不在您的管辖范围内")
-        regions = regions.filter(parent=parent)
+        regions = regions.filter(parent=region_in_scope(scope, filters.parent))
     if filters.level:
         regions = regions.filter(level=filters.level)
     items, count = _page(regions, filters)
@@ -115,9 +120,7 @@ def region_list(request, filters: Query[RegionFilter]):
 )
 def region_detail(request, code: str):
     """One region with its history (名称、上级、城乡类别 by period)."""
-    region = caller_scope(request).regions().filter(code=code).first()
-    if region is None:
-        raise Http404(f"区划“{code}”不存在或不在您的管辖范围内")
+    region = region_in_scope(caller_scope(request), code)
     versions = region.versions.select_related("parent").order_by("valid_from")
     history = [
         {
@@ -168,9 +171,7 @@ def summary_view(request, query: Query[SummaryQuery]):
     scope = caller_scope(request)
     region = scope.node
     if query.region:
-        region = scope.regions().filter(code=query.region).first()
-        if region is None:
-            raise Http404(f"区划“{query.region}”不存在或不在您的管辖范围内")
+        region = region_in_scope(scope, query.region)
     period = find_period(query.period)
     result = summary(
         scope=scope, period=period, region=region, include_unapproved=query.include_unapproved
