@@ -15,6 +15,7 @@ from shequ.ledger.models import Period
 from shequ.ledger.permissions import LedgerError
 
 MAX_LIMIT = 500
+MAX_OFFSET = 10**9  # beyond any list; PostgreSQL refuses an OFFSET above a bigint
 
 
 def contains_nul(value) -> bool:
@@ -52,7 +53,7 @@ def find_period(code: str) -> Period:
 
 def bounds(limit: int, offset: int) -> tuple[int, int]:
     """A page's slice: at most MAX_LIMIT items, never a negative offset."""
-    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    return max(1, min(limit, MAX_LIMIT)), min(max(0, offset), MAX_OFFSET)
 
 
 def json_body(request, schema):
@@ -99,9 +100,26 @@ def json_body_doc(schema, *, required: bool = True) -> dict:
     return {
         "requestBody": {
             "required": required,
-            "content": {"application/json": {"schema": schema.model_json_schema()}},
+            "content": {"application/json": {"schema": _inlined(schema.model_json_schema())}},
         }
     }
+
+
+def _inlined(schema: dict) -> dict:
+    """A JSON schema with its nested models written out in place: pydantic's `#/$defs/…`
+    references would point nowhere once the schema sits inside the OpenAPI document."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    return resolve(schema)
 
 
 def form_body_doc(fields: dict[str, str], files: tuple[str, ...] = (), required=()) -> dict:
