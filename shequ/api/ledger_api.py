@@ -32,7 +32,7 @@ from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.permissions import NotAllowed
-from shequ.ledger.rows import StaleRow, row_history, row_update, rows_visible_to
+from shequ.ledger.rows import StaleRow, open_for_editing, row_history, row_update, rows_visible_to
 from shequ.ledger.submissions import (
     submission_approve,
     submission_reopen,
@@ -93,8 +93,7 @@ def row_json(row: LedgerRow, editable: bool) -> dict:
 
 def _editable(scope, row: LedgerRow, submissions: dict) -> bool:
     submission = submissions.get((row.period_id, row.street_id))
-    draft = submission is None or submission.is_editable
-    return row.period.is_open and draft and scope.can(Permission.EDIT, row.community)
+    return open_for_editing(row.period, submission) and scope.can(Permission.EDIT, row.community)
 
 
 def _submissions_for(rows) -> dict:

@@ -206,6 +206,12 @@ def rows_bulk_update(
     return len(changed)
 
 
+def open_for_editing(period: Period, submission: Submission | None) -> bool:
+    """May a street's ledger of `period` be changed: its period open and its submission
+    still a draft (or returned)? The pages and the API ask this, the rules below enforce it."""
+    return period.is_open and (submission is None or submission.is_editable)
+
+
 def _require_editable(updates, *, allow_closed_period: bool) -> None:
     """Every street ledger touched must be open for editing (one query for them all)."""
     keys = {(row.period_id, row.street_id) for row, _ in updates}

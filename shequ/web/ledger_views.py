@@ -22,6 +22,7 @@ from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.ledger.rows import (
     StaleRow,
     approved_rows_before,
+    open_for_editing,
     row_history,
     row_update,
     rows_visible_to,
@@ -65,8 +66,7 @@ def _street(scope: Scope, code: str) -> Region:
 
 
 def _can_edit(scope: Scope, submission: Submission | None, period: Period) -> bool:
-    editable = submission is None or submission.is_editable
-    return period.is_open and editable and Permission.EDIT in scope.permissions
+    return open_for_editing(period, submission) and Permission.EDIT in scope.permissions
 
 
 def _grid_rows(scope: Scope, period: Period, street: Region, *, editable: bool) -> list[GridRow]:
