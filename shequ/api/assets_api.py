@@ -8,15 +8,14 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from shequ.api.common import bounds, caller_scope, json_body, json_body_doc, street_in_scope
-from shequ.api.schemas import AssetChange, AssetIn, AssetOut, AssetPage, Error
+from shequ.api.common import bounds, caller_scope, json_body, json_body_doc, named, street_in_scope
+from shequ.api.schemas import ERRORS, AssetChange, AssetIn, AssetOut, AssetPage
 from shequ.assets import services
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import assets_visible_to
 from shequ.ledger.permissions import NotAllowed
 
 router = Router(tags=["闲置资产"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 def asset_json(asset: IdleAsset) -> dict:
@@ -28,7 +27,7 @@ def asset_json(asset: IdleAsset) -> dict:
         "description": asset.description,
         "owner": asset.owner,
         "address": asset.address,
-        "street": {"code": asset.street.code, "name": asset.street.name},
+        "street": named(asset.street),
         "area": float(asset.area),
         "status": asset.status,
         "notes": asset.notes,

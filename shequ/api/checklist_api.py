@@ -16,13 +16,14 @@ from shequ.api.common import (
     form_upload,
     json_body,
     json_body_doc,
+    named,
     region_in_scope,
 )
 from shequ.api.schemas import (
+    ERRORS,
     ChecklistIn,
     ChecklistOut,
     CompletenessPage,
-    Error,
 )
 from shequ.checklist import queries
 from shequ.checklist.items import BY_CODE
@@ -37,7 +38,6 @@ from shequ.core.jsonvalues import json_number
 from shequ.ledger.permissions import LedgerError
 
 router = Router(tags=["功能设置与标识"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 class CompletenessQuery(Schema):
@@ -58,7 +58,7 @@ def checklist_list(request, query: Query[CompletenessQuery]):
     limit, offset = bounds(query.limit, query.offset)
     items = [
         {
-            "community": {"code": line.community.code, "name": line.community.name},
+            "community": named(line.community),
             "present": line.present,
             "total": queries.TOTAL,
             "missing": line.missing,
@@ -72,7 +72,7 @@ def checklist_json(community) -> dict:
     lines = queries.checklist_lines(community)
     present, total, _ = queries.community_completeness(community)
     return {
-        "community": {"code": community.code, "name": community.name},
+        "community": named(community),
         "present": present,
         "total": total,
         "items": [

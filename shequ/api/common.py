@@ -40,6 +40,11 @@ def caller_scope(request) -> Scope:
     return scope
 
 
+def named(region) -> dict:
+    """A region as objects refer to it: its code and its name."""
+    return {"code": region.code, "name": region.name}
+
+
 def find_period(code: str) -> Period:
     try:
         ordinal = PeriodCode.parse(code).ordinal

@@ -14,11 +14,12 @@ from shequ.api.common import (
     find_period,
     json_body,
     json_body_doc,
+    named,
     street_in_scope,
 )
 from shequ.api.schemas import (
+    ERRORS,
     Decision,
-    Error,
     HistoryPage,
     RowChange,
     RowOut,
@@ -41,7 +42,6 @@ from shequ.ledger.submissions import (
 )
 
 router = Router(tags=["台账"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 def _submit(scope, submission, reason):
@@ -76,8 +76,8 @@ def row_json(row: LedgerRow, editable: bool) -> dict:
     return {
         "id": row.pk,
         "period": row.period.code,
-        "community": {"code": row.community.code, "name": row.community.name},
-        "street": {"code": row.street.code, "name": row.street.name},
+        "community": named(row.community),
+        "street": named(row.street),
         "data": {name: json_number(getattr(row, name)) for name in INPUT_FIELDS},
         "derived": {
             "total_area": float(derived.total_area),
@@ -213,7 +213,7 @@ def row_history_view(request, row_id: int):
 def submission_json(s: Submission) -> dict:
     return {
         "period": s.period.code,
-        "street": {"code": s.street.code, "name": s.street.name},
+        "street": named(s.street),
         "status": s.state,
         "approved_version": s.approved_version,
         "submitted_at": json_moment(s.submitted_at),

@@ -20,12 +20,13 @@ from shequ.api.common import (
     form_upload,
     json_body,
     json_body_doc,
+    named,
     street_in_scope,
 )
 from shequ.api.schemas import (
+    ERRORS,
     ConsultationIn,
     Decision,
-    Error,
     MeasureIn,
     PlanOut,
     PlanPage,
@@ -44,14 +45,13 @@ from shequ.plans.queries import plans_visible_to
 from shequ.regions.levels import is_above_street
 
 router = Router()
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 def plan_json(plan: Plan) -> dict:
     return {
         "id": plan.pk,
-        "community": {"code": plan.community.code, "name": plan.community.name},
-        "street": {"code": plan.street.code, "name": plan.street.name},
+        "community": named(plan.community),
+        "street": named(plan.street),
         "state": plan.state,
         "target_year": plan.target_year,
         "gap_m2": float(plan.gap_m2),

@@ -12,6 +12,11 @@ class Error(Schema):
     field: str | None = None
 
 
+# The refusals every operation may answer with (ADR 0013: scope 404, role 403, body 422,
+# rules 400; anonymous 401).
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+
+
 class RegionOut(Schema):
     code: str
     name: str

@@ -14,9 +14,10 @@ from shequ.api.common import (
     form_body_doc,
     form_text,
     form_upload,
+    named,
     street_in_scope,
 )
-from shequ.api.schemas import Error, StreetYearOut, StreetYearPage
+from shequ.api.schemas import ERRORS, StreetYearOut, StreetYearPage
 from shequ.core.jsonvalues import json_number
 from shequ.ledger.permissions import NotAllowed
 from shequ.plans.evidence import document_from_upload
@@ -24,7 +25,6 @@ from shequ.plans.models import StreetPlan
 from shequ.plans.street_plans import can_file_street_plan, street_plan_save, street_year
 
 router = Router(tags=["街镇实施方案"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 def _document(document: StreetPlan | None) -> dict | None:
@@ -42,7 +42,7 @@ def _document(document: StreetPlan | None) -> dict | None:
 
 def street_year_json(data) -> dict:
     return {
-        "street": {"code": data.street.code, "name": data.street.name},
+        "street": named(data.street),
         "year": data.year,
         "document": _document(data.document),
         "gap_m2": float(data.gap),
@@ -53,7 +53,7 @@ def street_year_json(data) -> dict:
         "communities": [
             {
                 "plan_id": c.plan.pk,
-                "community": {"code": c.plan.community.code, "name": c.plan.community.name},
+                "community": named(c.plan.community),
                 "gap_m2": float(c.plan.gap_m2),
                 "planned_area": json_number(c.planned_area),
                 "budget": json_number(c.budget),

@@ -15,9 +15,11 @@ from shequ.api.common import (
     caller_scope,
     json_body,
     json_body_doc,
+    named,
     street_in_scope,
 )
 from shequ.api.schemas import (
+    ERRORS,
     Allocated,
     AllocationIn,
     AllocationOut,
@@ -26,7 +28,6 @@ from shequ.api.schemas import (
     BudgetOut,
     Cancelled,
     Decision,
-    Error,
     PaidIn,
 )
 from shequ.core.jsonvalues import json_number
@@ -38,7 +39,6 @@ from shequ.subsidy.models import SubsidyAllocation
 from shequ.subsidy.queries import allocations_visible_to
 
 router = Router(tags=["补助资金"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 def _money(value: Decimal | None) -> float | None:
@@ -60,7 +60,7 @@ def budget_detail(request, year: int):
         "remaining": _money(status.remaining),
         "streets": [
             {
-                "street": {"code": line.street.code, "name": line.street.name},
+                "street": named(line.street),
                 "allocated": _money(line.allocated),
                 "paid": _money(line.paid),
                 "count": line.count,
@@ -89,10 +89,10 @@ def allocation_json(allocation: SubsidyAllocation) -> dict:
     return {
         "id": allocation.pk,
         "year": allocation.year,
-        "street": {"code": allocation.street.code, "name": allocation.street.name},
+        "street": named(allocation.street),
         "purpose": allocation.purpose,
         "measure": allocation.measure_id,
-        "community": {"code": community.code, "name": community.name} if community else None,
+        "community": named(community) if community else None,
         "amount": _money(allocation.amount),
         "state": allocation.state,
         "paid_on": allocation.paid_on,
