@@ -376,3 +376,40 @@ def test_a_nul_byte_is_refused_not_a_server_error(client, period, tiansheng_edit
     assert response.status_code == 422
     assert client.get("/api/v1/regions", {"parent": "500109\x00"}).status_code == 422
     assert client.get("/api/v1/regions/5001\x0009").status_code in (404, 422)
+
+
+def _carries_identity(item: dict) -> bool:
+    return "id" in item or "code" in item or "plan_id" in item
+
+
+# Lists of one region's view (a street's year, a community's checklist): the region's
+# code is their identity, and the operation that reads one takes exactly that code.
+REGION_VIEWS = {"/api/v1/street-plans": "street", "/api/v1/checklists": "community"}
+
+
+def test_every_listed_object_carries_its_id_or_code(
+    client, period, outside_objects, district_admin
+):
+    """Each list of the document, as the district administrator: every item (and every
+    item of a list nested in one) names itself by `id`, or by `code` for regions and
+    periods."""
+    client.login(username="qu-admin", password=PASSWORD)
+    lists = [
+        path
+        for path, method, operation in operations(openapi(client))
+        if method == "get" and "{" not in path and path != "/api/v1/summary"
+    ]
+    checked = 0
+    for path in lists:
+        answer = client.get(path, {"period": "2026H2", "year": 2026})
+        assert answer.status_code == 200, (path, answer.json())
+        items = answer.json()["items"]
+        assert items, path  # the fixture gives every list something to show
+        for item in items:
+            identity = item[REGION_VIEWS[path]] if path in REGION_VIEWS else item
+            assert _carries_identity(identity), (path, item)
+            for value in item.values():
+                if isinstance(value, list):
+                    assert all(_carries_identity(v) for v in value if isinstance(v, dict)), path
+            checked += 1
+    assert len(lists) == 9 and checked > 0

@@ -197,6 +197,7 @@ def row_history_view(request, row_id: int):
     return {
         "items": [
             {
+                "id": e.pk,
                 "at": json_moment(e.at),
                 "actor": e.actor,
                 "action": e.action,
@@ -212,6 +213,7 @@ def row_history_view(request, row_id: int):
 
 def submission_json(s: Submission) -> dict:
     return {
+        "id": s.pk,
         "period": s.period.code,
         "street": named(s.street),
         "status": s.state,

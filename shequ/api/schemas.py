@@ -173,6 +173,7 @@ class Stale(Schema):
 
 
 class HistoryItem(Schema):
+    id: int
     at: str
     actor: str
     action: str
@@ -187,6 +188,7 @@ class HistoryPage(Schema):
 
 
 class SubmissionOut(Schema):
+    id: int
     period: str
     street: Named
     status: str
