@@ -6,7 +6,9 @@ the rest follow (issue 10).
 
 from __future__ import annotations
 
+from django.conf import settings
 from ninja import NinjaAPI, Query, Schema
+from ninja.openapi.docs import Swagger
 
 from shequ.api import errors
 from shequ.api.assets_api import router as assets_router
@@ -48,6 +50,13 @@ def _docs_for_callers(view):
     return guarded
 
 
+class VendoredSwagger(Swagger):
+    """Swagger UI from the files inside the package, rendered without "ninja" among the
+    installed apps (see NINJA_DIR in settings); never from a CDN."""
+
+    template_cdn = str(settings.NINJA_DIR / "templates" / "ninja" / "swagger.html")
+
+
 api = NinjaAPI(
     title="社区综合服务设施台账接口",
     version="1",
@@ -55,6 +64,7 @@ api = NinjaAPI(
     "`Authorization: Bearer <令牌>`。错误一律为 JSON：`message`（中文）和 `field`。",
     urls_namespace="api_v1",
     auth=API_AUTH,
+    docs=VendoredSwagger(),
     docs_decorator=_docs_for_callers,
 )
 errors.install(api)
