@@ -94,6 +94,17 @@ def test_a_wiped_system_comes_back_with_every_table_and_file_unchanged(system, t
     assert f"{len(files)} 个文件：校验和全部与备份一致" in output
 
 
+def test_a_restored_system_hands_out_new_ids_after_the_old_ones(system, tmp_path):
+    last = AuditEvent.objects.order_by("pk").last()
+    backup(tmp_path / "shequ.tar.gz")
+    wipe()
+    restore(tmp_path / "shequ.tar.gz")
+
+    AuditEvent.objects.create(actor="命令行", action="test.after_restore", summary="恢复后")
+
+    assert AuditEvent.objects.order_by("pk").last().pk > last.pk
+
+
 def test_the_manifest_lists_versions_migrations_and_the_files_rows_refer_to(system, tmp_path):
     document = backup(tmp_path / "shequ.tar.gz")
 
@@ -108,6 +119,20 @@ def test_the_manifest_lists_versions_migrations_and_the_files_rows_refer_to(syst
         names = tar.getnames()
     assert names[-1] == "manifest.json"
     assert "media/imports/待导入.csv" in names
+
+
+def test_a_file_lost_before_the_backup_is_listed_and_the_rest_is_kept(system, tmp_path):
+    photo = ChecklistEntry.objects.exclude(photo="").get().photo
+    Path(photo.path).unlink()
+    err = io.StringIO()
+
+    out = io.StringIO()
+    call_command("backup", "-o", str(tmp_path / "shequ.tar.gz"), "--json", stdout=out, stderr=err)
+
+    document = json.loads(out.getvalue())
+    assert document["missing"] == [photo.name]
+    assert len(document["files"]) == 2
+    assert "1 个文件在磁盘上不存在" in err.getvalue()
 
 
 def test_restore_refuses_a_database_with_data_unless_forced(system, tmp_path):

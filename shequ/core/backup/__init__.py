@@ -60,12 +60,23 @@ def backup_create(*, output: Path, progress: Progress = _quiet) -> Manifest:
     output = Path(output).resolve()
     if not output.parent.is_dir():
         raise BackupError(f"目录不存在：{output.parent}")
-    for attempt in range(1, ATTEMPTS + 1):
+    if output.is_relative_to(media_root().resolve()):
+        raise BackupError(f"备份文件不能放在媒体目录 {media_root()} 之内")
+    for attempt in range(1, ATTEMPTS):
         try:
-            return _backup_once(output, progress)
+            return _warn_missing(_backup_once(output, progress, accept_missing=False), progress)
         except _MediaChanged as changed:
             progress(f"备份期间有 {changed.count} 个文件被删除，重新备份（第 {attempt} 次）")
-    raise BackupError("备份期间媒体文件不断变化，未能取得一致的备份，请稍后再试")
+    return _warn_missing(_backup_once(output, progress, accept_missing=True), progress)
+
+
+def _warn_missing(manifest: Manifest, progress: Progress) -> Manifest:
+    if manifest.missing:
+        progress(
+            f"注意：数据库中记录的 {len(manifest.missing)} 个文件在磁盘上不存在，未能备份："
+            + "、".join(manifest.missing[:10])
+        )
+    return manifest
 
 
 class _MediaChanged(Exception):
@@ -73,7 +84,12 @@ class _MediaChanged(Exception):
         self.count = count
 
 
-def _backup_once(output: Path, progress: Progress) -> Manifest:
+def _backup_once(output: Path, progress: Progress, *, accept_missing: bool) -> Manifest:
+    """One attempt. A file the snapshot names may be gone from the disk when the media are
+    copied (the app deletes a replaced photo once the new one is saved): the attempt is then
+    given up and the backup starts again. A file still missing on the last attempt was lost
+    before the backup began; the backup goes ahead and lists it, since a backup without it
+    is better than none."""
     vendor = _vendor()
     writer = archive.ArchiveWriter(output)
     try:
@@ -81,19 +97,15 @@ def _backup_once(output: Path, progress: Progress) -> Manifest:
             manifest = _dump_database(vendor, Path(work), writer, progress)
         progress("复制媒体文件 …")
         manifest.files = writer.add_media(media_root())
-        missing = manifest_referenced_missing(manifest)
-        if missing:
-            raise _MediaChanged(len(missing))
+        manifest.missing = sorted(set(manifest.referenced) - manifest.files.keys())
+        if manifest.missing and not accept_missing:
+            raise _MediaChanged(len(manifest.missing))
         writer.add_bytes(manifest.to_json(), "manifest.json")
         writer.commit()
     except BaseException:
         writer.discard()
         raise
     return manifest
-
-
-def manifest_referenced_missing(manifest: Manifest) -> set[str]:
-    return set(manifest.referenced) - manifest.files.keys()
 
 
 def _dump_database(vendor, work: Path, writer: archive.ArchiveWriter, progress) -> Manifest:

@@ -35,6 +35,8 @@ class Manifest:
     sequences: dict[str, int] = field(default_factory=dict)  # PostgreSQL: sequence → last value
     # Media paths named by rows of the snapshot: each must be among `files`.
     referenced: list[str] = field(default_factory=list)
+    # Referenced files that were not on the disk at the last attempt (lost before).
+    missing: list[str] = field(default_factory=list)
     app_version: str = field(default_factory=app_version)
     format_version: int = FORMAT_VERSION
 
@@ -51,6 +53,7 @@ class Manifest:
             "sequences": self.sequences,
             "files": self.files,
             "referenced": self.referenced,
+            "missing": self.missing,
         }
 
     def to_json(self) -> bytes:
@@ -81,6 +84,7 @@ class Manifest:
             files=document["files"],
             sequences=document.get("sequences", {}),
             referenced=document.get("referenced", []),
+            missing=document.get("missing", []),
             app_version=document["app_version"],
             format_version=document["format_version"],
         )
