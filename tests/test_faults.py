@@ -336,10 +336,17 @@ def tallies_consistent(period) -> bool:
     return figures() == before
 
 
-def test_two_approvers_at_once_approve_once_with_one_audit_entry(submitted, district_approver):
-    first = scope_for(district_approver)
-    second = scope_for(region_user("qu-approver-2"))
-    ledger = submission(submitted, TIANSHENG)
+@pytest.fixture
+def approvers(submitted, district_approver):
+    """Two district approvers and the ledger they both have open."""
+    from shequ.accounts.models import User
+
+    second = User.objects.get(username="qu-approver-2")
+    return scope_for(district_approver), scope_for(second), submission(submitted, TIANSHENG)
+
+
+def test_two_approvers_at_once_approve_once_with_one_audit_entry(submitted, approvers):
+    first, second, ledger = approvers
 
     results = at_once(
         lambda: submission_approve(scope=first, submission=ledger),
@@ -357,10 +364,8 @@ def test_two_approvers_at_once_approve_once_with_one_audit_entry(submitted, dist
     assert tallies_consistent(submitted)
 
 
-def test_an_approval_and_a_return_at_once_leave_one_decision(submitted, district_approver):
-    first = scope_for(district_approver)
-    second = scope_for(region_user("qu-approver-2"))
-    ledger = submission(submitted, TIANSHENG)
+def test_an_approval_and_a_return_at_once_leave_one_decision(submitted, approvers):
+    first, second, ledger = approvers
 
     results = at_once(
         lambda: submission_approve(scope=first, submission=ledger),
@@ -375,12 +380,6 @@ def test_an_approval_and_a_return_at_once_leave_one_decision(submitted, district
         decisions.get().action == f"ledger.{'approve' if ledger.state == 'approved' else 'return'}"
     )
     assert tallies_consistent(submitted)
-
-
-def region_user(username: str):
-    from shequ.accounts.models import User
-
-    return User.objects.get(username=username)
 
 
 def no_community_has_two_plans() -> bool:

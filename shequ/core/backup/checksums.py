@@ -59,30 +59,35 @@ def _sqlite_tables(cursor) -> list[Table]:
 
 
 def _postgres_tables(cursor) -> list[Table]:
-    cursor.execute(
+    columns = _by_table(
+        cursor,
         "SELECT c.table_name, c.column_name FROM information_schema.columns c "
         "JOIN information_schema.tables t "
         "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
         "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
-        "ORDER BY c.table_name, c.ordinal_position"
+        "ORDER BY c.table_name, c.ordinal_position",
     )
-    columns: dict[str, list[str]] = {}
-    for table, column in cursor.fetchall():
-        columns.setdefault(table, []).append(column)
-    cursor.execute(
+    keys = _by_table(
+        cursor,
         "SELECT k.table_name, k.column_name FROM information_schema.table_constraints c "
         "JOIN information_schema.key_column_usage k "
         "ON k.constraint_schema = c.constraint_schema AND k.constraint_name = c.constraint_name "
         "WHERE c.table_schema = current_schema() AND c.constraint_type = 'PRIMARY KEY' "
-        "ORDER BY k.table_name, k.ordinal_position"
+        "ORDER BY k.table_name, k.ordinal_position",
     )
-    keys: dict[str, list[str]] = {}
-    for table, column in cursor.fetchall():
-        keys.setdefault(table, []).append(column)
     return [
         Table(name, tuple(cols), tuple(keys.get(name, ())))
         for name, cols in sorted(columns.items())
     ]
+
+
+def _by_table(cursor, sql: str) -> dict[str, list[str]]:
+    """(table, column) rows as table → columns, in the order the query gives."""
+    cursor.execute(sql)
+    grouped: dict[str, list[str]] = {}
+    for table, column in cursor.fetchall():
+        grouped.setdefault(table, []).append(column)
+    return grouped
 
 
 def quote(name: str) -> str:
