@@ -144,8 +144,11 @@ def test_restore_refuses_a_database_with_data_unless_forced(system, tmp_path):
         restore(tmp_path / "shequ.tar.gz")
     assert checksums() == (tables, files)
 
-    restore(tmp_path / "shequ.tar.gz", "--force")
+    document = json.loads(restore(tmp_path / "shequ.tar.gz", "--force", "--json"))
     assert AuditEvent.objects.exists()
+    assert document["ok"] is True
+    assert document["tables"]["core_auditevent"]["ok"] is True
+    assert all(file["ok"] for file in document["files"].values())
 
 
 def test_a_damaged_backup_leaves_database_and_files_as_they_were(system, tmp_path):

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,11 +85,13 @@ def test_an_import_killed_while_writing_leaves_nothing_and_the_next_one_works(be
     period = open_period("2026H2")
     file = district_csv(tmp_path, households=4321)
 
-    with holding_the_import_mid_write() as wait_until_mid_write:
+    with holding_the_import_mid_write() as written:
         importer = start_import(file, "--period", "2026H2", "--apply")
-        wait_until_mid_write(importer)
-        importer.send_signal(signal.SIGKILL)
-        importer.wait(WAIT_SECONDS)
+        try:
+            wait_until(written, importer)
+        finally:
+            importer.send_signal(signal.SIGKILL)
+            importer.wait(WAIT_SECONDS)
 
     assert importer.returncode == -signal.SIGKILL
     assert imported_rows(period) == 0
@@ -103,96 +105,70 @@ def test_an_import_killed_while_writing_leaves_nothing_and_the_next_one_works(be
     assert AuditEvent.objects.filter(action="ledger.import").count() == 192
 
 
+def wait_until(written, importer: subprocess.Popen) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not written():
+        if importer.poll() is not None:
+            raise AssertionError(importer.stderr.read().decode())
+        assert time.monotonic() < deadline, "the import never reached its write"
+        time.sleep(0.05)
+
+
 def holding_the_import_mid_write():
+    """Keeps the importer inside its transaction, after it has written, until killed;
+    gives a function telling whether it got there."""
     return _held_on_postgres() if POSTGRES else _held_on_sqlite()
 
 
-class _Held:
-    """Keeps the importer inside its transaction, after it has written, until killed."""
-
-    def __init__(self, reached):
-        self.reached = reached
-
-    def __enter__(self):
-        return self.wait
-
-    def wait(self, importer: subprocess.Popen) -> None:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not self.reached():
-            if importer.poll() is not None:
-                raise AssertionError(importer.stderr.read().decode())
-            assert time.monotonic() < deadline, "the import never reached its write"
-            time.sleep(0.05)
-
-    def __exit__(self, *exc):
-        self.release()
-
-
+@contextmanager
 def _held_on_postgres():
     """Another session locks the audit table: the importer updates the ledger rows, then
     waits for that lock to insert their audit rows, its transaction open and written (it
     has a transaction id), until it is killed."""
-    import psycopg
+    with closing(postgres_session()) as locker, closing(postgres_session()) as watcher:
+        locker.execute("BEGIN")
+        locker.execute("LOCK TABLE core_auditevent IN EXCLUSIVE MODE")
 
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    locker = psycopg.connect(**params)
-    locker.execute("LOCK TABLE core_auditevent IN EXCLUSIVE MODE")
-    watcher = psycopg.connect(**params, autocommit=True)
+        def written() -> bool:
+            return bool(
+                watcher.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = %s "
+                    "AND wait_event_type = 'Lock' AND backend_xid IS NOT NULL",
+                    [IMPORTER],
+                ).fetchone()
+            )
 
-    def reached() -> bool:
-        return bool(
-            watcher.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = %s "
-                "AND wait_event_type = 'Lock' AND backend_xid IS NOT NULL",
-                [IMPORTER],
-            ).fetchone()
-        )
-
-    held = _Held(reached)
-
-    def release():
-        locker.rollback()
-        locker.close()
-        watcher.close()
-
-    held.release = release
-    return held
+        yield written
+        locker.execute("ROLLBACK")
 
 
+@contextmanager
 def _held_on_sqlite():
     """A reader keeps a read transaction open: the importer takes the write lock and
     changes pages (the rollback journal appears), but cannot commit while a reader is in,
     so it waits, written and uncommitted, until it is killed. Its journal is then hot, and
     the next connection rolls the half-written transaction back."""
     path = Path(connection.settings_dict["NAME"]).resolve()
-    reader = sqlite3.connect(path, isolation_level=None)
-    (mode,) = reader.execute("PRAGMA journal_mode").fetchone()
-    if mode.lower() == "wal":
-        reader.close()
-        pytest.skip("WAL 模式下读事务不阻塞提交，无法让导入停在写入中途")
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM ledger_ledgerrow").fetchone()
     journal = path.with_name(path.name + "-journal")
+    with closing(sqlite3.connect(path, isolation_level=None)) as reader:
+        (mode,) = reader.execute("PRAGMA journal_mode").fetchone()
+        if mode.lower() == "wal":
+            pytest.skip("WAL 模式下读事务不阻塞提交，无法让导入停在写入中途")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM ledger_ledgerrow").fetchone()
 
-    def reached() -> bool:
-        # Pages are being changed; let it go on to its commit (the outcome is the same
-        # wherever the kill lands, this only lets it write more first).
-        if journal.exists():
-            time.sleep(1)
-            return True
-        return False
+        def written() -> bool:
+            # Pages are being changed; let it go on to its commit (the outcome is the
+            # same wherever the kill lands, this only lets it write more first).
+            if journal.exists():
+                time.sleep(1)
+                return True
+            return False
 
-    held = _Held(reached)
-
-    def release():
+        yield written
         # The killed importer left its journal behind: it died in the middle of its write.
         assert journal.exists()
         reader.execute("COMMIT")
-        reader.close()
-
-    held.release = release
-    return held
 
 
 # --- a database connection lost under a request ---------------------------------------
@@ -243,13 +219,18 @@ class cut_connection_at_first_query_of:
 
 
 def terminate(pid: int) -> None:
+    with closing(postgres_session()) as other:
+        # Waits (up to 5 s) until the session is gone.
+        other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
+def postgres_session():
+    """Another session on the test database, beside Django's (autocommit)."""
     import psycopg
 
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
-    with closing(psycopg.connect(**params, autocommit=True)) as other:
-        # Waits (up to 5 s) until the session is gone.
-        other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    return psycopg.connect(**params, autocommit=True)
 
 
 @pytest.fixture

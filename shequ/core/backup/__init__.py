@@ -242,7 +242,7 @@ def _require_empty() -> None:
             f"目标数据库已有数据（如 {filled[0]} 等 {len(filled)} 张表），恢复会覆盖全部数据；"
             "确认要覆盖时请加 --force"
         )
-    if media_sums(media_root()):
+    if media_root().is_dir() and any(p.is_file() for p in media_root().rglob("*")):
         raise BackupError(
             f"媒体目录 {media_root()} 已有文件，恢复会替换它们；确认要覆盖时请加 --force"
         )
