@@ -151,17 +151,39 @@ def test_restore_refuses_a_database_with_data_unless_forced(system, tmp_path):
     assert all(file["ok"] for file in document["files"].values())
 
 
-def test_a_damaged_backup_leaves_database_and_files_as_they_were(system, tmp_path):
+def damage_a_table(manifest: dict) -> None:
+    manifest["tables"]["ledger_ledgerrow"]["sha256"] = "0" * 64
+
+
+def damage_a_file(manifest: dict) -> None:
+    name = next(iter(manifest["files"]))
+    manifest["files"][name] = "0" * 64
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [(damage_a_table, "校验和不符"), (damage_a_file, "个文件与清单不符")],
+)
+def test_a_damaged_backup_leaves_database_and_files_as_they_were(system, tmp_path, damage, message):
     backup(tmp_path / "shequ.tar.gz")
-    damaged = rewrite_manifest(
-        tmp_path / "shequ.tar.gz",
-        lambda m: m["tables"]["ledger_ledgerrow"].update(sha256="0" * 64),
-    )
+    damaged = rewrite_manifest(tmp_path / "shequ.tar.gz", damage)
     AuditEvent.objects.all().delete()
     before = checksums()
 
-    with pytest.raises(CommandError, match="校验和不符"):
+    with pytest.raises(CommandError, match=message):
         restore(damaged, "--force")
+
+    assert checksums() == before
+
+
+def test_a_cut_off_backup_is_refused_before_anything_is_touched(system, tmp_path):
+    backup(tmp_path / "shequ.tar.gz")
+    whole = (tmp_path / "shequ.tar.gz").read_bytes()
+    (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) // 2])
+    before = checksums()
+
+    with pytest.raises(CommandError, match="无法读取备份文件"):
+        restore(tmp_path / "cut.tar.gz", "--force")
 
     assert checksums() == before
 
