@@ -65,13 +65,20 @@ class Manifest:
             document = json.loads(data)
         except ValueError as error:
             raise BackupError("备份文件的清单无法读取，文件可能已损坏") from error
-        if document.get("format") != FORMAT:
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise BackupError("这不是本系统的备份文件")
         if document.get("format_version") != FORMAT_VERSION:
             raise BackupError(
                 f"备份格式版本为 {document.get('format_version')}，本程序只能恢复版本 "
                 f"{FORMAT_VERSION}；请用制作该备份的程序版本（{document.get('app_version')}）恢复"
             )
+        try:
+            return cls._from_document(document)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise BackupError(f"备份文件的清单不完整（缺少 {error}），文件可能已损坏") from error
+
+    @classmethod
+    def _from_document(cls, document: dict) -> Manifest:
         return cls(
             vendor=document["vendor"],
             created_at=document["created_at"],
