@@ -179,3 +179,37 @@ def test_ticking_in_centre_clears_and_locks_the_area(page, live_server, journey)
         "input[name=police_room_in_center]"
     ).check()
     assert area.input_value() == "" and area.get_attribute("readonly") is not None
+
+
+def test_a_save_while_the_database_is_unreachable_says_so_and_the_next_one_saves(
+    page, live_server, journey, monkeypatch
+):
+    from django.db import OperationalError
+
+    from shequ.web import ledger_views
+
+    period, (first, _) = journey
+    real_update = ledger_views.row_update
+
+    def unreachable(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ledger_views, "row_update", unreachable)
+    log_in(page, live_server, "tjx-editor")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
+    cell(page, first, "households").fill("2000")
+    with saving(page, "service_center=650"):
+        cell(page, first, "service_center").fill("650")
+        cell(page, first, "service_center").press("Tab")
+    expect(page.get_by_role("alert").filter(has_text="数据库暂时无法连接")).to_contain_text(
+        "刚才的操作没有保存"
+    )
+    assert LedgerRow.objects.get(period=period, community__name=first).households is None
+
+    monkeypatch.setattr(ledger_views, "row_update", real_update)
+    with saving(page, "service_center=651"):
+        cell(page, first, "service_center").fill("651")
+        cell(page, first, "service_center").press("Tab")
+    expect(page.locator("#database-unavailable")).to_have_count(0)
+    expect(page.locator("tbody.grid-row", has_text=first)).to_contain_text("32.55")
+    assert LedgerRow.objects.get(period=period, community__name=first).households == 2000

@@ -1,0 +1,38 @@
+"""When the database cannot be reached (restarted, failed over, connection cut), the user
+gets a plain Chinese 503 page, or a JSON 503 under /api/, instead of a server error.
+
+Django closes a connection that raised such an error when the request ends (and, with
+CONN_HEALTH_CHECKS, checks a kept connection before reusing it), so the next request
+connects afresh and works as soon as the database is back."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+MESSAGE = "数据库暂时无法连接，请稍后重试。刚才的操作没有保存，请稍后重新提交。"
+RETRY_AFTER_SECONDS = "30"
+log = logging.getLogger("shequ.database")
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        log.error("database unavailable on %s %s: %s", request.method, request.path, exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"message": MESSAGE, "field": None}, status=503)
+        else:
+            # Rendered without the request: the context processors would query the
+            # database that just failed.
+            page = render_to_string("web/database_unavailable.html", {"message": MESSAGE})
+            response = HttpResponse(page, status=503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
