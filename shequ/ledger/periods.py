@@ -11,7 +11,7 @@ from django.utils import timezone
 from shequ.accounts.scope import Scope
 from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.audit import audit_record
-from shequ.core.bulk import insert_rows
+from shequ.core.bulk import analyze, insert_rows
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
 from shequ.ledger.permissions import LedgerError, require_root_admin
@@ -19,6 +19,9 @@ from shequ.ledger.rows import CARRIED_ROW_FIELDS, carried_forward_rows
 from shequ.regions.history import communities_as_of, versions_as_of
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
+
+# Opening a period for this many new rows or more refreshes the planner's statistics.
+BULK_ANALYZE = 50_000
 
 
 def default_deadline(period: PeriodCode) -> datetime.date:
@@ -86,6 +89,8 @@ def _create_missing_rows(period: Period) -> tuple[int, int]:
     carried = carried_forward_rows(period, members, missing.values("region_id"))
     # COPY on PostgreSQL: a country opens 600,000 rows at once.
     insert_rows(LedgerRow, CARRIED_ROW_FIELDS, carried.rows)
+    if len(carried.rows) > BULK_ANALYZE:
+        analyze(LedgerRow)
     return len(carried.rows), carried.from_approved
 
 

@@ -21,12 +21,13 @@ from shequ.compliance.demo import demo_targets_create
 from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
+from shequ.core.bulk import analyze
 from shequ.core.periods import PeriodCode
-from shequ.ledger.models import Period
+from shequ.ledger.models import LedgerRow, Period, SealedVersion, Submission
 from shequ.ledger.periods import default_deadline
 from shequ.regions.levels import Level
 from shequ.regions.loading import regions_load, resolve_file
-from shequ.regions.models import Region
+from shequ.regions.models import Region, RegionVersion
 from shequ.scale.ledgers import ledgers_generate
 from shequ.scale.national import national_units
 from shequ.scale.tree import tree_insert
@@ -105,6 +106,7 @@ def scale_generate(
         progress("③ 台账（全部审核通过）…")
         ledgers = ledgers_generate(periods, progress=progress)
         report.rows, report.streets_approved = ledgers.rows, ledgers.streets
+        analyze(Region, RegionVersion, LedgerRow, Submission, SealedVersion)
         progress("④ 达标统计 …")
         report.tallies = sum(tallies_rebuild(period) for period in periods)
         audit_record(
