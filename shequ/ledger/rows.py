@@ -188,6 +188,11 @@ def row_update(
     return current
 
 
+# Rows and audit rows are written this many at a time, inside the one transaction: a
+# country's import built all 600,000 audit events and their prepared values at once.
+WRITE_BATCH = 20_000
+
+
 @transaction.atomic
 def rows_bulk_update(
     *,
@@ -203,7 +208,7 @@ def rows_bulk_update(
     audit row per changed row. Rows (LedgerRows, or the records an import read) must be
     editable and in the caller's scope. `comments` maps a row's id to the warning comments
     to add to it; `allow_closed_period` is for loading history into closed periods."""
-    events, changed = [], []
+    events, changed, written = [], [], 0
     _require_editable(updates, allow_closed_period=allow_closed_period)
     for row, values in updates:
         require(scope, permission, row.community, "修改台账")
@@ -234,9 +239,19 @@ def rows_bulk_update(
                 reason=reason,
             )
         )
+        if len(changed) >= WRITE_BATCH:
+            written += _write_batch(changed, events)
+    return written + _write_batch(changed, events)
+
+
+def _write_batch(changed: list, events: list) -> int:
+    """Write the batch and empty it; how many rows it had."""
+    count = len(changed)
     _write_rows(changed)
     audit_records_bulk(events)
-    return len(changed)
+    changed.clear()
+    events.clear()
+    return count
 
 
 def _require_editable(updates, *, allow_closed_period: bool) -> None:
