@@ -297,14 +297,16 @@ def national_import(env: dict, work: Path) -> dict:
     """A country's workbook (one row per community) previewed and applied once each."""
     path = work / "country.xlsx"
     log(f"country workbook: {write_national_workbook(path, COUNTRY):,} rows")
-    opening, _ = run_measured([SHEQU, "open-period", "2027H1", "--deadline", "2099-12-31"], env)
+    opening, opening_rss = run_measured(
+        [SHEQU, "open-period", "2027H1", "--deadline", "2099-12-31"], env
+    )
     command = [SHEQU, "import-ledger", str(path), "--period", "2027H1", "--json"]
     read, read_rss = run_measured([PYTHON, "-c", CALAMINE, str(path)], env)
     dry, dry_rss = run_measured(command, env)
     apply, apply_rss = run_measured([*command, "--apply"], env)
     limits = {"goal_seconds": 60.0, "goal_rss_mb": 1536.0}
     return {
-        "open_period_country": {"seconds": opening},
+        "open_period_country": {"seconds": opening, "rss_mb": opening_rss},
         "import_dry_run_country_postgresql": {
             "seconds": dry,
             "reference": read,
