@@ -41,28 +41,26 @@ def city_rows(seed: int) -> list[list]:
             else:
                 villages.append(row)
     rng = random.Random(seed)
-    rows = []
-    for number, village in enumerate(villages, start=1):
-        households = rng.randint(400, 7000)
-        rows.append(
-            [
-                number,
-                village["code"],
-                streets[village["parent_code"]],
-                village["name"],
-                households,
-                round(rng.uniform(150, 900), 1),
-                round(rng.uniform(10, 60), 1),
-                round(rng.uniform(0, 300), 1),
-                round(rng.uniform(20, 120), 1),
-                round(rng.uniform(20, 200), 1),
-                None,
-                round(rng.uniform(0, 50), 1),
-                rng.choice([None, 2021, 2022, 2023]),
-                "",
-            ]
-        )
-    return rows
+    return [
+        [number, village["code"], streets[village["parent_code"]], village["name"], *figures(rng)]
+        for number, village in enumerate(villages, start=1)
+    ]
+
+
+def figures(rng: random.Random) -> list:
+    """Households, the seven areas, 达标年度 and 备注 of one community (None: blank)."""
+    return [
+        rng.randint(400, 7000),
+        round(rng.uniform(150, 900), 1),
+        round(rng.uniform(10, 60), 1),
+        round(rng.uniform(0, 300), 1),
+        round(rng.uniform(20, 120), 1),
+        round(rng.uniform(20, 200), 1),
+        None,
+        round(rng.uniform(0, 50), 1),
+        rng.choice([None, 2021, 2022, 2023]),
+        "",
+    ]
 
 
 def write_city_workbook(path: Path, seed: int = 1) -> int:
@@ -76,7 +74,11 @@ def write_rows(path: Path, rows: list[list]) -> None:
     sheet = book.add_worksheet("台账")
     sheet.write_row(0, 0, HEADER)
     for index, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            if value is not None:
-                sheet.write(index, column, value)
+        write_row(sheet, index, row)
     book.close()
+
+
+def write_row(sheet, index: int, row: list) -> None:
+    for column, value in enumerate(row):
+        if value is not None:
+            sheet.write(index, column, value)

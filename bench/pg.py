@@ -19,6 +19,31 @@ def available() -> bool:
     return (PG_BIN / "initdb").exists()
 
 
+def ensure_installed() -> bool:
+    """Install Debian's PostgreSQL 15 when it is missing and we may (root), as .ci/run does."""
+    if available() or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return available()
+    quiet = {"stdout": subprocess.DEVNULL, "check": False}
+    subprocess.run(["apt-get", "update", "-qq"], **quiet)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql-15"],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        **quiet,
+    )
+    return available()
+
+
+def fresh_database(url: str, name: str) -> str:
+    """(Re)create database `name` on the server of `url`; its URL."""
+    import psycopg
+
+    server = url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
 def _as_user(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return command

@@ -1,11 +1,15 @@
-"""`make bench`: the import and export figures of the ledger workbook at city scale.
+"""`make bench`: the ledger at city and country scale, against references.
 
-Whole commands are timed, median of 5, alternating with their reference on the same file;
-the table is printed and bench/results.json written. See bench/README.md.
+Whole commands are timed (median of 5, alternating with their reference on the same
+file); pages and API calls in-process (bench/web_timing.py); the country's import once,
+with its peak memory. The table is printed and bench/results.json written. See
+bench/README.md. `--quick` (or BENCH_QUICK=1) builds a country of 20,000 communities
+instead of 600,000, to try the runner out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -21,14 +25,23 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import pg  # noqa: E402
 from city_workbook import city_rows, write_rows  # noqa: E402
+from national_workbook import write_national_workbook  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SHEQU = str(BIN / "shequ")
 PYTHON = sys.executable
 RUNS = 5
+QUICK = "--quick" in sys.argv or os.environ.get("BENCH_QUICK") == "1"
+COUNTRY = 20_000 if QUICK else 600_000
+CITY_FILES = ["chongqing_counties.csv", "chongqing_villages.csv"]
+DISTRICT, CITY = "500109", "50"  # 北碚区 and 重庆市 in the city database
 PANDAS = (
     "import pandas, sys; "
     "pandas.read_excel(sys.argv[1], sheet_name=None, header=None, engine='openpyxl')"
+)
+CALAMINE = (
+    "import sys, python_calamine; book = python_calamine.CalamineWorkbook.from_path(sys.argv[1]); "
+    "[book.get_sheet_by_name(n).to_python() for n in book.sheet_names]"
 )
 BARE_DUMP = (
     "import json, sys, xlsxwriter; rows = json.load(open(sys.argv[1])); "
@@ -39,6 +52,19 @@ BARE_DUMP = (
     "        sheet.write(r, c, v) if v is not None else None\n"
     "book.close()"
 )
+# The reference of region loading: the same two files COPYed into a bare table (no
+# checks, no paths, no versions), the least any loader has to do.
+BARE_COPY = (
+    "import sys, psycopg; c = psycopg.connect(sys.argv[1], autocommit=True); "
+    "c.execute('DROP TABLE IF EXISTS bare_division'); "
+    "c.execute('CREATE TABLE bare_division (code text, name text, level text, "
+    "parent_code text, urban_rural_code text, source_year int)')\n"
+    "for path in sys.argv[2:]:\n"
+    "    with open(path, 'rb') as f, c.cursor().copy("
+    "'COPY bare_division FROM STDIN WITH (FORMAT csv, HEADER true)') as copy:\n"
+    "        copy.write(f.read())"
+)
+DIVISIONS = ROOT / "shequ" / "regions" / "data"
 
 
 def log(text: str) -> None:
@@ -46,26 +72,41 @@ def log(text: str) -> None:
 
 
 def run(command: list[str], env: dict, quiet: bool = True) -> float:
+    return run_measured(command, env, quiet)[0]
+
+
+def run_measured(command: list[str], env: dict, quiet: bool = True) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB) of one command."""
     started = time.perf_counter()
-    result = subprocess.run(
+    process = subprocess.Popen(
         command,
         env=env,
-        stdout=subprocess.DEVNULL if quiet else None,
+        stdout=subprocess.DEVNULL if quiet else subprocess.PIPE,
         stderr=subprocess.PIPE,
-        check=False,
     )
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    if result.returncode not in (0,):
-        raise SystemExit(
-            f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr.decode()[-2000:]}"
-        )
-    return elapsed
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({code}):\n{stderr.decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
-def alternate(first: list[list[str]], second: list[list[str]], env: dict) -> tuple[float, float]:
-    """Median seconds of two commands run alternately; `first`/`second` may cycle files."""
+def output(command: list[str], env: dict) -> str:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def alternate(first: list[list[str]], second: list[list[str]], env: dict, before=None):
+    """Median seconds of two commands run alternately; `first`/`second` may cycle files.
+    `before()` runs untimed ahead of each run of `first`."""
     a, b = [], []
     for index in range(RUNS):
+        if before:
+            before()
         a.append(run(first[index % len(first)], env))
         b.append(run(second[index % len(second)], env))
     return statistics.median(a), statistics.median(b)
@@ -73,7 +114,7 @@ def alternate(first: list[list[str]], second: list[list[str]], env: dict) -> tup
 
 def prepare_database(env: dict) -> None:
     run([SHEQU, "migrate", "-v0"], env)
-    run([SHEQU, "load-regions", "chongqing_counties.csv", "chongqing_villages.csv"], env)
+    run([SHEQU, "load-regions", *CITY_FILES], env)
     run([SHEQU, "open-period", "2026H2", "--deadline", "2099-12-31"], env)
 
 
@@ -81,7 +122,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="shequ-bench."))
     env = {**os.environ, "SHEQU_VAR_DIR": str(work)}
     env.pop("DATABASE_URL", None)
-    log(f"working in {work}")
+    log(f"working in {work}" + (f" (quick: a country of {COUNTRY:,})" if QUICK else ""))
     files = []
     for seed in (1, 2):
         rows = city_rows(seed)
@@ -110,18 +151,39 @@ def main() -> None:
     )
     results["export_city"] = {"seconds": export, "reference": bare, "goal": 1.5}
 
-    results["import_apply_city_postgresql"] = apply_on_postgresql(files, env)
+    with postgresql() as url:
+        if url is None:
+            results["postgresql"] = {"skipped": "no PostgreSQL: set DATABASE_URL or run as root"}
+        else:
+            results.update(on_postgresql(url, files, env, work))
     report(results)
 
 
-def apply_on_postgresql(files: list[Path], env: dict) -> dict:
+@contextlib.contextmanager
+def postgresql():
+    """DATABASE_URL if set, else a throwaway cluster (installing PostgreSQL 15 if need be)."""
     url = os.environ.get("DATABASE_URL")
-    if not url and not pg.available():
-        return {"skipped": "no PostgreSQL: set DATABASE_URL or install postgresql-15"}
     if url:
-        return _apply(files, {**env, "DATABASE_URL": url})
-    with pg.throwaway_cluster() as throwaway:
-        return _apply(files, {**env, "DATABASE_URL": throwaway})
+        yield url
+    elif pg.ensure_installed():
+        with pg.throwaway_cluster() as throwaway:
+            yield throwaway
+    else:
+        yield None
+
+
+def on_postgresql(url: str, files: list[Path], env: dict, work: Path) -> dict:
+    results = {}
+    city_env = {**env, "DATABASE_URL": pg.fresh_database(url, "bench_apply")}
+    results["import_apply_city_postgresql"] = _apply(files, city_env)
+    results["region_loading_city"] = region_loading(url, env)
+    city = {**env, "DATABASE_URL": pg.fresh_database(url, "bench_city")}
+    results["gen_scale_city"] = generate(city, ["--city"])
+    country = {**env, "DATABASE_URL": pg.fresh_database(url, "bench_country")}
+    results["gen_scale_national"] = generate(country, ["--national", str(COUNTRY)])
+    results.update(web_figures(city, country))
+    results.update(national_import(country, work))
+    return results
 
 
 def _apply(files: list[Path], env: dict) -> dict:
@@ -133,20 +195,180 @@ def _apply(files: list[Path], env: dict) -> dict:
     return {"seconds": apply, "reference": pandas, "goal": 1.0}
 
 
+def region_loading(url: str, env: dict) -> dict:
+    """`shequ load-regions` of 重庆's two files into an empty tree, against a bare COPY."""
+    env = {**env, "DATABASE_URL": pg.fresh_database(url, "bench_regions")}
+    run([SHEQU, "migrate", "-v0"], env)
+    empty = [PYTHON, "-c", EMPTY_TREE, env["DATABASE_URL"]]
+    paths = [str(DIVISIONS / name) for name in CITY_FILES]
+    load, copy = alternate(
+        [[SHEQU, "load-regions", *CITY_FILES]],
+        [[PYTHON, "-c", BARE_COPY, env["DATABASE_URL"], *paths]],
+        env,
+        before=lambda: run(empty, env),
+    )
+    return {"seconds": load, "reference": copy}
+
+
+EMPTY_TREE = (
+    "import sys, psycopg; c = psycopg.connect(sys.argv[1], autocommit=True); "
+    "c.execute('TRUNCATE regions_regionversion, regions_region, core_auditevent CASCADE')"
+)
+
+
+def generate(env: dict, which: list[str]) -> dict:
+    log(f"gen-scale {' '.join(which)} …")
+    seconds, rss = run_measured([SHEQU, "gen-scale", *which, "--json"], env)
+    return {"seconds": seconds, "rss_mb": rss}
+
+
+def token(env: dict) -> str:
+    return output([SHEQU, "token", "admin", "--name", "基准测试"], env).strip().splitlines()[-1]
+
+
+def web_figures(city: dict, country: dict) -> dict:
+    """The summary for a district, the city and the country, and a street's grid."""
+    script = str(ROOT / "bench" / "web_timing.py")
+    street = first_street(country)
+    city_times = json.loads(
+        output(
+            [
+                PYTHON,
+                script,
+                token(city),
+                street_code(city),
+                f"district={DISTRICT}",
+                f"city={CITY}",
+            ],
+            city,
+        )
+    )
+    country_times = json.loads(
+        output([PYTHON, script, token(country), street, "country=0"], country)
+    )
+    district = city_times["summary_district"]
+    return {
+        "summary_api_district": {
+            "seconds": district,
+            "reference": city_times["api_periods"],
+        },
+        "summary_api_city": {"seconds": city_times["summary_city"], "reference": district},
+        "summary_api_country_postgresql": {
+            "seconds": country_times["summary_country"],
+            "reference": district,
+            "goal": 3.0,
+            "goal_seconds": 0.3,
+        },
+        "street_grid_city_largest": {
+            "seconds": city_times["street_grid"],
+            "reference": city_times["login_page"],
+            "goal_seconds": 0.05,
+        },
+        "street_grid_country": {
+            "seconds": country_times["street_grid"],
+            "reference": country_times["login_page"],
+            "goal_seconds": 0.05,
+        },
+    }
+
+
+def first_street(env: dict) -> str:
+    return _query(env, "SELECT code FROM regions_region WHERE level = 'street' ORDER BY code")
+
+
+def street_code(env: dict) -> str:
+    """The city's largest street: the grid's worst case."""
+    return _query(
+        env,
+        "SELECT s.code FROM regions_region s JOIN regions_region c ON c.parent_id = s.id "
+        "WHERE s.level = 'street' GROUP BY s.code ORDER BY count(*) DESC, s.code",
+    )
+
+
+def _query(env: dict, sql: str) -> str:
+    script = (
+        "import sys, psycopg; "
+        "print(psycopg.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])"
+    )
+    return output([PYTHON, "-c", script, env["DATABASE_URL"], sql], env).strip()
+
+
+def national_import(env: dict, work: Path) -> dict:
+    """A country's workbook (one row per community) previewed and applied once each."""
+    path = work / "country.xlsx"
+    log(f"country workbook: {write_national_workbook(path, COUNTRY):,} rows")
+    opening, opening_rss = run_measured(
+        [SHEQU, "open-period", "2027H1", "--deadline", "2099-12-31"], env
+    )
+    command = [SHEQU, "import-ledger", str(path), "--period", "2027H1", "--json"]
+    read, read_rss = run_measured([PYTHON, "-c", CALAMINE, str(path)], env)
+    dry, dry_rss = run_measured(command, env)
+    apply, apply_rss = run_measured([*command, "--apply"], env)
+    limits = {"goal_seconds": 60.0, "goal_rss_mb": 1536.0}
+    return {
+        "open_period_country": {"seconds": opening, "rss_mb": opening_rss},
+        "import_dry_run_country_postgresql": {
+            "seconds": dry,
+            "reference": read,
+            "rss_mb": dry_rss,
+            "reference_rss_mb": read_rss,
+        },
+        "import_apply_country_postgresql": {
+            "seconds": apply,
+            "reference": read,
+            "rss_mb": apply_rss,
+            **limits,
+        },
+    }
+
+
+def verdict(figure: dict) -> str:
+    checks = []
+    if "goal" in figure:
+        checks.append(figure["ratio"] <= figure["goal"])
+    if "goal_seconds" in figure:
+        checks.append(figure["seconds"] <= figure["goal_seconds"])
+    if "goal_rss_mb" in figure:
+        checks.append(figure["rss_mb"] <= figure["goal_rss_mb"])
+    if not checks:
+        return ""
+    return "met" if all(checks) else "MISSED"
+
+
+def goal_text(figure: dict) -> str:
+    parts = []
+    if "goal" in figure:
+        parts.append(f"≤{figure['goal']:.1f}×")
+    if "goal_seconds" in figure:
+        seconds = figure["goal_seconds"]
+        parts.append(f"≤{seconds * 1000:.0f}ms" if seconds < 1 else f"≤{seconds:.0f}s")
+    if "goal_rss_mb" in figure:
+        parts.append(f"≤{figure['goal_rss_mb'] / 1024:.1f}GB")
+    return " ".join(parts)
+
+
 def report(results: dict) -> None:
-    print(f"{'benchmark':<32}{'seconds':>10}{'reference':>11}{'ratio':>8}{'goal':>7}  result")
+    print(
+        f"{'benchmark':<36}{'seconds':>10}{'reference':>11}{'ratio':>8}{'peak MB':>9}"
+        f"  {'goal':<16}result"
+    )
     for name, figure in results.items():
         if "skipped" in figure:
-            print(f"{name:<32}{'skipped: ' + figure['skipped']}")
+            print(f"{name:<36}{'skipped: ' + figure['skipped']}")
             continue
-        figure["ratio"] = figure["seconds"] / figure["reference"]
-        verdict = "met" if figure["ratio"] <= figure["goal"] else "MISSED"
+        if "reference" in figure:
+            figure["ratio"] = figure["seconds"] / figure["reference"]
+        reference = f"{figure['reference']:>11.3f}" if "reference" in figure else f"{'—':>11}"
+        ratio = f"{figure['ratio']:>8.2f}" if "ratio" in figure else f"{'—':>8}"
+        rss = f"{figure['rss_mb']:>9.0f}" if "rss_mb" in figure else f"{'—':>9}"
+        figure["result"] = verdict(figure)
         print(
-            f"{name:<32}{figure['seconds']:>10.3f}{figure['reference']:>11.3f}"
-            f"{figure['ratio']:>8.2f}{figure['goal']:>7.1f}  {verdict}"
+            f"{name:<36}{figure['seconds']:>10.3f}{reference}{ratio}{rss}"
+            f"  {goal_text(figure):<16}{figure['result']}"
         )
     out = ROOT / "bench" / "results.json"
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    document = {"quick": QUICK, "country_communities": COUNTRY, "figures": results}
+    out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"written {out.relative_to(ROOT)}")
 
 

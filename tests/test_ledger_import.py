@@ -362,3 +362,25 @@ def test_any_ledger_exported_and_imported_again_is_unchanged(period, tmp_path, l
     changed = {r["community_name"]: r["changes"] for r in document["rows"] if r["changes"]}
     assert changed == {}
     assert len(document["rows"]) == 13
+
+
+def test_the_json_document_written_piece_by_piece_is_the_document(period):
+    from shequ.accounts.scope import operator_scope
+    from shequ.ledger.importing.files import read_sheets
+    from shequ.ledger.importing.plan import plan_import
+    from shequ.ledger.importing.report import plan_document, plan_document_text
+
+    content = sheet_with(
+        ["澄江镇", "运河村", 1000, 100, ""],
+        ["澄江镇", "澄江路社区", "2086.5", 600, ""],
+        ["澄江镇", "运河社区", 3000, 900, "警务室在中心"],
+    )
+    plan = plan_import(
+        scope=operator_scope(),
+        period=period,
+        sheets=read_sheets(content, "ledger.xlsx"),
+        filename="ledger.xlsx",
+    )
+    assert plan.rows and plan.errors and plan.warnings
+    whole = json.dumps(plan_document(plan), ensure_ascii=False, separators=(",", ":"))
+    assert "".join(plan_document_text(plan)) == whole

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from shequ.compliance.models import Tally
 from shequ.compliance.targets import TargetBook
@@ -170,21 +171,26 @@ def urban_by_community(period: Period, community_ids) -> dict[int, bool]:
 
 
 def street_figures(
-    period: Period, street_ids: list[int], *, approved_only: bool, standard: Decimal
+    period: Period,
+    street_ids: list[int],
+    *,
+    approved_only: bool,
+    standard: Decimal,
+    every_street: bool = False,
 ) -> dict[int, Figures]:
     """Figures of each street from its rows; a row counts if its ledger is approved (or,
-    with approved_only=False, whenever it has been filled in)."""
-    submissions = {
-        s.street_id: s for s in Submission.objects.filter(period=period, street_id__in=street_ids)
-    }
-    rows = list(
-        LedgerRow.objects.filter(period=period, street_id__in=street_ids).values_list(
-            "street_id", "community_id", "households", "total_area"
-        )
-    )
-    urban = urban_by_community(period, [row[1] for row in rows])
+    with approved_only=False, whenever it has been filled in). `every_street` says that
+    `street_ids` are all the period's streets: a country's 40,000 ids are then not sent
+    to the database as parameters (PostgreSQL takes at most 65,535)."""
+    of_period = Q(period=period) if every_street else Q(period=period, street_id__in=street_ids)
+    submissions = {s.street_id: s for s in Submission.objects.filter(of_period)}
+    of_streets = LedgerRow.objects.filter(of_period)
+    rows = list(of_streets.values_list("street_id", "community_id", "households", "total_area"))
+    urban = urban_by_community(period, of_streets.values("community_id"))
     result = {street_id: Figures() for street_id in street_ids}
     for street_id, community_id, households, total in rows:
+        if street_id not in result:  # a row of a street that has since been removed
+            continue
         submission = submissions.get(street_id)
         approved = submission is not None and submission.state == State.APPROVED
         counted = approved or not approved_only
@@ -239,14 +245,15 @@ def _tally(period: Period, node: Node, figures: Figures, standard: Decimal) -> T
 def tallies_rebuild(period: Period) -> int:
     """Recompute every tally of a period from its rows (after loading data, or to repair)."""
     standard = TargetBook.load(period.year).standard(period.year)
-    nodes = [
-        n
-        for n in _nodes_as_of(period, versions_as_of(period.period_code))
-        if n.level != Level.COMMUNITY
-    ]
+    # Communities are filtered out in SQL: a country has 600,000 of them and 40,000 above.
+    above_communities = versions_as_of(period.period_code).exclude(region__level=Level.COMMUNITY)
+    nodes = _nodes_as_of(period, above_communities)
     street_ids = [n.region_id for n in nodes if n.level == Level.STREET]
     figures = roll_up(
-        nodes, street_figures(period, street_ids, approved_only=True, standard=standard)
+        nodes,
+        street_figures(
+            period, street_ids, approved_only=True, standard=standard, every_street=True
+        ),
     )
     Tally.objects.filter(period=period).delete()
     tallies = [_tally(period, n, figures[n.region_id], standard) for n in nodes]

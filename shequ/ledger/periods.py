@@ -11,13 +11,17 @@ from django.utils import timezone
 from shequ.accounts.scope import Scope
 from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.audit import audit_record
+from shequ.core.bulk import analyze, insert_rows
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
 from shequ.ledger.permissions import LedgerError, require_root_admin
-from shequ.ledger.rows import carried_forward_rows
+from shequ.ledger.rows import CARRIED_ROW_FIELDS, carried_forward_rows
 from shequ.regions.history import communities_as_of, versions_as_of
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
+
+# Opening a period for this many new rows or more refreshes the planner's statistics.
+BULK_ANALYZE = 50_000
 
 
 def default_deadline(period: PeriodCode) -> datetime.date:
@@ -80,10 +84,13 @@ def period_open(
 
 def _create_missing_rows(period: Period) -> tuple[int, int]:
     code = period.period_code
-    existing = set(period.rows.values_list("community_id", flat=True))
-    versions = [v for v in communities_as_of(code) if v.region_id not in existing]
-    carried = carried_forward_rows(period, [(v.region_id, v.parent_id) for v in versions])
-    LedgerRow.objects.bulk_create(carried.rows, batch_size=2000)
+    missing = communities_as_of(code).exclude(region_id__in=period.rows.values("community_id"))
+    members = list(missing.values_list("region_id", "parent_id"))
+    carried = carried_forward_rows(period, members, missing.values("region_id"))
+    # COPY on PostgreSQL: a country opens 600,000 rows at once.
+    insert_rows(LedgerRow, CARRIED_ROW_FIELDS, carried.rows)
+    if len(carried.rows) > BULK_ANALYZE:
+        analyze(LedgerRow)
     return len(carried.rows), carried.from_approved
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
@@ -43,15 +45,9 @@ def rows_visible_to(scope: Scope) -> QuerySet[LedgerRow]:
     )
 
 
-def approved_rows_before(
-    period: Period, community_ids: list[int] | QuerySet
-) -> dict[int, LedgerRow]:
-    """Each community's row in the latest earlier period whose street ledger is approved.
-
-    One query per 5,000 communities, whatever the depth of history; or one query in all when
-    `community_ids` is a `values("community_id")` queryset, which is how a city's 11,000
-    communities are best passed (as a subquery, not as 11,000 parameters)."""
-    latest = (
+def _latest_approved_before(period: Period) -> Subquery:
+    """The id of the outer row's community's latest approved row before `period`."""
+    return Subquery(
         approved_only(
             LedgerRow.objects.filter(
                 community_id=OuterRef("community_id"), period__ordinal__lt=period.ordinal
@@ -60,13 +56,24 @@ def approved_rows_before(
         .order_by("-period__ordinal")
         .values("pk")[:1]
     )
+
+
+def approved_rows_before(
+    period: Period, community_ids: list[int] | QuerySet
+) -> dict[int, LedgerRow]:
+    """Each community's row in the latest earlier period whose street ledger is approved.
+
+    One query per 5,000 communities, whatever the depth of history; or one query in all when
+    `community_ids` is a `values("community_id")` queryset, which is how a city's 11,000
+    communities are best passed (as a subquery, not as 11,000 parameters)."""
+    latest = _latest_approved_before(period)
     found: dict[int, LedgerRow] = {}
     if isinstance(community_ids, QuerySet):
         chunks = [community_ids]
     else:
         chunks = [community_ids[i : i + 5000] for i in range(0, len(community_ids), 5000)]
     for chunk in chunks:
-        rows = LedgerRow.objects.filter(community_id__in=chunk, pk=Subquery(latest))
+        rows = LedgerRow.objects.filter(community_id__in=chunk, pk=latest)
         found.update((row.community_id, row) for row in rows.select_related("period"))
     return found
 
@@ -75,24 +82,50 @@ def last_approved_row(row: LedgerRow) -> LedgerRow | None:
     return approved_rows_before(row.period, [row.community_id]).get(row.community_id)
 
 
+# The columns of a carried-forward row, in the order of `CarriedRows.rows`' values.
+CARRIED_ROW_FIELDS = (
+    "period",
+    "community",
+    "street",
+    *CARRIED_FIELDS,
+    "warning_comments",
+    "total_area",
+    "version",
+    "updated_at",
+)
+
+
 @dataclass
 class CarriedRows:
-    rows: list[LedgerRow]
+    rows: list[list]  # values in CARRIED_ROW_FIELDS' order, for `core.bulk.insert_rows`
     from_approved: int
 
 
-def carried_forward_rows(period: Period, members: list[tuple[int, int]]) -> CarriedRows:
-    """New rows for (community id, street id) pairs, holding their last approved values."""
-    previous = approved_rows_before(period, [community for community, _ in members])
+def approved_values_before(period: Period, communities: QuerySet) -> dict[int, tuple]:
+    """CARRIED_FIELDS of each community's latest approved row before `period`, as tuples.
+
+    `communities` is a `values(...)` queryset of community ids (one subquery). Values, not
+    model instances: a country's 600,000 rows as instances take gigabytes."""
+    latest = _latest_approved_before(period)
+    # Unordered: the model's ordering joins streets and periods, and PostgreSQL then plans
+    # a country's carry-forward as minutes of nested loops instead of 2 s of index scans.
+    rows = LedgerRow.objects.filter(community_id__in=communities, pk=latest).order_by()
+    return {row[0]: row[1:] for row in rows.values_list("community_id", *CARRIED_FIELDS)}
+
+
+def carried_forward_rows(
+    period: Period, members: list[tuple[int, int]], communities: QuerySet
+) -> CarriedRows:
+    """New rows for (community id, street id) pairs, holding their last approved values;
+    `communities` names the same communities as a `values(...)` queryset."""
+    previous = approved_values_before(period, communities)
+    blank = tuple(LedgerRow._meta.get_field(name).get_default() for name in CARRIED_FIELDS)
+    now = timezone.now()
     rows = []
     for community_id, street_id in members:
-        row = LedgerRow(period=period, community_id=community_id, street_id=street_id)
-        source = previous.get(community_id)
-        if source is not None:
-            for field in CARRIED_FIELDS:
-                setattr(row, field, getattr(source, field))
-        row.total_area = rules.total_area(row)
-        rows.append(row)
+        values = previous.get(community_id, blank)
+        total = rules.total_area(SimpleNamespace(**dict(zip(CARRIED_FIELDS, values, strict=True))))
+        rows.append([period.pk, community_id, street_id, *values, {}, total, 1, now])
     return CarriedRows(rows, len(previous))
 
 
@@ -155,6 +188,11 @@ def row_update(
     return current
 
 
+# Rows and audit rows are written this many at a time, inside the one transaction: a
+# country's import built all 600,000 audit events and their prepared values at once.
+WRITE_BATCH = 20_000
+
+
 @transaction.atomic
 def rows_bulk_update(
     *,
@@ -170,7 +208,7 @@ def rows_bulk_update(
     audit row per changed row. Rows (LedgerRows, or the records an import read) must be
     editable and in the caller's scope. `comments` maps a row's id to the warning comments
     to add to it; `allow_closed_period` is for loading history into closed periods."""
-    events, changed = [], []
+    events, changed, written = [], [], 0
     _require_editable(updates, allow_closed_period=allow_closed_period)
     for row, values in updates:
         require(scope, permission, row.community, "修改台账")
@@ -201,9 +239,19 @@ def rows_bulk_update(
                 reason=reason,
             )
         )
+        if len(changed) >= WRITE_BATCH:
+            written += _write_batch(changed, events)
+    return written + _write_batch(changed, events)
+
+
+def _write_batch(changed: list, events: list) -> int:
+    """Write the batch and empty it; how many rows it had."""
+    count = len(changed)
     _write_rows(changed)
     audit_records_bulk(events)
-    return len(changed)
+    changed.clear()
+    events.clear()
+    return count
 
 
 def open_for_editing(period: Period, submission: Submission | None) -> bool:

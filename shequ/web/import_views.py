@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.ledger.importing.apply import import_apply
-from shequ.ledger.importing.files import MAX_FILE_BYTES, FileRefused, read_sheets
+from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, read_sheets
 from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import write_problem_workbook
 from shequ.ledger.models import Period
@@ -86,7 +86,7 @@ def upload(request, period_code: str):
     if upload_file is None:
         context["refused"] = "请选择要导入的文件"
         return render(request, "ledger/import.html", context, status=400)
-    if upload_file.size > MAX_FILE_BYTES:
+    if upload_file.size > UPLOAD_LIMITS.file_bytes:
         context["refused"] = f"文件大小 {upload_file.size / 1048576:.1f} MB，超过 25 MB 的上限"
         return render(request, "ledger/import.html", context, status=400)
     street_code = request.POST.get("street") or ""

@@ -14,11 +14,23 @@ import python_calamine
 
 from shequ.ledger.importing.formulas import Unsupported, evaluate, sheet_formulas
 
-MAX_FILE_BYTES = 25 * 1024 * 1024  # what a street may upload
-MAX_INFLATED_BYTES = 200 * 1024 * 1024  # all the parts of an .xlsx, uncompressed
+MB = 1024 * 1024
 MAX_RATIO = 100  # uncompressed ÷ compressed, for any part
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls, and encrypted .xlsx
 ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class SizeLimits:
+    file_bytes: int  # the file as given
+    inflated_bytes: int  # all the parts of an .xlsx, uncompressed
+
+
+# What a street may upload through the pages.
+UPLOAD_LIMITS = SizeLimits(file_bytes=25 * MB, inflated_bytes=200 * MB)
+# The command line reads a file its operator chose, up to a country's (600,000 rows are
+# about 40 MB, 300 MB inflated); the zip-bomb ratio still applies.
+COMMAND_LINE_LIMITS = SizeLimits(file_bytes=512 * MB, inflated_bytes=4096 * MB)
 
 
 class FileRefused(Exception):
@@ -37,14 +49,18 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] | None = None  # (top, left, bottom, right), 0-based
 
 
-def read_sheets(content: bytes, filename: str) -> list[RawSheet]:
-    if len(content) > MAX_FILE_BYTES:
-        raise FileRefused(f"文件大小 {len(content) / 1048576:.1f} MB，超过 25 MB 的上限")
+def read_sheets(
+    content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
+) -> list[RawSheet]:
+    if len(content) > limits.file_bytes:
+        raise FileRefused(
+            f"文件大小 {len(content) / MB:.1f} MB，超过 {limits.file_bytes // MB} MB 的上限"
+        )
     if not content:
         raise FileRefused("文件是空的")
     suffix = Path(filename).suffix.lower()
     if content.startswith(ZIP_SIGNATURE):
-        _check_zip(content)
+        _check_zip(content, limits)
         sheets = _read_with_calamine(content)
         _recompute_formulas(content, sheets)
         return sheets
@@ -57,7 +73,7 @@ def read_sheets(content: bytes, filename: str) -> list[RawSheet]:
     raise FileRefused("不是 Excel、WPS 表格或 CSV 文件，无法读取")
 
 
-def _check_zip(content: bytes) -> None:
+def _check_zip(content: bytes, limits: SizeLimits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = archive.infolist()
@@ -71,8 +87,10 @@ def _check_zip(content: bytes) -> None:
             raise FileRefused(
                 f"文件中的 {member.filename} 压缩比超过 {MAX_RATIO}:1，可能是恶意文件，已拒绝"
             )
-    if total > MAX_INFLATED_BYTES:
-        raise FileRefused(f"文件解压后 {total / 1048576:.0f} MB，超过 200 MB 的上限")
+    if total > limits.inflated_bytes:
+        raise FileRefused(
+            f"文件解压后 {total / MB:.0f} MB，超过 {limits.inflated_bytes // MB} MB 的上限"
+        )
     names = {member.filename for member in members}
     if "[Content_Types].xml" not in names and "mimetype" not in names:
         raise FileRefused("不是 Excel 或 WPS 表格文件（压缩包内容不对）")

@@ -19,7 +19,7 @@ from shequ.ledger.importing.values import RowValues, row_values
 from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.records import Place, RowRecord, row_records
-from shequ.ledger.rows import approved_rows_before, rows_visible_to
+from shequ.ledger.rows import CARRIED_FIELDS, approved_values_before, rows_visible_to
 from shequ.plans.queries import open_plan_target_years
 from shequ.regions.models import Region
 from shequ.regions.names import CommunityNameIndex, find_street
@@ -299,11 +299,14 @@ def _communities(plan: ImportPlan) -> QuerySet:
 def _validate(plan: ImportPlan, limits: rules.Thresholds) -> None:
     if not plan.rows:
         return
-    previous = approved_rows_before(plan.period, _communities(plan))
+    # As tuples, each made a record only while its row is checked: a country's previous
+    # rows as model instances took gigabytes.
+    previous = approved_values_before(plan.period, _communities(plan))
     for planned in plan.rows:
+        before = previous.get(planned.row.community_id)
         findings = rules.validate(
             _Values(planned.values),
-            previous=previous.get(planned.row.community_id),
+            previous=_Values(dict(zip(CARRIED_FIELDS, before, strict=True))) if before else None,
             period_year=plan.period.year,
             limits=limits,
         )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 from shequ.core.jsonvalues import json_number
 from shequ.ledger.fields import INPUT_FIELDS
-from shequ.ledger.importing.plan import ImportPlan
+from shequ.ledger.importing.plan import ImportPlan, PlannedRow, Problem
 
 
 def plan_document(plan: ImportPlan) -> dict:
@@ -12,25 +15,47 @@ def plan_document(plan: ImportPlan) -> dict:
         "file": plan.file,
         "period": plan.period.code,
         "ok": plan.ok,
-        "rows": [
-            {
-                "sheet": p.source.sheet,
-                "row": p.source.row,
-                "community_code": p.row.community.code,
-                "community_name": p.row.community.name,
-                "status": p.status,
-                "changes": p.changes,
-                "data": {name: json_number(p.values[name]) for name in INPUT_FIELDS},
-                "derived": {
-                    "total_area": json_number(p.derived.total_area),
-                    "per_100_households": json_number(p.derived.per_100_households),
-                    "compliant": p.derived.compliant,
-                },
-            }
-            for p in plan.rows
-        ],
+        "rows": [_row_document(p) for p in plan.rows],
         "errors": [e.as_dict() for e in plan.errors],
         "warnings": [w.as_dict() for w in plan.warnings],
+    }
+
+
+def plan_document_text(plan: ImportPlan) -> Iterator[str]:
+    """`plan_document` as compact JSON, piece by piece: a country's document is half a
+    gigabyte of text, and built whole (dicts, then one string) it took gigabytes more."""
+    head = {"file": plan.file, "period": plan.period.code, "ok": plan.ok}
+    yield _compact(head)[:-1]
+    for key, items, as_dict in (
+        ("rows", plan.rows, _row_document),
+        ("errors", plan.errors, Problem.as_dict),
+        ("warnings", plan.warnings, Problem.as_dict),
+    ):
+        yield f',"{key}":['
+        for index, item in enumerate(items):
+            yield ("," if index else "") + _compact(as_dict(item))
+        yield "]"
+    yield "}"
+
+
+def _compact(document) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def _row_document(p: PlannedRow) -> dict:
+    return {
+        "sheet": p.source.sheet,
+        "row": p.source.row,
+        "community_code": p.row.community.code,
+        "community_name": p.row.community.name,
+        "status": p.status,
+        "changes": p.changes,
+        "data": {name: json_number(p.values[name]) for name in INPUT_FIELDS},
+        "derived": {
+            "total_area": json_number(p.derived.total_area),
+            "per_100_households": json_number(p.derived.per_100_households),
+            "compliant": p.derived.compliant,
+        },
     }
 
 

@@ -5,9 +5,9 @@ from django.core.management.base import CommandError
 
 from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.importing.apply import import_apply, import_backfill_approved
-from shequ.ledger.importing.files import FileRefused, read_sheets
+from shequ.ledger.importing.files import COMMAND_LINE_LIMITS, FileRefused, read_sheets
 from shequ.ledger.importing.plan import plan_import
-from shequ.ledger.importing.report import plan_document, plan_summary, refused_document
+from shequ.ledger.importing.report import plan_document_text, plan_summary, refused_document
 from shequ.ledger.models import Period
 from shequ.ledger.periods import period_open
 from shequ.ledger.permissions import LedgerError, NotAllowed
@@ -43,7 +43,7 @@ class Command(ShequCommand):
         except PeriodCodeError as error:
             raise CommandError(str(error)) from error
         try:
-            sheets = read_sheets(path.read_bytes(), path.name)
+            sheets = read_sheets(path.read_bytes(), path.name, COMMAND_LINE_LIMITS)
         except (FileRefused, OSError) as error:
             return self._refused(options, path.name, code.code, str(error))
         target = self._period(scope, code, approve)
@@ -91,7 +91,9 @@ class Command(ShequCommand):
 
     def _report(self, options, plan, *, written: bool) -> None:
         if options["json"]:
-            self.print_json(plan_document(plan))
+            for text in plan_document_text(plan):
+                self.stdout.write(text, ending="")
+            self.stdout.write("")
             return
         for line in plan_summary(plan):
             self.stdout.write(line)
