@@ -91,8 +91,13 @@ def test_a_co_location_tick_clears_nothing_silently_but_an_area_beside_it_is_an_
         police_room="30",
         police_room_in_center="1",
     ).content.decode()
-    assert "警务室已勾选设在便民服务中心，不再重复填写面积" in body
-    assert row(period).police_room_in_center is True
+    target = row(period)
+    # The message replaces the cell's shown ones in place (htmx out-of-band swap).
+    assert (
+        f'<div id="msg-{target.pk}-police_room" class="cell-messages" hx-swap-oob="true">'
+        '<div class="msg-error">警务室已勾选设在便民服务中心，不再重复填写面积' in body
+    )
+    assert target.police_room_in_center is True
 
 
 def test_a_bad_value_is_refused_in_chinese_and_nothing_is_saved(login, tiansheng_editor, period):

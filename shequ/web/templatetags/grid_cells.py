@@ -2,9 +2,9 @@
 
 As template nodes (an input, a 在中心 box, last period's value and the messages for each of
 nine cells) they were most of a street's page time: Django resolves some 240 variables a
-row. The markup is the one `ledger/_row.html` had; the messages' block is the same as
-`ledger/_cell_messages.html`, which the after-save refresh still renders. Every value is
-escaped with `html.escape`, as Django's own `escape` does.
+row. The markup is the one `ledger/_row.html` had; a cell's messages come from one
+function, here and in the after-save refresh (`cell_messages`). Every value is escaped
+with `html.escape`, as Django's own `escape` does.
 """
 
 from html import escape
@@ -84,6 +84,14 @@ def _previous(cell: Cell, review: bool) -> str:
     return f'<div class="prev" title="上期审核值">上期 {escape(cell.previous_shown)}</div>'
 
 
-def _messages(pk: int, cell: Cell, field: str) -> str:
+def _messages(pk: int, cell: Cell, field: str, *, oob: bool = False) -> str:
     errors = "".join(f'<div class="msg-error">{escape(e)}</div>' for e in cell.errors)
-    return f'<div id="msg-{pk}-{field}" class="cell-messages">{errors}</div>'
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return f'<div id="msg-{pk}-{field}" class="cell-messages"{swap}>{errors}</div>'
+
+
+@register.simple_tag
+def cell_messages(pk: int, cell: Cell, oob: bool = False) -> SafeString:
+    """A cell's messages on their own: under the 达标年度 cell, and after a save, where
+    they replace the shown ones (`oob`, htmx's out-of-band swap)."""
+    return mark_safe(_messages(pk, cell, escape(cell.field), oob=oob))
