@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint format lock clean venv
+.PHONY: demo test bench load lint format lock clean venv
 
 venv: $(STAMP)
 
@@ -36,6 +36,16 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
+# The deadline-day load test (not a test: figures on this machine): gunicorn on a throwaway
+# PostgreSQL, 100 street and 10 district users, then every write read back (load/README.md).
+LOAD_STAMP := $(VENV)/.load-installed
+$(LOAD_STAMP): $(STAMP) requirements-load.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-load.lock
+	@touch $(LOAD_STAMP)
+
+load: $(LOAD_STAMP)
+	$(BIN)/python load/run.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -49,6 +59,7 @@ lock: $(STAMP)
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --extra bench -o requirements-bench.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --extra load -o requirements-load.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
