@@ -140,6 +140,18 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+# Read replicas (PostgreSQL standbys), comma-separated: dashboards and summaries read from
+# them through shequ.core.db_router; writes and everything else stay on the primary. Tests
+# mirror them onto the default database rather than creating test databases on a standby.
+REPLICA_DATABASES = []
+for number, url in enumerate(_env_list("DATABASE_REPLICA_URL", []), start=1):
+    alias = f"replica{number}"
+    DATABASES[alias] = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
+    )
+    DATABASES[alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(alias)
+DATABASE_ROUTERS = ["shequ.core.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked";
     # IMMEDIATE transactions take the write lock up front, so two saves cannot deadlock.

@@ -23,6 +23,7 @@ from shequ.api.schemas import (
     SummaryOut,
 )
 from shequ.compliance.summary import summary
+from shequ.core.db_router import replica_reads
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import Period
 from shequ.regions.models import Region
@@ -172,7 +173,8 @@ def summary_view(request, query: Query[SummaryQuery]):
         if region is None:
             raise Http404(f"区划“{query.region}”不存在或不在您的管辖范围内")
     period = find_period(query.period)
-    result = summary(
-        scope=scope, period=period, region=region, include_unapproved=query.include_unapproved
-    )
-    return result.as_json()
+    with replica_reads():
+        result = summary(
+            scope=scope, period=period, region=region, include_unapproved=query.include_unapproved
+        )
+        return result.as_json()
