@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster on loopback for the benchmarks (removed afterwards)."""
+"""A throwaway PostgreSQL cluster on loopback for the benchmarks and the load test (removed
+afterwards). Shared by bench/run.py and load/run.py."""
 
 from __future__ import annotations
 
@@ -17,6 +18,20 @@ USER = "shequbench"
 
 def available() -> bool:
     return (PG_BIN / "initdb").exists()
+
+
+def ensure_installed() -> bool:
+    """Install Debian's postgresql-15 when it is missing and we may (root), as .ci/run does."""
+    if available() or os.geteuid() != 0:
+        return available()
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql-15"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdout=subprocess.DEVNULL,
+    )
+    return available()
 
 
 def _as_user(command: list[str]) -> list[str]:
@@ -38,10 +53,14 @@ def _ensure_user() -> None:
 
 
 @contextlib.contextmanager
-def throwaway_cluster():
-    """Yield a DATABASE_URL of a fresh cluster; stop and delete it on exit."""
+def throwaway_cluster(*, port: int = PORT, durable: bool = False, settings: str = ""):
+    """Yield a DATABASE_URL of a fresh cluster; stop and delete it on exit.
+
+    The benchmarks run with fsync off (only the work measured matters there); `durable`
+    keeps fsync on, so that commits cost what they cost on a real server. `settings` adds
+    server options (`-c name=value ...`)."""
     _ensure_user()
-    directory = Path(tempfile.mkdtemp(prefix="shequ-bench-pg."))
+    directory = Path(tempfile.mkdtemp(prefix="shequ-pg."))
     if os.geteuid() == 0:
         shutil.chown(directory, USER)
     data = directory / "data"
@@ -61,7 +80,9 @@ def throwaway_cluster():
         check=True,
         capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {PORT} -k {directory} -c fsync=off"
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} {settings}"
+    if not durable:
+        options += " -c fsync=off"
     subprocess.run(
         _as_user(
             [
@@ -86,14 +107,14 @@ def throwaway_cluster():
                 "-h",
                 "127.0.0.1",
                 "-p",
-                str(PORT),
+                str(port),
                 "-U",
                 "postgres",
                 "shequ",
             ],
             check=True,
         )
-        yield f"postgres://postgres@127.0.0.1:{PORT}/shequ"
+        yield f"postgres://postgres@127.0.0.1:{port}/shequ"
     finally:
         subprocess.run(
             _as_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
