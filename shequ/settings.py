@@ -191,7 +191,10 @@ STORAGES = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        ),
+        # Static files are public and nginx (another user) serves them: world-readable,
+        # unlike uploads (FILE_UPLOAD_PERMISSIONS below), whose mode would apply otherwise.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 
