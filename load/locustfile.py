@@ -18,7 +18,6 @@ from pathlib import Path
 
 import gevent
 from locust import HttpUser, between, events, task
-from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from load.pages import LoopbackCookieJar, grid_rows, saved_version
@@ -26,6 +25,7 @@ from load.plan import Slot, slots
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 WRITES = Path(os.environ["LOAD_WRITES"])
+TIMINGS = Path(os.environ["LOAD_TIMINGS"])
 PASSWORD = PLAN["password"]
 PERIOD = PLAN["period"]
 SLOTS: list[Slot] = slots(PLAN["communities"], PLAN["street_users"])
@@ -93,16 +93,20 @@ class StreetUser(_Browser):
 
     @task
     def next_step(self):
+        # A user whose work is over stays, idle: locust would replace a stopped user with a
+        # new one to keep the user count, and that one would have no street to work on.
         step = next(self.steps, None)
-        if step is None:
-            raise StopUser()
-        step()
+        if step is not None:
+            step()
 
     def open_grid(self):
         rows = grid_rows(self.page(self.grid, "街镇台账表").text)
         own = self.slot.owns(sorted(rows))
         if not own:
-            raise StopUser()  # the grid failed to load: counted as an error already
+            # The grid failed to load (an error already): stop here; the street will not be
+            # submitted, and the readback says so.
+            self.steps = iter(())
+            return
         self.fields = {row: rows[row] for row in own}
 
     def save_next(self, round_: int) -> None:
@@ -142,7 +146,6 @@ class StreetUser(_Browser):
             # Every street user is done: the run ends here, before --run-time if need be.
             # From another greenlet: quit() stops every user, this one included.
             gevent.spawn(self.environment.runner.quit)
-        raise StopUser()
 
     def submit(self):
         self.client.post("/accounts/logout/", headers={"X-CSRFToken": self.csrf}, name="退出")
@@ -193,3 +196,17 @@ class DistrictUser(_Browser):
 @events.test_start.add_listener
 def _fresh_log(**_):
     WRITES.write_text("", encoding="utf-8")
+
+
+_timings: list[tuple[str, float]] = []
+
+
+@events.request.add_listener
+def _record(name, response_time, **_):
+    # Every response time, for exact percentiles of any subset (locust's are rounded).
+    _timings.append((name, response_time))
+
+
+@events.test_stop.add_listener
+def _write_timings(**_):
+    TIMINGS.write_text(json.dumps(_timings, ensure_ascii=False), encoding="utf-8")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from load.pages import grid_rows, saved_version
 from load.plan import slots, users_per_street
 from load.readback import Write, compare
+from load.run import percentiles
 
 from .conftest import TIANSHENG
 from .ledger_helpers import open_period
@@ -67,3 +68,9 @@ def test_the_simulated_user_posts_what_the_grid_shows_and_reads_the_new_version(
         reverse("ledger_row_save", args=[row]), fields, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert saved_version(answer, row) == str(int(fields["version"]) + 1)
+
+
+def test_percentiles_are_exact_nearest_ranks():
+    figures = percentiles([float(ms) for ms in range(1, 201)])
+    assert figures == {"requests": 200, "p50_ms": 100, "p95_ms": 190, "p99_ms": 198}
+    assert percentiles([])["p95_ms"] is None
