@@ -27,23 +27,19 @@ test: $(STAMP)
 	$(BIN)/shequ makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks (never timed tests): prints a table and writes bench/results.json.
-BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): $(STAMP) requirements-bench.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
-	@touch $(BENCH_STAMP)
+# The extras' lock files (requirements-bench.lock, requirements-load.lock), installed on top
+# of the development environment the first time a target needs them.
+$(VENV)/.%-installed: $(STAMP) requirements-%.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-$*.lock
+	@touch $@
 
-bench: $(BENCH_STAMP)
+# Benchmarks (never timed tests): prints a table and writes bench/results.json.
+bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py
 
-# The deadline-day load test (not a test: figures on this machine): gunicorn on a throwaway
-# PostgreSQL, 100 street and 10 district users, then every write read back (load/README.md).
-LOAD_STAMP := $(VENV)/.load-installed
-$(LOAD_STAMP): $(STAMP) requirements-load.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-load.lock
-	@touch $(LOAD_STAMP)
-
-load: $(LOAD_STAMP)
+# The deadline-day load test (figures on this machine, not a test): gunicorn on a throwaway
+# PostgreSQL, 100 street and 10 district users, then every write read back (ADR 0016).
+load: $(VENV)/.load-installed
 	$(BIN)/python load/run.py
 
 lint: $(STAMP)
