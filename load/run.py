@@ -81,6 +81,7 @@ def app_environment(url: str, work: Path) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": url,
+        "DATABASE_REPLICA_URL": "",  # one server here: the primary serves everything
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
