@@ -198,13 +198,13 @@ def _fresh_log(**_):
     WRITES.write_text("", encoding="utf-8")
 
 
-_timings: list[tuple[str, float]] = []
+_timings: list[list] = []
 
 
 @events.request.add_listener
-def _record(name, response_time, **_):
-    # Every response time, for exact percentiles of any subset (locust's are rounded).
-    _timings.append((name, response_time))
+def _record(name, start_time, response_time, exception=None, **_):
+    # Every response, for exact figures of any subset (load/figures.py).
+    _timings.append([name, start_time, response_time, exception is not None])
 
 
 @events.test_stop.add_listener

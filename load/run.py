@@ -13,7 +13,6 @@ LOAD_WORKERS (gunicorn workers, 2 × cores + 1), LOAD_PG_PORT (55434), LOAD_PERI
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import secrets
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import pg  # noqa: E402
+from load.figures import Timing, summary  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SHEQU = str(BIN / "shequ")
@@ -191,8 +191,6 @@ def run_locust(env: dict, work: Path, host: str, communities: dict[str, int]) ->
             RUN_TIME,
             "--host",
             host,
-            "--csv",
-            str(work / "locust"),
             "--loglevel",
             "WARNING",
         ],
@@ -204,48 +202,11 @@ def run_locust(env: dict, work: Path, host: str, communities: dict[str, int]) ->
         },
         check=False,  # locust exits 1 when any request failed: the figures say which
     )
-    seconds = round(time.monotonic() - started, 1)
-    stats = read_stats(work / "locust_stats.csv")
     timings = json.loads((work / "timings.json").read_text(encoding="utf-8"))
-    stats["without_login"] = {
-        **percentiles([ms for name, ms in timings if name != LOGIN]),
-        "why": "登录按生产设置做 PBKDF2 口令散列（本机约 0.45 秒 CPU），有意为之",
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        **summary([Timing(*t) for t in timings], login=LOGIN),
     }
-    return {"seconds": seconds, **stats}
-
-
-def percentiles(times: list[float]) -> dict:
-    """Exact p50/p95/p99 (nearest rank) in milliseconds."""
-    ordered = sorted(times)
-
-    def rank(p: int) -> float | None:
-        return round(ordered[max(0, -(-len(ordered) * p // 100) - 1)]) if ordered else None
-
-    return {"requests": len(ordered), "p50_ms": rank(50), "p95_ms": rank(95), "p99_ms": rank(99)}
-
-
-def read_stats(path: Path) -> dict:
-    """Locust's per-request-kind figures and their aggregate, in milliseconds."""
-
-    def figures(row: dict) -> dict:
-        return {
-            "requests": int(row["Request Count"]),
-            "errors": int(row["Failure Count"]),
-            "per_second": round(float(row["Requests/s"]), 2),
-            "p50_ms": _ms(row["50%"]),
-            "p95_ms": _ms(row["95%"]),
-            "p99_ms": _ms(row["99%"]),
-        }
-
-    with path.open(encoding="utf-8") as stats:
-        rows = list(csv.DictReader(stats))
-    kinds = {row["Name"]: figures(row) for row in rows if row["Name"] != "Aggregated"}
-    total = next(figures(row) for row in rows if row["Name"] == "Aggregated")
-    return {"total": total, "by_kind": kinds}
-
-
-def _ms(value: str) -> float | None:
-    return None if value in ("", "N/A") else float(value)
 
 
 def read_back(env: dict, work: Path) -> dict:
@@ -280,16 +241,12 @@ def goals(results: dict) -> dict[str, bool]:
 def report(results: dict) -> None:
     print()
     print(f"{'请求':<18}{'次数':>7}{'错误':>6}{'次/秒':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    for name, f in [*results["by_kind"].items(), ("合计", results["total"])]:
+    rows = [*results["by_kind"].items(), ("合计", results["total"])]
+    for name, f in [*rows, ("合计（不含登录）", results["without_login"])]:
         print(
             f"{name:<18}{f['requests']:>7}{f['errors']:>6}{f['per_second']:>8}"
             f"{f['p50_ms'] or '-':>9}{f['p95_ms'] or '-':>9}{f['p99_ms'] or '-':>9}"
         )
-    rest = results["without_login"]
-    print(
-        f"{'合计（不含登录）':<14}{rest['requests']:>7}{'':>14}"
-        f"{rest['p50_ms']:>9}{rest['p95_ms']:>9}{rest['p99_ms']:>9}"
-    )
     back = results["readback"]
     print(
         f"\n写入 {back['writes']} 次，确认 {back['acknowledged']} 次；丢失 {back['lost']}，"

@@ -6,10 +6,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from load.figures import Timing, summary
 from load.pages import grid_rows, saved_version
 from load.plan import slots, users_per_street
 from load.readback import Write, compare
-from load.run import percentiles
 
 from .conftest import TIANSHENG
 from .ledger_helpers import open_period
@@ -70,7 +70,12 @@ def test_the_simulated_user_posts_what_the_grid_shows_and_reads_the_new_version(
     assert saved_version(answer, row) == str(int(fields["version"]) + 1)
 
 
-def test_percentiles_are_exact_nearest_ranks():
-    figures = percentiles([float(ms) for ms in range(1, 201)])
-    assert figures == {"requests": 200, "p50_ms": 100, "p95_ms": 190, "p99_ms": 198}
-    assert percentiles([])["p95_ms"] is None
+def test_the_figures_are_exact_nearest_ranks_over_every_response():
+    timings = [Timing("保存单元格", 1000 + ms / 10, float(ms), ms == 7) for ms in range(1, 201)]
+    timings.append(Timing("登录", 1000.0, 5000.0, False))
+    figures = summary(timings, login="登录")
+    rest = figures["without_login"]
+    assert (rest["requests"], rest["errors"]) == (200, 1)
+    assert (rest["p50_ms"], rest["p95_ms"], rest["p99_ms"]) == (100, 190, 198)
+    assert figures["total"]["p99_ms"] == 199 and figures["by_kind"]["登录"]["requests"] == 1
+    assert figures["total"]["per_second"] == round(201 / 20.2, 2)  # 1000.0 … 1020.2 s
