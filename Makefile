@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint format lock clean venv
+.PHONY: demo test bench load lint format lock clean venv
 
 venv: $(STAMP)
 
@@ -27,14 +27,20 @@ test: $(STAMP)
 	$(BIN)/shequ makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks (never timed tests): prints a table and writes bench/results.json.
-BENCH_STAMP := $(VENV)/.bench-installed
-$(BENCH_STAMP): $(STAMP) requirements-bench.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
-	@touch $(BENCH_STAMP)
+# The extras' lock files (requirements-bench.lock, requirements-load.lock), installed on top
+# of the development environment the first time a target needs them.
+$(VENV)/.%-installed: $(STAMP) requirements-%.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-$*.lock
+	@touch $@
 
-bench: $(BENCH_STAMP)
+# Benchmarks (never timed tests): prints a table and writes bench/results.json.
+bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py
+
+# The deadline-day load test (figures on this machine, not a test): gunicorn on a throwaway
+# PostgreSQL, 100 street and 10 district users, then every write read back (ADR 0016).
+load: $(VENV)/.load-installed
+	$(BIN)/python load/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,6 +55,7 @@ lock: $(STAMP)
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --extra bench -o requirements-bench.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev --extra load -o requirements-load.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster on loopback for the benchmarks (removed afterwards)."""
+"""A throwaway PostgreSQL cluster on loopback for the benchmarks and the load test (removed
+afterwards). Shared by bench/run.py and load/run.py."""
 
 from __future__ import annotations
 
@@ -63,10 +64,14 @@ def _ensure_user() -> None:
 
 
 @contextlib.contextmanager
-def throwaway_cluster():
-    """Yield a DATABASE_URL of a fresh cluster; stop and delete it on exit."""
+def throwaway_cluster(*, port: int = PORT, durable: bool = False, settings: str = ""):
+    """Yield a DATABASE_URL of a fresh cluster; stop and delete it on exit.
+
+    The benchmarks run with fsync off (only the work measured matters there); `durable`
+    keeps fsync on, so that commits cost what they cost on a real server. `settings` adds
+    server options (`-c name=value ...`)."""
     _ensure_user()
-    directory = Path(tempfile.mkdtemp(prefix="shequ-bench-pg."))
+    directory = Path(tempfile.mkdtemp(prefix="shequ-pg."))
     if os.geteuid() == 0:
         shutil.chown(directory, USER)
     data = directory / "data"
@@ -86,7 +91,9 @@ def throwaway_cluster():
         check=True,
         capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {PORT} -k {directory} -c fsync=off"
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} {settings}"
+    if not durable:
+        options += " -c fsync=off"
     subprocess.run(
         _as_user(
             [
@@ -111,14 +118,14 @@ def throwaway_cluster():
                 "-h",
                 "127.0.0.1",
                 "-p",
-                str(PORT),
+                str(port),
                 "-U",
                 "postgres",
                 "shequ",
             ],
             check=True,
         )
-        yield f"postgres://postgres@127.0.0.1:{PORT}/shequ"
+        yield f"postgres://postgres@127.0.0.1:{port}/shequ"
     finally:
         subprocess.run(
             _as_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),

@@ -149,6 +149,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Read replicas (PostgreSQL standbys), comma-separated: dashboards and summaries read from
+# them through shequ.core.db_router; writes and everything else stay on the primary. Tests
+# mirror them onto the default database rather than creating test databases on a standby.
+REPLICA_DATABASES = []
+for number, url in enumerate(_env_list("DATABASE_REPLICA_URL", []), start=1):
+    alias = f"replica{number}"
+    DATABASES[alias] = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
+    )
+    DATABASES[alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(alias)
+DATABASE_ROUTERS = ["shequ.core.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked";
     # IMMEDIATE transactions take the write lock up front, so two saves cannot deadlock.
@@ -189,7 +201,10 @@ STORAGES = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        ),
+        # Static files are public and nginx (another user) serves them: world-readable,
+        # unlike uploads (FILE_UPLOAD_PERMISSIONS below), whose mode would apply otherwise.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 

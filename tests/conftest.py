@@ -50,6 +50,17 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """A read replica, mirrored onto the test database as Django's test runner does for a
+    standby; unused unless a test names it (tests/test_db_router.py)."""
+    from django.conf import settings
+
+    settings.DATABASES.setdefault(
+        "replica1", {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}}
+    )
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_beibei()

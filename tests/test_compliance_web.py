@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from shequ.accounts.models import Role
 from shequ.accounts.scope import scope_for
@@ -177,6 +178,10 @@ def street_approvers(beibei):
     tiansheng.email = "tiansheng@example.invalid"
     tiansheng.save()
     return tiansheng
+
+
+def test_the_daily_reminder_run_reports_today_in_json(period):
+    assert json.loads(remind("--dry-run", "--json"))["day"] == str(timezone.localdate())
 
 
 def test_reminders_go_out_7_3_and_1_days_before_and_never_twice(

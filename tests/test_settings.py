@@ -9,7 +9,8 @@ PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, 'db': s.DATABASES['default'],"
     " 'tz': s.TIME_ZONE, 'lang': s.LANGUAGE_CODE, 'district': s.SHEQU_DISTRICT_NAME,"
-    " 'key': s.SECRET_KEY}, default=str))"
+    " 'key': s.SECRET_KEY, 'replicas': s.REPLICA_DATABASES, 'databases': s.DATABASES,"
+    " 'static': s.STORAGES['staticfiles']}, default=str))"
 )
 
 
@@ -52,3 +53,21 @@ def test_production_sets_everything_from_the_environment(tmp_path):
     assert values["db"]["HOST"] == "db.example"
     assert values["key"] == "from-env"
     assert values["district"] == "重庆市渝中区"
+
+
+def test_replicas_come_from_the_environment_and_are_mirrored_in_tests(tmp_path):
+    values = settings_with(
+        {
+            "DATABASE_URL": "postgres://shequ@db1/shequ",
+            "DATABASE_REPLICA_URL": "postgres://ro@db2/shequ, postgres://ro@db3/shequ",
+        },
+        tmp_path,
+    )
+    assert values["replicas"] == ["replica1", "replica2"]
+    assert values["databases"]["replica2"]["HOST"] == "db3"
+    assert values["databases"]["replica1"]["TEST"]["MIRROR"] == "default"
+
+
+def test_collected_static_files_are_readable_by_the_web_server(tmp_path):
+    options = settings_with({"DEBUG": "0"}, tmp_path)["static"]["OPTIONS"]
+    assert options["file_permissions_mode"] == 0o644

@@ -28,6 +28,7 @@ from shequ.api.schemas import (
 from shequ.api.street_plans_api import router as street_plans_router
 from shequ.api.subsidy_api import router as subsidy_router
 from shequ.compliance.summary import summary
+from shequ.core.db_router import replica_reads
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import Period
 from shequ.regions.models import Region
@@ -183,7 +184,8 @@ def summary_view(request, query: Query[SummaryQuery]):
     if query.region:
         region = region_in_scope(scope, query.region)
     period = find_period(query.period)
-    result = summary(
-        scope=scope, period=period, region=region, include_unapproved=query.include_unapproved
-    )
-    return result.as_json()
+    with replica_reads():
+        result = summary(
+            scope=scope, period=period, region=region, include_unapproved=query.include_unapproved
+        )
+        return result.as_json()

@@ -30,6 +30,7 @@ from shequ.compliance.reminders import can_remind, remind_street
 from shequ.compliance.summary import Summary, summary
 from shequ.compliance.tallies import RATIO_BUCKET_LABELS
 from shequ.compliance.targets import TargetBook
+from shequ.core.db_router import reads_from_replica
 from shequ.ledger import rules
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import LedgerError, NotAllowed
@@ -63,6 +64,7 @@ def _breadcrumb(scope: Scope, region: Region) -> list[Region]:
 
 @login_required
 @require_GET
+@reads_from_replica
 def dashboard(request, code: str | None = None):
     scope = scope_for(request.user)
     region = _scoped(scope, code)
@@ -164,6 +166,7 @@ def _two_decimals(ratio) -> float | None:
 
 @login_required
 @require_GET
+@reads_from_replica
 def community_page(request, code: str):
     scope = scope_for(request.user)
     community = _scoped(scope, code)

@@ -1,6 +1,7 @@
 import datetime
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from shequ.compliance.reminders import reminders_due, reminders_send_due
 from shequ.management.base import ShequCommand
@@ -50,9 +51,9 @@ class Command(ShequCommand):
             )
         self.stdout.write(f"共 {len(reminders)} 个街镇")
 
-    def _today(self, text: str | None) -> datetime.date | None:
+    def _today(self, text: str | None) -> datetime.date:
         if not text:
-            return None
+            return timezone.localdate()
         try:
             return datetime.date.fromisoformat(text)
         except ValueError as error:

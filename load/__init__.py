@@ -1,0 +1,1 @@
+"""`make load`: the deadline-day load test (run.py, locustfile.py; ADR 0016)."""
