@@ -111,6 +111,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
+# How many proxies of ours (nginx, a load balancer) stand in front of the app: the client's
+# address is read that many entries from the right of X-Forwarded-For (core.addresses).
+SHEQU_PROXY_COUNT = int(os.environ.get("SHEQU_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "shequ.core.addresses.client_address"
 
 if not DEBUG:
     # Production serves collected static files itself; the demo's runserver does it in DEBUG.

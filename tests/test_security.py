@@ -31,6 +31,36 @@ def test_five_wrong_passwords_lock_the_account_on_that_address(client, settings,
     assert failed.count() >= 5
 
 
+def _login_from(client, forwarded: str, password: str):
+    return client.post(
+        "/accounts/login/",
+        {"username": "qu-viewer", "password": password},
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_our_proxy_the_lockout_is_per_client_address(client, settings, district_viewer):
+    """With nginx in front (SHEQU_PROXY_COUNT=1) every request comes from 127.0.0.1: the
+    client's address is the one nginx appended to X-Forwarded-For, so one client's failures
+    do not lock out a colleague at another desk."""
+    settings.AXES_ENABLED, settings.SHEQU_PROXY_COUNT = True, 1
+    for _ in range(5):
+        _login_from(client, "10.1.1.5", "wrong password")
+    assert _login_from(client, "10.1.1.5", PASSWORD).status_code == 429
+    # A forged entry left of nginx's own is not believed: still 10.1.1.5, still locked.
+    assert _login_from(client, "10.9.9.9, 10.1.1.5", PASSWORD).status_code == 429
+    assert _login_from(client, "10.1.1.6", PASSWORD).status_code == 302
+
+
+def test_without_a_proxy_a_forwarded_header_cannot_dodge_the_lockout(
+    client, settings, district_viewer
+):
+    settings.AXES_ENABLED, settings.SHEQU_PROXY_COUNT = True, 0
+    for number in range(5):
+        _login_from(client, f"10.1.1.{number}", "wrong password")
+    assert _login_from(client, "10.1.1.99", PASSWORD).status_code == 429
+
+
 def test_a_login_is_recorded(client, settings, district_viewer):
     settings.AXES_ENABLED = True
     response = post_login(client, "qu-viewer", PASSWORD)

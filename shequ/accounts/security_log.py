@@ -9,13 +9,10 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 
 from shequ.core.actors import Actor
+from shequ.core.addresses import client_address
 from shequ.core.audit import audit_record
 
 log = logging.getLogger("shequ.security")
-
-
-def client_address(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
 
 
 def on_login(sender, request, user, **kwargs) -> None:

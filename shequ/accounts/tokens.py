@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shequ.accounts.models import ApiToken, User
 from shequ.core.actors import Actor
+from shequ.core.addresses import client_address
 from shequ.core.audit import audit_record
 
 log = logging.getLogger("shequ.security")
@@ -95,4 +96,4 @@ def bearer_user(request) -> User | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Bearer "):
         return None
-    return token_user(header[len("Bearer ") :].strip(), request.META.get("REMOTE_ADDR", ""))
+    return token_user(header[len("Bearer ") :].strip(), client_address(request))

@@ -7,11 +7,12 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from shequ.accounts.tokens import token_user
+from shequ.core.addresses import client_address
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = token_user(token, request.META.get("REMOTE_ADDR", ""))
+        user = token_user(token, client_address(request))
         if user is not None:
             request.user = user  # the scope of every endpoint is read from request.user
         return user
