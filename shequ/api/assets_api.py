@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from shequ.api.common import bounds, caller_scope, json_body, json_body_doc, named, street_in_scope
+from shequ.api.common import caller_scope, json_body, json_body_doc, named, paged, street_in_scope
 from shequ.api.schemas import ERRORS, AssetChange, AssetIn, AssetOut, AssetPage
 from shequ.assets import services
 from shequ.assets.models import IdleAsset
@@ -53,9 +53,7 @@ def asset_list(request, query: Query[AssetQuery]):
         assets = assets.filter(status=query.status)
     if query.kind:
         assets = assets.filter(kind=query.kind)
-    limit, offset = bounds(query.limit, query.offset)
-    items = [asset_json(a) for a in assets[offset : offset + limit]]
-    return {"items": items, "count": assets.count()}
+    return paged(assets, query, asset_json)
 
 
 def _asset(scope, asset_id: int) -> IdleAsset:

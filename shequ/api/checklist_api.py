@@ -9,7 +9,6 @@ from ninja import Query, Router, Schema
 
 from shequ.api.common import (
     attachment,
-    bounds,
     caller_scope,
     community_in_scope,
     form_body_doc,
@@ -17,6 +16,7 @@ from shequ.api.common import (
     json_body,
     json_body_doc,
     named,
+    paged,
     region_in_scope,
 )
 from shequ.api.schemas import (
@@ -54,18 +54,16 @@ def checklist_list(request, query: Query[CompletenessQuery]):
     the 19 counted items it has, and which are missing."""
     scope = caller_scope(request)
     region = region_in_scope(scope, query.region) if query.region else scope.node
-    lines = queries.communities_completeness(region)
-    limit, offset = bounds(query.limit, query.offset)
-    items = [
-        {
-            "community": named(line.community),
-            "present": line.present,
-            "total": queries.TOTAL,
-            "missing": line.missing,
-        }
-        for line in lines[offset : offset + limit]
-    ]
-    return {"items": items, "count": len(lines)}
+    return paged(queries.communities_completeness(region), query, _completeness_json)
+
+
+def _completeness_json(line) -> dict:
+    return {
+        "community": named(line.community),
+        "present": line.present,
+        "total": queries.TOTAL,
+        "missing": line.missing,
+    }
 
 
 def checklist_json(community) -> dict:

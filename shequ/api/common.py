@@ -61,6 +61,20 @@ def bounds(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, MAX_LIMIT)), min(max(0, offset), MAX_OFFSET)
 
 
+def page_of(items, query) -> tuple[list, int]:
+    """The page `query` asks for (its `limit` and `offset`) of a queryset or a list, and
+    how many there are in all."""
+    limit, offset = bounds(query.limit, query.offset)
+    count = len(items) if isinstance(items, list) else items.count()
+    return list(items[offset : offset + limit]), count
+
+
+def paged(items, query, render) -> dict:
+    """A list operation's answer: `{"items": [...], "count": N}`, each item rendered."""
+    page, count = page_of(items, query)
+    return {"items": [render(item) for item in page], "count": count}
+
+
 def json_body(request, schema):
     """The JSON body as `schema`: read only once scope and role have been checked, so that
     a caller outside the node learns nothing from a malformed body (422 otherwise)."""

@@ -9,12 +9,12 @@ from ninja import Query, Router, Schema, Status
 
 from shequ.accounts.roles import Permission
 from shequ.api.common import (
-    bounds,
     caller_scope,
     find_period,
     json_body,
     json_body_doc,
     named,
+    page_of,
     street_in_scope,
 )
 from shequ.api.schemas import (
@@ -123,13 +123,9 @@ def rows_list(request, query: Query[RowQuery]):
     rows = rows.select_related("community", "street", "period").order_by(
         "street__code", "community__code"
     )
-    limit, offset = bounds(query.limit, query.offset)
-    page = list(rows[offset : offset + limit])
+    page, count = page_of(rows, query)
     submissions = _submissions_for(page)
-    return {
-        "items": [row_json(r, _editable(scope, r, submissions)) for r in page],
-        "count": rows.count(),
-    }
+    return {"items": [row_json(r, _editable(scope, r, submissions)) for r in page], "count": count}
 
 
 def _row(scope, row_id: int) -> LedgerRow:

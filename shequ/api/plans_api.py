@@ -12,7 +12,6 @@ from ninja import Query, Router, Schema
 from shequ.accounts.roles import Permission
 from shequ.api.common import (
     attachment,
-    bounds,
     caller_scope,
     form_body_doc,
     form_date,
@@ -21,6 +20,7 @@ from shequ.api.common import (
     json_body,
     json_body_doc,
     named,
+    paged,
     street_in_scope,
 )
 from shequ.api.schemas import (
@@ -107,8 +107,7 @@ def plan_list(request, query: Query[PlanQuery]):
     if query.state:
         plans = plans.filter(state=query.state)
     plans = plans.order_by("street__code", "community__code", "-created_at")
-    limit, offset = bounds(query.limit, query.offset)
-    return {"items": [plan_json(p) for p in plans[offset : offset + limit]], "count": plans.count()}
+    return paged(plans, query, plan_json)
 
 
 def _plan(scope, plan_id: int) -> Plan:

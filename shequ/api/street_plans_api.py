@@ -9,12 +9,12 @@ from ninja import Query, Router, Schema
 
 from shequ.api.common import (
     attachment,
-    bounds,
     caller_scope,
     form_body_doc,
     form_text,
     form_upload,
     named,
+    paged,
     street_in_scope,
 )
 from shequ.api.schemas import ERRORS, StreetYearOut, StreetYearPage
@@ -74,9 +74,7 @@ class YearQuery(Schema):
 def street_plan_list(request, query: Query[YearQuery]):
     """Every active street in the caller's node for the year, filed or not."""
     streets = caller_scope(request).streets().filter(valid_to__isnull=True).order_by("code")
-    limit, offset = bounds(query.limit, query.offset)
-    items = [street_year_json(street_year(s, query.year)) for s in streets[offset : offset + limit]]
-    return {"items": items, "count": streets.count()}
+    return paged(streets, query, lambda street: street_year_json(street_year(street, query.year)))
 
 
 @router.get(

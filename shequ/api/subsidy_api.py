@@ -11,11 +11,11 @@ from ninja import Query, Router, Schema
 
 from shequ.accounts.roles import Permission
 from shequ.api.common import (
-    bounds,
     caller_scope,
     json_body,
     json_body_doc,
     named,
+    paged,
     street_in_scope,
 )
 from shequ.api.schemas import (
@@ -124,9 +124,7 @@ def allocation_list(request, query: Query[AllocationQuery]):
     for name in ("year", "state", "purpose"):
         if getattr(query, name) is not None:
             allocations = allocations.filter(**{name: getattr(query, name)})
-    limit, offset = bounds(query.limit, query.offset)
-    items = [allocation_json(a) for a in allocations[offset : offset + limit]]
-    return {"items": items, "count": allocations.count()}
+    return paged(allocations, query, allocation_json)
 
 
 def _allocation(scope, allocation_id: int) -> SubsidyAllocation:

@@ -14,7 +14,7 @@ from shequ.api import errors
 from shequ.api.assets_api import router as assets_router
 from shequ.api.auth import API_AUTH, api_user
 from shequ.api.checklist_api import router as checklist_router
-from shequ.api.common import bounds, caller_scope, find_period, region_in_scope
+from shequ.api.common import caller_scope, find_period, paged, region_in_scope
 from shequ.api.ledger_api import router as ledger_router
 from shequ.api.plans_api import router as plans_router
 from shequ.api.schemas import (
@@ -82,11 +82,6 @@ class PageQuery(Schema):
     offset: int = 0
 
 
-def _page(queryset, page: PageQuery):
-    limit, offset = bounds(page.limit, page.offset)
-    return queryset[offset : offset + limit], queryset.count()
-
-
 def _period_code(ordinal: int | None) -> str | None:
     return PeriodCode.from_ordinal(ordinal).code if ordinal else None
 
@@ -119,8 +114,7 @@ def region_list(request, filters: Query[RegionFilter]):
         regions = regions.filter(parent=region_in_scope(scope, filters.parent))
     if filters.level:
         regions = regions.filter(level=filters.level)
-    items, count = _page(regions, filters)
-    return {"items": [_region(r) for r in items], "count": count}
+    return paged(regions, filters, _region)
 
 
 @api.get(
@@ -160,8 +154,7 @@ def _period(period: Period) -> dict:
 def period_list(request, page: Query[PageQuery]):
     """Every period, newest first (periods are the same for the whole tree)."""
     caller_scope(request)
-    items, count = _page(Period.objects.order_by("-ordinal"), page)
-    return {"items": [_period(p) for p in items], "count": count}
+    return paged(Period.objects.order_by("-ordinal"), page, _period)
 
 
 @api.get("/periods/{code}", response={200: PeriodOut, **ERRORS}, tags=["报告期"], summary="报告期")

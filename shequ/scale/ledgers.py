@@ -64,8 +64,9 @@ def _tenths(value: float) -> Decimal:
     return Decimal(round(value * 10)) * TENTH
 
 
-def first_values(rng: random.Random, urban: bool, year: int) -> dict:
-    """One community's row: about four in five above 30 m² per 100 households."""
+def first_values(rng: random.Random, urban: bool, year: int, standard: Decimal) -> dict:
+    """One community's row: about four in five above 30 m² per 100 households (the
+    notice's standard); its 达标年度 as the year's `standard` judges it."""
     households = rng.randint(1500, 7000) if urban else rng.randint(400, 2500)
     ratio = rng.uniform(31, 55) if rng.random() < 0.8 else rng.uniform(12, 29)
     total = households * ratio / 100
@@ -83,12 +84,12 @@ def first_values(rng: random.Random, urban: bool, year: int) -> dict:
         values[field] = _tenths(total * share * rng.uniform(0.7, 1.3))
         allocated += values[field]
     values["service_center"] = max(_tenths(total) - allocated, _tenths(150 + rng.random() * 300))
-    compliant = rules.is_compliant(rules.total_area(_Row(**values)), households, Decimal(30))
+    compliant = rules.is_compliant(rules.total_area(_Row(**values)), households, standard)
     values["compliance_year"] = rng.randint(2020, year) if compliant else None
     return values
 
 
-def next_values(rng: random.Random, values: dict, year: int) -> dict:
+def next_values(rng: random.Random, values: dict, year: int, standard: Decimal) -> dict:
     """The next half's row: a third recount households, a tenth add some area."""
     values = dict(values)
     if rng.random() < 0.33:
@@ -98,9 +99,7 @@ def next_values(rng: random.Random, values: dict, year: int) -> dict:
             rng.uniform(10, 60)
         )
         values["culture_room_in_center"] = False
-    compliant = rules.is_compliant(
-        rules.total_area(_Row(**values)), values["households"], Decimal(30)
-    )
+    compliant = rules.is_compliant(rules.total_area(_Row(**values)), values["households"], standard)
     if not compliant:
         values["compliance_year"] = None
     elif values["compliance_year"] is None:
@@ -136,6 +135,8 @@ class LedgerWriter:
 
     def __init__(self, periods: list[Period], *, seed: int, now: datetime.datetime):
         self.periods = periods
+        # The standard of each period's year, as the rules judge it (read once, not per row).
+        self.standards = {period.pk: rules.thresholds(period.year).standard for period in periods}
         self.rng = random.Random(seed)
         self.now = now
         self.decided = {period.pk: _before_deadline(period) for period in periods}
@@ -146,13 +147,15 @@ class LedgerWriter:
 
     def street_add(self, street_id: int, street_code: str, members: list[Member]) -> None:
         fingerprint = ""
+        first = self.periods[0]
+        standard = self.standards[first.pk]
         current = {
-            m.community_id: first_values(self.rng, m.urban, self.periods[0].year) for m in members
+            m.community_id: first_values(self.rng, m.urban, first.year, standard) for m in members
         }
         for sequence, period in enumerate(self.periods, start=1):
             if sequence > 1:
                 current = {
-                    key: next_values(self.rng, values, period.year)
+                    key: next_values(self.rng, values, period.year, self.standards[period.pk])
                     for key, values in current.items()
                 }
             fingerprint = self._street_period(
