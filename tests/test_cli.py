@@ -51,3 +51,34 @@ def test_a_refused_file_under_json_prints_its_problems_as_one_document(beibei, t
     assert document["changed"] is False
     assert document["problems"][0]["where"] == "bad.csv 第2行"
     assert "500109077" in document["problems"][0]["message"]
+
+
+def test_the_import_preview_on_the_process_stdout_is_one_utf8_json_document(tmp_path):
+    """On its own stdout the command writes the encoded document straight out (not through
+    the text layer that call_command's tests read): it must still be one JSON document."""
+    env = {**os.environ, "SHEQU_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    shequ = str(Path(sys.executable).with_name("shequ"))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [shequ, *args], capture_output=True, env=env, check=False, timeout=120
+        )
+
+    for setup in (
+        ["migrate", "-v0"],
+        ["load-regions", "beibei_divisions.csv"],
+        ["open-period", "2026H2", "--deadline", "2099-12-31"],
+    ):
+        assert run(*setup).returncode == 0
+    ledger = tmp_path / "澄江镇.csv"
+    ledger.write_text(
+        "街镇,社区名称,户数,便民服务中心\n澄江镇,运河社区,1000,320\n", encoding="utf-8"
+    )
+    result = run("import-ledger", str(ledger), "--period", "2026H2", "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    document = json.loads(result.stdout.decode("utf-8"))
+    assert result.stdout.endswith(b"}\n")
+    assert document["rows"][0]["community_name"] == "运河社区居民委员会"
+    assert document["rows"][0]["data"]["service_center"] == 320.0
+    assert document["rows"][0]["derived"]["per_100_households"] == 32.0

@@ -2,6 +2,7 @@
 "Defaults and data")."""
 
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -38,6 +39,21 @@ class ShequCommand(BaseCommand):
     def print_json(self, document) -> None:
         # Compact: the C encoder is ten times faster than the indenting one on large imports.
         self.stdout.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+    def print_json_bytes(self, options, chunks) -> None:
+        """A document already encoded as UTF-8 JSON, piece by piece, then a newline. On the
+        process's own stdout the bytes go straight out: decoding a city's 8 MB for the text
+        layer to encode again cost as much as writing it."""
+        if options.get("stdout") is not None:  # call_command(stdout=…): a text stream
+            for chunk in chunks:
+                self.stdout.write(chunk.decode(), ending="")
+            self.stdout.write("")
+            return
+        sys.stdout.flush()
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.buffer.flush()
 
     def say(self, options, text: str) -> None:
         """Human output: stdout normally, stderr under --json so stdout stays one document."""

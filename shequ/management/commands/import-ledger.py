@@ -7,7 +7,7 @@ from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.importing.apply import import_apply, import_backfill_approved
 from shequ.ledger.importing.files import COMMAND_LINE_LIMITS, FileRefused, read_sheets
 from shequ.ledger.importing.plan import plan_import
-from shequ.ledger.importing.report import plan_document_text, plan_summary, refused_document
+from shequ.ledger.importing.report import plan_document_bytes, plan_summary, refused_document
 from shequ.ledger.models import Period
 from shequ.ledger.periods import period_open
 from shequ.ledger.permissions import LedgerError, NotAllowed
@@ -91,9 +91,7 @@ class Command(ShequCommand):
 
     def _report(self, options, plan, *, written: bool) -> None:
         if options["json"]:
-            for text in plan_document_text(plan):
-                self.stdout.write(text, ending="")
-            self.stdout.write("")
+            self.print_json_bytes(options, plan_document_bytes(plan))
             return
         for line in plan_summary(plan):
             self.stdout.write(line)
