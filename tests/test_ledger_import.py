@@ -134,6 +134,19 @@ def test_errors_name_sheet_row_and_column_and_nothing_is_written(period, tmp_pat
     assert row(period, YUNHE_CUN).households is None  # the good row was not written either
 
 
+def test_figures_too_large_for_the_ledger_are_named_in_the_preview(period, tmp_path):
+    content = sheet_with(
+        ["澄江镇", "运河村", 1000, "1e300", ""],
+        ["澄江镇", "运河社区", 20_000_000, 600, ""],
+    )
+    code, document = run_import(tmp_path, content, "--period", "2026H2", "--apply")
+    assert code == 1
+    errors = messages(document)
+    assert "台账!D2 便民服务中心数值过大：“1e300”" in errors
+    assert "台账!C3 辖区户籍人口总户数数值过大：“20000000”" in errors
+    assert row(period, YUNHE_CUN).service_center is None
+
+
 def test_an_area_for_a_facility_that_remarks_seat_in_the_centre_is_an_error(period, tmp_path):
     header = ["街镇", "社区名称", "户数", "便民服务中心", "警务室", "备注"]
     content = sheet_with(
@@ -368,7 +381,7 @@ def test_the_json_document_written_piece_by_piece_is_the_document(period):
     from shequ.accounts.scope import operator_scope
     from shequ.ledger.importing.files import read_sheets
     from shequ.ledger.importing.plan import plan_import
-    from shequ.ledger.importing.report import plan_document, plan_document_text
+    from shequ.ledger.importing.report import plan_document, plan_document_bytes
 
     content = sheet_with(
         ["澄江镇", "运河村", 1000, 100, ""],
@@ -382,5 +395,22 @@ def test_the_json_document_written_piece_by_piece_is_the_document(period):
         filename="ledger.xlsx",
     )
     assert plan.rows and plan.errors and plan.warnings
-    whole = json.dumps(plan_document(plan), ensure_ascii=False, separators=(",", ":"))
-    assert "".join(plan_document_text(plan)) == whole
+    text = b"".join(plan_document_bytes(plan)).decode()
+    assert json.loads(text) == plan_document(plan)
+    assert "运河村" in text  # Chinese unescaped, as the contract's readers expect
+    numbers = json.loads(text)["rows"][0]["data"]
+    assert numbers["households"] == 1000 and numbers["service_center"] == 100.0
+
+
+def test_a_row_record_takes_the_stored_columns_in_their_order():
+    from shequ.ledger.records import _STORED_COLUMNS, RowRecord
+
+    record = RowRecord()
+    stored = tuple(
+        '{"center_small": "说明"}' if n == "comments_text" else n for n in _STORED_COLUMNS
+    )
+    record.take(stored)
+    for name in _STORED_COLUMNS:
+        if name != "comments_text":
+            assert getattr(record, name) == name
+    assert record.warning_comments == {"center_small": "说明"}

@@ -9,9 +9,11 @@ functions take either.
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Period
@@ -27,7 +29,7 @@ class Place(NamedTuple):
     urban_rural_class: str
 
 
-_ROW_COLUMNS = ("pk", "period_id", "community_id", "street_id", "version", "warning_comments")
+_ROW_COLUMNS = ("pk", "period_id", "community_id", "street_id", "version", "comments_text")
 _STORED_COLUMNS = (*_ROW_COLUMNS, *INPUT_FIELDS)
 _PLACE_COLUMNS = ("code", "name", "path", "urban_rural_class")
 
@@ -35,7 +37,42 @@ _PLACE_COLUMNS = ("code", "name", "path", "urban_rural_class")
 class RowRecord:
     """One stored ledger row; `community` and `street` are Places, `period` the Period."""
 
-    __slots__ = (*_STORED_COLUMNS, "total_area", "period", "community", "street")
+    __slots__ = (
+        *(name for name in _STORED_COLUMNS if name != "comments_text"),
+        "warning_comments",
+        "total_area",
+        "period",
+        "community",
+        "street",
+    )
+
+    def take(self, stored: tuple) -> None:
+        """The values of _STORED_COLUMNS, in their order (a test holds the two together).
+        Written out: one unpacking stores a city's rows six times faster than setattr."""
+        (
+            self.pk,
+            self.period_id,
+            self.community_id,
+            self.street_id,
+            self.version,
+            comments,
+            self.households,
+            self.resident_households,
+            self.service_center,
+            self.police_room,
+            self.day_care,
+            self.health_station,
+            self.culture_room,
+            self.grocery,
+            self.other,
+            self.police_room_in_center,
+            self.day_care_in_center,
+            self.health_station_in_center,
+            self.culture_room_in_center,
+            self.compliance_year,
+            self.remarks,
+        ) = stored
+        self.warning_comments = _comments(comments)
 
     def __repr__(self) -> str:
         return f"<RowRecord {self.period} {self.community.name}>"
@@ -48,10 +85,12 @@ def row_records(rows: QuerySet[LedgerRow], period: Period) -> list[RowRecord]:
     width = len(_STORED_COLUMNS)
     street_places: dict[int, Place] = {}
     records = []
+    # The comments as text: most rows have none, and decoding "{}" through the JSON
+    # field for each of a city's rows took a fifth of the query.
+    rows = rows.annotate(comments_text=Cast("warning_comments", TextField()))
     for values in rows.values_list(*_STORED_COLUMNS, *communities, *streets):
         record = RowRecord()
-        for name, value in zip(_STORED_COLUMNS, values[:width], strict=True):
-            setattr(record, name, value)
+        record.take(values[:width])
         record.period = period
         record.community = Place(record.community_id, *values[width : width + 4])
         street = street_places.get(record.street_id)
@@ -60,3 +99,7 @@ def row_records(rows: QuerySet[LedgerRow], period: Period) -> list[RowRecord]:
         record.street = street
         records.append(record)
     return records
+
+
+def _comments(text: str | None) -> dict:
+    return json.loads(text) if text and text != "{}" else {}

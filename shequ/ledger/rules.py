@@ -210,14 +210,19 @@ def validate(
     period_year: int,
     limits: Thresholds,
     in_street: bool = True,
+    derived: Derived | None = None,
 ) -> list[Finding]:
     """Errors (block submission) and warnings (need a comment) for one row.
 
-    `previous` is the community's last approved row, if any.
+    `previous` is the community's last approved row, if any. `derived` is
+    `derive(values, limits.standard)` where the caller has it already (an import checks a
+    city's rows and need not divide each one twice).
     """
+    if derived is None:
+        derived = derive(values, limits.standard)
     return [
         *_errors(values, in_street),
-        *_warnings(values, previous, period_year, limits),
+        *_warnings(values, previous, period_year, limits, derived),
     ]
 
 
@@ -235,7 +240,7 @@ def _errors(values: Any, in_street: bool) -> list[Finding]:
         found.append(
             Finding("resident_negative", "resident_households", ERROR, "常住户数不能为负数")
         )
-    for field in AREA_FIELDS:
+    for field, flag in _AREAS_AND_FLAGS:
         area = getattr(values, field)
         if area is None:
             continue
@@ -243,7 +248,7 @@ def _errors(values: Any, in_street: bool) -> list[Finding]:
             found.append(
                 Finding(f"negative:{field}", field, ERROR, f"{LABELS[field]}面积不能为负数")
             )
-        if is_co_located(values, field) and area != 0:
+        if flag and getattr(values, flag) and area != 0:  # as is_co_located, for every row
             found.append(
                 Finding(
                     f"co_located:{field}",
@@ -255,13 +260,14 @@ def _errors(values: Any, in_street: bool) -> list[Finding]:
     return found
 
 
-def _warnings(values: Any, previous: Any | None, year: int, limits: Thresholds) -> list[Finding]:
+def _warnings(
+    values: Any, previous: Any | None, year: int, limits: Thresholds, derived: Derived
+) -> list[Finding]:
     found = []
-    total = total_area(values)
-    households = values.households
+    total = derived.total_area
     if previous is not None and has_valid_households(previous.households):
         found += _change_warnings(values, previous, total, limits)
-    ratio = per_100_households(total, households)
+    ratio = derived.per_100_households
     if ratio is not None and ratio > limits.ratio_max:
         found.append(
             Finding(
@@ -283,7 +289,7 @@ def _warnings(values: Any, previous: Any | None, year: int, limits: Thresholds) 
                 f"便民服务中心面积{shown}，不足 {limits.center_min}㎡",
             )
         )
-    contradiction = _compliance_year_contradiction(values, total, year, limits.standard)
+    contradiction = _compliance_year_contradiction(values, derived.compliant, year, limits.standard)
     if contradiction:
         found.append(Finding("compliance_year", "compliance_year", WARNING, contradiction))
     return found
@@ -318,11 +324,10 @@ def _change_warnings(values, previous, total: Decimal, limits: Thresholds) -> li
     return found
 
 
-def _compliance_year_contradiction(values, total, year: int, standard: Decimal) -> str:
+def _compliance_year_contradiction(values, compliant: bool, year: int, standard: Decimal) -> str:
     stated = values.compliance_year
     if not stated or not has_valid_households(values.households):
         return ""
-    compliant = is_compliant(total, values.households, standard)
     if stated <= year and not compliant:
         return f"达标年度填为{stated}年，但本期每百户面积未达到 {standard}㎡"
     if stated > year and compliant:

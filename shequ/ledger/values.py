@@ -34,12 +34,13 @@ def parse_area(field: str, value: Any) -> Decimal | None:
         except InvalidOperation:
             raise LedgerError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field) from None
     if not number.is_finite():
-        raise LedgerError(f"{LABELS[field]}应为数字（㎡）", field)
+        raise LedgerError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field)
+    # The size first: 1e300 cannot even be rounded to a tenth (Decimal's 28 digits).
+    if abs(number) > MAX_AREA:
+        raise LedgerError(f"{LABELS[field]}数值过大：“{value}”", field)
     rounded = number.quantize(TENTH)
     if number != rounded:
         raise LedgerError(f"{LABELS[field]}最多保留一位小数：“{value}”", field)
-    if abs(number) > MAX_AREA:
-        raise LedgerError(f"{LABELS[field]}数值过大：“{value}”", field)
     return rounded
 
 

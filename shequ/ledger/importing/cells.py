@@ -32,17 +32,24 @@ def cell_text(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
+        # 2086.0 as 2086, as Excel shows it; 1e+300 as such, not as 301 digits.
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+# A city's file repeats the same few thousand figures (120.0, 2086.0…): each number
+# cell's reading is kept, up to a bound so that no file can grow it without end.
+_NUMBER_READINGS: dict[float, Parsed] = {}
+_NUMBER_READINGS_LIMIT = 100_000
 
 
 def parse_number(value, *, what: str) -> Parsed:
     """A figure: 1,234.5㎡ → 1234.5, ３２０户 → 320; `/`, `—`, `无`, blank → none; the
     phrase 设在便民服务中心 → co-located."""
     if type(value) is float or type(value) is int:  # most cells: the checks below, sooner
-        return Parsed(Decimal(repr(round(float(value), 6))))
+        return number_reading(value)
     if isinstance(value, Decimal):  # a recomputed formula
         return Parsed(value=Decimal(format(value.quantize(Decimal("0.000001")).normalize(), "f")))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -67,8 +74,22 @@ def parse_number(value, *, what: str) -> Parsed:
     return Parsed(value=number)
 
 
+def number_reading(value: float | int) -> Parsed:
+    """A number cell as an exact Decimal (the same for 1 and 1.0, which compare equal)."""
+    reading = _NUMBER_READINGS.get(value)
+    if reading is None:
+        # Excel stores 254.2 as 254.20000000000002 after arithmetic: drop the binary noise.
+        reading = Parsed(Decimal(repr(round(float(value), 6))))
+        if len(_NUMBER_READINGS) < _NUMBER_READINGS_LIMIT:
+            _NUMBER_READINGS[value] = reading
+    return reading
+
+
 def parse_year(value) -> tuple[int | None, str]:
     """达标年度: 2027, 2027年, 2027.0 → 2027; anything else → (None, a warning)."""
+    whole = type(value) is int or (type(value) is float and value.is_integer())
+    if whole and 2000 <= value <= 2100:  # a year typed as a number: no text to read
+        return int(value), ""
     text = cell_text(value)
     if text in NONE_MARKS:
         return None, ""

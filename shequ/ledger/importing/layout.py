@@ -111,6 +111,8 @@ def _is_sub_header(row: list) -> bool:
 
 def is_end_of_table(row: list) -> bool:
     for value in row:
+        if type(value) is float or type(value) is int:
+            return False  # a figure (序号, 户数) first: a data row, not a sign-off line
         first = normalize_header(value)
         if first:
             return bool(END_MARKERS.match(first))

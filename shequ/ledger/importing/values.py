@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, IN_CENTRE_NAMES, LABELS
-from shequ.ledger.importing.cells import cell_text, parse_number, parse_year
+from shequ.ledger.importing.cells import Parsed, cell_text, parse_number, parse_year
 from shequ.ledger.importing.reader import SourceRow
 from shequ.ledger.ledger_csv import FORMULA_STARTS
+from shequ.ledger.permissions import LedgerError
+from shequ.ledger.values import MAX_AREA, MAX_HOUSEHOLDS, parse_area, parse_integer
 
 # The names the export writes, and the shorter ones clerks use (the export's full names
 # lose their full-width brackets to NFKC, so the short forms carry the match).
@@ -20,7 +22,6 @@ FACILITY_NAMES = {
     facility: (name, *SHORT_NAMES.get(facility, ())) for facility, name in IN_CENTRE_NAMES.items()
 }
 REMARK_CO_LOCATION = re.compile(r"^(?P<names>.+?)(设|均设|含|位)在便民服务中心(内)?$")
-TENTH = Decimal("0.1")
 REMARK_OTHER = re.compile(r"^其他用房\s*(?P<area>[\d.,，]+)\s*(㎡|m²|m2|平方米)?$")
 
 
@@ -47,7 +48,7 @@ def row_values(source: SourceRow) -> RowValues:
         result.values["other"] = remarks_other
     _stated_total(source, result)
     if "compliance_year" in source.cells:
-        year, warning = parse_year(source.cells["compliance_year"][0])
+        year, warning = parse_year(source.cells["compliance_year"])
         result.values["compliance_year"] = year
         if warning:
             result.warnings.append(
@@ -58,21 +59,71 @@ def row_values(source: SourceRow) -> RowValues:
 
 def _households(source: SourceRow, result: RowValues) -> None:
     for name in ("households", "resident_households"):
-        cell = source.cells.get(name)
-        if cell is None:
+        if name not in source.cells:
             continue
-        parsed = parse_number(cell[0], what=LABELS[name])
-        column = cell[1]
-        if parsed.error or parsed.co_located:
-            result.errors.append(
-                CellProblem(name, column, parsed.error or f"{LABELS[name]}应为整数")
-            )
-        elif parsed.value is not None and parsed.value != parsed.value.to_integral_value():
-            result.errors.append(
-                CellProblem(name, column, f"{LABELS[name]}应为整数，不能是“{source.text(name)}”")
-            )
+        raw = source.cells[name]
+        # The kept reading first, without a call, as for the areas.
+        reading = _COUNT_READINGS.get(raw) if type(raw) in _PLAIN else None
+        count, error = reading or count_reading(raw, name)
+        if error:
+            result.errors.append(CellProblem(name, source.column(name), error))
         else:
-            result.values[name] = None if parsed.value is None else int(parsed.value)
+            result.values[name] = count
+
+
+# The readings of cells, kept by their value: a city's file repeats the same few thousand
+# figures and marks ("", "/", 120.0). Only readings without an error are kept (an error
+# names its column), only of numbers and text (True == 1 and Decimal("2") == 2 would find
+# a number's reading), and only up to a bound, so that no file can grow them without end.
+_PLAIN = frozenset((float, int, str))
+_READINGS_LIMIT = 100_000
+_COUNT_READINGS: dict[object, tuple[int | None, str]] = {}
+_AREA_READINGS: dict[object, Parsed] = {}
+
+
+def count_reading(raw, field: str) -> tuple[int | None, str]:
+    """A household count: whole (2,086.0户 is 2086) and within the ledger's limits, or why
+    it cannot be read."""
+    plain = type(raw) in _PLAIN
+    if plain:
+        reading = _COUNT_READINGS.get(raw)
+        if reading is not None:
+            return reading
+    if type(raw) is float and raw.is_integer() and abs(raw) <= MAX_HOUSEHOLDS:
+        return int(raw), ""  # what the rule below makes of a whole number, sooner
+    parsed = parse_number(raw, what=LABELS[field])
+    if parsed.error or parsed.co_located:
+        return None, parsed.error or f"{LABELS[field]}应为整数"
+    try:
+        # The ledger's own rule, as the grid applies it; the cell's text in its message.
+        reading = (parse_integer(field, parsed.value), "")
+    except LedgerError as error:
+        return None, error.message.replace(f"“{parsed.value}”", f"“{cell_text(raw)}”")
+    if plain and len(_COUNT_READINGS) < _READINGS_LIMIT:
+        _COUNT_READINGS[raw] = reading
+    return reading
+
+
+def area_reading(raw, field: str) -> Parsed:
+    """An area cell to 0.1 ㎡ and within the ledger's limits (a second decimal is an error,
+    not rounded away)."""
+    plain = type(raw) in _PLAIN
+    if plain:
+        reading = _AREA_READINGS.get(raw)
+        if reading is not None:
+            return reading
+    reading = parse_number(raw, what=LABELS[field])
+    if reading.error:
+        return reading
+    if reading.value is not None:
+        try:
+            reading = Parsed(parse_area(field, reading.value))  # the grid's rule
+        except LedgerError as error:
+            text = error.message.replace(f"“{reading.value}”", f"“{cell_text(raw)}”")
+            return Parsed(error=text)
+    if plain and len(_AREA_READINGS) < _READINGS_LIMIT:
+        _AREA_READINGS[raw] = reading
+    return reading
 
 
 # (field, its co-location flag or None, label), looked up once rather than for every cell.
@@ -80,47 +131,38 @@ _AREAS = tuple((name, CO_LOCATION_FLAGS.get(name), LABELS[name]) for name in ARE
 
 
 def _areas(source: SourceRow, result: RowValues, remarks_flags: set[str]) -> None:
-    values = result.values
+    values, cells = result.values, source.cells
     for name, flag, label in _AREAS:
-        cell = source.cells.get(name)
-        if cell is None:
+        if name not in cells:
             if flag and flag in remarks_flags:
                 values[flag], values[name] = True, None
             continue
-        parsed = parse_number(cell[0], what=label)
-        column = cell[1]
+        raw = cells[name]
+        # The kept reading first, without a call: seven areas a row, a city's rows.
+        parsed = _AREA_READINGS.get(raw) if type(raw) in _PLAIN else None
+        if parsed is None:
+            parsed = area_reading(raw, name)
         if parsed.error:
-            result.errors.append(CellProblem(name, column, parsed.error))
-            continue
-        if parsed.co_located:
-            if not flag:
-                result.errors.append(
-                    CellProblem(name, column, f"{label}不能设在便民服务中心，请填写面积")
-                )
-                continue
-            values[flag], values[name] = True, None
-            continue
-        value = rounded = parsed.value
-        if value is not None:
-            rounded = value.quantize(TENTH)
-            if value != rounded:
-                result.errors.append(
-                    CellProblem(name, column, f"{label}最多保留一位小数：“{source.text(name)}”")
-                )
-                continue
-        if flag:
-            in_centre = flag in remarks_flags
-            values[flag] = in_centre
-            if in_centre and value:
-                result.errors.append(
-                    CellProblem(
-                        name,
-                        column,
-                        f"备注写明{label}设在便民服务中心，不应再填写面积（{source.text(name)}）",
-                    )
-                )
-                continue
-        values[name] = rounded
+            result.errors.append(CellProblem(name, source.column(name), parsed.error))
+        elif parsed.co_located:
+            _co_located_area(name, flag, label, source.column(name), result)
+        elif flag is None:
+            values[name] = parsed.value
+        elif flag in remarks_flags and parsed.value:
+            message = f"备注写明{label}设在便民服务中心，不应再填写面积（{source.text(name)}）"
+            result.errors.append(CellProblem(name, source.column(name), message))
+        else:
+            values[flag] = flag in remarks_flags
+            values[name] = parsed.value
+
+
+def _co_located_area(name: str, flag: str | None, label: str, column: str, result) -> None:
+    """设在便民服务中心 written in an area cell: only a facility that may be there."""
+    if flag is None:
+        message = f"{label}不能设在便民服务中心，请填写面积"
+        result.errors.append(CellProblem(name, column, message))
+    else:
+        result.values[flag], result.values[name] = True, None
 
 
 def _remarks(source: SourceRow, result: RowValues) -> tuple[set[str], Decimal | None]:
@@ -128,7 +170,7 @@ def _remarks(source: SourceRow, result: RowValues) -> tuple[set[str], Decimal | 
     facilities, 其他用房) taken back off its end."""
     if "remarks" not in source.cells:
         return set(), None
-    raw = source.cells["remarks"][0]
+    raw = source.cells["remarks"]
     text = "" if raw is None else (raw if isinstance(raw, str) else cell_text(raw)).strip()
     if text.startswith("'") and text[1:2] in FORMULA_STARTS:
         text = text[1:]  # the CSV export's guard against formulas
@@ -162,11 +204,15 @@ def _stated_total(source: SourceRow, result: RowValues) -> None:
     """A stated total larger than its parts puts the difference into 其他, with a warning."""
     if "total" not in source.cells:
         return
-    parsed = parse_number(source.cells["total"][0], what=LABELS["total_area"])
+    parsed = parse_number(source.cells["total"], what=LABELS["total_area"])
     if parsed.value is None or parsed.error:
         return
-    parts = sum((result.values.get(n) or Decimal("0") for n in AREA_FIELDS), Decimal("0"))
     column = source.column("total")
+    if abs(parsed.value) > MAX_AREA:  # nor could it be rounded to a tenth
+        message = f"总建筑面积数值过大：“{source.text('total')}”"
+        result.errors.append(CellProblem("total", column, message))
+        return
+    parts = sum((result.values.get(n) or Decimal("0") for n in AREA_FIELDS), Decimal("0"))
     stated = parsed.value.quantize(Decimal("0.1"))
     if stated > parts:
         difference = stated - parts
@@ -189,4 +235,4 @@ def _stated_total(source: SourceRow, result: RowValues) -> None:
 
 
 def source_label(source: SourceRow) -> str:
-    return cell_text(source.cells.get("community", ("", ""))[0])
+    return source.text("community")
