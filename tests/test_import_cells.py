@@ -6,6 +6,7 @@ import sys
 import unicodedata
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -113,3 +114,23 @@ def test_figures_too_large_for_the_ledger_are_errors_naming_the_cell_not_crashes
     assert values.area_reading(1e300, "service_center").error == ("便民服务中心数值过大：“1e+300”")
     assert values.area_reading("1e300", "grocery").error == "菜店（平价超市）数值过大：“1e300”"
     assert values.count_reading(1e12, "households")[1].startswith("辖区户籍人口总户数数值过大")
+
+
+def test_the_cycle_search_is_paused_only_while_planning():
+    import gc
+
+    from shequ.core.collection import without_cycle_search
+
+    seen = []
+
+    @without_cycle_search
+    def work(fail: bool):
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError
+
+    assert gc.isenabled()
+    work(False)
+    with pytest.raises(ValueError):
+        work(True)
+    assert seen == [False, False] and gc.isenabled()

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from shequ.accounts.scope import Scope
+from shequ.core.collection import without_cycle_search
 from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS
 from shequ.ledger.importing.cells import parse_number
@@ -26,7 +27,7 @@ from shequ.regions.models import Region
 from shequ.regions.names import CommunityNameIndex, find_street
 
 
-@dataclass
+@dataclass(slots=True)  # a city's file makes tens of thousands
 class Problem:
     sheet: str
     row: int | None
@@ -52,7 +53,7 @@ class Problem:
         return f"{where}：{self.message}"
 
 
-@dataclass
+@dataclass(slots=True)  # a city's file makes tens of thousands
 class PlannedRow:
     source: SourceRow
     row: RowRecord  # the period's stored row
@@ -115,6 +116,7 @@ class _Context:
         return self._streets[text]
 
 
+@without_cycle_search  # the plan's objects are acyclic and alive until it is done
 def plan_import(
     *,
     scope: Scope,

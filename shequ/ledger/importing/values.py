@@ -25,14 +25,14 @@ REMARK_CO_LOCATION = re.compile(r"^(?P<names>.+?)(设|均设|含|位)在便民�
 REMARK_OTHER = re.compile(r"^其他用房\s*(?P<area>[\d.,，]+)\s*(㎡|m²|m2|平方米)?$")
 
 
-@dataclass
+@dataclass(slots=True)  # a city's file makes tens of thousands
 class CellProblem:
     field: str
     column: str
     message: str
 
 
-@dataclass
+@dataclass(slots=True)  # a city's file makes tens of thousands
 class RowValues:
     values: dict[str, Any] = field(default_factory=dict)  # only the fields the file gives
     errors: list[CellProblem] = field(default_factory=list)
