@@ -134,3 +134,20 @@ def test_the_cycle_search_is_paused_only_while_planning():
     with pytest.raises(ValueError):
         work(True)
     assert seen == [False, False] and gc.isenabled()
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9) | st.integers(0, 10**6).map(lambda n: n / 10))
+def test_a_float_area_read_the_quick_way_is_what_the_rules_make_of_it(number):
+    from shequ.ledger.permissions import LedgerError
+    from shequ.ledger.values import parse_area
+
+    forget_readings()
+    quick = values.area_reading(number, "service_center")
+    parsed = parse_number(number, what="便民服务中心")
+    try:
+        expected = parse_area("service_center", parsed.value)
+    except LedgerError:
+        assert quick.error
+    else:
+        assert not quick.error
+        assert quick.value == expected and str(quick.value) == str(expected)

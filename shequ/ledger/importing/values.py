@@ -99,9 +99,7 @@ def count_reading(raw, field: str) -> tuple[int | None, str]:
         reading = (parse_integer(field, parsed.value), "")
     except LedgerError as error:
         return None, error.message.replace(f"“{parsed.value}”", f"“{cell_text(raw)}”")
-    if plain and len(_COUNT_READINGS) < _READINGS_LIMIT:
-        _COUNT_READINGS[raw] = reading
-    return reading
+    return _keep(_COUNT_READINGS, raw, reading) if plain else reading
 
 
 def area_reading(raw, field: str) -> Parsed:
@@ -112,6 +110,10 @@ def area_reading(raw, field: str) -> Parsed:
         reading = _AREA_READINGS.get(raw)
         if reading is not None:
             return reading
+    if type(raw) is float:
+        reading = _tenths_of(raw)
+        if reading is not None:
+            return _keep(_AREA_READINGS, raw, reading)
     reading = parse_number(raw, what=LABELS[field])
     if reading.error:
         return reading
@@ -121,9 +123,23 @@ def area_reading(raw, field: str) -> Parsed:
         except LedgerError as error:
             text = error.message.replace(f"“{reading.value}”", f"“{cell_text(raw)}”")
             return Parsed(error=text)
-    if plain and len(_AREA_READINGS) < _READINGS_LIMIT:
-        _AREA_READINGS[raw] = reading
+    return _keep(_AREA_READINGS, raw, reading) if plain else reading
+
+
+def _keep(readings: dict, raw, reading):
+    if len(readings) < _READINGS_LIMIT:
+        readings[raw] = reading
     return reading
+
+
+def _tenths_of(number: float) -> Parsed | None:
+    """576.9 or 150.0 as the rules above read them (a Decimal of the same tenths), found
+    from the float's shortest text without rounding or dividing; None for anything else."""
+    text = repr(number)
+    _, dot, decimals = text.partition(".")
+    if dot and len(decimals) == 1 and decimals.isdigit() and abs(number) <= MAX_AREA:
+        return Parsed(Decimal(text))
+    return None
 
 
 # (field, its co-location flag or None, label), looked up once rather than for every cell.
