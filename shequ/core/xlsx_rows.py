@@ -1,0 +1,117 @@
+"""Whole rows of cells for XlsxWriter, for the workbooks that hold a city.
+
+XlsxWriter spends about 7 µs on a cell: a call that checks and stores it, then at close a
+call that assembles its XML attribute by attribute. A city's ledger has 170,000 cells, so
+that was most of `shequ export-ledger`. `RowsWorksheet.write_cells` takes a row's cells in
+one call, prepares each value's XML at once, and writes the row in one string at close.
+
+The XML is what XlsxWriter itself writes for those cells, byte for byte: strings go to the
+shared string table when written (so their indices do not move), and the formats get their
+index numbers at close, in the order XlsxWriter's own cells would give them. This reaches
+into XlsxWriter's private parts (the cell table, `_write_cell`, the shared string table,
+`_get_xf_index`), as pinned in the lock files; `tests/test_xlsx_rows.py` compares the
+output with XlsxWriter's own, part by part, and fails if an upgrade changes any of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+
+class _CellsRow:
+    """What `write_cells` stores in the first column of its row: the formats, and each
+    cell's XML after its format attribute."""
+
+    __slots__ = ("formats", "tails")
+
+    def __init__(self, formats: Sequence[Format], tails: list[str]):
+        self.formats = formats
+        self.tails = tails
+
+
+# Stored in the row's last column so that XlsxWriter's dimension and `spans` bookkeeping,
+# which looks at the columns of its cell table, sees the row's full width.
+_ROW_END = object()
+
+
+class RowsWorksheet(Worksheet):
+    """A worksheet that also takes a whole row of cells in one call (`write_cells`).
+
+    Create it with `book.add_worksheet(name, worksheet_class=RowsWorksheet)`. Autofit,
+    tables and charts read XlsxWriter's cell table and do not see these rows.
+    """
+
+    def __init__(self):
+        super().__init__()
+        # id(formats) -> (formats, heads): holding the formats keeps their id from being reused
+        self._format_heads: dict[int, tuple[Sequence[Format], list[tuple[str, str]]]] = {}
+
+    def write_cells(self, row: int, values: Sequence, formats: Sequence[Format]) -> None:
+        """Write `values` from column A on: None as a blank cell, a str as a shared string,
+        anything else as a number (`float(value)`), each with its format from `formats`.
+        The same cells as `write_blank`, `write_string` and `write_number` one by one."""
+        if len(values) != len(formats) or not values:
+            raise ValueError("write_cells: one format for each value")
+        if None in formats:
+            raise ValueError("write_cells: every cell needs a format")
+        last = len(values) - 1
+        if self._check_dimensions(row, 0) or self._check_dimensions(row, last):
+            raise ValueError(f"write_cells: row {row} is outside the worksheet")
+        if self.table.get(row):
+            raise ValueError(f"write_cells: row {row} already has cells")
+        cells = self.table[row]
+        cells[0] = _CellsRow(formats, [self._cell_tail(value) for value in values])
+        if last:
+            cells[last] = _ROW_END
+
+    def _cell_tail(self, value) -> str:
+        """A cell's XML after `<c r=".." s=".."`, as XlsxWriter's `_write_cell` ends it."""
+        if value is None:
+            return "/>"
+        if isinstance(value, str):
+            return f' t="s"><v>{self._shared_string_index(value)}</v></c>'
+        number = float(value)
+        if not math.isfinite(number):
+            raise TypeError("NAN/INF not supported in write_number()")
+        return f"><v>{number:.16G}</v></c>"
+
+    def _shared_string_index(self, string: str) -> int:
+        # Excel's limit of 32,767 UTF-16 units, cut as `write_string` cuts it.
+        if len(string) > self.xls_strmax // 2 and _utf16_len(string) > self.xls_strmax:
+            string = _utf16_truncate(string, self.xls_strmax)
+        return self.str_table._get_shared_string_index(string)
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        if cell.__class__ is _CellsRow:
+            self.fh.write(self._cells_row_xml(row, cell))
+        elif cell is not _ROW_END:
+            super()._write_cell(row, col, cell)
+
+    def _cells_row_xml(self, row: int, cell: _CellsRow) -> str:
+        number = row + 1
+        return "".join(
+            [
+                f"{start}{number}{style}{tail}"
+                for (start, style), tail in zip(
+                    self._cell_heads(cell.formats), cell.tails, strict=True
+                )
+            ]
+        )
+
+    def _cell_heads(self, formats: Sequence[Format]) -> list[tuple[str, str]]:
+        """`<c r="A` and `" s="7"` of each column, once for each tuple of formats. Asked
+        at close in column order, as XlsxWriter asks cell by cell, so that the formats are
+        numbered as they would have been."""
+        known = self._format_heads.get(id(formats))
+        if known is None:
+            heads = [
+                (f'<c r="{xl_col_to_name(column)}', f'" s="{style._get_xf_index()}"')
+                for column, style in enumerate(formats)
+            ]
+            known = self._format_heads[id(formats)] = (formats, heads)
+        return known[1]
