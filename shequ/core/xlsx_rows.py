@@ -39,6 +39,13 @@ class _CellsRow:
 _ROW_END = object()
 
 
+def _number_tail(value) -> str:
+    number = float(value)
+    if not math.isfinite(number):
+        raise TypeError("NAN/INF not supported in write_number()")
+    return f"><v>{number:.16G}</v></c>"
+
+
 class RowsWorksheet(Worksheet):
     """A worksheet that also takes a whole row of cells in one call (`write_cells`).
 
@@ -50,6 +57,10 @@ class RowsWorksheet(Worksheet):
         super().__init__()
         # id(formats) -> (formats, heads): holding the formats keeps their id from being reused
         self._format_heads: dict[int, tuple[Sequence[Format], list[tuple[str, str]]]] = {}
+        # A city's areas and households repeat (28,500 distinct numbers in 126,500 number
+        # cells), and float() of a Decimal and its formatting cost more than a look-up.
+        # Equal numbers have equal floats, so one tail serves them all.
+        self._number_tails: dict[object, str] = {}
 
     def write_cells(self, row: int, values: Sequence, formats: Sequence[Format]) -> None:
         """Write `values` from column A on: None as a blank cell, a str as a shared string,
@@ -75,10 +86,12 @@ class RowsWorksheet(Worksheet):
             return "/>"
         if isinstance(value, str):
             return f' t="s"><v>{self._shared_string_index(value)}</v></c>'
-        number = float(value)
-        if not math.isfinite(number):
-            raise TypeError("NAN/INF not supported in write_number()")
-        return f"><v>{number:.16G}</v></c>"
+        if not value:  # 0 and -0.0 are equal keys but written as "0" and "-0"
+            return _number_tail(value)
+        tail = self._number_tails.get(value)
+        if tail is None:
+            tail = self._number_tails[value] = _number_tail(value)
+        return tail
 
     def _shared_string_index(self, string: str) -> int:
         # Excel's limit of 32,767 UTF-16 units, cut as `write_string` cuts it.
