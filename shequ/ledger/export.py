@@ -18,7 +18,6 @@ from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import (
     AREA_FIELDS,
-    CO_LOCATION_FLAGS,
     IN_CENTRE_NAMES,
     LABELS,
 )
@@ -82,16 +81,21 @@ class LedgerWorkbook:
 def remarks_for(row: LedgerRow | RowRecord) -> str:
     """备注 as the template wants it: the street's text, then which facilities sit in the
     centre (their areas are left blank), then 其他用房 with its area."""
-    parts = [row.remarks.strip()] if row.remarks.strip() else []
-    inside = [IN_CENTRE_NAMES[f] for f in CO_LOCATION_FLAGS if rules.is_co_located(row, f)]
+    return _remarks(row, rules.co_located_fields(row))
+
+
+def _remarks(row: LedgerRow | RowRecord, inside: tuple[str, ...]) -> str:
+    own = row.remarks.strip()
+    parts = [own] if own else []
     if inside:
-        parts.append("、".join(inside) + "设在便民服务中心")
+        parts.append("、".join(IN_CENTRE_NAMES[f] for f in inside) + "设在便民服务中心")
     if row.other:
         parts.append(f"其他用房 {row.other:.1f}㎡")
     return "；".join(parts)
 
 
 def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
+    inside = rules.co_located_fields(row)
     total = rules.total_area(row)
     return Line(
         number=number,
@@ -99,12 +103,10 @@ def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
         community=row.community.name,
         households=row.households,
         total=total,
-        facilities={
-            f: None if rules.is_co_located(row, f) else getattr(row, f) for f in LISTED_FACILITIES
-        },
+        facilities={f: None if f in inside else getattr(row, f) for f in LISTED_FACILITIES},
         ratio=rules.rounded_ratio(rules.per_100_households(total, row.households)),
         compliance_year=year,
-        remarks=remarks_for(row),
+        remarks=_remarks(row, inside),
     )
 
 
