@@ -5,8 +5,8 @@ formulas, and no typed text ever becomes one."""
 
 from __future__ import annotations
 
-import functools
 import math
+import operator
 import unicodedata
 from typing import BinaryIO
 
@@ -135,19 +135,35 @@ def _write_header(ws, styles: dict) -> None:
         ws.write_string(HEADER_BOTTOM, column, facility_label(name), styles["header"])
 
 
-@functools.lru_cache(maxsize=4096)  # a street's name comes back on each of its rows
+class _CharacterWidths(dict):
+    """Each character's width, found once: a city's names and 备注 run to 260,000
+    characters of 1,500 kinds."""
+
+    def __missing__(self, character: str) -> float:
+        width = self[character] = 1.6 if unicodedata.east_asian_width(character) in "WF" else 1
+        return width
+
+
+_CHARACTER_WIDTHS = _CharacterWidths()
+
+
 def display_width(text: str) -> float:
     """Width in Excel's units: a Chinese character of 宋体 10.5 takes about one and a half."""
-    return sum(1.6 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(_CHARACTER_WIDTHS.__getitem__, text))
+
+
+# (column, characters a printed line of it holds) of the wrapped columns
+_WRAP_WIDTHS = tuple((c, max(WIDTHS[c] - 1, 1)) for c in WRAPPED_COLUMNS)
 
 
 def row_height(line: Line) -> float:
     """Excel does not grow rows for wrapped text written by a program: size them here."""
     texts = {1: line.street, 2: line.community, 13: line.remarks}
-    lines = max(
-        math.ceil(display_width(texts[c]) / max(WIDTHS[c] - 1, 1)) or 1 for c in WRAPPED_COLUMNS
-    )
+    lines = max(math.ceil(display_width(texts[c]) / width) or 1 for c, width in _WRAP_WIDTHS)
     return LINE_HEIGHT * lines + 4
+
+
+_listed_facilities = operator.itemgetter(*LISTED_FACILITIES)
 
 
 def _write_line(ws: RowsWorksheet, row: int, line: Line, styles: dict) -> None:
@@ -164,7 +180,7 @@ def _cell_values(line: Line) -> list:
         line.community,
         line.households,
         line.total,
-        *[line.facilities[name] for name in LISTED_FACILITIES],
+        *_listed_facilities(line.facilities),
         line.ratio,
         line.compliance_year,
         line.remarks,
