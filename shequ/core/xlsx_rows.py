@@ -55,12 +55,14 @@ class RowsWorksheet(Worksheet):
 
     def __init__(self):
         super().__init__()
-        # id(formats) -> (formats, heads): holding the formats keeps their id from being reused
-        self._format_heads: dict[int, tuple[Sequence[Format], list[tuple[str, str]]]] = {}
-        # A city's areas and households repeat (28,500 distinct numbers in 126,500 number
-        # cells), and float() of a Decimal and its formatting cost more than a look-up.
-        # Equal numbers have equal floats, so one tail serves them all.
-        self._number_tails: dict[object, str] = {}
+        # id(formats) -> (formats, template): holding the formats keeps their id from being
+        # reused
+        self._row_templates: dict[int, tuple[Sequence[Format], str]] = {}
+        # The tails of blank cells and of the numbers seen so far. A city's areas and
+        # households repeat (28,500 distinct numbers in 126,500 number cells), and float()
+        # of a Decimal and its formatting cost more than a look-up. Equal numbers have
+        # equal floats, so one tail serves them all.
+        self._known_tails: dict[object, str] = {None: "/>"}
 
     def write_cells(self, row: int, values: Sequence, formats: Sequence[Format]) -> None:
         """Write `values` from column A on: None as a blank cell, a str as a shared string,
@@ -76,21 +78,19 @@ class RowsWorksheet(Worksheet):
         if self.table.get(row):
             raise ValueError(f"write_cells: row {row} already has cells")
         cells = self.table[row]
-        cells[0] = _CellsRow(formats, [self._cell_tail(value) for value in values])
+        known = self._known_tails
+        tails = [known.get(value) or self._new_tail(value) for value in values]
+        cells[0] = _CellsRow(formats, tails)
         if last:
             cells[last] = _ROW_END
 
-    def _cell_tail(self, value) -> str:
+    def _new_tail(self, value) -> str:
         """A cell's XML after `<c r=".." s=".."`, as XlsxWriter's `_write_cell` ends it."""
-        if value is None:
-            return "/>"
         if isinstance(value, str):
             return f' t="s"><v>{self._shared_string_index(value)}</v></c>'
-        if not value:  # 0 and -0.0 are equal keys but written as "0" and "-0"
-            return _number_tail(value)
-        tail = self._number_tails.get(value)
-        if tail is None:
-            tail = self._number_tails[value] = _number_tail(value)
+        tail = _number_tail(value)
+        if value:  # 0 and -0.0 are equal keys but written as "0" and "-0"
+            self._known_tails[value] = tail
         return tail
 
     def _shared_string_index(self, string: str) -> int:
@@ -106,25 +106,17 @@ class RowsWorksheet(Worksheet):
             super()._write_cell(row, col, cell)
 
     def _cells_row_xml(self, row: int, cell: _CellsRow) -> str:
-        number = row + 1
-        return "".join(
-            [
-                f"{start}{number}{style}{tail}"
-                for (start, style), tail in zip(
-                    self._cell_heads(cell.formats), cell.tails, strict=True
-                )
-            ]
-        )
+        return self._row_template(cell.formats).format(row + 1, *cell.tails)
 
-    def _cell_heads(self, formats: Sequence[Format]) -> list[tuple[str, str]]:
-        """`<c r="A` and `" s="7"` of each column, once for each tuple of formats. Asked
-        at close in column order, as XlsxWriter asks cell by cell, so that the formats are
-        numbered as they would have been."""
-        known = self._format_heads.get(id(formats))
+    def _row_template(self, formats: Sequence[Format]) -> str:
+        """`<c r="A{0}" s="7"{1}<c r="B{0}" s="8"{2}…` for a tuple of formats, made once.
+        Its formats are numbered here, at close, in column order as XlsxWriter numbers
+        them cell by cell, so that they get the numbers they would have had."""
+        known = self._row_templates.get(id(formats))
         if known is None:
-            heads = [
-                (f'<c r="{xl_col_to_name(column)}', f'" s="{style._get_xf_index()}"')
+            template = "".join(
+                f'<c r="{xl_col_to_name(column)}{{0}}" s="{style._get_xf_index()}"{{{column + 1}}}'
                 for column, style in enumerate(formats)
-            ]
-            known = self._format_heads[id(formats)] = (formats, heads)
+            )
+            known = self._row_templates[id(formats)] = (formats, template)
         return known[1]
