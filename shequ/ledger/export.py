@@ -110,8 +110,7 @@ def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
     )
 
 
-def _sum_line(label: str, rows: list[RowRecord], kind: str, street: str = "") -> Line:
-    sums = rules.sums(rows)
+def _sum_line(label: str, sums: rules.Sums, kind: str, street: str = "") -> Line:
     return Line(
         number=None,
         street=street,
@@ -163,6 +162,7 @@ def _sheet(label: str, rows: list[RowRecord], years: dict, by_district: bool) ->
     streets: dict[int, list[RowRecord]] = {}
     for row in rows:
         streets.setdefault(row.street_id, []).append(row)
+    subtotals = []
     for street_rows in streets.values():
         block = []
         for row in street_rows:
@@ -171,8 +171,10 @@ def _sheet(label: str, rows: list[RowRecord], years: dict, by_district: bool) ->
         sheet.lines += block
         if by_district:
             name = street_rows[0].street.name
-            sheet.lines.append(_sum_line(f"{name}小计", street_rows, "subtotal", street=name))
-    sheet.lines.append(_sum_line("合计", rows, "total"))
+            subtotals.append(rules.sums(street_rows))
+            sheet.lines.append(_sum_line(f"{name}小计", subtotals[-1], "subtotal", street=name))
+    total = rules.sums_of(subtotals) if by_district else rules.sums(rows)
+    sheet.lines.append(_sum_line("合计", total, "total"))
     return sheet
 
 
