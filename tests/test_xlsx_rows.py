@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from xlsxwriter.worksheet import Worksheet
 
 from shequ.core.xlsx import values_only_workbook
 from shequ.core.xlsx_rows import RowsWorksheet
@@ -34,7 +35,8 @@ def workbook_parts(rows: list[list], *, whole_rows: bool) -> dict[str, bytes]:
     plain = book.add_format({"border": 1})
     styles = [book.add_format({"num_format": "0.0"}), plain, book.add_format({"bold": True})]
     formats = tuple(styles[column % len(styles)] for column in range(WIDTH))
-    ws = book.add_worksheet("表", worksheet_class=RowsWorksheet)
+    # the reference is XlsxWriter's own worksheet, written cell by cell
+    ws = book.add_worksheet("表", worksheet_class=RowsWorksheet if whole_rows else Worksheet)
     ws.merge_range(0, 0, 0, WIDTH - 1, "标题", book.add_format({"align": "center"}))
     for index, row in enumerate(rows, start=1):
         ws.set_row(index, 14 + index)
@@ -42,7 +44,15 @@ def workbook_parts(rows: list[list], *, whole_rows: bool) -> dict[str, bytes]:
             ws.write_cells(index, row, formats)
         else:
             write_one_by_one(ws, index, row, formats)
-    ws.write_string(len(rows) + 2, 1, "说明", plain)
+    below = len(rows) + 2
+    ws.write_string(below, 1, "说明", plain)
+    ws.set_row(below + 1, 30)  # a row with a height and no cells
+    ws.set_row(below + 2, None, plain)  # a row with a format and no cells
+    ws.set_row(below + 20, 20, None, {"hidden": True, "level": 1})  # another block of 16
+    if whole_rows:
+        ws.write_cells(below + 20, rows[0], formats)
+    else:
+        write_one_by_one(ws, below + 20, rows[0], formats)
     book.close()
     with zipfile.ZipFile(buffer) as archive:
         return {name: CREATED.sub(b"", archive.read(name)) for name in archive.namelist()}

@@ -7,20 +7,23 @@ one call, prepares each value's XML at once, and writes the row in one string at
 
 The XML is what XlsxWriter itself writes for those cells, byte for byte: strings go to the
 shared string table when written (so their indices do not move), and the formats get their
-index numbers at close, in the order XlsxWriter's own cells would give them. This reaches
-into XlsxWriter's private parts (the cell table, `_write_cell`, the shared string table,
-`_get_xf_index`), as pinned in the lock files; `tests/test_xlsx_rows.py` compares the
-output with XlsxWriter's own, part by part, and fails if an upgrade changes any of it.
+index numbers at close, in the order XlsxWriter's own cells would give them; each row's
+tag is the one XlsxWriter's `_write_row` writes. This reaches into XlsxWriter's private
+parts (the cell table and the loop over it, `_write_row`, `_write_cell`, the shared string
+table, `_get_xf_index`), as pinned in the lock files; `tests/test_xlsx_rows.py` compares
+the output with XlsxWriter's own worksheet written cell by cell, part by part, and fails
+if an upgrade changes any of it.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 
 from xlsxwriter.format import Format
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import RowInfo, Worksheet
 
 
 class _CellsRow:
@@ -46,6 +49,10 @@ def _number_tail(value) -> str:
     return f"><v>{number:.16G}</v></c>"
 
 
+def _row_info_key(info: RowInfo) -> tuple:
+    return (info.height, info.row_format, info.hidden, info.level, info.collapsed)
+
+
 class RowsWorksheet(Worksheet):
     """A worksheet that also takes a whole row of cells in one call (`write_cells`).
 
@@ -58,6 +65,7 @@ class RowsWorksheet(Worksheet):
         # id(formats) -> (formats, template): holding the formats keeps their id from being
         # reused
         self._row_templates: dict[int, tuple[Sequence[Format], str]] = {}
+        self._row_starts: dict[tuple, str] = {}
         # The tails of blank cells and of the numbers seen so far. A city's areas and
         # households repeat (28,500 distinct numbers in 126,500 number cells), and float()
         # of a Decimal and its formatting cost more than a look-up. Equal numbers have
@@ -99,14 +107,51 @@ class RowsWorksheet(Worksheet):
             string = _utf16_truncate(string, self.xls_strmax)
         return self.str_table._get_shared_string_index(string)
 
+    def _write_rows(self) -> None:
+        # XlsxWriter's loop over the rows (Worksheet._write_rows), except that a row of
+        # write_cells is written in one string: XlsxWriter's own steps for it (a look at
+        # each of its columns, the <row> tag assembled attribute by attribute, a call per
+        # cell) cost more than its cells.
+        self._calculate_spans()
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = self.table.get(row_num)
+            span = self.row_spans.get(row_num // 16)
+            info = self.row_info.get(row_num)
+            first = cells.get(0) if cells else None
+            if first.__class__ is _CellsRow:
+                self.fh.write(self._cells_row_xml(row_num, span, info, first))
+            elif cells:
+                self._write_row(row_num, span, info)
+                for col_num in range(self.dim_colmin, self.dim_colmax + 1):
+                    if col_num in cells:
+                        self._write_cell(row_num, col_num, cells[col_num])
+                self._xml_end_tag("row")
+            elif info is not None or row_num in self.comments:
+                self._write_empty_row(row_num, span, info)
+
     def _write_cell(self, row: int, col: int, cell) -> None:
-        if cell.__class__ is _CellsRow:
-            self.fh.write(self._cells_row_xml(row, cell))
-        elif cell is not _ROW_END:
+        if cell is not _ROW_END:
             super()._write_cell(row, col, cell)
 
-    def _cells_row_xml(self, row: int, cell: _CellsRow) -> str:
-        return self._row_template(cell.formats).format(row + 1, *cell.tails)
+    def _cells_row_xml(self, row: int, span, info, cell: _CellsRow) -> str:
+        number = row + 1
+        start = self._row_start(span, info)
+        cells = self._row_template(cell.formats).format(number, *cell.tails)
+        return f'<row r="{number}"{start}{cells}</row>'
+
+    def _row_start(self, span: str | None, info) -> str:
+        """What follows `<row r=".."` in the row's tag, as XlsxWriter's `_write_row` writes
+        it (spans, height…), asked of it once for each kind of row."""
+        key = (span, None if info is None else _row_info_key(info))
+        start = self._row_starts.get(key)
+        if start is None:
+            written, self.fh = self.fh, io.StringIO()
+            try:
+                self._write_row(0, span, info)
+                start = self._row_starts[key] = self.fh.getvalue().removeprefix('<row r="1"')
+            finally:
+                self.fh = written
+        return start
 
     def _row_template(self, formats: Sequence[Format]) -> str:
         """`<c r="A{0}" s="7"{1}<c r="B{0}" s="8"{2}…` for a tuple of formats, made once.
