@@ -130,7 +130,8 @@ def ledger_workbook(
     chosen = rows_visible_to(scope).filter(period=period)
     if street is not None:
         chosen = chosen.filter(street=street)
-    rows = row_records(chosen.order_by("street__code", "community__code"), period)
+    ordered = chosen.order_by("street__code", "community__code")
+    rows = row_records(ordered, period, warning_comments=False)
     communities = chosen.values("community_id")
     years = filled_compliance_years(
         rows,

@@ -29,6 +29,7 @@ class Place(NamedTuple):
 
 _ROW_COLUMNS = ("pk", "period_id", "community_id", "street_id", "version", "warning_comments")
 _STORED_COLUMNS = (*_ROW_COLUMNS, *INPUT_FIELDS)
+_STORED_WITHOUT_COMMENTS = tuple(c for c in _STORED_COLUMNS if c != "warning_comments")
 _PLACE_COLUMNS = ("code", "name", "path", "urban_rural_class")
 
 
@@ -41,16 +42,23 @@ class RowRecord:
         return f"<RowRecord {self.period} {self.community.name}>"
 
 
-def row_records(rows: QuerySet[LedgerRow], period: Period) -> list[RowRecord]:
-    """The rows of `rows` (all of `period`) as records, in the queryset's order."""
+def row_records(
+    rows: QuerySet[LedgerRow], period: Period, *, warning_comments: bool = True
+) -> list[RowRecord]:
+    """The rows of `rows` (all of `period`) as records, in the queryset's order.
+
+    `warning_comments=False` leaves the comments out (reading the record's attribute then
+    fails): they are a JSON column, a seventh of the read, and the workbook export never
+    looks at them."""
+    stored = _STORED_COLUMNS if warning_comments else _STORED_WITHOUT_COMMENTS
     communities = [f"community__{name}" for name in _PLACE_COLUMNS]
     streets = [f"street__{name}" for name in _PLACE_COLUMNS]
-    width = len(_STORED_COLUMNS)
+    width = len(stored)
     street_places: dict[int, Place] = {}
     records = []
-    for values in rows.values_list(*_STORED_COLUMNS, *communities, *streets):
+    for values in rows.values_list(*stored, *communities, *streets):
         record = RowRecord()
-        for name, value in zip(_STORED_COLUMNS, values[:width], strict=True):
+        for name, value in zip(stored, values[:width], strict=True):
             setattr(record, name, value)
         record.period = period
         record.community = Place(record.community_id, *values[width : width + 4])
