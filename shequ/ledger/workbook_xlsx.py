@@ -159,8 +159,16 @@ _WRAP_WIDTHS = tuple((c, max(WIDTHS[c] - 1, 1)) for c in WRAPPED_COLUMNS)
 def row_height(line: Line) -> float:
     """Excel does not grow rows for wrapped text written by a program: size them here."""
     texts = {1: line.street, 2: line.community, 13: line.remarks}
-    lines = max(math.ceil(display_width(texts[c]) / width) or 1 for c, width in _WRAP_WIDTHS)
+    lines = max(printed_lines(texts[c], width) for c, width in _WRAP_WIDTHS)
     return LINE_HEIGHT * lines + 4
+
+
+def printed_lines(text: str, width: int) -> int:
+    # No character is wider than 1.6, so a text of up to width / 2 characters fits on one
+    # line without measuring it: most names and 备注 of a city do.
+    if 2 * len(text) <= width:
+        return 1
+    return math.ceil(display_width(text) / width) or 1
 
 
 _listed_facilities = operator.itemgetter(*LISTED_FACILITIES)
