@@ -14,6 +14,7 @@ from shequ.core.xlsx import values_only_workbook
 from shequ.core.xlsx_rows import RowsWorksheet
 
 WIDTH = 5
+HEIGHTS = (18, 15, 32, 14.5)  # 15 is XlsxWriter's default: no height is written
 # The creation time in docProps/core.xml is the only part that may differ.
 CREATED = re.compile(rb"<dcterms:(created|modified)[^<]*</dcterms:\w+>")
 
@@ -39,10 +40,11 @@ def workbook_parts(rows: list[list], *, whole_rows: bool) -> dict[str, bytes]:
     ws = book.add_worksheet("表", worksheet_class=RowsWorksheet if whole_rows else Worksheet)
     ws.merge_range(0, 0, 0, WIDTH - 1, "标题", book.add_format({"align": "center"}))
     for index, row in enumerate(rows, start=1):
-        ws.set_row(index, 14 + index)
+        height = HEIGHTS[index % len(HEIGHTS)]
         if whole_rows:
-            ws.write_cells(index, row, formats)
+            ws.write_cells(index, row, formats, height=height)
         else:
+            ws.set_row(index, height)
             write_one_by_one(ws, index, row, formats)
     below = len(rows) + 2
     ws.write_string(below, 1, "说明", plain)

@@ -66,16 +66,20 @@ class RowsWorksheet(Worksheet):
         # reused
         self._row_templates: dict[int, tuple[Sequence[Format], str]] = {}
         self._row_starts: dict[tuple, str] = {}
+        self._heights: dict[float, RowInfo] = {}
         # The tails of blank cells and of the numbers seen so far. A city's areas and
         # households repeat (28,500 distinct numbers in 126,500 number cells), and float()
         # of a Decimal and its formatting cost more than a look-up. Equal numbers have
         # equal floats, so one tail serves them all.
         self._known_tails: dict[object, str] = {None: "/>"}
 
-    def write_cells(self, row: int, values: Sequence, formats: Sequence[Format]) -> None:
+    def write_cells(
+        self, row: int, values: Sequence, formats: Sequence[Format], height: float | None = None
+    ) -> None:
         """Write `values` from column A on: None as a blank cell, a str as a shared string,
         anything else as a number (`float(value)`), each with its format from `formats`.
-        The same cells as `write_blank`, `write_string` and `write_number` one by one."""
+        The same cells as `write_blank`, `write_string` and `write_number` one by one, and
+        with a `height` the same row as `set_row(row, height)`."""
         if len(values) != len(formats) or not values:
             raise ValueError("write_cells: one format for each value")
         if None in formats:
@@ -91,6 +95,20 @@ class RowsWorksheet(Worksheet):
         cells[0] = _CellsRow(formats, tails)
         if last:
             cells[last] = _ROW_END
+        if height is not None:
+            self._set_height(row, height)
+
+    def _set_height(self, row: int, height: float) -> None:
+        # set_row's properties of a row, made by set_row once for each height and shared by
+        # the rows of that height (nothing changes them once made): a city's 13,000 rows
+        # have two heights.
+        info = self._heights.get(height)
+        if info is None:
+            self.set_row(row, height)
+            self._heights[height] = self.row_info[row]
+        else:
+            self.row_info[row] = info
+            self.row_sizes[row] = [info.height, info.hidden]
 
     def _new_tail(self, value) -> str:
         """A cell's XML after `<c r=".." s=".."`, as XlsxWriter's `_write_cell` ends it."""

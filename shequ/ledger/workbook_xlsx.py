@@ -175,9 +175,8 @@ _listed_facilities = operator.itemgetter(*LISTED_FACILITIES)
 
 
 def _write_line(ws: RowsWorksheet, row: int, line: Line, styles: dict) -> None:
-    ws.set_row(row, row_height(line))
     formats = styles["sum_cells" if line.kind != "community" else "cells"]
-    ws.write_cells(row, _cell_values(line), formats)
+    ws.write_cells(row, _cell_values(line), formats, height=row_height(line))
 
 
 def _cell_values(line: Line) -> list:
