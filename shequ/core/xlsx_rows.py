@@ -42,8 +42,7 @@ class _CellsRow:
 _ROW_END = object()
 
 
-def _number_tail(value) -> str:
-    number = float(value)
+def _number_tail(number: float) -> str:
     if not math.isfinite(number):
         raise TypeError("NAN/INF not supported in write_number()")
     return f"><v>{number:.16G}</v></c>"
@@ -67,11 +66,11 @@ class RowsWorksheet(Worksheet):
         self._row_templates: dict[int, tuple[Sequence[Format], str]] = {}
         self._row_starts: dict[tuple, str] = {}
         self._heights: dict[float, RowInfo] = {}
-        # The tails of blank cells and of the numbers seen so far. A city's areas and
-        # households repeat (28,500 distinct numbers in 126,500 number cells), and float()
-        # of a Decimal and its formatting cost more than a look-up. Equal numbers have
-        # equal floats, so one tail serves them all.
-        self._known_tails: dict[object, str] = {None: "/>"}
+        # The tails of the numbers seen so far: a city's areas and households repeat (28,500
+        # distinct numbers in 126,500 number cells), and formatting a float costs more than
+        # looking it up. (Keyed by the float, not by the Decimal: hashing a Decimal costs
+        # as much as formatting it.)
+        self._number_tails: dict[float, str] = {}
 
     def write_cells(
         self, row: int, values: Sequence, formats: Sequence[Format], height: float | None = None
@@ -90,9 +89,7 @@ class RowsWorksheet(Worksheet):
         if self.table.get(row):
             raise ValueError(f"write_cells: row {row} already has cells")
         cells = self.table[row]
-        known = self._known_tails
-        tails = [known.get(value) or self._new_tail(value) for value in values]
-        cells[0] = _CellsRow(formats, tails)
+        cells[0] = _CellsRow(formats, [self._cell_tail(value) for value in values])
         if last:
             cells[last] = _ROW_END
         if height is not None:
@@ -110,13 +107,18 @@ class RowsWorksheet(Worksheet):
             self.row_info[row] = info
             self.row_sizes[row] = [info.height, info.hidden]
 
-    def _new_tail(self, value) -> str:
+    def _cell_tail(self, value) -> str:
         """A cell's XML after `<c r=".." s=".."`, as XlsxWriter's `_write_cell` ends it."""
+        if value is None:
+            return "/>"
         if isinstance(value, str):
             return f' t="s"><v>{self._shared_string_index(value)}</v></c>'
-        tail = _number_tail(value)
-        if value:  # 0 and -0.0 are equal keys but written as "0" and "-0"
-            self._known_tails[value] = tail
+        number = float(value)
+        tail = self._number_tails.get(number)
+        if tail is None:
+            tail = _number_tail(number)
+            if number:  # 0.0 and -0.0 are equal keys but written as "0" and "-0"
+                self._number_tails[number] = tail
         return tail
 
     def _shared_string_index(self, string: str) -> int:
