@@ -89,7 +89,7 @@ class RowsWorksheet(Worksheet):
         if self.table.get(row):
             raise ValueError(f"write_cells: row {row} already has cells")
         cells = self.table[row]
-        cells[0] = _CellsRow(formats, [self._cell_tail(value) for value in values])
+        cells[0] = _CellsRow(formats, self._cell_tails(values))
         if last:
             cells[last] = _ROW_END
         if height is not None:
@@ -107,18 +107,25 @@ class RowsWorksheet(Worksheet):
             self.row_info[row] = info
             self.row_sizes[row] = [info.height, info.hidden]
 
-    def _cell_tail(self, value) -> str:
-        """A cell's XML after `<c r=".." s=".."`, as XlsxWriter's `_write_cell` ends it."""
-        if value is None:
-            return "/>"
-        if isinstance(value, str):
-            return f' t="s"><v>{self._shared_string_index(value)}</v></c>'
-        number = float(value)
-        tail = self._number_tails.get(number)
-        if tail is None:
-            tail = _number_tail(number)
-            if number:  # 0.0 and -0.0 are equal keys but written as "0" and "-0"
-                self._number_tails[number] = tail
+    def _cell_tails(self, values: Sequence) -> list[str]:
+        """Each cell's XML after `<c r=".." s=".."`, as XlsxWriter's `_write_cell` ends it.
+        (One loop without a call for blanks and known numbers: 180,000 cells in a city.)"""
+        number_tails = self._number_tails
+        tails = []
+        for value in values:
+            if value is None:
+                tails.append("/>")
+            elif isinstance(value, str):
+                tails.append(f' t="s"><v>{self._shared_string_index(value)}</v></c>')
+            else:
+                number = float(value)
+                tails.append(number_tails.get(number) or self._new_number_tail(number))
+        return tails
+
+    def _new_number_tail(self, number: float) -> str:
+        tail = _number_tail(number)
+        if number:  # 0.0 and -0.0 are equal keys but written as "0" and "-0"
+            self._number_tails[number] = tail
         return tail
 
     def _shared_string_index(self, string: str) -> int:
