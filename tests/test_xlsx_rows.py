@@ -55,6 +55,8 @@ def workbook_parts(rows: list[list], *, whole_rows: bool) -> dict[str, bytes]:
         ws.write_cells(below + 20, rows[0], formats)
     else:
         write_one_by_one(ws, below + 20, rows[0], formats)
+    ws.write_string(below + 40, 2, "一格", plain)  # alone in its block of 16 rows
+    ws.write_comment(below + 41, 3, "批注")
     book.close()
     with zipfile.ZipFile(buffer) as archive:
         return {name: CREATED.sub(b"", archive.read(name)) for name in archive.namelist()}

@@ -9,10 +9,10 @@ The XML is what XlsxWriter itself writes for those cells, byte for byte: strings
 shared string table when written (so their indices do not move), and the formats get their
 index numbers at close, in the order XlsxWriter's own cells would give them; each row's
 tag is the one XlsxWriter's `_write_row` writes. This reaches into XlsxWriter's private
-parts (the cell table and the loop over it, `_write_row`, `_write_cell`, the shared string
-table, `_get_xf_index`), as pinned in the lock files; `tests/test_xlsx_rows.py` compares
-the output with XlsxWriter's own worksheet written cell by cell, part by part, and fails
-if an upgrade changes any of it.
+parts (the cell table, the loop over it and its `spans`, `_write_row`, `_write_cell`, the
+row properties, the shared string table, `_get_xf_index`), as pinned in the lock files;
+`tests/test_xlsx_rows.py` compares the output with XlsxWriter's own worksheet written cell
+by cell, part by part, and fails if an upgrade changes any of it.
 """
 
 from __future__ import annotations
@@ -155,6 +155,22 @@ class RowsWorksheet(Worksheet):
                 self._xml_end_tag("row")
             elif info is not None or row_num in self.comments:
                 self._write_empty_row(row_num, span, info)
+
+    def _calculate_spans(self) -> None:
+        # XlsxWriter's `spans` of each block of 16 rows (its first and last column used),
+        # from each row's lowest and highest column rather than a look at every column.
+        spans = {}
+        low = high = None
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            for used in (self.table.get(row_num), self.comments.get(row_num)):
+                if used:
+                    low = min(used) if low is None else min(low, *used)
+                    high = max(used) if high is None else max(high, *used)
+            block_ends = (row_num + 1) % 16 == 0 or row_num == self.dim_rowmax
+            if block_ends and low is not None:
+                spans[row_num // 16] = f"{low + 1}:{high + 1}"
+                low = high = None
+        self.row_spans = spans
 
     def _write_cell(self, row: int, col: int, cell) -> None:
         if cell is not _ROW_END:
