@@ -9,9 +9,12 @@ functions take either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import chain
 from typing import NamedTuple
 
 from django.db.models import QuerySet
+from django.db.models.sql.constants import MULTI
 
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Period
@@ -56,7 +59,7 @@ def row_records(
     width = len(stored)
     street_places: dict[int, Place] = {}
     records = []
-    for values in rows.values_list(*stored, *communities, *streets):
+    for values in _values(rows.values_list(*stored, *communities, *streets)):
         record = RowRecord()
         for name, value in zip(stored, values[:width], strict=True):
             setattr(record, name, value)
@@ -68,3 +71,48 @@ def row_records(
         record.street = street
         records.append(record)
     return records
+
+
+# Columns whose converted values cannot be changed by their readers, so that one value
+# may stand for all the rows that hold it.
+_SHAREABLE = {"DecimalField", "BooleanField"}
+
+
+class _Converted(dict):
+    """One column's database values as Django converts them, each distinct value once."""
+
+    def __init__(self, converters, expression, connection):
+        super().__init__()
+        self.converters, self.expression, self.connection = converters, expression, connection
+        self[None] = self.convert(None)
+
+    def convert(self, value):
+        for converter in self.converters:
+            value = converter(value, self.expression, self.connection)
+        return value
+
+    def __missing__(self, value):
+        converted = self.convert(value)
+        if value:  # 0, 0.0 and -0.0 are equal keys but may convert apart (Decimal("-0.0"))
+            self[value] = converted
+        return converted
+
+
+def _values(queryset: QuerySet) -> Iterator[list]:
+    """A values_list queryset's rows, converted as iterating it converts them, except that a
+    decimal or boolean column converts each distinct value once: on SQLite Django makes a
+    Decimal of every area from its float (create_decimal_from_float, quantize), a fifth of
+    reading a city's rows, and a city's areas repeat."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    results = compiler.execute_sql(MULTI)
+    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    steps = []
+    for position, (converters, expression) in compiler.get_converters(columns).items():
+        converted = _Converted(converters, expression, compiler.connection)
+        shareable = expression.output_field.get_internal_type() in _SHAREABLE
+        steps.append((position, converted.__getitem__ if shareable else converted.convert))
+    for row in chain.from_iterable(results):
+        row = list(row)
+        for position, convert in steps:
+            row[position] = convert(row[position])
+        yield row
