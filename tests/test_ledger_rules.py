@@ -89,6 +89,7 @@ def test_the_sums_of_groups_are_the_sums_of_their_rows(rows, cuts):
     groups = [rows[start:end] for start, end in itertools.pairwise(bounds)]
     combined = rules.sums_of([rules.sums(group) for group in groups])
     expected = rules.sums(rows)
+    assert str(expected.total) == str(sum((rules.total_area(row) for row in rows), rules.ZERO))
     assert combined == expected
     assert [str(a) for a in (combined.total, *combined.areas.values())] == [
         str(a) for a in (expected.total, *expected.areas.values())
