@@ -6,6 +6,7 @@ a 天生街道 editor and approver, a 澄江镇 editor, a 新星路社区 editor
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from hypothesis import settings as hypothesis_settings
 
 from shequ.accounts.models import Role, User
 from shequ.core.actors import Actor
@@ -13,6 +14,11 @@ from shequ.regions.loading import BUILTIN_DIR, regions_load
 from shequ.regions.models import Region
 
 from .browser import browser, page  # noqa: F401  (fixtures for the browser tests)
+
+# Tests never time anything (speed is `make bench`'s): Hypothesis's 200 ms deadline per
+# example made property tests fail on a busy machine.
+hypothesis_settings.register_profile("shequ", deadline=None)
+hypothesis_settings.load_profile("shequ")
 
 TIANSHENG = "500109001"  # 天生街道
 CHENGJIANG = "500109102"  # 澄江镇

@@ -1,5 +1,6 @@
 """The rules module: exact arithmetic, the 29.995 boundary, validation findings."""
 
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,6 +67,33 @@ def test_missing_or_non_positive_households_have_no_ratio_and_do_not_comply(hous
     assert derived.per_100_households is None
     assert derived.compliant is False
     assert derived.shortfall is None
+
+
+@given(
+    st.lists(
+        st.builds(
+            Row,
+            households=st.one_of(st.none(), st.integers(min_value=-5, max_value=10_000)),
+            service_center=areas,
+            police_room=areas,
+            grocery=areas,
+            other=areas,
+            police_room_in_center=st.booleans(),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.integers(min_value=0, max_value=12), max_size=4),
+)
+def test_the_sums_of_groups_are_the_sums_of_their_rows(rows, cuts):
+    bounds = [0, *sorted(cuts), len(rows)]
+    groups = [rows[start:end] for start, end in itertools.pairwise(bounds)]
+    combined = rules.sums_of([rules.sums(group) for group in groups])
+    expected = rules.sums(rows)
+    assert str(expected.total) == str(sum((rules.total_area(row) for row in rows), rules.ZERO))
+    assert combined == expected
+    assert [str(a) for a in (combined.total, *combined.areas.values())] == [
+        str(a) for a in (expected.total, *expected.areas.values())
+    ]
 
 
 def test_co_located_facilities_count_zero():

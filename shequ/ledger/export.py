@@ -18,7 +18,6 @@ from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import (
     AREA_FIELDS,
-    CO_LOCATION_FLAGS,
     IN_CENTRE_NAMES,
     LABELS,
 )
@@ -82,16 +81,21 @@ class LedgerWorkbook:
 def remarks_for(row: LedgerRow | RowRecord) -> str:
     """备注 as the template wants it: the street's text, then which facilities sit in the
     centre (their areas are left blank), then 其他用房 with its area."""
-    parts = [row.remarks.strip()] if row.remarks.strip() else []
-    inside = [IN_CENTRE_NAMES[f] for f in CO_LOCATION_FLAGS if rules.is_co_located(row, f)]
+    return _remarks(row, rules.co_located_fields(row))
+
+
+def _remarks(row: LedgerRow | RowRecord, inside: tuple[str, ...]) -> str:
+    own = row.remarks.strip()
+    parts = [own] if own else []
     if inside:
-        parts.append("、".join(inside) + "设在便民服务中心")
+        parts.append("、".join(IN_CENTRE_NAMES[f] for f in inside) + "设在便民服务中心")
     if row.other:
         parts.append(f"其他用房 {row.other:.1f}㎡")
     return "；".join(parts)
 
 
 def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
+    inside = rules.co_located_fields(row)
     total = rules.total_area(row)
     return Line(
         number=number,
@@ -99,17 +103,14 @@ def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
         community=row.community.name,
         households=row.households,
         total=total,
-        facilities={
-            f: None if rules.is_co_located(row, f) else getattr(row, f) for f in LISTED_FACILITIES
-        },
+        facilities={f: None if f in inside else getattr(row, f) for f in LISTED_FACILITIES},
         ratio=rules.rounded_ratio(rules.per_100_households(total, row.households)),
         compliance_year=year,
-        remarks=remarks_for(row),
+        remarks=_remarks(row, inside),
     )
 
 
-def _sum_line(label: str, rows: list[RowRecord], kind: str, street: str = "") -> Line:
-    sums = rules.sums(rows)
+def _sum_line(label: str, sums: rules.Sums, kind: str, street: str = "") -> Line:
     return Line(
         number=None,
         street=street,
@@ -129,7 +130,8 @@ def ledger_workbook(
     chosen = rows_visible_to(scope).filter(period=period)
     if street is not None:
         chosen = chosen.filter(street=street)
-    rows = row_records(chosen.order_by("street__code", "community__code"), period)
+    ordered = chosen.order_by("street__code", "community__code")
+    rows = row_records(ordered, period)
     communities = chosen.values("community_id")
     years = filled_compliance_years(
         rows,
@@ -161,6 +163,7 @@ def _sheet(label: str, rows: list[RowRecord], years: dict, by_district: bool) ->
     streets: dict[int, list[RowRecord]] = {}
     for row in rows:
         streets.setdefault(row.street_id, []).append(row)
+    subtotals = []
     for street_rows in streets.values():
         block = []
         for row in street_rows:
@@ -169,8 +172,10 @@ def _sheet(label: str, rows: list[RowRecord], years: dict, by_district: bool) ->
         sheet.lines += block
         if by_district:
             name = street_rows[0].street.name
-            sheet.lines.append(_sum_line(f"{name}小计", street_rows, "subtotal", street=name))
-    sheet.lines.append(_sum_line("合计", rows, "total"))
+            subtotals.append(rules.sums(street_rows))
+            sheet.lines.append(_sum_line(f"{name}小计", subtotals[-1], "subtotal", street=name))
+    total = rules.sums_of(subtotals) if by_district else rules.sums(rows)
+    sheet.lines.append(_sum_line("合计", total, "total"))
     return sheet
 
 

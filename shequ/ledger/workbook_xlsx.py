@@ -5,12 +5,13 @@ formulas, and no typed text ever becomes one."""
 
 from __future__ import annotations
 
-import functools
 import math
+import operator
 import unicodedata
 from typing import BinaryIO
 
 from shequ.core.xlsx import values_only_workbook
+from shequ.core.xlsx_rows import RowsWorksheet
 from shequ.ledger.export import (
     LISTED_FACILITIES,
     NOTES,
@@ -47,7 +48,8 @@ def write_xlsx(workbook_data: LedgerWorkbook, target: str | BinaryIO) -> None:
     book = values_only_workbook(target)
     styles = _styles(book)
     for sheet in workbook_data.sheets:
-        _write_sheet(book.add_worksheet(sheet.name), sheet, workbook_data, styles)
+        ws = book.add_worksheet(sheet.name, worksheet_class=RowsWorksheet)
+        _write_sheet(ws, sheet, workbook_data, styles)
     book.close()
 
 
@@ -58,7 +60,7 @@ def _styles(book) -> dict:
     def style(**extra):
         return book.add_format({**cell, **extra})
 
-    return {
+    styles = {
         "title": book.add_format(
             {**base, "font_name": TITLE_FONT, "font_size": 20, "align": "center"}
         ),
@@ -77,6 +79,26 @@ def _styles(book) -> dict:
         "note": book.add_format({**base, "font_size": 10, "text_wrap": True, "valign": "top"}),
         "sign": book.add_format({**base, "font_size": 11}),
     }
+    styles["cells"] = _line_formats(styles, "center", "text", "int", "area", "ratio")
+    styles["sum_cells"] = _line_formats(
+        styles, "sum_text", "sum_text", "sum_int", "sum_area", "sum_ratio"
+    )
+    return styles
+
+
+def _line_formats(styles: dict, center: str, text: str, integer: str, area: str, ratio: str):
+    """The format of each of a line's fourteen cells, A … N."""
+    return (
+        styles[center],  # 序号
+        styles[text],  # 所在街道（乡镇）
+        styles[text],  # 社区名称
+        styles[integer],  # 户数
+        styles[area],  # 总面积
+        *[styles[area]] * len(FACILITY_COLUMNS),
+        styles[ratio],  # 每百户面积
+        styles[center],  # 达标年度
+        styles[text],  # 备注
+    )
 
 
 def _write_sheet(ws, sheet: Sheet, data: LedgerWorkbook, styles: dict) -> None:
@@ -113,47 +135,63 @@ def _write_header(ws, styles: dict) -> None:
         ws.write_string(HEADER_BOTTOM, column, facility_label(name), styles["header"])
 
 
-@functools.lru_cache(maxsize=4096)  # a street's name comes back on each of its rows
+class _CharacterWidths(dict):
+    """Each character's width, found once: a city's names and 备注 run to 260,000
+    characters of 1,500 kinds."""
+
+    def __missing__(self, character: str) -> float:
+        width = self[character] = 1.6 if unicodedata.east_asian_width(character) in "WF" else 1
+        return width
+
+
+_CHARACTER_WIDTHS = _CharacterWidths()
+
+
 def display_width(text: str) -> float:
     """Width in Excel's units: a Chinese character of 宋体 10.5 takes about one and a half."""
-    return sum(1.6 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(_CHARACTER_WIDTHS.__getitem__, text))
+
+
+# (column, characters a printed line of it holds) of the wrapped columns
+_WRAP_WIDTHS = tuple((c, max(WIDTHS[c] - 1, 1)) for c in WRAPPED_COLUMNS)
 
 
 def row_height(line: Line) -> float:
     """Excel does not grow rows for wrapped text written by a program: size them here."""
     texts = {1: line.street, 2: line.community, 13: line.remarks}
-    lines = max(
-        math.ceil(display_width(texts[c]) / max(WIDTHS[c] - 1, 1)) or 1 for c in WRAPPED_COLUMNS
-    )
+    lines = max(printed_lines(texts[c], width) for c, width in _WRAP_WIDTHS)
     return LINE_HEIGHT * lines + 4
 
 
-def _write_line(ws, row: int, line: Line, styles: dict) -> None:
-    ws.set_row(row, row_height(line))
-    summed = line.kind != "community"
-    text, integer = styles["sum_text" if summed else "text"], styles["sum_int" if summed else "int"]
-    area, ratio = (
-        styles["sum_area" if summed else "area"],
-        styles["sum_ratio" if summed else "ratio"],
-    )
-    center = styles["sum_text" if summed else "center"]
-    _number(ws, row, 0, line.number, center)
-    ws.write_string(row, 1, line.street, text)
-    ws.write_string(row, 2, line.community, text)
-    _number(ws, row, 3, line.households, integer)
-    _number(ws, row, 4, line.total, area)
-    for column, name in zip(FACILITY_COLUMNS, LISTED_FACILITIES, strict=True):
-        _number(ws, row, column, line.facilities[name], area)
-    _number(ws, row, 11, line.ratio, ratio)
-    _number(ws, row, 12, line.compliance_year, center)
-    ws.write_string(row, 13, line.remarks, text)
+def printed_lines(text: str, width: int) -> int:
+    # No character is wider than 1.6, so a text of up to width / 2 characters fits on one
+    # line without measuring it: most names and 备注 of a city do.
+    if 2 * len(text) <= width:
+        return 1
+    return math.ceil(display_width(text) / width) or 1
 
 
-def _number(ws, row: int, column: int, value, style) -> None:
-    if value is None:
-        ws.write_blank(row, column, None, style)
-    else:
-        ws.write_number(row, column, float(value), style)
+_listed_facilities = operator.itemgetter(*LISTED_FACILITIES)
+
+
+def _write_line(ws: RowsWorksheet, row: int, line: Line, styles: dict) -> None:
+    formats = styles["sum_cells" if line.kind != "community" else "cells"]
+    ws.write_cells(row, _cell_values(line), formats, height=row_height(line))
+
+
+def _cell_values(line: Line) -> list:
+    """The fourteen cells of a line, A … N (None: a blank cell with its border)."""
+    return [
+        line.number,
+        line.street,
+        line.community,
+        line.households,
+        line.total,
+        *_listed_facilities(line.facilities),
+        line.ratio,
+        line.compliance_year,
+        line.remarks,
+    ]
 
 
 def _write_notes_and_sign_off(ws, row: int, styles: dict) -> None:
