@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
-from shequ.core.audit import audit_event, audit_record, audit_records_bulk
+from shequ.core.audit import AuditEntry, audit_record, audit_records_bulk
 from shequ.core.bulk import update_rows
 from shequ.core.models import AuditEvent
 from shequ.ledger import rules
@@ -208,50 +209,70 @@ def rows_bulk_update(
     audit row per changed row. Rows (LedgerRows, or the records an import read) must be
     editable and in the caller's scope. `comments` maps a row's id to the warning comments
     to add to it; `allow_closed_period` is for loading history into closed periods."""
-    events, changed, written = [], [], 0
     _require_editable(updates, allow_closed_period=allow_closed_period)
+    batch = _Batch(scope=scope, action=action, reason=reason)
+    written = 0
     for row, values in updates:
         require(scope, permission, row.community, "修改台账")
-        new_values = clean_values(values)
-        diff = _diff(row, new_values)
-        added = (comments or {}).get(row.pk)
-        if added:
-            merged = {**row.warning_comments, **added}
-            if merged != row.warning_comments:
-                diff["warning_comments"] = [row.warning_comments, merged]
-                row.warning_comments = merged
-        if not diff:
-            continue
+        diff = _set_values(row, clean_values(values), (comments or {}).get(row.pk))
+        if diff:
+            batch.add(row, diff)
+        if len(batch.rows) >= WRITE_BATCH:
+            written += batch.write()
+    return written + batch.write()
+
+
+def _set_values(
+    row: LedgerRow | RowRecord, new_values: dict[str, Any], added_comments: dict[str, str] | None
+) -> dict[str, list]:
+    """Give `row` its new values and comments, a new total and the next version; the audit
+    diff of what changed. An unchanged row is left as it is and gives {}."""
+    diff = _diff(row, new_values)
+    if added_comments:
+        merged = {**row.warning_comments, **added_comments}
+        if merged != row.warning_comments:
+            diff["warning_comments"] = [row.warning_comments, merged]
+            row.warning_comments = merged
+    if diff:
         for field, value in new_values.items():
             setattr(row, field, value)
         row.total_area = rules.total_area(row)
         row.version += 1
-        changed.append(row)
-        events.append(
-            audit_event(
-                actor=scope.actor,
-                action=action,
-                target_type="ledger_row",
-                target_id=row.pk,
-                region_path=row.community.path,
-                summary=f"修改{row.period.label}{row.community.name}",
-                changes=diff,
-                reason=reason,
-            )
+    return diff
+
+
+class _Batch:
+    """Changed rows and their audit entries, written together every WRITE_BATCH rows."""
+
+    def __init__(self, *, scope: Scope, action: str, reason: str):
+        self.scope, self.action, self.reason = scope, action, reason
+        self.rows: list[LedgerRow | RowRecord] = []
+        self.entries: list[AuditEntry] = []
+        self._labels: dict[int, str] = {}  # period id → label, computed once a period
+
+    def add(self, row: LedgerRow | RowRecord, diff: dict[str, list]) -> None:
+        label = self._labels.get(row.period_id)
+        if label is None:
+            label = self._labels[row.period_id] = row.period.label
+        community = row.community
+        self.rows.append(row)
+        self.entries.append(
+            AuditEntry(row.pk, community.path, f"修改{label}{community.name}", diff)
         )
-        if len(changed) >= WRITE_BATCH:
-            written += _write_batch(changed, events)
-    return written + _write_batch(changed, events)
 
-
-def _write_batch(changed: list, events: list) -> int:
-    """Write the batch and empty it; how many rows it had."""
-    count = len(changed)
-    _write_rows(changed)
-    audit_records_bulk(events)
-    changed.clear()
-    events.clear()
-    return count
+    def write(self) -> int:
+        """Write the rows, then their audit rows; empty the batch; how many rows it had."""
+        count = len(self.rows)
+        _write_rows(self.rows)
+        audit_records_bulk(
+            actor=self.scope.actor,
+            action=self.action,
+            target_type="ledger_row",
+            reason=self.reason,
+            entries=self.entries,
+        )
+        self.rows, self.entries = [], []
+        return count
 
 
 def open_for_editing(period: Period, submission: Submission | None) -> bool:
@@ -287,14 +308,14 @@ def _require_editable(updates, *, allow_closed_period: bool) -> None:
 _WRITTEN_FIELDS = (*INPUT_FIELDS, "warning_comments", "total_area", "version")
 
 
+# A row's id and written values as one tuple, read in C.
+_written_values = attrgetter("pk", *_WRITTEN_FIELDS)
+
+
 def _write_rows(rows: list[LedgerRow | RowRecord]) -> None:
     """One statement for them all (shequ.core.bulk): far faster at scale than Django's
     bulk_update, whose CASE expressions grow with every row."""
-    update_rows(
-        LedgerRow,
-        _WRITTEN_FIELDS,
-        [[row.pk, *(getattr(row, name) for name in _WRITTEN_FIELDS)] for row in rows],
-    )
+    update_rows(LedgerRow, _WRITTEN_FIELDS, [_written_values(row) for row in rows])
 
 
 def row_history(row: LedgerRow) -> QuerySet[AuditEvent]:
