@@ -283,25 +283,25 @@ def open_for_editing(period: Period, submission: Submission | None) -> bool:
 
 def _require_editable(updates, *, allow_closed_period: bool) -> None:
     """Every street ledger touched must be open for editing (one query for them all)."""
-    keys = {(row.period_id, row.street_id) for row, _ in updates}
-    if not keys:
-        return
     rows_by_key = {(row.period_id, row.street_id): row for row, _ in updates}
-    periods = {period for period, _ in keys}
-    submissions = {
-        (s.period_id, s.street_id): s
-        for s in Submission.objects.filter(
-            period_id__in=periods, street_id__in={street for _, street in keys}
-        ).select_related("street")
+    if not rows_by_key:
+        return
+    # States as values, not Submission instances with their streets: a city import touches
+    # a thousand streets. The street's name is read only for the message.
+    states = {
+        (period_id, street_id): state
+        for period_id, street_id, state in Submission.objects.filter(
+            period_id__in={period for period, _ in rows_by_key},
+            street_id__in={street for _, street in rows_by_key},
+        ).values_list("period_id", "street_id", "state")
     }
     for key, row in rows_by_key.items():
         if not row.period.is_open and not allow_closed_period:
             raise LedgerError(f"{row.period.label}已关闭，不能修改")
-        submission = submissions.get(key)
-        if submission is not None and not submission.is_editable:
+        state = states.get(key)
+        if state is not None and state not in Submission.EDITABLE_STATES:
             raise LedgerError(
-                f"{submission.street.name}{row.period.label}台账"
-                f"{submission.get_state_display()}，不能修改"
+                f"{row.street.name}{row.period.label}台账{Submission.State(state).label}，不能修改"
             )
 
 

@@ -33,19 +33,31 @@ def import_apply(*, scope: Scope, plan: ImportPlan, reason: str = "") -> int:
 
 
 def _require_drafts(plan: ImportPlan) -> None:
-    for submission in _submissions(plan):
-        if not submission.is_editable:
+    """Lock the streets' ledgers for the write and refuse any that is no longer a draft."""
+    # The same rows locked as `_submissions` locks (each submission, its street and the
+    # period: FOR UPDATE covers every table joined), read as values: a city's thousand
+    # streets as model instances took longer than the lock.
+    locked = (
+        Submission.objects.select_for_update()
+        .filter(period=plan.period, street_id__in=_streets(plan))
+        .values_list("state", "street__name", "period__ordinal")
+    )
+    for state, street_name, _ in locked:
+        if state not in Submission.EDITABLE_STATES:
             raise LedgerError(
-                f"{submission.street.name}{plan.period.label}台账{submission.get_state_display()}，"
+                f"{street_name}{plan.period.label}台账{Submission.State(state).label}，"
                 "只能导入草稿或退回的台账"
             )
 
 
+def _streets(plan: ImportPlan) -> set[int]:
+    return {p.row.street_id for p in plan.rows}
+
+
 def _submissions(plan: ImportPlan) -> list[Submission]:
-    streets = {p.row.street_id for p in plan.rows}
     return list(
         Submission.objects.select_for_update()
-        .filter(period=plan.period, street_id__in=streets)
+        .filter(period=plan.period, street_id__in=_streets(plan))
         .select_related("street", "period")
     )
 
