@@ -1,5 +1,6 @@
 """Writing the audit trail."""
 
+import datetime
 from typing import Any, NamedTuple
 
 from django.db import transaction
@@ -47,21 +48,28 @@ _BULK_FIELDS = (
 
 
 def audit_records_bulk(
-    *, actor: Actor, action: str, target_type: str, reason: str, entries: list[AuditEntry]
+    *,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    reason: str,
+    entries: list[AuditEntry],
+    at: datetime.datetime | None = None,
 ) -> None:
     """Record one event per entry (imports, generated history), in the change's transaction,
-    each as `audit_record` would store it. Their ids are not read back.
+    each as `audit_record` would store it, all at the moment `at` (default: now). Their ids
+    are not read back.
 
     Rows of values, not AuditEvent instances: instantiating a city import's 11,000 events
     and reading them back field by field took longer than writing them."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_records_bulk must run inside the transaction of its change")
     # One moment for the whole write, as it is one transaction.
-    now = timezone.now()
-    user_id = actor.user.pk if actor.user is not None else None
+    at = at or timezone.now()
+    user_id = audit_user_id(actor)
     rows = [
         [
-            now,
+            at,
             user_id,
             actor.label,
             action,
@@ -75,6 +83,10 @@ def audit_records_bulk(
         for entry in entries
     ]
     insert_rows(AuditEvent, _BULK_FIELDS, rows)
+
+
+def audit_user_id(actor: Actor) -> int | None:
+    return actor.user.pk if actor.user is not None else None
 
 
 def audit_event(

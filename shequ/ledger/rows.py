@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
-from shequ.core.audit import AuditEntry, audit_record, audit_records_bulk
-from shequ.core.bulk import update_rows
+from shequ.core.audit import AuditEntry, audit_record
+from shequ.core.audited_updates import AuditedUpdates
 from shequ.core.collection import without_cycle_search
 from shequ.core.models import AuditEvent
 from shequ.ledger import rules
@@ -131,16 +131,17 @@ def carried_forward_rows(
     return CarriedRows(rows, len(previous))
 
 
-def _as_json(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
-
-
 def _diff(row: LedgerRow | RowRecord, new_values: dict[str, Any]) -> dict[str, list]:
+    """[old, new] of each value that differs, decimals as text (for the JSON audit)."""
     diff = {}
     for field, value in new_values.items():
         old = getattr(row, field)
         if old != value:
-            diff[field] = [_as_json(old), _as_json(value)]
+            # Written out, not a helper called twice a value: an import compares 170,000.
+            diff[field] = [
+                str(old) if isinstance(old, Decimal) else old,
+                str(value) if isinstance(value, Decimal) else value,
+            ]
     return diff
 
 
@@ -190,11 +191,6 @@ def row_update(
     return current
 
 
-# Rows and audit rows are written this many at a time, inside the one transaction: a
-# country's import built all 600,000 audit events and their prepared values at once.
-WRITE_BATCH = 20_000
-
-
 # The cycle search paused: with an import's plan alive (hundreds of thousands of objects),
 # its passes over them, set off by the diffs and tuples of 11,000 changed rows, took half
 # the time of working out the changes. The write makes no cycles.
@@ -213,18 +209,28 @@ def rows_bulk_update(
     """Apply many value sets at once (imports, generated history), all or nothing, with one
     audit row per changed row. Rows (LedgerRows, or the records an import read) must be
     editable and in the caller's scope. `comments` maps a row's id to the warning comments
-    to add to it; `allow_closed_period` is for loading history into closed periods."""
+    to add to it; `allow_closed_period` is for loading history into closed periods.
+
+    Rows and their audit rows are written a chunk at a time as they are worked out
+    (shequ.core.audited_updates): far faster at scale than Django's bulk_update, whose
+    CASE expressions grow with every row, and a country's 600,000 rows are never all
+    held as values to write."""
     _require_editable(updates, allow_closed_period=allow_closed_period)
-    batch = _Batch(scope=scope, action=action, reason=reason)
-    written = 0
-    for row, values in updates:
-        require(scope, permission, row.community, "修改台账")
-        diff = _set_values(row, clean_values(values), (comments or {}).get(row.pk))
-        if diff:
-            batch.add(row, diff)
-        if len(batch.rows) >= WRITE_BATCH:
-            written += batch.write()
-    return written + batch.write()
+    labels: dict[int, str] = {}
+    with AuditedUpdates(
+        LedgerRow,
+        _WRITTEN_FIELDS,
+        actor=scope.actor,
+        action=action,
+        target_type="ledger_row",
+        reason=reason,
+    ) as writes:
+        for row, values in updates:
+            require(scope, permission, row.community, "修改台账")
+            diff = _set_values(row, clean_values(values), (comments or {}).get(row.pk))
+            if diff:
+                writes.add(_written_values(row), _audit_entry(row, diff, labels))
+    return writes.written
 
 
 def _set_values(
@@ -246,38 +252,21 @@ def _set_values(
     return diff
 
 
-class _Batch:
-    """Changed rows and their audit entries, written together every WRITE_BATCH rows."""
+def _audit_entry(
+    row: LedgerRow | RowRecord, diff: dict[str, list], labels: dict[int, str]
+) -> AuditEntry:
+    """The changed row's audit entry; `labels` keeps each period's label, worked out once."""
+    label = labels.get(row.period_id)
+    if label is None:
+        label = labels[row.period_id] = row.period.label
+    community = row.community
+    return AuditEntry(row.pk, community.path, f"修改{label}{community.name}", diff)
 
-    def __init__(self, *, scope: Scope, action: str, reason: str):
-        self.scope, self.action, self.reason = scope, action, reason
-        self.rows: list[LedgerRow | RowRecord] = []
-        self.entries: list[AuditEntry] = []
-        self._labels: dict[int, str] = {}  # period id → label, computed once a period
 
-    def add(self, row: LedgerRow | RowRecord, diff: dict[str, list]) -> None:
-        label = self._labels.get(row.period_id)
-        if label is None:
-            label = self._labels[row.period_id] = row.period.label
-        community = row.community
-        self.rows.append(row)
-        self.entries.append(
-            AuditEntry(row.pk, community.path, f"修改{label}{community.name}", diff)
-        )
+_WRITTEN_FIELDS = (*INPUT_FIELDS, "warning_comments", "total_area", "version")
 
-    def write(self) -> int:
-        """Write the rows, then their audit rows; empty the batch; how many rows it had."""
-        count = len(self.rows)
-        _write_rows(self.rows)
-        audit_records_bulk(
-            actor=self.scope.actor,
-            action=self.action,
-            target_type="ledger_row",
-            reason=self.reason,
-            entries=self.entries,
-        )
-        self.rows, self.entries = [], []
-        return count
+# A row's id and written values as one tuple, read in C.
+_written_values = attrgetter("pk", *_WRITTEN_FIELDS)
 
 
 def open_for_editing(period: Period, submission: Submission | None) -> bool:
@@ -308,19 +297,6 @@ def _require_editable(updates, *, allow_closed_period: bool) -> None:
             raise LedgerError(
                 f"{row.street.name}{row.period.label}台账{Submission.State(state).label}，不能修改"
             )
-
-
-_WRITTEN_FIELDS = (*INPUT_FIELDS, "warning_comments", "total_area", "version")
-
-
-# A row's id and written values as one tuple, read in C.
-_written_values = attrgetter("pk", *_WRITTEN_FIELDS)
-
-
-def _write_rows(rows: list[LedgerRow | RowRecord]) -> None:
-    """One statement for them all (shequ.core.bulk): far faster at scale than Django's
-    bulk_update, whose CASE expressions grow with every row."""
-    update_rows(LedgerRow, _WRITTEN_FIELDS, [_written_values(row) for row in rows])
 
 
 def row_history(row: LedgerRow) -> QuerySet[AuditEvent]:
