@@ -257,3 +257,12 @@ def test_no_temporary_table_outlives_a_write(period):
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'pg_temp%'")
             assert cursor.fetchone() == (0,)
+
+
+def test_ledger_pages_keep_room_for_updated_rows(db):
+    """fillfactor 50 (ledger migration 0002): an import's new row versions fit beside the
+    old ones, so PostgreSQL touches no index to update them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'ledger_ledgerrow'")
+            assert cursor.fetchone() == (["fillfactor=50"],)
