@@ -132,6 +132,9 @@ class Submission(models.Model):
         APPROVED = "approved", "已审核"
         RETURNED = "returned", "退回"
 
+    # The states in which the street's rows may still be changed.
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="submissions")
     street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="submissions")
     state = models.CharField(
@@ -168,7 +171,7 @@ class Submission(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.state in (self.State.DRAFT, self.State.RETURNED)
+        return self.state in self.EDITABLE_STATES
 
 
 class SealedVersion(models.Model):
