@@ -215,33 +215,18 @@ def test_bulk_updates_and_inserts_read_back_exactly(period):
             ("households", "service_center", "remarks", "warning_comments", "total_area"),
             [(target.pk, None, Decimal("12.5"), AWKWARD_REMARKS, comments, Decimal("12.5"))],
         )
-        insert_rows(
-            AuditEvent,
-            (
-                "at",
-                "actor",
-                "action",
-                "target_type",
-                "target_id",
-                "region_path",
-                "summary",
-                "changes",
-                "reason",
-            ),
-            [
-                [
-                    timezone.now(),
-                    "命令行",
-                    "test.bulk",
-                    "ledger_row",
-                    "1",
-                    "",
-                    "摘要",
-                    comments,
-                    AWKWARD_REMARKS,
-                ]
-            ],
-        )
+        written = {
+            "at": timezone.now(),
+            "actor": "命令行",
+            "action": "test.bulk",
+            "target_type": "ledger_row",
+            "target_id": "1",
+            "region_path": "",
+            "summary": "摘要",
+            "changes": comments,
+            "reason": AWKWARD_REMARKS,
+        }
+        insert_rows(AuditEvent, tuple(written), [list(written.values())])
     target.refresh_from_db()
     assert target.households is None and target.service_center == Decimal("12.5")
     assert target.remarks == AWKWARD_REMARKS and target.warning_comments == comments
