@@ -36,6 +36,13 @@ def cell(page, community: str, field: str):
     return page.get_by_label(f"{community} {field}", exact=True)
 
 
+def settled(page) -> None:
+    """Wait until htmx has no request in flight and no swap under way."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 @contextmanager
 def saving(page, text: str):
     """Wait until the row save whose posted form contains `text` has been answered."""
@@ -96,6 +103,9 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
         cell(page, second, "service_center").press("Enter")
     expect(second_row).to_contain_text("便民服务中心面积为 150.0㎡，不足 200㎡")
     expect(second_row).not_to_contain_text("未保存")
+    # Every save answered and swapped in first: on a busy machine a late answer replaced
+    # the comment box after the text was typed into it, and nothing was posted.
+    settled(page)
     comment = page.get_by_label(f"{second} 说明 center_small")
     with saving(page, "comment-center_small=租用村委会旧办公楼扩建中"):
         comment.fill("租用村委会旧办公楼扩建中")
