@@ -290,12 +290,19 @@ def _status(plan: ImportPlan, limits: rules.Thresholds) -> None:
     it back."""
     if not plan.rows:
         return
-    rows = [p.row for p in plan.rows]
     communities = _communities(plan)
     # The export fills a blank 达标年度 from an open plan's target year: so must the
-    # comparison, or an exported file would come back "changed".
-    targets = open_plan_target_years(communities)
-    filled = filled_compliance_years(rows, limits.standard, targets, communities=communities)
+    # comparison, or an exported file would come back "changed". Only a stored blank
+    # that the file fills can be such a year.
+    blanks = [
+        p.row
+        for p in plan.rows
+        if p.row.compliance_year is None and p.values["compliance_year"] is not None
+    ]
+    filled = {}
+    if blanks:
+        targets = open_plan_target_years(communities)
+        filled = filled_compliance_years(blanks, limits.standard, targets, communities=communities)
     # As tuples, each made a record only while its row is checked: a country's previous
     # rows as model instances took gigabytes.
     previous = approved_values_before(plan.period, communities)

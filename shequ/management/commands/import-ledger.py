@@ -93,8 +93,7 @@ class Command(ShequCommand):
         if options["json"]:
             self.print_json_bytes(options, plan_document_bytes(plan))
             return
-        for line in plan_summary(plan):
-            self.stdout.write(line)
+        self.stdout.write("\n".join(plan_summary(plan)))  # one write: a city has 6,000 lines
         if written:
             self.stdout.write(self.style.SUCCESS("已全部写入"))
         elif plan.ok:
