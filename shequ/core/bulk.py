@@ -1,10 +1,11 @@
-"""Writing many rows at once: on PostgreSQL COPY for new rows, and COPY into a temporary
-table joined by one UPDATE for changed ones; executemany elsewhere.
+"""Writing many rows at once: on PostgreSQL COPY for new rows; executemany elsewhere and
+for changed rows. (A city import's changed rows and their audit rows go through
+`core.audited_updates`, which on PostgreSQL copies them into a temporary table.)
 
 A city import writes 11,000 ledger rows and 11,000 audit rows in one transaction. Django's
 bulk_create spends most of that in Python, per object and per field, and bulk_update's
-CASE expressions grow with every row; PostgreSQL loads and joins whole tables fastest, and
-SQLite's executemany is a loop in C.
+CASE expressions grow with every row; PostgreSQL loads whole tables fastest, and SQLite's
+executemany is a loop in C.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def update_rows(
     model: type[models.Model], field_names: Sequence[str], rows: Sequence[Sequence]
 ) -> None:
     """UPDATE the row whose primary key is each list's first value with the values after it
-    (in `field_names`' order)."""
+    (in `field_names`' order). For many rows with their audit rows, use
+    `core.audited_updates.AuditedUpdates`, which is faster on PostgreSQL."""
     if not rows:
         return
     connection = transaction.get_connection()
@@ -50,41 +52,12 @@ def update_rows(
     fields = [model._meta.get_field(name) for name in field_names]
     table = quote(model._meta.db_table)
     prepared = prepared_values([key, *fields], rows, connection)
-    if connection.vendor == "postgresql":
-        _update_from_copy(connection, model, [key, *fields], prepared)
-        return
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET {assignments} WHERE {quote(key.column)} = %s",
             [[*values[1:], values[0]] for values in prepared],
         )
-
-
-def _update_from_copy(connection, model: type[models.Model], fields: list, rows) -> None:
-    """COPY the new values into a temporary table shaped like the written columns, then one
-    UPDATE joins it on the key (the first field). psycopg writes a city's 11,000 rows as
-    COPY text in about a third of the time it took to build them as the binary arrays of
-    UPDATE … FROM unnest(…); and the planner sees how many rows the table holds."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    new = quote(f"new_{model._meta.db_table}")
-    columns = [quote(field.column) for field in fields]
-    assignments = ", ".join(f"{column} = new.{column}" for column in columns[1:])
-    # A savepoint of its own: if anything fails, the temporary table goes with it.
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Built from the table itself, so every column has its exact type (numeric(9, 1)).
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {new} AS SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
-        )
-        with cursor.copy(f"COPY {new} FROM STDIN") as copy:
-            for values in rows:
-                copy.write_row(values)
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM {new} AS new "
-            f"WHERE {table}.{columns[0]} = new.{columns[0]}"
-        )
-        cursor.execute(f"DROP TABLE {new}")
 
 
 def analyze(*models: type[models.Model]) -> None:

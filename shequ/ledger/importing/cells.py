@@ -42,7 +42,14 @@ def cell_text(value) -> str:
 # A city's file repeats the same few thousand figures (120.0, 2086.0…): each number
 # cell's reading is kept, up to a bound so that no file can grow it without end.
 _NUMBER_READINGS: dict[float, Parsed] = {}
-_NUMBER_READINGS_LIMIT = 100_000
+READINGS_LIMIT = 100_000
+
+
+def keep_reading(readings: dict, raw, reading):
+    """Keep `reading` as the reading of `raw` while `readings` is under the bound."""
+    if len(readings) < READINGS_LIMIT:
+        readings[raw] = reading
+    return reading
 
 
 def parse_number(value, *, what: str) -> Parsed:
@@ -79,9 +86,9 @@ def number_reading(value: float | int) -> Parsed:
     reading = _NUMBER_READINGS.get(value)
     if reading is None:
         # Excel stores 254.2 as 254.20000000000002 after arithmetic: drop the binary noise.
-        reading = Parsed(Decimal(repr(round(float(value), 6))))
-        if len(_NUMBER_READINGS) < _NUMBER_READINGS_LIMIT:
-            _NUMBER_READINGS[value] = reading
+        # + 0.0: a signed zero (-0.0) reads as 0.0, as it is equal to it and kept as it.
+        reading = Parsed(Decimal(repr(round(float(value) + 0.0, 6))))
+        keep_reading(_NUMBER_READINGS, value, reading)
     return reading
 
 

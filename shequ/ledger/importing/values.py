@@ -9,7 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, IN_CENTRE_NAMES, LABELS
-from shequ.ledger.importing.cells import Parsed, cell_text, parse_number, parse_year
+from shequ.ledger.importing.cells import (
+    Parsed,
+    cell_text,
+    keep_reading,
+    parse_number,
+    parse_year,
+)
 from shequ.ledger.importing.reader import SourceRow
 from shequ.ledger.ledger_csv import FORMULA_STARTS
 from shequ.ledger.permissions import LedgerError
@@ -76,7 +82,6 @@ def _households(source: SourceRow, result: RowValues) -> None:
 # names its column), only of numbers and text (True == 1 and Decimal("2") == 2 would find
 # a number's reading), and only up to a bound, so that no file can grow them without end.
 _PLAIN = frozenset((float, int, str))
-_READINGS_LIMIT = 100_000
 _COUNT_READINGS: dict[object, tuple[int | None, str]] = {}
 _AREA_READINGS: dict[object, Parsed] = {}
 
@@ -99,7 +104,7 @@ def count_reading(raw, field: str) -> tuple[int | None, str]:
         reading = (parse_integer(field, parsed.value), "")
     except LedgerError as error:
         return None, error.message.replace(f"“{parsed.value}”", f"“{cell_text(raw)}”")
-    return _keep(_COUNT_READINGS, raw, reading) if plain else reading
+    return keep_reading(_COUNT_READINGS, raw, reading) if plain else reading
 
 
 def area_reading(raw, field: str) -> Parsed:
@@ -113,7 +118,7 @@ def area_reading(raw, field: str) -> Parsed:
     if type(raw) is float:
         reading = _tenths_of(raw)
         if reading is not None:
-            return _keep(_AREA_READINGS, raw, reading)
+            return keep_reading(_AREA_READINGS, raw, reading)
     reading = parse_number(raw, what=LABELS[field])
     if reading.error:
         return reading
@@ -123,19 +128,13 @@ def area_reading(raw, field: str) -> Parsed:
         except LedgerError as error:
             text = error.message.replace(f"“{reading.value}”", f"“{cell_text(raw)}”")
             return Parsed(error=text)
-    return _keep(_AREA_READINGS, raw, reading) if plain else reading
-
-
-def _keep(readings: dict, raw, reading):
-    if len(readings) < _READINGS_LIMIT:
-        readings[raw] = reading
-    return reading
+    return keep_reading(_AREA_READINGS, raw, reading) if plain else reading
 
 
 def _tenths_of(number: float) -> Parsed | None:
     """576.9 or 150.0 as the rules above read them (a Decimal of the same tenths), found
     from the float's shortest text without rounding or dividing; None for anything else."""
-    text = repr(number)
+    text = repr(number + 0.0)  # -0.0 as 0.0, as number_reading reads it
     _, dot, decimals = text.partition(".")
     if dot and len(decimals) == 1 and decimals.isdigit() and abs(number) <= MAX_AREA:
         return Parsed(Decimal(text))
