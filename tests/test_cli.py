@@ -1,5 +1,6 @@
 """The `shequ` console script and the verbs of this issue, from the outside."""
 
+import io
 import json
 import os
 import subprocess
@@ -82,3 +83,20 @@ def test_the_import_preview_on_the_process_stdout_is_one_utf8_json_document(tmp_
     assert document["rows"][0]["community_name"] == "运河社区居民委员会"
     assert document["rows"][0]["data"]["service_center"] == 320.0
     assert document["rows"][0]["derived"]["per_100_households"] == 32.0
+
+
+def test_a_verb_run_through_call_command_freezes_nothing(beibei, tmp_path):
+    """Freezing what a verb keeps is for the command line, whose process ends with the
+    verb; a test run or a web worker goes on and must keep collecting what it drops."""
+    import gc
+
+    from .ledger_helpers import open_period
+
+    open_period("2026H2")
+    ledger = tmp_path / "澄江镇.csv"
+    ledger.write_text(
+        "街镇,社区名称,户数,便民服务中心\n澄江镇,运河社区,1000,320\n", encoding="utf-8"
+    )
+    frozen = gc.get_freeze_count()
+    call_command("import-ledger", str(ledger), "--period", "2026H2", "--json", stdout=io.StringIO())
+    assert gc.get_freeze_count() == frozen

@@ -15,6 +15,7 @@ class ShequCommand(BaseCommand):
     # The system checks import every URLconf and view module and cost about 0.1 s per call;
     # they belong to `shequ check` (make test, deployment), not to each run of a verb.
     requires_system_checks = []
+    on_command_line = False  # True when run as `shequ VERB`, not through call_command
 
     def run_from_argv(self, argv):
         # Only the command line comes here (call_command does not), once Django is set up.
@@ -23,7 +24,17 @@ class ShequCommand(BaseCommand):
         # full collection. Frozen, it is left out; what the verb builds is collected as
         # before. (The process then ends through shequ.cli.leave, without a final sweep.)
         gc.freeze()
+        self.on_command_line = True
         super().run_from_argv(argv)
+
+    def keep_to_the_end(self) -> None:
+        """What the verb has built so far lives until the process ends: on the command
+        line it is frozen too. A city's import plan is a million objects, built with the
+        collector paused; the first collection after it walked them all (25 ms) and every
+        later full one would again. Not under call_command: a test or a web worker lives
+        on, and must keep collecting what it drops."""
+        if self.on_command_line:
+            gc.freeze()
 
     def add_arguments(self, parser):
         parser.add_argument(

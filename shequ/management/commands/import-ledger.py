@@ -51,6 +51,8 @@ class Command(ShequCommand):
         plan = plan_import(
             scope=scope, period=target, sheets=sheets, filename=path.name, street=street_region
         )
+        del sheets  # the plan keeps what it needs of the file's cells
+        self.keep_to_the_end()
         if plan.ok and (apply or approve):
             try:
                 if approve:
