@@ -16,7 +16,7 @@ from shequ.ledger.models import LedgerRow, Period, Submission
 
 from .conftest import CHENGJIANG, TIANSHENG, YUNHE_CUN, YUNHE_SHEQU
 from .import_fixtures import messy_chengjiang, xlsx
-from .ledger_helpers import fill_street, open_period
+from .ledger_helpers import approve_street, fill_street, open_period
 
 CHENGJIANGLU = "500109102006"  # 澄江路社区居民委员会
 
@@ -414,3 +414,44 @@ def test_a_row_record_takes_the_stored_columns_in_their_order():
         if name != "comments_text":
             assert getattr(record, name) == name
     assert record.warning_comments == {"center_small": "说明"}
+
+
+def test_the_import_checks_figures_against_the_last_approved_ledger(beibei, tmp_path):
+    approve_street(open_period("2026H1"), CHENGJIANG, households=1000, service_center="500.0")
+    open_period("2026H2")  # carries the approved figures forward
+    code, document = run_import(
+        tmp_path, sheet_with(["澄江镇", "运河村", 2000, 400, ""]), "--period", "2026H2"
+    )
+    assert code == 0, document["errors"]
+    found = messages(document, "warnings")
+    assert "台账!C2 户数比上期（1000户）变化 100.0%，超过 20%" in found
+    assert "台账!D2 总面积比上期（500.0㎡）减少了 100.0㎡" in found
+
+
+def test_decimals_are_written_as_the_numbers_they_are():
+    import math
+
+    import orjson
+
+    from shequ.ledger.importing.report import _Numbers
+
+    numbers = _Numbers()
+    assert numbers[Decimal("576.9")] == 576.9 and numbers[Decimal("576.90")] == 576.9
+    assert numbers[Decimal("57.22000000000000000000000001")] == 57.22
+    # 0.0 and -0.0 are equal keys: neither may be written as the other.
+    assert math.copysign(1, numbers[Decimal("-0.0")]) == -1
+    assert math.copysign(1, numbers[Decimal("0.0")]) == 1
+    with pytest.raises(TypeError):
+        numbers[1 + 2j]
+    with pytest.raises(orjson.JSONEncodeError):
+        orjson.dumps({"x": {1, 2}}, default=numbers.__getitem__)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None))
+def test_any_decimal_is_written_as_its_float(value):
+    from shequ.ledger.importing.report import _Numbers
+
+    numbers = _Numbers()
+    for _ in range(2):  # worked out, then kept
+        written = numbers[value]
+        assert written == float(value) and str(written) == str(float(value))

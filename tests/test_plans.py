@@ -330,3 +330,33 @@ def test_a_workbook_exported_with_plan_years_imports_unchanged(plan, tmp_path):
     code, document = run_import(tmp_path, buffer.getvalue(), "--period", "2026H2")
     assert code == 0, document["errors"]
     assert {r["status"] for r in document["rows"]} == {"unchanged"}
+
+
+def test_an_empty_row_given_its_plans_target_year_keeps_the_blank(beibei, tmp_path):
+    """A period opened before the plans were drafted has empty rows. A file that gives a
+    blank 达标年度 as the plan's target year (as the export fills it) leaves it blank, as
+    for a row carried forward; another year is the street's own."""
+    from .import_fixtures import xlsx
+    from .test_ledger_import import run_import
+
+    open_period("2026H2")
+    approve_street(open_period("2026H1"), TONGJIAXI, **SHORT)  # drafts the plans
+    first, second = list(plans_of(TONGJIAXI))[:2]
+    header = [
+        "所在街道（乡镇）",
+        "社区名称",
+        "辖区户籍人口总户数（户）",
+        "便民服务中心",
+        "达标年度",
+    ]
+    lines = [
+        ["童家溪镇", first.community.name, 1000, 250, first.target_year],
+        ["童家溪镇", second.community.name, 1000, 250, second.target_year + 1],
+    ]
+    code, document = run_import(tmp_path, xlsx({"台账": [header, *lines]}), "--period", "2026H2")
+    assert code == 0, document["errors"]
+    years = {
+        r["community_name"]: (r["status"], r["data"]["compliance_year"]) for r in document["rows"]
+    }
+    assert years[first.community.name] == ("new", None)
+    assert years[second.community.name] == ("new", second.target_year + 1)

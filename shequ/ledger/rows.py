@@ -47,6 +47,12 @@ def rows_visible_to(scope: Scope) -> QuerySet[LedgerRow]:
     )
 
 
+def _approved_before(period: Period) -> bool:
+    """Whether any street's ledger of an earlier period is approved."""
+    earlier = Submission.objects.filter(period__ordinal__lt=period.ordinal)
+    return earlier.filter(state=Submission.State.APPROVED).exists()
+
+
 def _latest_approved_before(period: Period) -> Subquery:
     """The id of the outer row's community's latest approved row before `period`."""
     return Subquery(
@@ -108,6 +114,10 @@ def approved_values_before(period: Period, communities: QuerySet) -> dict[int, t
 
     `communities` is a `values(...)` queryset of community ids (one subquery). Values, not
     model instances: a country's 600,000 rows as instances take gigabytes."""
+    if not _approved_before(period):
+        # The first period: nothing to look up. Looking each row up anyway took a city's
+        # import (and the period's opening) 16 ms on SQLite to find nothing.
+        return {}
     latest = _latest_approved_before(period)
     # Unordered: the model's ordering joins streets and periods, and PostgreSQL then plans
     # a country's carry-forward as minutes of nested loops instead of 2 s of index scans.

@@ -302,6 +302,11 @@ def _status(plan: ImportPlan, limits: rules.Thresholds) -> None:
     filled = {}
     if blanks:
         targets = open_plan_target_years(communities)
+        # A row never filled in does not meet the standard, so its filled year can only be
+        # its plan's target: without one there is nothing to work out (a new period's
+        # first import, where the filling took a city's rows for nothing).
+        blanks = [row for row in blanks if row.community_id in targets or not _is_empty(row)]
+    if blanks:
         filled = filled_compliance_years(blanks, limits.standard, targets, communities=communities)
     # As tuples, each made a record only while its row is checked: a country's previous
     # rows as model instances took gigabytes.
