@@ -426,32 +426,3 @@ def test_the_import_checks_figures_against_the_last_approved_ledger(beibei, tmp_
     found = messages(document, "warnings")
     assert "台账!C2 户数比上期（1000户）变化 100.0%，超过 20%" in found
     assert "台账!D2 总面积比上期（500.0㎡）减少了 100.0㎡" in found
-
-
-def test_decimals_are_written_as_the_numbers_they_are():
-    import math
-
-    import orjson
-
-    from shequ.ledger.importing.report import _Numbers
-
-    numbers = _Numbers()
-    assert numbers[Decimal("576.9")] == 576.9 and numbers[Decimal("576.90")] == 576.9
-    assert numbers[Decimal("57.22000000000000000000000001")] == 57.22
-    # 0.0 and -0.0 are equal keys: neither may be written as the other.
-    assert math.copysign(1, numbers[Decimal("-0.0")]) == -1
-    assert math.copysign(1, numbers[Decimal("0.0")]) == 1
-    with pytest.raises(TypeError):
-        numbers[1 + 2j]
-    with pytest.raises(orjson.JSONEncodeError):
-        orjson.dumps({"x": {1, 2}}, default=numbers.__getitem__)
-
-
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=None))
-def test_any_decimal_is_written_as_its_float(value):
-    from shequ.ledger.importing.report import _Numbers
-
-    numbers = _Numbers()
-    for _ in range(2):  # worked out, then kept
-        written = numbers[value]
-        assert written == float(value) and str(written) == str(float(value))

@@ -119,6 +119,10 @@ class _Converted(dict):
         super().__init__()
         self.converters, self.expression, self.connection = converters, expression, connection
         self[None] = self.convert(None)
+        # 0, 0.0 and -0.0 are equal keys but a decimal converts them apart (Decimal("-0.0")),
+        # so a decimal's zeros are converted each time; a boolean's are all False, and
+        # most of a ledger's flags are 0.
+        self.keeps_zero = expression.output_field.get_internal_type() == "BooleanField"
 
     def convert(self, value):
         for converter in self.converters:
@@ -127,7 +131,7 @@ class _Converted(dict):
 
     def __missing__(self, value):
         converted = self.convert(value)
-        if value:  # 0, 0.0 and -0.0 are equal keys but may convert apart (Decimal("-0.0"))
+        if value or self.keeps_zero:
             self[value] = converted
         return converted
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import orjson
 
-from shequ.ledger.importing.cells import keep_reading
 from shequ.ledger.importing.plan import ImportPlan, PlannedRow, Problem
 
 
@@ -20,9 +19,8 @@ def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
     """`plan_document` as compact UTF-8 JSON, a thousand items at a time: a country's
     document is half a gigabyte of text, and built whole (dicts, then one string) it took
     gigabytes more."""
-    numbers = _Numbers()
     head = {"file": plan.file, "period": plan.period.code, "ok": plan.ok}
-    yield _compact(head, numbers)[:-1]
+    yield _compact(head)[:-1]
     for key, items, as_dict in (
         ("rows", plan.rows, _row_document),
         ("errors", plan.errors, Problem.as_dict),
@@ -31,8 +29,7 @@ def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
         yield b',"' + key.encode() + b'":['
         for start in range(0, len(items), CHUNK):
             comma = b"," if start else b""
-            chunk = [as_dict(item) for item in items[start : start + CHUNK]]
-            yield comma + _compact(chunk, numbers)[1:-1]
+            yield comma + _compact([as_dict(item) for item in items[start : start + CHUNK]])[1:-1]
         yield b"]"
     yield b"}"
 
@@ -40,24 +37,16 @@ def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
 CHUNK = 1000
 
 
-def _compact(document, numbers: _Numbers) -> bytes:
+def _compact(document) -> bytes:
     # orjson: the document of a city is 8 MB, which the standard encoder took a fifth of
     # the whole dry run to write. Its output is compact and keeps Chinese unescaped.
-    return orjson.dumps(document, default=numbers.__getitem__)
+    return orjson.dumps(document, default=_decimal_number)
 
 
-class _Numbers(dict):
-    """Each Decimal of a document as the JSON number it is written as, worked out once:
-    float(Decimal) goes through the Decimal's text, and a city's 90,000 figures repeat
-    (areas to 0.1 ㎡); converted once each, its rows are written in two thirds of the time.
-    Kept up to the readings' bound, since the ratios hardly repeat."""
-
-    def __missing__(self, value):
-        if type(value) is not Decimal:
-            raise TypeError(f"{type(value).__name__} is not JSON serializable")
-        number = float(value)  # as json_number: a Decimal is a JSON number
-        # 0.0 and -0.0 are equal keys but different numbers: zeros are not kept.
-        return keep_reading(self, value, number) if value else number
+def _decimal_number(value):
+    if isinstance(value, Decimal):
+        return float(value)  # as json_number: a Decimal is a JSON number
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _row_document(p: PlannedRow) -> dict:
