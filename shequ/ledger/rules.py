@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import F
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
@@ -167,12 +167,19 @@ def compliant_condition(standard: Decimal, prefix: str = ""):
     return GreaterThan(households, 0) & GreaterThanOrEqual(total * 100, households * standard)
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
+    """What the rules make of a row. A named tuple (immutable, and quick to make for each of
+    a city's rows); the shortfall is worked out only when asked, which an import never does."""
+
     total_area: Decimal
     per_100_households: Decimal | None
     compliant: bool
-    shortfall: Decimal | None
+    households: int | None
+    standard: Decimal
+
+    @property
+    def shortfall(self) -> Decimal | None:
+        return shortfall(self.total_area, self.households, self.standard)
 
 
 def derive(values: Any, standard: Decimal) -> Derived:
@@ -182,7 +189,8 @@ def derive(values: Any, standard: Decimal) -> Derived:
         total_area=total,
         per_100_households=per_100_households(total, households),
         compliant=is_compliant(total, households, standard),
-        shortfall=shortfall(total, households, standard),
+        households=households,
+        standard=standard,
     )
 
 

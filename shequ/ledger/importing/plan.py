@@ -183,8 +183,11 @@ stored_inputs = operator.attrgetter(*INPUT_FIELDS)
 
 
 class _Values:
+    """A dict of ledger values read as attributes, as the rules read a row. The dict itself
+    is the object's namespace: not copied, for each of a city's rows, twice."""
+
     def __init__(self, values: dict[str, Any]):
-        self.__dict__.update(values)
+        self.__dict__ = values
 
 
 def _collect(source: SourceRow, read: RowValues, plan: ImportPlan) -> None:

@@ -103,13 +103,15 @@ class _RowReading:
     def _may_be_a_sum(self, values: list) -> bool:
         # Every sum word holds 计, and no other character's NFKC form contains it (checked
         # over all of Unicode by a test): a row without it in its label columns is data,
-        # found without normalizing its text.
+        # found without normalizing its text. A plain loop: a generator per row cost more
+        # than the test itself.
         width = len(values)
-        return any(
-            type(values[i]) is str and SUM_CHARACTER in values[i]
-            for i in self.label_positions
-            if i < width
-        )
+        for i in self.label_positions:
+            if i < width:
+                value = values[i]
+                if type(value) is str and SUM_CHARACTER in value:
+                    return True
+        return False
 
 
 SUM_CHARACTER = "计"
