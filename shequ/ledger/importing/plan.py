@@ -148,7 +148,8 @@ def plan_import(
             if planned is not None:
                 planned_here.append(planned)
         plan.rows += planned_here
-        _check_sums(table.rows, planned_here, plan)
+        if len(data) < len(table.rows):  # the table has 合计/小计 rows
+            _check_sums(table.rows, planned_here, plan)
     _status(plan, context.limits)
     return plan
 
