@@ -41,3 +41,11 @@ def test_records_hold_the_values_and_types_of_a_plain_query(period):
 
 def test_no_rows_give_no_records(period):
     assert row_records(LedgerRow.objects.none(), period) == []
+
+
+def test_equal_figures_are_one_object(period):
+    """A country's rows hold millions of figures: equal ones are shared, on SQLite (one
+    conversion each) and on PostgreSQL (one of psycopg's Decimals each)."""
+    records = row_records(LedgerRow.objects.filter(period=period).order_by("pk"), period)
+    centres = [r.service_center for r in records if r.service_center == Decimal("500.0")]
+    assert len(centres) > 2 and all(c is centres[0] for c in centres)

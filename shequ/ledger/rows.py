@@ -23,7 +23,7 @@ from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.permissions import LedgerError, require
 from shequ.ledger.queries import approved_only
-from shequ.ledger.records import RowRecord
+from shequ.ledger.records import RowRecord, read_values
 from shequ.ledger.values import clean_values
 
 CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
@@ -122,7 +122,9 @@ def approved_values_before(period: Period, communities: QuerySet) -> dict[int, t
     # Unordered: the model's ordering joins streets and periods, and PostgreSQL then plans
     # a country's carry-forward as minutes of nested loops instead of 2 s of index scans.
     rows = LedgerRow.objects.filter(community_id__in=communities, pk=latest).order_by()
-    return {row[0]: row[1:] for row in rows.values_list("community_id", *CARRIED_FIELDS)}
+    # Read as the row records are: a country's equal figures as one object each.
+    values = read_values(rows.values_list("community_id", *CARRIED_FIELDS))
+    return {row[0]: row[1:] for row in values}
 
 
 def carried_forward_rows(
