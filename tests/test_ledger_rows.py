@@ -202,6 +202,16 @@ def test_the_last_approved_row_is_the_latest_approved_period_before(beibei):
     assert last_approved_row(row_of(third, YUNHE_CUN)) is None
 
 
+def test_of_two_approved_periods_the_later_one_counts(beibei):
+    approve_street(open_period("2024H1"), TIANSHENG, households=3000, service_center="700.0")
+    second = open_period("2024H2")
+    approve_street(second, TIANSHENG, households=3100, service_center="710.0")
+    third = open_period("2025H1")
+    assert row_of(third, XINXINGLU).households == 3100  # carried forward from 2024H2
+    assert last_approved_row(row_of(third, XINXINGLU)).period == second
+    assert last_approved_row(row_of(second, XINXINGLU)).households == 3000
+
+
 def test_the_database_compliance_condition_is_the_rules_condition(beibei):
     period = open_period("2024H1")
     values = [(2000, "599.9"), (2000, "600.0"), (1, "0.3"), (3333, "999.9"), (3333, "1000.0")]

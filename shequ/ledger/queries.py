@@ -22,7 +22,9 @@ def first_compliant_years(
     """The year each community first met the standard on approved data (up to a period).
 
     `community_ids` may be a `values("community_id")` queryset (a subquery)."""
-    rows = LedgerRow.objects.filter(community_id__in=community_ids)
+    # Unordered: the model's ordering joined both regions tables to every row, even
+    # grouped (a country's first years took 5 s on PostgreSQL instead of 2 s).
+    rows = LedgerRow.objects.filter(community_id__in=community_ids).order_by()
     if up_to_ordinal is not None:
         rows = rows.filter(period__ordinal__lte=up_to_ordinal)
     compliant = approved_only(rows.filter(rules.compliant_condition(standard)))

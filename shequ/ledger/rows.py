@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from shequ.accounts.roles import Permission
@@ -53,17 +54,18 @@ def _approved_before(period: Period) -> bool:
     return earlier.filter(state=Submission.State.APPROVED).exists()
 
 
-def _latest_approved_before(period: Period) -> Subquery:
-    """The id of the outer row's community's latest approved row before `period`."""
-    return Subquery(
-        approved_only(
-            LedgerRow.objects.filter(
-                community_id=OuterRef("community_id"), period__ordinal__lt=period.ordinal
-            )
-        )
-        .order_by("-period__ordinal")
-        .values("pk")[:1]
+def _latest_approved_before(period: Period, communities) -> QuerySet[LedgerRow]:
+    """Each of `communities`' rows in its latest earlier period whose street ledger is
+    approved: the approved rows ranked by period within each community, the first kept.
+    One pass over them; a subquery run for every row of the table took a country's
+    1.8 million rows 15 s on PostgreSQL, against 3 s ranked."""
+    earlier = LedgerRow.objects.filter(
+        community_id__in=communities, period__ordinal__lt=period.ordinal
     )
+    latest_first = Window(
+        RowNumber(), partition_by=F("community_id"), order_by=F("period__ordinal").desc()
+    )
+    return approved_only(earlier).annotate(rank=latest_first).filter(rank=1).order_by()
 
 
 def approved_rows_before(
@@ -74,15 +76,14 @@ def approved_rows_before(
     One query per 5,000 communities, whatever the depth of history; or one query in all when
     `community_ids` is a `values("community_id")` queryset, which is how a city's 11,000
     communities are best passed (as a subquery, not as 11,000 parameters)."""
-    latest = _latest_approved_before(period)
     found: dict[int, LedgerRow] = {}
     if isinstance(community_ids, QuerySet):
         chunks = [community_ids]
     else:
         chunks = [community_ids[i : i + 5000] for i in range(0, len(community_ids), 5000)]
     for chunk in chunks:
-        rows = LedgerRow.objects.filter(community_id__in=chunk, pk=latest)
-        found.update((row.community_id, row) for row in rows.select_related("period"))
+        rows = _latest_approved_before(period, chunk).select_related("period")
+        found.update((row.community_id, row) for row in rows)
     return found
 
 
@@ -118,11 +119,10 @@ def approved_values_before(period: Period, communities: QuerySet) -> dict[int, t
         # The first period: nothing to look up. Looking each row up anyway took a city's
         # import (and the period's opening) 16 ms on SQLite to find nothing.
         return {}
-    latest = _latest_approved_before(period)
-    # Unordered: the model's ordering joins streets and periods, and PostgreSQL then plans
-    # a country's carry-forward as minutes of nested loops instead of 2 s of index scans.
-    rows = LedgerRow.objects.filter(community_id__in=communities, pk=latest).order_by()
-    # Read as the row records are: a country's equal figures as one object each.
+    # Unordered (`_latest_approved_before`): the model's ordering joins streets and
+    # periods, and PostgreSQL then planned a country's carry-forward as minutes of nested
+    # loops. Read as the row records are: a country's equal figures as one object each.
+    rows = _latest_approved_before(period, communities)
     values = read_values(rows.values_list("community_id", *CARRIED_FIELDS))
     return {row[0]: row[1:] for row in values}
 
