@@ -165,11 +165,6 @@ for number, url in enumerate(_env_list("DATABASE_REPLICA_URL", []), start=1):
     DATABASES[alias]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES.append(alias)
 DATABASE_ROUTERS = ["shequ.core.db_router.ReplicaRouter"]
-# A city's or a country's ledger is read through server-side cursors, a batch at a time.
-# Behind a pooler that hands each transaction its own connection (PgBouncer's transaction
-# mode) they cannot work: DISABLE_SERVER_SIDE_CURSORS=1 reads whole results instead.
-for _database in DATABASES.values():
-    _database["DISABLE_SERVER_SIDE_CURSORS"] = _env_bool("DISABLE_SERVER_SIDE_CURSORS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked";
     # IMMEDIATE transactions take the write lock up front, so two saves cannot deadlock.

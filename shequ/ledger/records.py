@@ -159,10 +159,7 @@ def read_values(queryset: QuerySet) -> Iterator[tuple]:
     a country's rows. Its values all have the column's scale, so equal ones are written
     alike."""
     compiler = queryset.query.get_compiler(queryset.db)
-    # Fetched 2,000 rows at a time through a server-side cursor on PostgreSQL: a client
-    # cursor held the whole result in libpq while the rows were made, 1 GB more at the
-    # peak of reading a country's 600,000 rows. (SQLite reads in batches either way.)
-    results = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=2000)
+    results = compiler.execute_sql(MULTI)
     columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
     converters = compiler.get_converters(columns)
     steps = []
