@@ -31,6 +31,20 @@ class AuditEntry(NamedTuple):
     summary: str
     changes: dict[str, Any]
 
+    def stored(self) -> tuple[str, str, str, dict[str, Any]]:
+        """target_id, region_path, summary, changes as an event stores them (as
+        `audit_event` makes them): for every way a bulk write reaches the database."""
+        return (
+            str(self.target_id),
+            self.region_path,
+            _stored_summary(self.summary),
+            self.changes or {},
+        )
+
+
+def _stored_summary(summary: str) -> str:
+    return summary[:SUMMARY_LENGTH]
+
 
 # The columns `audit_records_bulk` writes, in the order of its rows' values.
 _BULK_FIELDS = (
@@ -67,21 +81,8 @@ def audit_records_bulk(
     # One moment for the whole write, as it is one transaction.
     at = at or timezone.now()
     user_id = audit_user_id(actor)
-    rows = [
-        [
-            at,
-            user_id,
-            actor.label,
-            action,
-            target_type,
-            str(entry.target_id),
-            entry.region_path,
-            entry.summary[:SUMMARY_LENGTH],
-            entry.changes or {},
-            reason,
-        ]
-        for entry in entries
-    ]
+    label = actor.label
+    rows = [[at, user_id, label, action, target_type, *entry.stored(), reason] for entry in entries]
     insert_rows(AuditEvent, _BULK_FIELDS, rows)
 
 
@@ -108,7 +109,7 @@ def audit_event(
         target_type=target_type,
         target_id=str(target_id),
         region_path=region_path,
-        summary=summary[:SUMMARY_LENGTH],
+        summary=_stored_summary(summary),
         changes=changes or {},
         reason=reason,
     )

@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from shequ.core.actors import Actor
-from shequ.core.audit import SUMMARY_LENGTH, AuditEntry, audit_records_bulk, audit_user_id
+from shequ.core.audit import AuditEntry, audit_records_bulk, audit_user_id
 from shequ.core.bulk import json_texts, prepared_values, update_rows
 from shequ.core.models import AuditEvent
 
@@ -139,13 +139,13 @@ class AuditedUpdates:
         """Each row's values as the driver takes them, then its entry and its position."""
         meta = self.model._meta
         fields = [meta.pk, *(meta.get_field(name) for name in self.field_names)]
-        changes = json_texts(AuditEvent._meta.get_field("changes"), [e.changes for e in entries])
+        stored = [entry.stored() for entry in entries]
+        changes = json_texts(AuditEvent._meta.get_field("changes"), [s[3] for s in stored])
         prepared = prepared_values(fields, rows, self._connection)
-        for position, (values, entry, change) in enumerate(
-            zip(prepared, entries, changes, strict=True)
+        for position, (values, (target_id, path, summary, _), change) in enumerate(
+            zip(prepared, stored, changes, strict=True)
         ):
-            summary = entry.summary[:SUMMARY_LENGTH]
-            yield (*values, str(entry.target_id), entry.region_path, summary, change, position)
+            yield (*values, target_id, path, summary, change, position)
 
     def _make_table(self, cursor) -> str:
         """A temporary table of the written columns, with the model's own types (such as

@@ -11,5 +11,13 @@ def json_number(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
+def json_default(value):
+    """The `default` of a JSON encoder (orjson) for what it cannot write itself: a Decimal
+    as `json_number` writes it; any other such value is an error, as in json.dumps."""
+    if isinstance(value, Decimal):
+        return json_number(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def json_moment(value) -> str | None:
     return None if value is None else timezone.localtime(value).isoformat(timespec="seconds")

@@ -23,8 +23,8 @@ class ShequCommand(BaseCommand):
         # lives as long as the process, yet the cycle collector scanned it again in every
         # full collection. Frozen, it is left out; what the verb builds is collected as
         # before. (The process then ends through shequ.cli.leave, without a final sweep.)
-        gc.freeze()
         self.on_command_line = True
+        self.keep_to_the_end()
         super().run_from_argv(argv)
 
     def keep_to_the_end(self) -> None:

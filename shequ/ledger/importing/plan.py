@@ -295,23 +295,7 @@ def _status(plan: ImportPlan, limits: rules.Thresholds) -> None:
     if not plan.rows:
         return
     communities = _communities(plan)
-    # The export fills a blank 达标年度 from an open plan's target year: so must the
-    # comparison, or an exported file would come back "changed". Only a stored blank
-    # that the file fills can be such a year.
-    blanks = [
-        p.row
-        for p in plan.rows
-        if p.row.compliance_year is None and p.values["compliance_year"] is not None
-    ]
-    filled = {}
-    if blanks:
-        targets = open_plan_target_years(communities)
-        # A row never filled in does not meet the standard, so its filled year can only be
-        # its plan's target: without one there is nothing to work out (a new period's
-        # first import, where the filling took a city's rows for nothing).
-        blanks = [row for row in blanks if row.community_id in targets or not _is_empty(row)]
-    if blanks:
-        filled = filled_compliance_years(blanks, limits.standard, targets, communities=communities)
+    filled = _filled_years(plan, communities, limits.standard)
     # As tuples, each made a record only while its row is checked: a country's previous
     # rows as model instances took gigabytes.
     previous = approved_values_before(plan.period, communities)
@@ -332,6 +316,29 @@ def _status(plan: ImportPlan, limits: rules.Thresholds) -> None:
             "new" if _is_empty(current) else ("changed" if planned.changes else "unchanged")
         )
         _validate(planned, previous.get(current.community_id), year, limits, plan)
+
+
+def _filled_years(
+    plan: ImportPlan, communities: QuerySet, standard: Decimal
+) -> dict[int, int | None]:
+    """The 达标年度 the export fills in for a stored blank, by row id, for the rows whose
+    file gives one: so must the comparison fill it, or an exported file would come back
+    "changed". Only a stored blank that the file fills can be such a year."""
+    blanks = [
+        p.row
+        for p in plan.rows
+        if p.row.compliance_year is None and p.values["compliance_year"] is not None
+    ]
+    if not blanks:
+        return {}
+    targets = open_plan_target_years(communities)
+    # A row never filled in does not meet the standard, so its filled year can only be its
+    # plan's target: without one there is nothing to work out (a new period's first
+    # import, where the filling took a city's rows for nothing).
+    blanks = [row for row in blanks if row.community_id in targets or not _is_empty(row)]
+    if not blanks:
+        return {}
+    return filled_compliance_years(blanks, standard, targets, communities=communities)
 
 
 def _is_empty(row: RowRecord) -> bool:

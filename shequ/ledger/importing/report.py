@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import orjson
 
+from shequ.core.jsonvalues import json_default
 from shequ.ledger.importing.plan import ImportPlan, PlannedRow, Problem
 
 
@@ -40,13 +40,7 @@ CHUNK = 1000
 def _compact(document) -> bytes:
     # orjson: the document of a city is 8 MB, which the standard encoder took a fifth of
     # the whole dry run to write. Its output is compact and keeps Chinese unescaped.
-    return orjson.dumps(document, default=_decimal_number)
-
-
-def _decimal_number(value):
-    if isinstance(value, Decimal):
-        return float(value)  # as json_number: a Decimal is a JSON number
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return orjson.dumps(document, default=json_default)
 
 
 def _row_document(p: PlannedRow) -> dict:
@@ -59,7 +53,7 @@ def _row_document(p: PlannedRow) -> dict:
         "status": p.status,
         "changes": p.changes,
         # The planned values hold every input field in the contract's order; Decimals are
-        # written as numbers by _decimal_number.
+        # written as numbers by json_default.
         "data": p.values,
         "derived": {
             "total_area": derived.total_area,
