@@ -97,6 +97,28 @@ def test_a_verb_run_through_call_command_freezes_nothing(beibei, tmp_path):
     ledger.write_text(
         "街镇,社区名称,户数,便民服务中心\n澄江镇,运河社区,1000,320\n", encoding="utf-8"
     )
+    from shequ.management import base
+
     frozen = gc.get_freeze_count()
     call_command("import-ledger", str(ledger), "--period", "2026H2", "--json", stdout=io.StringIO())
     assert gc.get_freeze_count() == frozen
+    assert base._KEPT_TO_THE_END == []
+
+
+def test_on_the_command_line_what_a_verb_keeps_is_held_to_the_end():
+    """The process ends without freeing anything (shequ.cli.leave): what a command-line
+    verb keeps is neither collected nor freed object by object as the verb returns."""
+    import gc
+
+    from shequ.management import base
+
+    command = base.ShequCommand()
+    command.on_command_line = True
+    plan = {"rows": [object() for _ in range(3)]}
+    try:
+        command.keep_to_the_end(plan)
+        assert gc.get_freeze_count() > 0
+        assert base._KEPT_TO_THE_END[-1] is plan
+    finally:
+        base._KEPT_TO_THE_END.clear()
+        gc.unfreeze()

@@ -402,6 +402,17 @@ def test_the_json_document_written_piece_by_piece_is_the_document(period):
     assert numbers["households"] == 1000 and numbers["service_center"] == 100.0
 
 
+def test_the_documents_decimals_are_numbers_and_anything_else_is_refused():
+    import orjson
+
+    from shequ.core.jsonvalues import json_default
+
+    document = {"area": Decimal("576.9"), "per_100": [Decimal("30.0"), Decimal("-0.0")]}
+    assert orjson.dumps(document, default=json_default) == (b'{"area":576.9,"per_100":[30.0,-0.0]}')
+    with pytest.raises(TypeError):  # orjson.JSONEncodeError, as json.dumps would refuse it
+        orjson.dumps({"streets": {"澄江镇"}}, default=json_default)
+
+
 def test_a_row_record_takes_the_stored_columns_in_their_order():
     from shequ.ledger.records import _STORED_COLUMNS, RowRecord
 

@@ -52,7 +52,7 @@ class Command(ShequCommand):
             scope=scope, period=target, sheets=sheets, filename=path.name, street=street_region
         )
         del sheets  # the plan keeps what it needs of the file's cells
-        self.keep_to_the_end()
+        self.keep_to_the_end(plan)
         if plan.ok and (apply or approve):
             try:
                 if approve:
