@@ -19,12 +19,17 @@ GC_THRESHOLD = 100_000
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = argv if argv is not None else sys.argv
     gc.set_threshold(GC_THRESHOLD)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
+    # Before Django loads: the import verb's workbook is read by a second process meanwhile.
+    from shequ.ledger.importing.early_read import start_reading
+
+    start_reading(argv)
     from django.core.management import execute_from_command_line
 
     try:
-        execute_from_command_line(argv if argv is not None else sys.argv)
+        execute_from_command_line(argv)
     except SystemExit as exit_:
         leave(exit_.code)
     except BrokenPipeError:

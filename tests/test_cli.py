@@ -83,6 +83,15 @@ def test_the_import_preview_on_the_process_stdout_is_one_utf8_json_document(tmp_
     assert document["rows"][0]["community_name"] == "运河社区居民委员会"
     assert document["rows"][0]["data"]["service_center"] == 320.0
     assert document["rows"][0]["derived"]["per_100_households"] == 32.0
+    # Read while Django starts (early_read, on a machine with two processors) or by the
+    # verb itself, a file refused is refused the same way.
+    broken = tmp_path / "澄江镇.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = run("import-ledger", str(broken), "--period", "2026H2", "--json")
+    assert result.returncode == 2, result.stderr.decode()
+    document = json.loads(result.stdout.decode("utf-8"))
+    assert document["rows"] == []
+    assert document["errors"][0]["message"] == "文件已损坏，无法打开"
 
 
 def test_a_verb_run_through_call_command_freezes_nothing(beibei, tmp_path):

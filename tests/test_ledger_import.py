@@ -397,6 +397,15 @@ def test_the_json_document_written_piece_by_piece_is_the_document(period):
     assert plan.rows and plan.errors and plan.warnings
     text = b"".join(plan_document_bytes(plan)).decode()
     assert json.loads(text) == plan_document(plan)
+    document = json.loads(text)
+    assert list(document) == ["file", "period", "ok", "rows", "errors", "warnings"]
+    assert list(document["rows"][0]) == [
+        *("sheet", "row", "community_code", "community_name", "status", "changes"),
+        *("data", "derived"),
+    ]
+    assert list(document["rows"][0]["derived"]) == ["total_area", "per_100_households", "compliant"]
+    for problem in (document["errors"][0], document["warnings"][0]):
+        assert list(problem) == ["sheet", "row", "column", "field", "message"]
     assert "运河村" in text  # Chinese unescaped, as the contract's readers expect
     numbers = json.loads(text)["rows"][0]["data"]
     assert numbers["households"] == 1000 and numbers["service_center"] == 100.0

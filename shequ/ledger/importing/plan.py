@@ -18,7 +18,7 @@ from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.reader import SourceRow, read_table
 from shequ.ledger.importing.values import RowValues, row_values
-from shequ.ledger.models import LedgerRow, Period
+from shequ.ledger.models import Period
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.records import Place, RowRecord, row_records
 from shequ.ledger.rows import CARRIED_FIELDS, approved_values_before, rows_visible_to
@@ -29,20 +29,13 @@ from shequ.regions.names import CommunityNameIndex, find_street
 
 @dataclass(slots=True)  # a city's file makes tens of thousands
 class Problem:
+    # The import contract's keys of an error or a warning, in its order: the JSON document
+    # writes a Problem as its fields (report.plan_document_bytes).
     sheet: str
     row: int | None
     column: str
     field: str
     message: str
-
-    def as_dict(self) -> dict:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "field": self.field,
-            "message": self.message,
-        }
 
     def __str__(self) -> str:
         where = self.sheet
@@ -99,6 +92,11 @@ class _Context:
         # database join the periods and sort a city's rows for nothing.
         records = row_records(rows.order_by(), period)
         self.rows = {record.community_id: record for record in records}
+        # The same rows' communities as a subquery, for the lookups of the planned rows:
+        # every community the file can name, and no more than were read. (Named by the
+        # file's streets instead, a city's thousand street ids took 7 ms to compile into
+        # each query that used them.)
+        self.communities = rows.order_by().values("community_id")
         self._indexes: dict[int, CommunityNameIndex] = {}
         self._streets: dict[str, object] = {}
         self.limits = rules.thresholds(period.year)
@@ -150,7 +148,7 @@ def plan_import(
         plan.rows += planned_here
         if len(data) < len(table.rows):  # the table has 合计/小计 rows
             _check_sums(table.rows, planned_here, plan)
-    _status(plan, context.limits)
+    _status(plan, context.limits, context.communities)
     return plan
 
 
@@ -288,13 +286,12 @@ def _compare_sum(source: SourceRow, covered: list[PlannedRow], plan: ImportPlan)
             )
 
 
-def _status(plan: ImportPlan, limits: rules.Thresholds) -> None:
+def _status(plan: ImportPlan, limits: rules.Thresholds, communities: QuerySet) -> None:
     """new / changed / unchanged against the period's current row, and the rules' findings.
     A blank 达标年度 the system filled on export counts as unchanged when the file brings
     it back."""
     if not plan.rows:
         return
-    communities = _communities(plan)
     filled = _filled_years(plan, communities, limits.standard)
     # As tuples, each made a record only while its row is checked: a country's previous
     # rows as model instances took gigabytes.
@@ -347,15 +344,6 @@ def _is_empty(row: RowRecord) -> bool:
 
 
 stored_areas = operator.attrgetter(*AREA_FIELDS)
-
-
-def _communities(plan: ImportPlan) -> QuerySet:
-    """The planned rows' communities as a subquery: every community of the streets the file
-    covers (a few more than the file's, never fewer), named by a thousand street ids at
-    most where the communities themselves would take eleven thousand parameters."""
-    streets = {p.row.street_id for p in plan.rows}
-    rows = LedgerRow.objects.filter(period=plan.period, street_id__in=streets)
-    return rows.values("community_id")
 
 
 def _validate(
