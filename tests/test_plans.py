@@ -332,6 +332,23 @@ def test_a_workbook_exported_with_plan_years_imports_unchanged(plan, tmp_path):
     assert {r["status"] for r in document["rows"]} == {"unchanged"}
 
 
+def test_open_plans_target_years_are_found_under_a_region(beibei):
+    from shequ.plans.queries import open_plan_target_years, open_plan_target_years_within
+    from shequ.regions.models import Region
+
+    approve_street(open_period("2026H1"), TONGJIAXI, **SHORT)  # drafts the plans
+    plans = list(plans_of(TONGJIAXI))
+    expected = {plan.community_id: plan.target_year for plan in plans}
+    assert len(expected) >= 2
+    street, other = Region.objects.get(code=TONGJIAXI), Region.objects.get(code=TIANSHENG)
+    assert open_plan_target_years_within(street) == expected
+    assert open_plan_target_years_within(street.parent) == expected
+    assert open_plan_target_years_within(other) == {}
+    assert open_plan_target_years([plan.community_id for plan in plans]) == expected
+    Plan.objects.filter(pk=plans[0].pk).update(state=Plan.State.CLOSED)
+    assert plans[0].community_id not in open_plan_target_years_within(street)
+
+
 def test_an_empty_row_given_its_plans_target_year_keeps_the_blank(beibei, tmp_path):
     """A period opened before the plans were drafted has empty rows. A file that gives a
     blank 达标年度 as the plan's target year (as the export fills it) leaves it blank, as

@@ -28,8 +28,18 @@ def open_plan_target_years(communities) -> dict[int, int]:
     `communities`: ids, or a `values("community_id")` queryset (a subquery for a city)."""
     if not isinstance(communities, QuerySet):
         communities = list(communities)
-    plans = Plan.objects.filter(community_id__in=communities, state__in=OPEN)
-    return dict(plans.values_list("community_id", "target_year"))
+    return _target_years(Plan.objects.filter(community_id__in=communities))
+
+
+def open_plan_target_years_within(region: Region) -> dict[int, int]:
+    """`open_plan_target_years` of every community under `region`, named by its path:
+    open plans are few, and a path is cheaper to name than a subquery of a region's
+    ledger rows, or a city's thousand streets as parameters."""
+    return _target_years(Plan.objects.filter(community__path__startswith=region.path))
+
+
+def _target_years(plans: QuerySet[Plan]) -> dict[int, int]:
+    return dict(plans.filter(state__in=OPEN).values_list("community_id", "target_year"))
 
 
 @dataclass
