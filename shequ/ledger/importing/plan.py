@@ -334,6 +334,14 @@ def _filled_years(
     return filled_compliance_years(blanks, standard, targets, communities=communities)
 
 
+def _is_empty(row: RowRecord) -> bool:
+    """Never filled in: no households and no area."""
+    return row.households is None and stored_areas(row).count(None) == len(AREA_FIELDS)
+
+
+stored_areas = operator.attrgetter(*AREA_FIELDS)
+
+
 def _communities(plan: ImportPlan) -> QuerySet:
     """The planned rows' communities as a subquery: every community of the streets the file
     covers (a few more than the file's, never fewer), named by a thousand street ids at
@@ -343,14 +351,6 @@ def _communities(plan: ImportPlan) -> QuerySet:
     streets = {p.row.street_id for p in plan.rows}
     rows = LedgerRow.objects.filter(period=plan.period, street_id__in=streets)
     return rows.values("community_id")
-
-
-def _is_empty(row: RowRecord) -> bool:
-    """Never filled in: no households and no area."""
-    return row.households is None and stored_areas(row).count(None) == len(AREA_FIELDS)
-
-
-stored_areas = operator.attrgetter(*AREA_FIELDS)
 
 
 def _validate(
