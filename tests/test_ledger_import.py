@@ -220,6 +220,19 @@ def test_files_that_cannot_be_read_are_refused_with_exit_2(period, tmp_path, con
     assert document["rows"] == [] and reason in document["errors"][0]["message"]
 
 
+def test_a_file_that_is_not_there_or_not_a_file_is_refused_in_chinese(period, tmp_path):
+    for named, reason in (
+        (tmp_path / "没有这个文件.xlsx", f"找不到文件：{tmp_path / '没有这个文件.xlsx'}"),
+        (tmp_path, f"{tmp_path} 是文件夹，不是文件"),
+    ):
+        out = io.StringIO()
+        with pytest.raises(SystemExit) as exit_:
+            call_command("import-ledger", str(named), "--period", "2026H2", "--json", stdout=out)
+        assert exit_.value.code == 2
+        document = json.loads(out.getvalue())
+        assert document["rows"] == [] and document["errors"][0]["message"] == reason
+
+
 def test_a_zip_bomb_is_refused_before_inflating(period, tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

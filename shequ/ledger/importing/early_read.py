@@ -121,10 +121,14 @@ def _read_and_hand_over(path: str, writing_end: int) -> None:
 
 
 def _outcome(path: Path) -> tuple[str, object]:
-    from shequ.ledger.importing.files import COMMAND_LINE_LIMITS, FileRefused, read_sheets
+    from shequ.ledger.importing.files import (
+        COMMAND_LINE_LIMITS,
+        FileRefused,
+        read_file,
+        read_sheets,
+    )
 
-    # As the verb reads it: a refused file and an unreadable one are both "refused".
-    try:
-        return "sheets", read_sheets(path.read_bytes(), path.name, COMMAND_LINE_LIMITS)
-    except (FileRefused, OSError) as error:
+    try:  # as the verb reads it
+        return "sheets", read_sheets(read_file(path), path.name, COMMAND_LINE_LIMITS)
+    except FileRefused as error:
         return "refused", str(error)

@@ -49,6 +49,21 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] | None = None  # (top, left, bottom, right), 0-based
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of a file named on the command line; one that cannot be read is refused
+    with the reason in Chinese (the operating system's own words are English)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as error:
+        raise FileRefused(f"找不到文件：{path}") from error
+    except IsADirectoryError as error:
+        raise FileRefused(f"{path} 是文件夹，不是文件") from error
+    except PermissionError as error:
+        raise FileRefused(f"没有读取文件的权限：{path}") from error
+    except OSError as error:
+        raise FileRefused(f"无法读取文件 {path}（{error.strerror or error}）") from error
+
+
 def read_sheets(
     content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
 ) -> list[RawSheet]:
