@@ -32,18 +32,14 @@ class AuditEntry(NamedTuple):
     changes: dict[str, Any]
 
     def stored(self) -> tuple[str, str, str, dict[str, Any]]:
-        """target_id, region_path, summary, changes as an event stores them (as
-        `audit_event` makes them): for every way a bulk write reaches the database."""
+        """target_id, region_path, summary, changes as an event stores them: the one
+        form for `audit_event` and for every way a bulk write reaches the database."""
         return (
             str(self.target_id),
             self.region_path,
-            _stored_summary(self.summary),
+            self.summary[:SUMMARY_LENGTH],
             self.changes or {},
         )
-
-
-def _stored_summary(summary: str) -> str:
-    return summary[:SUMMARY_LENGTH]
 
 
 # The columns `audit_records_bulk` writes, in the order of its rows' values.
@@ -102,14 +98,17 @@ def audit_event(
     reason: str = "",
 ) -> AuditEvent:
     """An unsaved event, for `audit_record`."""
+    target_id, region_path, summary, changes = AuditEntry(
+        target_id, region_path, summary, changes
+    ).stored()
     return AuditEvent(
         user=actor.user,
         actor=actor.label,
         action=action,
         target_type=target_type,
-        target_id=str(target_id),
+        target_id=target_id,
         region_path=region_path,
-        summary=_stored_summary(summary),
-        changes=changes or {},
+        summary=summary,
+        changes=changes,
         reason=reason,
     )

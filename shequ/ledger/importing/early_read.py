@@ -3,8 +3,8 @@
 Django's start-up takes a quarter of a second of every verb, and reading a city's workbook
 a tenth more. python-calamine holds the interpreter's lock for its whole parse, so no
 thread can overlap the two; a second process can. Before Django loads, the console script
-forks a child that reads the file with `read_sheets` and hands back through a pipe what it
-returned or why it refused the file. The verb takes that when it comes to reading, and
+forks a child that reads the file with `read_named_file` and hands back through a pipe what
+it returned or why it refused the file. The verb takes that when it comes to reading, and
 reads the file itself whenever there is nothing to take.
 
 Nothing here imports Django: it runs before Django is set up, and so does the child. The
@@ -49,7 +49,7 @@ def start_reading(argv: list[str]) -> None:
 
 
 def take_sheets(path: str) -> list[RawSheet] | None:
-    """What `read_sheets` returned for `path` in the child, or None when no child read it
+    """What `read_named_file` returned for `path` in the child, or None when no child read it
     (or it failed: the verb then reads the file itself and meets the failure there).
     Raises FileRefused with the child's reason when it refused the file."""
     started = _reading.pop(path, None)
@@ -121,14 +121,9 @@ def _read_and_hand_over(path: str, writing_end: int) -> None:
 
 
 def _outcome(path: Path) -> tuple[str, object]:
-    from shequ.ledger.importing.files import (
-        COMMAND_LINE_LIMITS,
-        FileRefused,
-        read_file,
-        read_sheets,
-    )
+    from shequ.ledger.importing.files import FileRefused, read_named_file
 
     try:  # as the verb reads it
-        return "sheets", read_sheets(read_file(path), path.name, COMMAND_LINE_LIMITS)
+        return "sheets", read_named_file(path)
     except FileRefused as error:
         return "refused", str(error)

@@ -49,9 +49,15 @@ class RawSheet:
     merged: list[tuple[int, int, int, int]] | None = None  # (top, left, bottom, right), 0-based
 
 
-def read_file(path: Path) -> bytes:
-    """The bytes of a file named on the command line; one that cannot be read is refused
-    with the reason in Chinese (the operating system's own words are English)."""
+def read_named_file(path: Path) -> list[RawSheet]:
+    """The sheets of a file named on the command line (`import-ledger FILE`, and its early
+    read), within the command line's limits."""
+    return read_sheets(_file_bytes(path), path.name, COMMAND_LINE_LIMITS)
+
+
+def _file_bytes(path: Path) -> bytes:
+    """A file that cannot be read is refused with the reason in Chinese (the operating
+    system's own words are English)."""
     try:
         return path.read_bytes()
     except FileNotFoundError as error:

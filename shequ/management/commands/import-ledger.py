@@ -6,12 +6,7 @@ from django.core.management.base import CommandError
 from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.importing.apply import import_apply, import_backfill_approved
 from shequ.ledger.importing.early_read import take_sheets
-from shequ.ledger.importing.files import (
-    COMMAND_LINE_LIMITS,
-    FileRefused,
-    read_file,
-    read_sheets,
-)
+from shequ.ledger.importing.files import FileRefused, read_named_file
 from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.report import plan_document_bytes, plan_summary, refused_document
 from shequ.ledger.models import Period
@@ -51,7 +46,7 @@ class Command(ShequCommand):
         try:
             sheets = take_sheets(file)  # read while Django started (early_read)
             if sheets is None:
-                sheets = read_sheets(read_file(path), path.name, COMMAND_LINE_LIMITS)
+                sheets = read_named_file(path)
         except FileRefused as error:
             return self._refused(options, path.name, code.code, str(error))
         target = self._period(scope, code, approve)
