@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -57,5 +58,38 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     context.set_default_timeout(EXPECT_TIMEOUT_MS * 2)
     page = context.new_page()
+    in_flight = _requests_in_flight(page)
     yield page
+    _wait_until_answered(page, in_flight)
     context.close()
+
+
+def _requests_in_flight(page) -> set:
+    """The page's requests not yet answered, kept up to date by Playwright's events."""
+    in_flight: set = set()
+    # Playwright wraps each handler and needs a Python function, not a bound builtin.
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
+    return in_flight
+
+
+# How long the page must stay without a request before the test's data may be flushed:
+# htmx sends a queued save right after the one before it is answered.
+QUIET_MS = 150
+
+
+def _wait_until_answered(page, in_flight: set) -> None:
+    """Let the saves a test's last action started finish before the test's data is flushed.
+
+    A save still running in the live server holds row locks while the teardown truncates
+    every table: PostgreSQL then reports a deadlock, the flush fails, and the tests after it
+    start on the previous test's data."""
+    deadline = time.monotonic() + EXPECT_TIMEOUT_MS / 1000
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(25)  # lets Playwright deliver the page's events
+        if in_flight:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= QUIET_MS / 1000:
+            return

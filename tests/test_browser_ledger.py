@@ -185,10 +185,13 @@ def test_ticking_in_centre_clears_and_locks_the_area(page, live_server, journey)
     page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
     area = cell(page, first, "police_room")
     area.fill("30")
-    page.locator("tbody.grid-row", has_text=first).locator(
-        "input[name=police_room_in_center]"
-    ).check()
+    with saving(page, "police_room_in_center=1"):
+        page.locator("tbody.grid-row", has_text=first).locator(
+            "input[name=police_room_in_center]"
+        ).check()
     assert area.input_value() == "" and area.get_attribute("readonly") is not None
+    saved = LedgerRow.objects.get(period=period, community__name=first)
+    assert (saved.police_room, saved.police_room_in_center) == (None, True)
 
 
 def test_a_save_while_the_database_is_unreachable_says_so_and_the_next_one_saves(
