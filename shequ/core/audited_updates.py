@@ -140,7 +140,9 @@ class AuditedUpdates:
         meta = self.model._meta
         fields = [meta.pk, *(meta.get_field(name) for name in self.field_names)]
         stored = [entry.stored() for entry in entries]
-        changes = json_texts(AuditEvent._meta.get_field("changes"), [s[3] for s in stored])
+        changes = json_texts(
+            AuditEvent._meta.get_field("changes"), [changes for *_, changes in stored]
+        )
         prepared = prepared_values(fields, rows, self._connection)
         for position, (values, (target_id, path, summary, _), change) in enumerate(
             zip(prepared, stored, changes, strict=True)

@@ -23,6 +23,7 @@ from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.permissions import LedgerError
 from shequ.ledger.queries import approved_only
 from shequ.plans.models import Measure, Plan
+from shequ.plans.queries import plans_under
 from shequ.plans.street_plans import street_year
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -193,7 +194,7 @@ def _overdue_measures(region: Region, as_of: datetime.date) -> int:
     done_by_then = Q(status=Measure.Status.DONE, actual_date__lte=as_of)
     return (
         Measure.objects.filter(
-            plan__in=Plan.objects.filter(_open_at(as_of), community__path__startswith=region.path),
+            plan__in=plans_under(region).filter(_open_at(as_of)),
             planned_date__lt=as_of,
         )
         .exclude(done_by_then)
@@ -217,7 +218,7 @@ def _open_at(as_of: datetime.date) -> Q:
 def _plan_counts(region: Region, year: int, period: Period, as_of: datetime.date):
     """Per street: plans closed in `year`; plans open at `as_of`, and of those the ones
     whose target year has come while the judging period still shows them short."""
-    plans = Plan.objects.filter(community__path__startswith=region.path)
+    plans = plans_under(region)
     short = _short_on(period, plans)
     counts = plans.values("street_id").annotate(
         closed=Count("pk", filter=Q(state=Plan.State.CLOSED, closed_on__year=year)),

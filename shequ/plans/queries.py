@@ -23,6 +23,11 @@ def plans_visible_to(scope: Scope) -> QuerySet[Plan]:
     return Plan.objects.filter(community__path__startswith=prefix)
 
 
+def plans_under(region: Region) -> QuerySet[Plan]:
+    """The plans of the communities below `region`, found by its path."""
+    return Plan.objects.filter(community__path__startswith=region.path)
+
+
 def open_plan_target_years(communities) -> dict[int, int]:
     """The target year of each community's open plan: it fills a blank 达标年度.
     `communities`: ids, or a `values("community_id")` queryset (a subquery for a city)."""
@@ -35,7 +40,7 @@ def open_plan_target_years_within(region: Region) -> dict[int, int]:
     """`open_plan_target_years` of every community under `region`, named by its path:
     open plans are few, and a path is cheaper to name than a subquery of a region's
     ledger rows, or a city's thousand streets as parameters."""
-    return _target_years(Plan.objects.filter(community__path__startswith=region.path))
+    return _target_years(plans_under(region))
 
 
 def _target_years(plans: QuerySet[Plan]) -> dict[int, int]:
@@ -59,7 +64,7 @@ class PlanCounts:
 def plan_counts(region: Region, today: datetime.date) -> PlanCounts:
     """Plans below a region by state, those slipped, those with a measure past its date
     (three queries, whatever the number of plans)."""
-    plans = Plan.objects.filter(community__path__startswith=region.path)
+    plans = plans_under(region)
     by_state = dict(plans.values_list("state").annotate(n=Count("pk")).order_by())
     open_plans = plans.filter(state__in=OPEN)
     return PlanCounts(
