@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
 from pathlib import Path
@@ -20,7 +19,7 @@ from shequ.accounts.scope import scope_for
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, read_sheets
 from shequ.ledger.importing.plan import plan_import
-from shequ.ledger.importing.problems import write_problem_workbook
+from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.regions.levels import Level
@@ -55,10 +54,14 @@ def _stored(request, token: str) -> dict:
     return entry
 
 
+def _content(entry: dict) -> bytes:
+    return (_upload_dir() / entry["stored"]).read_bytes()
+
+
 def _plan(request, period: Period, entry: dict):
     scope = scope_for(request.user)
-    content = (_upload_dir() / entry["stored"]).read_bytes()
-    sheets = read_sheets(content, entry["name"])
+    # A marked file sent back after its fixes: its 问题清单 is ours, not the street's data.
+    sheets = without_problem_list(read_sheets(_content(entry), entry["name"]))
     street = Region.objects.get(code=entry["street"]) if entry.get("street") else None
     plan = plan_import(
         scope=scope, period=period, sheets=sheets, filename=entry["name"], street=street
@@ -151,10 +154,14 @@ def apply(request, period_code: str, token: str):
 @login_required
 @require_GET
 def problems(request, period_code: str, token: str):
+    """The user's own .xlsx with its problem cells marked, or a copy rebuilt from the values
+    of an .xls, .ods or .csv; a 问题清单 sheet lists every problem."""
     period = get_object_or_404(Period, code=period_code.upper())
     entry = _stored(request, token)
-    _, sheets, plan = _plan(request, period, entry)
-    buffer = io.BytesIO()
-    write_problem_workbook(sheets, plan, buffer)
+    try:
+        _, sheets, plan = _plan(request, period, entry)
+    except FileRefused as error:
+        raise Http404(f"文件无法读取：{error}") from error
+    data = problem_workbook_bytes(_content(entry), sheets, plan)
     stem = Path(entry["name"]).stem
-    return download(buffer.getvalue(), f"{stem}（问题清单）.xlsx")
+    return download(data, f"{stem}（问题清单）.xlsx")
