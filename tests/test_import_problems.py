@@ -287,3 +287,14 @@ def test_the_page_serves_the_users_own_workbook_marked(login, district_admin, pe
     assert book.sheetnames == ["台账", "填表说明", "问题清单"]
     assert book["台账"].column_dimensions["B"].width == 24
     assert fill_of(book["台账"]["C4"]) == ERROR_COLOUR
+
+
+def test_sheets_too_large_to_hold_are_rebuilt_from_their_values(period, monkeypatch):
+    monkeypatch.setattr("shequ.ledger.importing.problems.MAX_MARKED_SHEETS_XML", 100)
+    plan, book = marked(clerks_workbook())
+    assert book.sheetnames == ["台账", "填表说明", "问题清单"]
+    ws = book["台账"]
+    assert ws.column_dimensions["B"].width != 24  # a copy, not the user's file
+    assert ws["E3"].value == 400.5  # the formula's value, as read
+    assert fill_of(ws["C4"]) == ERROR_COLOUR and "应为数字" in ws["C4"].comment.text
+    assert len(listed(book)) == len(plan.errors) + len(plan.warnings)

@@ -11,12 +11,12 @@ import datetime
 import io
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import BinaryIO
 
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from shequ.core.xlsx import values_only_workbook
 from shequ.ledger.fields import LABELS
@@ -30,6 +30,10 @@ ERROR_COLOUR, WARNING_COLOUR = "FF9999", "FFD966"
 # (they describe a file that has since changed) and keeps the user's own comments.
 MARK_HEADING = "【台账导入检查】"
 MARK_AUTHOR = "台账导入检查"
+# openpyxl holds a workbook in about 14 times its sheets' XML (a city's ledger, 4.6 MB of
+# it, took 60 MB). Larger sheets (over five cities) are rebuilt from their values instead
+# of marked, so that the download stays well inside a web worker's memory.
+MAX_MARKED_SHEETS_XML = 24 * 1024 * 1024
 
 # The columns the reader knows besides the ledger's own fields (layout.HEADER_RULES).
 _COLUMN_LABELS = {
@@ -54,13 +58,11 @@ class Mark:
 
 
 def problem_workbook_bytes(content: bytes, sheets: list[RawSheet], plan: ImportPlan) -> bytes:
-    """The problem workbook of an upload: `content` marked when it is an .xlsx, else a
-    copy rebuilt from `sheets` (the values read from it)."""
-    if _is_ooxml(content):
-        try:
-            return marked_xlsx(content, plan)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError):
-            pass  # read by calamine but not by openpyxl: rebuilt like an .xls
+    """The problem workbook of an upload: `content` marked when it is an .xlsx that
+    openpyxl can hold, else a copy rebuilt from `sheets` (the values read from it)."""
+    book = _openable_xlsx(content)
+    if book is not None:
+        return marked_xlsx(book, plan)
     buffer = io.BytesIO()
     write_problem_workbook(without_problem_list(sheets), plan, buffer)
     return buffer.getvalue()
@@ -77,14 +79,27 @@ def _is_problem_list(sheet: RawSheet) -> bool:
     return sheet.name == PROBLEM_SHEET and header == tuple(t for t, _ in PROBLEM_COLUMNS)
 
 
-def _is_ooxml(content: bytes) -> bool:
+def _openable_xlsx(content: bytes):
+    """The upload as an openpyxl workbook, or None: not an .xlsx (an .ods is a zip with a
+    mimetype part instead), sheets too large to hold as openpyxl's cell objects, or a file
+    calamine read but openpyxl cannot."""
     if not content.startswith(b"PK\x03\x04"):
-        return False
+        return None
     try:
-        names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+        parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
     except zipfile.BadZipFile:
-        return False
-    return "[Content_Types].xml" in names  # an .ods has a mimetype part instead
+        return None
+    if "[Content_Types].xml" not in {part.filename for part in parts}:
+        return None
+    sheets_xml = sum(p.file_size for p in parts if p.filename.startswith("xl/worksheets/"))
+    if sheets_xml > MAX_MARKED_SHEETS_XML:
+        return None
+    try:
+        # Not data_only: the user's formulas stay formulas (Excel and WPS compute them
+        # again on opening, as openpyxl asks them to).
+        return openpyxl.load_workbook(io.BytesIO(content), data_only=False, rich_text=True)
+    except Exception:  # openpyxl's refusals are of many kinds; the rebuilt copy always works
+        return None
 
 
 def problem_marks(plan: ImportPlan) -> dict[tuple[str, int, str], Mark]:
@@ -114,10 +129,8 @@ def problem_lines(plan: ImportPlan) -> list[tuple[str, str, int | None, str, str
 # --- the user's own .xlsx, marked -------------------------------------------------------
 
 
-def marked_xlsx(content: bytes, plan: ImportPlan) -> bytes:
-    # Not data_only: the user's formulas stay formulas (Excel and WPS compute them again
-    # on opening, as openpyxl asks them to).
-    book = openpyxl.load_workbook(io.BytesIO(content), data_only=False, rich_text=True)
+def marked_xlsx(book, plan: ImportPlan) -> bytes:
+    """The user's workbook with the plan's problems marked and listed."""
     if PROBLEM_SHEET in book.sheetnames:
         del book[PROBLEM_SHEET]
     for ws in book.worksheets:
@@ -254,7 +267,7 @@ def _write(ws, row: int, column: int, value, style) -> None:
         return
     if isinstance(value, bool):
         ws.write_boolean(row, column, value, style)
-    elif isinstance(value, (int, float)):
+    elif isinstance(value, (int, float, Decimal)):  # Decimal: a recomputed formula
         ws.write_number(row, column, value, style)
     elif isinstance(value, (datetime.date, datetime.datetime)):
         ws.write_string(row, column, value.isoformat(), style)
