@@ -305,3 +305,12 @@ def test_the_blank_csv_filled_in_imports_every_row(period):
         range(1001, 1001 + len(plan.rows))
     )
     assert {p.values["service_center"] for p in plan.rows} == {Decimal("250.5")}
+
+
+def test_a_community_editor_gets_only_their_own_row(login, xinxinglu_editor, period):
+    response = get_template(login(xinxinglu_editor))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    listed = [r[2] for sheet in book.worksheets for r in table(sheet) if r[0] is not None]
+    assert listed == [region(XINXINGLU).name]
+    assert get_template(login(xinxinglu_editor), TIANSHENG).status_code == 404

@@ -298,3 +298,10 @@ def test_sheets_too_large_to_hold_are_rebuilt_from_their_values(period, monkeypa
     assert ws["E3"].value == 400.5  # the formula's value, as read
     assert fill_of(ws["C4"]) == ERROR_COLOUR and "应为数字" in ws["C4"].comment.text
     assert len(listed(book)) == len(plan.errors) + len(plan.warnings)
+
+
+def test_the_early_read_takes_the_problems_option_as_an_option_not_as_the_file():
+    from shequ.ledger.importing import early_read
+
+    argv = ["shequ", "import-ledger", "--problems", "问题.xlsx", "台账.xlsx", "--period", "2026H2"]
+    assert early_read.workbook_argument(argv) == "台账.xlsx"
