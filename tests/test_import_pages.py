@@ -70,7 +70,7 @@ def test_the_problem_workbook_marks_bad_cells_and_lists_them(login, district_adm
     assert cell.value == "八百" and cell.fill.fgColor.rgb.endswith("FF9999")
     assert "辖区户籍人口总户数应为数字" in cell.comment.text
     listed = [r for r in book["问题清单"].iter_rows(min_row=2, values_only=True)]
-    assert listed[0][:5] == ("错误", "台账", 2, "C", "households")
+    assert listed[0][:5] == ("错误", "台账", 2, "C", "辖区户籍人口总户数")
 
 
 def test_a_refused_file_says_why(login, district_admin, period):

@@ -69,7 +69,7 @@ class LedgerWorkbook:
     title: str
     unit: str
     period: Period
-    filled_on: datetime.date
+    filled_on: datetime.date | None  # None: left blank for the street (a blank template)
     approved: bool
     sheets: list[Sheet]
 

@@ -108,14 +108,7 @@ def _write_sheet(ws, sheet: Sheet, data: LedgerWorkbook, styles: dict) -> None:
     ws.merge_range(0, 0, 0, LAST_COL, data.title_line, styles["title"])
     ws.merge_range(1, 0, 1, 6, f"填报单位：{data.unit}（盖章）", styles["unit"])
     ws.merge_range(1, 7, 1, 9, f"报告期：{data.period.label}　{sheet.name}", styles["unit"])
-    ws.merge_range(
-        1,
-        10,
-        1,
-        LAST_COL,
-        f"填报日期：{data.filled_on:%Y}年{data.filled_on.month}月{data.filled_on.day}日",
-        styles["unit_right"],
-    )
+    ws.merge_range(1, 10, 1, LAST_COL, _filled_on_text(data), styles["unit_right"])
     _write_header(ws, styles)
     row = FIRST_DATA_ROW
     for line in sheet.lines:
@@ -123,6 +116,13 @@ def _write_sheet(ws, sheet: Sheet, data: LedgerWorkbook, styles: dict) -> None:
         row += 1
     _write_notes_and_sign_off(ws, row + 1, styles)
     _print_setup(ws, last_row=row + 1 + len(NOTES) + 2)
+
+
+def _filled_on_text(data: LedgerWorkbook) -> str:
+    day = data.filled_on
+    if day is None:  # a blank template: the street writes the date it fills it in
+        return "填报日期：　　　　年　　月　　日"
+    return f"填报日期：{day:%Y}年{day.month}月{day.day}日"
 
 
 def _write_header(ws, styles: dict) -> None:

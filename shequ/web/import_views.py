@@ -17,12 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
+from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, read_sheets
 from shequ.ledger.importing.plan import plan_import
-from shequ.ledger.importing.problems import write_problem_workbook
+from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 from shequ.web.downloads import download
@@ -55,10 +57,14 @@ def _stored(request, token: str) -> dict:
     return entry
 
 
+def _content(entry: dict) -> bytes:
+    return (_upload_dir() / entry["stored"]).read_bytes()
+
+
 def _plan(request, period: Period, entry: dict):
     scope = scope_for(request.user)
-    content = (_upload_dir() / entry["stored"]).read_bytes()
-    sheets = read_sheets(content, entry["name"])
+    # A marked file sent back after its fixes: its 问题清单 is ours, not the street's data.
+    sheets = without_problem_list(read_sheets(_content(entry), entry["name"]))
     street = Region.objects.get(code=entry["street"]) if entry.get("street") else None
     plan = plan_import(
         scope=scope, period=period, sheets=sheets, filename=entry["name"], street=street
@@ -151,10 +157,50 @@ def apply(request, period_code: str, token: str):
 @login_required
 @require_GET
 def problems(request, period_code: str, token: str):
+    """The user's own .xlsx with its problem cells marked, or a copy rebuilt from the values
+    of an .xls, .ods or .csv; a 问题清单 sheet lists every problem."""
     period = get_object_or_404(Period, code=period_code.upper())
     entry = _stored(request, token)
-    _, sheets, plan = _plan(request, period, entry)
-    buffer = io.BytesIO()
-    write_problem_workbook(sheets, plan, buffer)
+    try:
+        _, sheets, plan = _plan(request, period, entry)
+    except FileRefused as error:
+        raise Http404(f"文件无法读取：{error}") from error
+    data = problem_workbook_bytes(_content(entry), sheets, plan)
     stem = Path(entry["name"]).stem
-    return download(buffer.getvalue(), f"{stem}（问题清单）.xlsx")
+    return download(data, f"{stem}（问题清单）.xlsx")
+
+
+@login_required
+@require_GET
+def blank_template(request, period_code: str):
+    """The official layout with the street's communities of the period and every figure
+    blank: a street's user gets their own street, a district's user the street they pick
+    (every street of theirs when they pick none)."""
+    scope = scope_for(request.user)
+    period = get_object_or_404(Period, code=period_code.upper())
+    if not _may_import(scope):
+        raise PermissionDenied("只有填报员和管理员可以导入台账")
+    street = _template_street(scope, request.GET.get("street", ""))
+    data = blank_workbook(scope=scope, period=period, street=street)
+    buffer = io.BytesIO()
+    write_xlsx(data, buffer)
+    return download(buffer.getvalue(), f"{data.unit}{period.label}台账空白导入模板.xlsx")
+
+
+def _may_import(scope) -> bool:
+    return scope.can(Permission.EDIT) or scope.can(Permission.MANAGE)
+
+
+def _template_street(scope, code: str) -> Region | None:
+    """The street asked for, if the user may see it; else the user's own street, if any."""
+    if code:
+        street = Region.objects.filter(code=code, level=Level.STREET).first()
+        if street is None or not scope.contains(street):
+            raise Http404("不在您的管辖范围内")
+        return street
+    node = scope.node
+    if node.is_street:
+        return node
+    if node.is_community:
+        return node.parent  # its street's layout, listing only the rows it may see
+    return None

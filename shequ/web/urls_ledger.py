@@ -10,6 +10,11 @@ urlpatterns = [
     path("rows/<int:pk>/history/", views.row_history_page, name="ledger_row_history"),
     path("<str:period_code>/import/", import_views.upload, name="ledger_import"),
     path(
+        "<str:period_code>/import/template.xlsx",
+        import_views.blank_template,
+        name="ledger_import_template",
+    ),
+    path(
         "<str:period_code>/import/<str:token>/",
         import_views.preview,
         name="ledger_import_preview",

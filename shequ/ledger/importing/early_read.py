@@ -27,7 +27,17 @@ VERB = "import-ledger"
 # neither an option nor such a value is FILE. A spelling this misses (an abbreviated
 # option) only names another path, which the verb then never asks for.
 OPTIONS_WITH_VALUES = frozenset(
-    ("--period", "--street", "--reason", "--as", "--settings", "--pythonpath", "-v", "--verbosity")
+    (
+        "--period",
+        "--street",
+        "--reason",
+        "--problems",
+        "--as",
+        "--settings",
+        "--pythonpath",
+        "-v",
+        "--verbosity",
+    )
 )
 # FILE as written on the command line -> (the child's pid, the pipe's reading end).
 _reading: dict[str, tuple[int, int]] = {}

@@ -1,57 +1,263 @@
-"""The problem workbook: a copy of the upload with every bad cell filled red (warnings
-orange) and its message as a comment, plus a 问题清单 sheet listing them all."""
+"""The problem workbook: the user's own file with every bad cell filled red (warnings
+orange) and its messages as a comment, plus a 问题清单 sheet listing them all.
+
+An .xlsx is marked in place (openpyxl keeps its merges, widths, number formats, fonts,
+formulas, page set-up and other sheets); a file openpyxl cannot open (.xls, .ods, .csv)
+is rebuilt from the values read."""
 
 from __future__ import annotations
 
 import datetime
+import io
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import BinaryIO
 
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
 from shequ.core.xlsx import values_only_workbook
+from shequ.ledger.fields import LABELS
 from shequ.ledger.importing.files import RawSheet
-from shequ.ledger.importing.plan import ImportPlan, Problem
+from shequ.ledger.importing.plan import ImportPlan
 
 PROBLEM_SHEET = "问题清单"
+PROBLEM_COLUMNS = (("类别", 8), ("工作表", 14), ("行", 6), ("列", 6), ("项目", 22), ("问题", 80))
+ERROR_COLOUR, WARNING_COLOUR = "FF9999", "FFD966"
+# Starts our part of a cell's comment: a re-uploaded marked file loses the earlier marks
+# (they describe a file that has since changed) and keeps the user's own comments.
+MARK_HEADING = "【台账导入检查】"
+MARK_AUTHOR = "台账导入检查"
+# openpyxl holds a workbook in about 14 times its sheets' XML (a city's ledger, 4.6 MB of
+# it, took 60 MB). Larger sheets (over five cities) are rebuilt from their values instead
+# of marked, so that the download stays well inside a web worker's memory.
+MAX_MARKED_SHEETS_XML = 24 * 1024 * 1024
+
+# The columns the reader knows besides the ledger's own fields (layout.HEADER_RULES).
+_COLUMN_LABELS = {
+    "total": "综合服务设施总建筑面积",
+    "ratio": "每百户居民拥有综合服务设施面积",
+    "street": "所在街道（乡镇）",
+    "community": "社区名称",
+    "code": "区划代码",
+    "number": "序号",
+}
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+def field_label(name: str) -> str:
+    """What the user calls a problem's field; blank for one without a name they know."""
+    return _COLUMN_LABELS.get(name) or LABELS.get(name, "")
 
 
-def write_problem_workbook(sheets: list[RawSheet], plan: ImportPlan, target: BinaryIO) -> None:
-    book = values_only_workbook(target)
-    error_style = book.add_format({"bg_color": "#FF9999", "border": 1, "border_color": "#C00000"})
-    warning_style = book.add_format({"bg_color": "#FFD966"})
-    marks = _marks(plan)
-    for sheet in sheets:
-        ws = book.add_worksheet(sheet.name[:31])
-        for r, values in enumerate(sheet.rows):
-            for c, value in enumerate(values):
-                key = (sheet.name, sheet.first_row + r + 1, c + sheet.first_col)
-                mark = marks.get(key)
-                style = None
-                if mark:
-                    style = error_style if mark[0] else warning_style
-                _write(ws, r, c, value, style)
-                if mark:
-                    ws.write_comment(r, c, "\n".join(mark[1]), {"x_scale": 2, "y_scale": 1.5})
-    _problem_list(book, plan)
-    book.close()
+@dataclass(frozen=True)
+class Mark:
+    is_error: bool
+    texts: tuple[str, ...]
 
 
-def _marks(plan: ImportPlan) -> dict[tuple, tuple[bool, list[str]]]:
-    marks: dict[tuple, tuple[bool, list[str]]] = {}
+def problem_workbook_bytes(content: bytes, sheets: list[RawSheet], plan: ImportPlan) -> bytes:
+    """The problem workbook of an upload: `content` marked when it is an .xlsx that
+    openpyxl can hold, else a copy rebuilt from `sheets` (the values read from it)."""
+    book = _openable_xlsx(content)
+    if book is not None:
+        return marked_xlsx(book, plan)
+    buffer = io.BytesIO()
+    write_problem_workbook(without_problem_list(sheets), plan, buffer)
+    return buffer.getvalue()
+
+
+def without_problem_list(sheets: list[RawSheet]) -> list[RawSheet]:
+    """The sheets of a file without the 问题清单 this module added to it: a marked file sent
+    back after its fixes is imported from its own sheets only."""
+    return [sheet for sheet in sheets if not _is_problem_list(sheet)]
+
+
+def _is_problem_list(sheet: RawSheet) -> bool:
+    header = tuple(sheet.rows[0][:6]) if sheet.rows else ()
+    return sheet.name == PROBLEM_SHEET and header == tuple(t for t, _ in PROBLEM_COLUMNS)
+
+
+def _openable_xlsx(content: bytes):
+    """The upload as an openpyxl workbook, or None: not an .xlsx (an .ods is a zip with a
+    mimetype part instead), sheets too large to hold as openpyxl's cell objects, or a file
+    calamine read but openpyxl cannot."""
+    if not content.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except zipfile.BadZipFile:
+        return None
+    if "[Content_Types].xml" not in {part.filename for part in parts}:
+        return None
+    sheets_xml = sum(p.file_size for p in parts if p.filename.startswith("xl/worksheets/"))
+    if sheets_xml > MAX_MARKED_SHEETS_XML:
+        return None
+    try:
+        # Not data_only: the user's formulas stay formulas (Excel and WPS compute them
+        # again on opening, as openpyxl asks them to).
+        return openpyxl.load_workbook(io.BytesIO(content), data_only=False, rich_text=True)
+    except Exception:  # openpyxl's refusals are of many kinds; the rebuilt copy always works
+        return None
+
+
+def problem_marks(plan: ImportPlan) -> dict[tuple[str, int, str], Mark]:
+    """(sheet, row, column letter) → the mark of that cell: an error wins over a warning,
+    and every message is kept. Problems without a cell go to the list only."""
+    marks: dict[tuple[str, int, str], Mark] = {}
     for problems, is_error in ((plan.errors, True), (plan.warnings, False)):
         for problem in problems:
             if not problem.row or not problem.column:
                 continue
-            key = (problem.sheet, problem.row, _column_index(problem.column))
-            was_error, texts = marks.get(key, (False, []))
-            label = "错误" if is_error else "警告"
-            marks[key] = (was_error or is_error, [*texts, f"{label}：{problem.message}"])
+            key = (problem.sheet, problem.row, problem.column)
+            earlier = marks.get(key, Mark(False, ()))
+            text = f"{'错误' if is_error else '警告'}：{problem.message}"
+            marks[key] = Mark(earlier.is_error or is_error, (*earlier.texts, text))
     return marks
+
+
+def problem_lines(plan: ImportPlan) -> list[tuple[str, str, int | None, str, str, str]]:
+    """The 问题清单's rows: 类别、工作表、行、列、项目、问题."""
+    return [
+        (kind, p.sheet, p.row or None, p.column, field_label(p.field), p.message)
+        for problems, kind in ((plan.errors, "错误"), (plan.warnings, "警告"))
+        for p in problems
+    ]
+
+
+# --- the user's own .xlsx, marked -------------------------------------------------------
+
+
+def marked_xlsx(book, plan: ImportPlan) -> bytes:
+    """The user's workbook with the plan's problems marked and listed."""
+    if PROBLEM_SHEET in book.sheetnames:
+        del book[PROBLEM_SHEET]
+    for ws in book.worksheets:
+        _clear_earlier_marks(ws)
+    for (sheet, row, column), mark in problem_marks(plan).items():
+        if sheet in book.sheetnames:
+            _mark_cell(book[sheet], row, column, mark)
+    _add_problem_list(book, plan)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _clear_earlier_marks(ws) -> None:
+    # The cells the file holds, from openpyxl's own table of them: iter_rows() would make
+    # every empty cell of the sheet's extent (up to the upload limit's ten million) just to
+    # find a few comments.
+    for cell in list(ws._cells.values()):
+        comment = cell.comment
+        if comment is None or MARK_HEADING not in comment.text:
+            continue
+        own = comment.text.split(MARK_HEADING, 1)[0].strip()
+        cell.comment = Comment(own, comment.author) if own else None
+        if _our_fill(cell.fill):
+            cell.fill = PatternFill(fill_type=None)
+
+
+def _our_fill(fill) -> bool:
+    colour = getattr(fill.fgColor, "rgb", None)
+    return (
+        fill.fill_type == "solid"
+        and isinstance(colour, str)
+        and colour[-6:]
+        in (
+            ERROR_COLOUR,
+            WARNING_COLOUR,
+        )
+    )
+
+
+def _mark_cell(ws, row: int, column: str, mark: Mark) -> None:
+    cell = ws[f"{column}{row}"]
+    texts = list(mark.texts)
+    merged = _merged_range_of(ws, cell.coordinate)
+    if merged is not None:  # only a merged range's first cell shows a fill or a comment
+        cell = ws.cell(merged.min_row, merged.min_col)
+        texts = [f"第{row}行：{text}" for text in texts]
+    cell.fill = PatternFill("solid", fgColor=ERROR_COLOUR if mark.is_error else WARNING_COLOUR)
+    cell.comment = _comment(cell.comment, texts)
+
+
+def _merged_range_of(ws, coordinate: str):
+    for merged in ws.merged_cells.ranges:
+        if coordinate in merged and coordinate != merged.start_cell.coordinate:
+            return merged
+    return None
+
+
+def _comment(existing: Comment | None, texts: list[str]) -> Comment:
+    """Our messages under the cell's own comment (and under what a merged range's other
+    rows put there), never instead of it."""
+    ours = "\n".join(texts)
+    if existing is not None and existing.text.strip():
+        text = existing.text.rstrip()
+        text = f"{text}\n{ours}" if MARK_HEADING in text else f"{text}\n\n{MARK_HEADING}\n{ours}"
+        author = existing.author or MARK_AUTHOR
+    else:
+        text, author = f"{MARK_HEADING}\n{ours}", MARK_AUTHOR
+    comment = Comment(text, author)
+    comment.width, comment.height = 320, 40 + 18 * text.count("\n")
+    return comment
+
+
+def _add_problem_list(book, plan: ImportPlan) -> None:
+    ws = book.create_sheet(PROBLEM_SHEET)
+    bold = Font(bold=True)
+    grey = PatternFill("solid", fgColor="F2F2F2")
+    for index, (title, width) in enumerate(PROBLEM_COLUMNS, start=1):
+        cell = ws.cell(1, index, title)
+        cell.font, cell.fill = bold, grey
+        ws.column_dimensions[cell.column_letter].width = width
+    for line, values in enumerate(problem_lines(plan), start=2):
+        for index, value in enumerate(values, start=1):
+            _plain_cell(ws, line, index, value)
+    ws.freeze_panes = "A2"
+
+
+def _plain_cell(ws, row: int, column: int, value) -> None:
+    """A value as it is: text that starts with "=" stays text, never a formula."""
+    if value is None or value == "":
+        return
+    cell = ws.cell(row, column, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+# --- a copy rebuilt from the values (.xls, .ods, .csv) ----------------------------------
+
+
+def write_problem_workbook(sheets: list[RawSheet], plan: ImportPlan, target: BinaryIO) -> None:
+    book = values_only_workbook(target)
+    error_style = book.add_format({"bg_color": f"#{ERROR_COLOUR}", "border": 1})
+    warning_style = book.add_format({"bg_color": f"#{WARNING_COLOUR}"})
+    marks = problem_marks(plan)
+    for sheet in sheets:
+        ws = book.add_worksheet(sheet.name[:31])
+        for r, values in enumerate(sheet.rows):
+            for c, value in enumerate(values):
+                key = (sheet.name, sheet.first_row + r + 1, _letter(c + sheet.first_col))
+                mark = marks.get(key)
+                style = None
+                if mark:
+                    style = error_style if mark.is_error else warning_style
+                _write(ws, r, c, value, style)
+                if mark:
+                    ws.write_comment(r, c, "\n".join(mark.texts), {"x_scale": 2, "y_scale": 1.5})
+    _problem_list(book, plan)
+    book.close()
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _write(ws, row: int, column: int, value, style) -> None:
@@ -61,7 +267,7 @@ def _write(ws, row: int, column: int, value, style) -> None:
         return
     if isinstance(value, bool):
         ws.write_boolean(row, column, value, style)
-    elif isinstance(value, (int, float)):
+    elif isinstance(value, (int, float, Decimal)):  # Decimal: a recomputed formula
         ws.write_number(row, column, value, style)
     elif isinstance(value, (datetime.date, datetime.datetime)):
         ws.write_string(row, column, value.isoformat(), style)
@@ -72,23 +278,13 @@ def _write(ws, row: int, column: int, value, style) -> None:
 def _problem_list(book, plan: ImportPlan) -> None:
     ws = book.add_worksheet(PROBLEM_SHEET)
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    for column, (title, width) in enumerate(
-        [("类别", 8), ("工作表", 14), ("行", 6), ("列", 6), ("项目", 18), ("问题", 80)]
-    ):
+    for column, (title, width) in enumerate(PROBLEM_COLUMNS):
         ws.write_string(0, column, title, bold)
         ws.set_column(column, column, width)
-    line = 1
-    for problems, label in ((plan.errors, "错误"), (plan.warnings, "警告")):
-        for problem in problems:
-            _problem_row(ws, line, label, problem)
-            line += 1
-
-
-def _problem_row(ws, line: int, label: str, problem: Problem) -> None:
-    ws.write_string(line, 0, label)
-    ws.write_string(line, 1, problem.sheet)
-    if problem.row:
-        ws.write_number(line, 2, problem.row)
-    ws.write_string(line, 3, problem.column)
-    ws.write_string(line, 4, problem.field)
-    ws.write_string(line, 5, problem.message)
+    for line, values in enumerate(problem_lines(plan), start=1):
+        for column, value in enumerate(values):
+            if isinstance(value, int):
+                ws.write_number(line, column, value)
+            elif value:
+                ws.write_string(line, column, value)
+    ws.freeze_panes(1, 0)

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from shequ.core.periods import PeriodCodeError
+from shequ.ledger.blank_template import blank_workbook, community_count, write_blank_csv
 from shequ.ledger.export import ledger_workbook
 from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.periods import period_by_code
@@ -20,9 +21,14 @@ class Command(ShequCommand):
         parser.add_argument("--street", metavar="NAME|CODE", help="只导出该街镇（默认全区）")
         parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
         parser.add_argument("-o", "--output", required=True, metavar="PATH", help="输出文件")
+        parser.add_argument(
+            "--blank",
+            action="store_true",
+            help="空白导入模板：列出该报告期的社区/村，各项数字留空（CSV 只填社区的标识列）",
+        )
         super().add_arguments(parser)
 
-    def handle(self, *args, period, street, format, output, **options):
+    def handle(self, *args, period, street, format, output, blank, **options):
         scope = self.scope(options)
         try:
             chosen = period_by_code(period)
@@ -35,6 +41,8 @@ class Command(ShequCommand):
                 raise CommandError(match.message())
             street_region = match.region
         path = Path(output)
+        if blank:
+            return self._blank(scope, chosen, street_region, format, path)
         if format == "csv":
             with path.open("w", encoding="utf-8", newline="") as stream:
                 count = write_csv(scope=scope, period=chosen, street=street_region, stream=stream)
@@ -46,3 +54,14 @@ class Command(ShequCommand):
         rows = sum(1 for sheet in data.sheets for line in sheet.lines if line.kind == "community")
         state = "" if data.approved else "（含未审核数据）"
         self.stdout.write(f"已导出{data.unit}{chosen.label}台账 {rows} 个社区/村{state}到 {path}")
+
+    def _blank(self, scope, period, street, format: str, path: Path) -> None:
+        if format == "csv":
+            with path.open("w", encoding="utf-8", newline="") as stream:
+                count = write_blank_csv(scope=scope, period=period, street=street, stream=stream)
+        else:
+            data = blank_workbook(scope=scope, period=period, street=street)
+            write_xlsx(data, str(path))
+            count = community_count(data)
+        unit = street.name if street is not None else (scope.node.name if scope.node else "")
+        self.stdout.write(f"已生成{unit}{period.label}空白导入模板（{count} 个社区/村）到 {path}")

@@ -8,6 +8,7 @@ from shequ.ledger.importing.apply import import_apply, import_backfill_approved
 from shequ.ledger.importing.early_read import take_sheets
 from shequ.ledger.importing.files import FileRefused, read_named_file
 from shequ.ledger.importing.plan import plan_import
+from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.importing.report import plan_document_bytes, plan_summary, refused_document
 from shequ.ledger.models import Period
 from shequ.ledger.periods import period_open
@@ -34,9 +35,15 @@ class Command(ShequCommand):
         parser.add_argument("--apply", action="store_true", help="写入（默认只预览）")
         parser.add_argument("--approve", action="store_true", help="导入为已审核（补录历史台账）")
         parser.add_argument("--reason", default="", help="--approve 的依据，作为各条警告的说明")
+        parser.add_argument(
+            "--problems",
+            metavar="OUT.xlsx",
+            help="把问题标注文件写到此处：.xlsx 原文件标出问题单元格并加“问题清单”工作表，"
+            "其他格式按读到的内容重建",
+        )
         super().add_arguments(parser)
 
-    def handle(self, *args, file, period, street, apply, approve, reason, **options):
+    def handle(self, *args, file, period, street, apply, approve, reason, problems, **options):
         scope = self.scope(options)
         path = Path(file)
         try:
@@ -49,11 +56,16 @@ class Command(ShequCommand):
                 sheets = read_named_file(path)
         except FileRefused as error:
             return self._refused(options, path.name, code.code, str(error))
+        sheets = without_problem_list(sheets)
         target = self._period(scope, code, approve)
         street_region = self._street(scope, street)
         plan = plan_import(
             scope=scope, period=target, sheets=sheets, filename=path.name, street=street_region
         )
+        written_to = ""
+        if problems:
+            # Written whether or not the import goes ahead: the warnings are marked too.
+            written_to = self._write_problems(Path(problems), path, sheets, plan)
         del sheets  # the plan keeps what it needs of the file's cells
         self.keep_to_the_end(plan)
         if plan.ok and (apply or approve):
@@ -65,6 +77,9 @@ class Command(ShequCommand):
             except (LedgerError, NotAllowed) as error:
                 raise CommandError(str(error)) from error
         self._report(options, plan, written=plan.ok and (apply or approve))
+        if written_to:
+            # Under --json, stdout carries exactly the one JSON document.
+            (self.stderr if options["json"] else self.stdout).write(written_to)
         if not plan.ok:
             sys.exit(EXIT_ERRORS)
 
@@ -86,6 +101,20 @@ class Command(ShequCommand):
         if not match.found:
             raise CommandError(match.message())
         return match.region
+
+    def _write_problems(self, target: Path, source: Path, sheets, plan) -> str:
+        """Writes the problem workbook; returns the line that says where it went."""
+        try:
+            content = source.read_bytes()
+        except OSError as error:
+            raise CommandError(f"无法再次读取 {source}（{error.strerror or error}）") from error
+        try:
+            target.write_bytes(problem_workbook_bytes(content, sheets, plan))
+        except OSError as error:
+            reason = error.strerror or error
+            raise CommandError(f"无法写入问题标注文件 {target}（{reason}）") from error
+        found = f"{len(plan.errors)} 个错误、{len(plan.warnings)} 个警告"
+        return f"问题标注文件（{found}）已写到 {target}"
 
     def _refused(self, options, filename: str, period: str, reason: str):
         if options["json"]:
