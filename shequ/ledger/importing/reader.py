@@ -229,7 +229,9 @@ def _refuse(table: SheetTable, row: int, column: str, field_name: str, message: 
     table.skipped.append(Skipped(row, refused(message)))
 
 
-COMMUNITY_WORDS = re.compile(r"社区|村|居委|委员会")
+# A community's name as written in a cell of its own: it ends as one (a title that merely
+# mentions 社区 does not), e.g. 华伟社区, 永远村, 天生社区居民委员会.
+COMMUNITY_NAME = re.compile(r"^.{1,20}(社区|村|居委会|村委会|委员会)$")
 DIVISION_CODE = re.compile(r"\d{12}")
 
 
@@ -245,7 +247,7 @@ def looks_like_community_data(values: list) -> bool:
             named = True
         elif is_figure(value):
             figures = True
-        elif COMMUNITY_WORDS.search(text):
+        elif COMMUNITY_NAME.match(text):
             named = True
     return named and figures
 
