@@ -403,40 +403,56 @@ def test_the_preview_page_lists_each_sheets_rows(login, district_admin, period):
 
 
 LINES = st.lists(
-    st.sampled_from(["data", "blank", "note-free text"]), min_size=len(XIEMA), max_size=60
+    st.sampled_from(["data", "blank", "street label"]), min_size=len(XIEMA), max_size=60
 )
+# Remarks that name facilities, as streets write them: none may make a row a header.
+REMARKS = st.sampled_from(
+    [
+        "",
+        "警务室、卫生服务站设在便民服务中心",
+        "文化活动室设在便民服务中心",
+        "便民服务中心二楼",
+        "日间照料中心（养老服务站）在建",
+        "菜店（平价超市）已关闭",
+        "其他用房 20㎡",
+    ]
+)
+TWO_ROW_HEADER = [
+    [*HEADER[:5], "其中", "", "", "", "", "", *HEADER[11:]],
+    ["", "", "", "", "", *HEADER[5:11], "", "", ""],
+]
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     layout=LINES,
     titles=st.integers(0, 3),
+    two_rows=st.booleans(),
     as_numbers=st.booleans(),
+    remarks=st.lists(REMARKS, min_size=len(XIEMA), max_size=len(XIEMA)),
     sign_off=st.booleans(),
 )
-def test_any_arrangement_of_blank_and_title_rows_imports_every_community(
-    period, layout, titles, as_numbers, sign_off
+def test_any_arrangement_of_header_blank_and_title_rows_imports_every_community(
+    period, layout, titles, two_rows, as_numbers, remarks, sign_off
 ):
-    """Titles above the header, blank rows and street labels between the communities, a
-    sign-off below: every community is imported, every other row skipped, all counted."""
-    names = iter(XIEMA)
-    rows = [[f"歇马街道台账（第{n + 1}行标题）"] for n in range(titles)] + [HEADER]
-    number = 0
+    """Titles above a one- or two-row header, blank rows and street labels between the
+    communities, remarks naming facilities, a sign-off below: every community is imported,
+    every other row skipped, all counted."""
+    lines = []
+    for number, (name, remark) in enumerate(zip(XIEMA, remarks, strict=True), start=1):
+        line = xiema_line(number, name)
+        if not line[-1]:  # a community whose remark seats no facility in the centre
+            line[-1] = remark if "设在" not in remark else ""
+        lines.append([float(c) if as_numbers and c.isdigit() else c for c in line])
+    header = TWO_ROW_HEADER if two_rows else [HEADER]
+    rows = [[f"歇马街道台账（第{n + 1}行标题）"] for n in range(titles)] + header
+    pending = iter(lines)
     for kind in layout:
         if kind == "data":
-            name = next(names, None)
-            if name is None:
-                continue
-            number += 1
-            line = xiema_line(number, name)
-            rows.append([float(c) if as_numbers and c.isdigit() else c for c in line])
-        elif kind == "blank":
-            rows.append([])
+            rows += [line for line in [next(pending, None)] if line is not None]
         else:
-            rows.append(["", "歇马街道"])
-    for name in names:  # the communities the drawn layout had no room for
-        number += 1
-        rows.append(xiema_line(number, name))
+            rows.append([] if kind == "blank" else ["", "歇马街道"])
+    rows += list(pending)  # the communities the drawn layout had no room for
     if sign_off:
         rows.append(["填表人：王芳", "", "", "联系电话：68863321"])
     plan = plan_import(
@@ -444,5 +460,8 @@ def test_any_arrangement_of_blank_and_title_rows_imports_every_community(
     )
     document = plan_document(plan)
     assert document["ok"], document["errors"]
-    assert len(document["rows"]) == 20
+    assert [r["community_name"][:3] for r in document["rows"]] == [n[:3] for n in XIEMA]
+    first_header = titles + 1
+    headers = [first_header, first_header + 1] if two_rows else [first_header]
+    assert [row for row, reason in skipped(document) if reason == "表头"] == headers
     assert_every_row_accounted(document)
