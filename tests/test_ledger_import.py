@@ -411,7 +411,7 @@ def test_the_json_document_written_piece_by_piece_is_the_document(period):
     text = b"".join(plan_document_bytes(plan)).decode()
     assert json.loads(text) == plan_document(plan)
     document = json.loads(text)
-    assert list(document) == ["file", "period", "ok", "rows", "errors", "warnings"]
+    assert list(document) == ["file", "period", "ok", "rows", "errors", "warnings", "sheets"]
     assert list(document["rows"][0]) == [
         *("sheet", "row", "community_code", "community_name", "status", "changes"),
         *("data", "derived"),

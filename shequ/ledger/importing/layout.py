@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
+from shequ.ledger.fields import AREA_FIELDS
+from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
 
 # Header wording → field, tried in order; the first rule a header text matches wins.
@@ -53,6 +56,9 @@ class Layout:
     header_rows: list[int]  # 0-based indexes into sheet.rows
     columns: dict[str, int]  # field → 0-based column
     first_data_row: int
+    # The row under a one-row header that could be a second header row as well as data
+    # (0-based): neither read nor joined, but refused with an error naming it.
+    doubtful_row: int | None = None
 
     def column_of(self, field: str) -> int | None:
         return self.columns.get(field)
@@ -75,19 +81,79 @@ def fill_merged(sheet: RawSheet) -> list[list]:
 
 def find_layout(rows: list[list]) -> Layout | None:
     """The first row (within the first 30) that names the community column and at least
-    two other ledger fields is the header; the row under it joins it when it carries the
-    facility names of a two-row header."""
+    two other ledger fields, and holds no figure, is the header; the row under it joins it
+    when it is the second row of a two-row header (see `row_under_header`)."""
     for index, row in enumerate(rows[:MAX_HEADER_SEARCH]):
         columns = _columns(row)
-        if "community" not in columns or len(columns) < 3:
+        if "community" not in columns or len(columns) < 3 or has_figure(row):
             continue
-        header_rows = [index]
-        if index + 1 < len(rows) and _is_sub_header(rows[index + 1]):
-            header_rows.append(index + 1)
-            combined = [f"{_text(a)}{_text(b)}" for a, b in zip(row, rows[index + 1], strict=False)]
-            columns = _columns(combined)
-        return Layout(header_rows, columns, header_rows[-1] + 1)
+        below = rows[index + 1] if index + 1 < len(rows) else []
+        under = row_under_header(row, below)
+        if under == SECOND_HEADER:
+            combined = [_joined(above, cell) for above, cell in zip(row, below, strict=False)]
+            return Layout([index, index + 1], _columns(combined), index + 2)
+        if under == DOUBTFUL:
+            return Layout([index], columns, index + 2, doubtful_row=index + 1)
+        return Layout([index], columns, index + 1)
     return None
+
+
+DATA, SECOND_HEADER, DOUBTFUL = "data", "second header", "doubtful"
+FACILITY_FIELDS = frozenset(AREA_FIELDS)
+# What a heading over the facility columns reads as: 其中 (no field) or the total's
+# 综合服务设施建筑面积, merged across them and filled into each.
+GROUP_HEADING_FIELDS = (None, "total")
+# Words a second header row may hold under a group heading besides facility names.
+NEUTRAL_LABEL = re.compile(r"^(其中|合计|小计|总计|[(（]?(平方米|平米|㎡|m²|m2|户|个)[)）]?)$")
+
+
+def row_under_header(header: list, below: list) -> str:
+    """Whether the row under a one-row header is the second row of a two-row header, data,
+    or doubtful. A second header row names facilities under a group heading (其中) and holds
+    nothing else but the header's own cells filled down from merges: no figure, no name, no
+    remark. A data row's remark ("警务室设在便民服务中心") names a facility too, but under 备注,
+    and CSV figures are text: so a facility's name counts only under a group heading, and
+    any other content makes the row data; both at once cannot be told apart."""
+    labels = 0
+    data = False
+    for position, value in enumerate(below):
+        text = normalize_header(value)
+        if not text:
+            continue
+        above = header[position] if position < len(header) else None
+        if text == normalize_header(above):
+            continue  # a heading merged down both rows, filled into each
+        if is_figure(value):
+            data = True
+        elif field_for_header(text) in FACILITY_FIELDS and (
+            field_for_header(above) in GROUP_HEADING_FIELDS
+        ):
+            labels += 1
+        elif not NEUTRAL_LABEL.match(text):
+            data = True
+    if not labels:
+        return DATA
+    return DOUBTFUL if data else SECOND_HEADER
+
+
+def _joined(above, below) -> str:
+    top, bottom = _text(above), _text(below)
+    return top if not bottom or bottom == top else f"{top}{bottom}"
+
+
+def is_figure(value) -> bool:
+    """A number, or text that reads as one (a CSV's cells are all text): 1200, "1,200户"."""
+    if type(value) is bool:
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return True
+    if type(value) is str:
+        return parse_number(value, what="").value is not None
+    return getattr(value, "formula", None) is not None  # a formula the import cannot compute
+
+
+def has_figure(values) -> bool:
+    return any(is_figure(value) for value in values)
 
 
 def _text(value) -> str:
@@ -103,17 +169,23 @@ def _columns(row: list) -> dict[str, int]:
     return columns
 
 
-def _is_sub_header(row: list) -> bool:
-    fields = {field_for_header(value) for value in row} - {None}
-    numbers = [v for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return bool(fields & {"service_center", "police_room", "day_care"}) and not numbers
+def end_of_table(row: list) -> str | None:
+    """What ends the table at this row, as the reason its rows are skipped (说明 or 签字),
+    or None: a figure before any text makes a data row, never a sign-off line."""
+    for value in row:
+        if type(value) is float or type(value) is int:
+            return None
+        first = normalize_header(value)
+        if first:
+            match = END_MARKERS.match(first)
+            if match is None:
+                return None
+            return NOTES if match.group().startswith(("说明", "注")) else SIGN_OFF
+    return None
+
+
+NOTES, SIGN_OFF = "说明", "签字"
 
 
 def is_end_of_table(row: list) -> bool:
-    for value in row:
-        if type(value) is float or type(value) is int:
-            return False  # a figure (序号, 户数) first: a data row, not a sign-off line
-        first = normalize_header(value)
-        if first:
-            return bool(END_MARKERS.match(first))
-    return False
+    return end_of_table(row) is not None

@@ -16,7 +16,7 @@ from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS
 from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
-from shequ.ledger.importing.reader import SourceRow, read_table
+from shequ.ledger.importing.reader import SheetTable, Skipped, SourceRow, read_table, refused
 from shequ.ledger.importing.values import RowValues, row_values
 from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
@@ -61,6 +61,19 @@ class PlannedRow:
         return [LABELS[name] for name in self.changes]
 
 
+@dataclass(slots=True)
+class SheetAccount:
+    """What became of every row of one sheet, as the import contract's "sheets" item (its
+    fields are the contract's keys, in order): rows_read == imported + len(skipped), where
+    imported counts the sheet's rows in the plan's rows and every other row up to the
+    sheet's last with content is skipped with its reason (docs/decisions/0020)."""
+
+    sheet: str
+    rows_read: int
+    imported: int
+    skipped: list[Skipped]
+
+
 @dataclass
 class ImportPlan:
     file: str
@@ -68,6 +81,7 @@ class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    sheets: list[SheetAccount] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -123,28 +137,66 @@ def plan_import(
     seen: dict[int, SourceRow] = {}
     tables = [read_table(sheet) for sheet in sheets]
     if not any(table.layout for table in tables):
-        plan.errors.append(
-            Problem(
-                sheets[0].name if sheets else "",
-                None,
-                "",
-                "",
-                "找不到表头：表格中应有“社区名称”“户数”等列名",
+        for table in tables:
+            _take_problems(table, plan)
+        if not plan.errors:
+            plan.errors.append(
+                Problem(
+                    sheets[0].name if sheets else "",
+                    None,
+                    "",
+                    "",
+                    "找不到表头：表格中应有“社区名称”“户数”等列名",
+                )
             )
-        )
+        plan.sheets = [_account(table, []) for table in tables]
         return plan
     for table in tables:
+        _take_problems(table, plan)
         data = [r for r in table.rows if r.kind == "data"]
         planned_here = []
+        refused_here = []
         for source in data:
+            errors_before = len(plan.errors)
             planned = _plan_row(source, context, seen, plan)
             if planned is not None:
                 planned_here.append(planned)
+            else:
+                refused_here.append(_refused_row(source, plan, errors_before))
         plan.rows += planned_here
+        plan.sheets.append(_account(table, refused_here, imported=len(planned_here)))
         if len(data) < len(table.rows):  # the table has 合计/小计 rows
             _check_sums(table.rows, planned_here, plan)
     _status(plan, context.limits, context.within)
     return plan
+
+
+def _take_problems(table: SheetTable, plan: ImportPlan) -> None:
+    """The errors the reading found in a sheet (header or data it cannot tell apart, data
+    below the table's end)."""
+    for problem in table.problems:
+        plan.errors.append(
+            Problem(table.sheet, problem.row, problem.column, problem.field, problem.message)
+        )
+
+
+def _refused_row(source: SourceRow, plan: ImportPlan, errors_before: int) -> Skipped:
+    """A data row the plan did not take: skipped with the error that refused it. A row
+    left without one would vanish silently, so it gets an error of its own."""
+    if len(plan.errors) == errors_before:
+        message = "未能读入此行（没有对应的社区台账行）"
+        plan.errors.append(Problem(source.sheet, source.row, "", "", message))
+    return Skipped(source.row, refused(plan.errors[errors_before].message))
+
+
+def _account(table: SheetTable, refused_rows: list[Skipped], imported: int = 0) -> SheetAccount:
+    skipped = table.skipped + refused_rows
+    if refused_rows:
+        skipped.sort(key=_row_number)  # the reader's skips and the refusals, in sheet order
+    return SheetAccount(table.sheet, table.rows_read, imported, skipped)
+
+
+_row_number = operator.attrgetter("row")
 
 
 def _plan_row(source, context: _Context, seen: dict, plan: ImportPlan) -> PlannedRow | None:

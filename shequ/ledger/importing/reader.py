@@ -6,11 +6,20 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shequ.ledger.importing.cells import cell_text
 from shequ.ledger.importing.files import RawSheet
-from shequ.ledger.importing.layout import Layout, fill_merged, find_layout, is_end_of_table
+from shequ.ledger.importing.layout import (
+    END_MARKERS,
+    MAX_HEADER_SEARCH,
+    Layout,
+    end_of_table,
+    fill_merged,
+    find_layout,
+    is_figure,
+    normalize_header,
+)
 
 SUM_WORDS = re.compile(r"合计|小计|总计|累计")
 LEADING_FIELDS = ("number", "code", "street", "community")
@@ -42,36 +51,205 @@ class SourceRow:
         return self.columns.get(name, "")
 
 
+@dataclass(slots=True)
+class Skipped:
+    """A row of the sheet that is not imported, and why (in Chinese, for the user)."""
+
+    row: int  # as Excel numbers it, 1-based
+    reason: str
+
+
+@dataclass(slots=True)
+class RowProblem:
+    """An error the reading itself finds: a row it cannot tell header from data, or data
+    where the table has ended."""
+
+    row: int | None
+    column: str
+    field: str
+    message: str
+
+
+# Why a row is skipped. Every row up to a sheet's last row with content gets one of these
+# or is imported: rows_read == imported + len(skipped) (docs/decisions/0020).
+BLANK, TITLE, HEADER = "空行", "标题", "表头"
+SUBTOTAL, TOTAL = "小计", "合计"
+NOTHING = "没有社区名称，也没有数字"
+NO_HEADER = "工作表中找不到表头"
+REFUSED = "有错误："
+
+
+def refused(message: str) -> str:
+    """The reason of a row refused with an error: the error's own words."""
+    return REFUSED + message
+
+
 @dataclass
 class SheetTable:
     sheet: str
     layout: Layout | None
-    rows: list[SourceRow]
+    rows: list[SourceRow]  # data, 小计 and 合计 rows, in the sheet's order
+    rows_read: int = 0  # rows up to the last one with content; a trailing blank area is not read
+    skipped: list[Skipped] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
 
 
 def read_table(sheet: RawSheet) -> SheetTable:
     rows = fill_merged(sheet)
+    end = _content_end(rows)
     layout = find_layout(rows)
+    table = SheetTable(sheet.name, layout, [], rows_read=end)
+    first = sheet.first_row + 1  # Excel's number of rows[0]
     if layout is None:
-        return SheetTable(sheet.name, None, [])
+        _account_headerless(rows, end, first, table)
+        return table
+    _account_header(rows, layout, first, table)
     reading = _RowReading(sheet, layout)
-    found: list[SourceRow] = []
+    found, skipped = table.rows, table.skipped
     street = ""
-    for index in range(layout.first_data_row, len(rows)):
+    for index in range(layout.first_data_row, end):
         values = rows[index]
         if not _has_content(values):
+            skipped.append(Skipped(first + index, BLANK))
             continue
-        if is_end_of_table(values):
+        ending = end_of_table(values)
+        if ending:
+            _account_after_end(rows, range(index, end), ending, reading, table)
             break
         source = reading.source_row(values, index)
         if source.kind == "data":
-            if not source.text("community") and not _has_figures(source):
+            if not source.text("community") and not source.text("code"):
+                _account_unnamed(source, table)
                 continue
             if "street" in source.cells:
                 street = source.text("street") or street  # the street merged down its rows
                 source.cells["street"] = street
+        else:
+            skipped.append(Skipped(source.row, SUBTOTAL if source.kind == "subtotal" else TOTAL))
         found.append(source)
-    return SheetTable(sheet.name, layout, found)
+    return table
+
+
+def _content_end(rows: list[list]) -> int:
+    """The index after the last row with content: a sheet's trailing blank area (styled
+    but empty rows) is neither read nor listed."""
+    end = len(rows)
+    while end and not _has_content(rows[end - 1]):
+        end -= 1
+    return end
+
+
+def _account_header(rows: list[list], layout: Layout, first: int, table: SheetTable) -> None:
+    """The rows down to the first data row: blank, title, header, or a doubtful row."""
+    for index in range(layout.header_rows[0]):
+        values = rows[index]
+        if not _has_content(values):
+            table.skipped.append(Skipped(first + index, BLANK))
+        elif looks_like_community_data(values):
+            message = (
+                "在表头之前，却有社区名称和数字：请把表头放在所有数据之前，"
+                "或删除此行（表头应写有“社区名称”“户数”等列名）"
+            )
+            _refuse(table, first + index, "", "", message)
+        else:
+            table.skipped.append(Skipped(first + index, TITLE))
+    for index in layout.header_rows:
+        table.skipped.append(Skipped(first + index, HEADER))
+    if layout.doubtful_row is not None:
+        message = (
+            "无法判断这一行是表头的第二行还是数据：它在“其中”等栏下写有设施名称，又写有"
+            "数字或其他文字；请让两行表头的第二行只写设施名称，数据从下一行开始"
+        )
+        _refuse(table, first + layout.doubtful_row, "", "", message)
+
+
+def _account_headerless(rows: list[list], end: int, first: int, table: SheetTable) -> None:
+    """A sheet without a header is not read; rows that look like a community's figures
+    make it an error, named once for the sheet, never a silent omission."""
+    looking = [
+        first + index
+        for index in range(end)
+        if _has_content(rows[index]) and looks_like_community_data(rows[index])
+    ]
+    if looking:
+        where = f"第{looking[0]}行" + (f"等 {len(looking)} 行" if len(looking) > 1 else "")
+        message = (
+            f"找不到表头：{where}有社区名称和数字，但前 {MAX_HEADER_SEARCH} 行中没有一行同时写有"
+            "“社区名称”和“户数”“建筑面积”等列名，无法判断各列是什么；请加上表头"
+        )
+        table.problems.append(RowProblem(looking[0], "", "", message))
+    data = set(looking)
+    for index in range(end):
+        row = first + index
+        if row in data:
+            reason = refused(table.problems[-1].message)
+        else:
+            reason = NO_HEADER if _has_content(rows[index]) else BLANK
+        table.skipped.append(Skipped(row, reason))
+
+
+def _account_after_end(
+    rows: list[list], indexes: range, reason: str, reading: _RowReading, table: SheetTable
+) -> None:
+    """The rows from 说明 or 填表人 on are notes and sign-off; one that holds a community
+    and figures is data left below the table, an error rather than dropped."""
+    first = reading.sheet.first_row + 1
+    for index in indexes:
+        values = rows[index]
+        if not _has_content(values):
+            table.skipped.append(Skipped(first + index, BLANK))
+            continue
+        ending = end_of_table(values)
+        if ending:
+            reason = ending
+            table.skipped.append(Skipped(first + index, reason))
+            continue
+        source = reading.source_row(values, index)
+        name = source.text("community") or source.text("code")
+        if name and not END_MARKERS.match(normalize_header(name)) and _has_figures(source):
+            column = source.column("community" if source.text("community") else "code")
+            message = f"在“{reason}”之后，却有社区“{name}”和数字：请把这一行移到表格中，或删除"
+            _refuse(table, source.row, column, "community", message)
+        else:
+            table.skipped.append(Skipped(source.row, reason))
+
+
+def _account_unnamed(source: SourceRow, table: SheetTable) -> None:
+    """A row without a community name or code: skipped when it holds no figure (a 序号 of
+    a blank template line, a street's label), an error when it does."""
+    if _has_figures(source):
+        message = "有数字，但没有社区名称（也没有区划代码）：请填写社区名称，或删除此行"
+        _refuse(table, source.row, source.column("community"), "community", message)
+    else:
+        table.skipped.append(Skipped(source.row, NOTHING))
+
+
+def _refuse(table: SheetTable, row: int, column: str, field_name: str, message: str) -> None:
+    table.problems.append(RowProblem(row, column, field_name, message))
+    table.skipped.append(Skipped(row, refused(message)))
+
+
+# A community's name as written in a cell of its own: it ends as one (a title that merely
+# mentions 社区 does not), e.g. 华伟社区, 永远村, 天生社区居民委员会.
+COMMUNITY_NAME = re.compile(r"^.{1,20}(社区|村|居委会|村委会|委员会)$")
+DIVISION_CODE = re.compile(r"\d{12}")
+
+
+def looks_like_community_data(values: list) -> bool:
+    """Without a header to say which column is which: a community's name (or its 12-digit
+    code) and a figure in the same row."""
+    named = figures = False
+    for value in values:
+        text = cell_text(value)
+        if not text:
+            continue
+        if DIVISION_CODE.fullmatch(text):
+            named = True
+        elif is_figure(value):
+            figures = True
+        elif COMMUNITY_NAME.match(text):
+            named = True
+    return named and figures
 
 
 class _RowReading:
@@ -139,8 +317,13 @@ def _has_content(values: list) -> bool:
     return False
 
 
+# The cells that name a row rather than state its figures.
+NAMING_FIELDS = frozenset(("number", "code", "street", "community", "remarks"))
+
+
 def _has_figures(source: SourceRow) -> bool:
+    """A figure in a ledger column: a number, or text that reads as one (CSV cells are all
+    text); a 序号 alone is not one."""
     return any(
-        isinstance(value, (int, float)) and not isinstance(value, bool)
-        for value in source.cells.values()
+        is_figure(value) for name, value in source.cells.items() if name not in NAMING_FIELDS
     )

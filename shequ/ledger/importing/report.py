@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import orjson
 
 from shequ.core.jsonvalues import json_default
-from shequ.ledger.importing.plan import ImportPlan, PlannedRow
+from shequ.ledger.importing.plan import ImportPlan, PlannedRow, SheetAccount
+from shequ.ledger.importing.reader import REFUSED
 
 
 def plan_document(plan: ImportPlan) -> dict:
@@ -35,6 +37,9 @@ def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
                 chunk = [document_of(item) for item in chunk]
             yield (b"," if start else b"") + _compact(chunk)[1:-1]
         yield b"]"
+    # Last, so that every key before it stays where it was. A SheetAccount's fields are
+    # the contract's keys of a "sheets" item, in its order.
+    yield b',"sheets":' + _compact(plan.sheets)
     yield b"}"
 
 
@@ -75,6 +80,7 @@ def refused_document(filename: str, period_code: str, reason: str) -> dict:
         "rows": [],
         "errors": [{"sheet": "", "row": None, "column": "", "field": "", "message": reason}],
         "warnings": [],
+        "sheets": [],
     }
 
 
@@ -87,6 +93,24 @@ def plan_summary(plan: ImportPlan) -> list[str]:
         f"{plan.file}：{len(plan.rows)} 行（新填 {counts['new']}，有变化 {counts['changed']}，"
         f"无变化 {counts['unchanged']}），错误 {len(plan.errors)} 个，警告 {len(plan.warnings)} 个"
     ]
+    lines += [sheet_summary(account) for account in plan.sheets]
     lines += [f"错误 {problem}" for problem in plan.errors]
     lines += [f"警告 {problem}" for problem in plan.warnings]
     return lines
+
+
+def sheet_summary(account: SheetAccount) -> str:
+    """One line for a sheet: its rows, and how many were skipped for each reason (the
+    errors themselves are listed with the plan's errors)."""
+    line = (
+        f"工作表“{account.sheet}”：读取 {account.rows_read} 行，导入 {account.imported} 行，"
+        f"跳过 {len(account.skipped)} 行"
+    )
+    if not account.skipped:
+        return line
+    reasons = Counter(_reason_kind(skipped.reason) for skipped in account.skipped)
+    return line + "（" + "，".join(f"{reason} {count}" for reason, count in reasons.items()) + "）"
+
+
+def _reason_kind(reason: str) -> str:
+    return "有错误" if reason.startswith(REFUSED) else reason
