@@ -230,6 +230,18 @@ def xls_with_dimensions(last_row: int) -> bytes:
     return content.replace(record, lying)
 
 
+def xls_with_a_wide_blank_run() -> bytes:
+    """An .xls whose A1 is a MULBLANK record (blank cells of one row, its last column at
+    its end) reaching column 60,000."""
+    content = xls(LEDGER)
+    # LABELSST at A1: type 0x00FD, 10 bytes: row 0, column 0, format, string index 0.
+    label = bytes.fromhex("fd000a0000000000")
+    at = content.index(label)
+    blanks = bytes.fromhex("be000a0000000000") + content[at + 8 : at + 12]
+    blanks += (59999).to_bytes(2, "little")  # two formats, then the last column
+    return content[:at] + blanks + content[at + 14 :]
+
+
 # ------------------------------------------------------------------ shared formulas
 
 
@@ -383,6 +395,8 @@ def test_an_xls_reaching_too_far_or_declaring_so_is_refused():
     lying = xls_with_dimensions(0xFFFFFF00)
     with pytest.raises(FileRefused, match="工作表“台账”的范围是 A1:D4294967040"):
         check_file(lying, "台账.xls", COMMAND_LINE_LIMITS)
+    with pytest.raises(FileRefused, match="（4 行 × 60000 列）"):
+        check_file(xls_with_a_wide_blank_run(), "台账.xls", UPLOAD_LIMITS)
 
 
 def test_a_country_sized_sheet_is_within_the_command_lines_limits_not_an_uploads():

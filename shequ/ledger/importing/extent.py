@@ -429,27 +429,40 @@ def _sheet_name(body: bytes, biff8: bool) -> str:
     return text.decode("utf-16-le" if wide else "latin-1", errors="replace")
 
 
+HEADER = struct.Struct("<HH")  # a record's type and size; a cell's row and column
+BIFF8_DIMENSIONS = struct.Struct("<4xI2xH")  # rows in 32 bits
+BIFF5_DIMENSIONS = struct.Struct("<2xH2xH")
+LAST_COLUMN = struct.Struct("<H")
+
+
 def _xls_sheet_extent(stream: bytes, sheet: str, offset: int) -> Extent:
+    """One pass over the sheet's records, unpacking in place with nothing called per cell
+    that need not be: a city's 160,000 cells took three times calamine's whole read when
+    each record was sliced out and compared with max()."""
     if offset >= len(stream):
         raise ExtentUnreadable(f"工作表“{sheet}”的位置超出了文件，文件已损坏")
+    unpack, cells = HEADER.unpack_from, CELL_RECORDS
     rows = columns = 0
-    for kind, body in _records(stream, offset):
-        if kind == EOF:
-            break
-        if kind == DIMENSIONS and len(body) >= 10:
-            # BIFF8 counts rows in 32 bits, BIFF5 in 16; both give the row and the column
-            # after the last.
-            last_row, last_column = (
-                struct.unpack_from("<4xI2xH", body)
-                if len(body) >= 14
-                else struct.unpack_from("<2xH2xH", body)
-            )
-            rows, columns = max(rows, last_row), max(columns, last_column)
-        elif kind in CELL_RECORDS and len(body) >= 4:
-            row, column = struct.unpack_from("<HH", body)
-            rows, columns = max(rows, row + 1), max(columns, column + 1)
-        elif kind in MULTIPLE_CELL_RECORDS and len(body) >= 6:
-            row = struct.unpack_from("<H", body)[0]
-            last = struct.unpack_from("<H", body, len(body) - 2)[0]
+    position, end = offset, len(stream) - 4
+    while position <= end:
+        kind, size = unpack(stream, position)
+        body = position + 4
+        position = body + size
+        if kind in cells:  # a body shorter than 4 bytes reads the next record's: counted too
+            row, column = unpack(stream, body) if body <= end else (0, 0)
+            if row >= rows:
+                rows = row + 1
+            if column >= columns:
+                columns = column + 1
+        elif kind in MULTIPLE_CELL_RECORDS and size >= 6 and position <= end + 4:
+            row = LAST_COLUMN.unpack_from(stream, body)[0]
+            last = LAST_COLUMN.unpack_from(stream, position - 2)[0]
             rows, columns = max(rows, row + 1), max(columns, last + 1)
+        elif kind == DIMENSIONS and size >= 10 and position <= end + 4:
+            # Both give the row and the column after the last.
+            layout = BIFF8_DIMENSIONS if size >= 14 else BIFF5_DIMENSIONS
+            last_row, last_column = layout.unpack_from(stream, body)
+            rows, columns = max(rows, last_row), max(columns, last_column)
+        elif kind == EOF:
+            break
     return Extent(sheet, rows, columns)
