@@ -380,7 +380,7 @@ def test_an_ods_with_empty_rows_repeated_to_the_last_row_is_read(period, tmp_pat
         + '<table:table-row table:number-rows-repeated="1048572"><table:table-cell '
         'table:number-columns-repeated="1024"/></table:table-row>'
     )
-    assert check_file(content, "台账.ods", UPLOAD_LIMITS) is FileKind.XLSX
+    assert check_file(content, "台账.ods", UPLOAD_LIMITS) is FileKind.PACKAGE
     code, document = run_import(tmp_path, content, name="台账.ods")
     assert code == 0, document["errors"]
     assert by_name(document)["澄江路社区居民委员会"]["data"]["service_center"] == 420.5
@@ -401,7 +401,7 @@ def test_an_xls_reaching_too_far_or_declaring_so_is_refused():
 
 def test_a_country_sized_sheet_is_within_the_command_lines_limits_not_an_uploads():
     country = bare_xlsx('<row r="1"><c r="A1"><v>1</v></c></row>', "A1:N600001")
-    assert check_file(country, "全国.xlsx", COMMAND_LINE_LIMITS) is FileKind.XLSX
+    assert check_file(country, "全国.xlsx", COMMAND_LINE_LIMITS) is FileKind.PACKAGE
     with pytest.raises(FileRefused, match="600001 行 × 14 列"):
         check_file(country, "全国.xlsx", UPLOAD_LIMITS)
 
@@ -576,6 +576,14 @@ def test_a_csv_field_beyond_what_the_csv_reader_takes_is_refused_in_chinese():
 # ------------------------------------------------------------------ refusals in Chinese only
 
 
+def damaged_deflate(content: bytes, part: str) -> bytes:
+    """The package with bytes in the middle of `part`'s compressed data overwritten."""
+    member = zipfile.ZipFile(io.BytesIO(content)).getinfo(part)
+    start = member.header_offset + 30 + len(member.filename.encode()) + len(member.extra)
+    middle = start + member.compress_size // 2
+    return content[:middle] + b"\xff" * 8 + content[middle + 8 :]
+
+
 def only_chinese(message: str) -> bool:
     """No English words but the names of the programs and formats the user knows."""
     return set(re.findall(r"[A-Za-z]+", message)) <= {
@@ -602,6 +610,7 @@ def only_chinese(message: str) -> bool:
         ("坏.xls", xls(LEDGER)[:1536]),
         ("坏.xls", bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 600),
         ("坏.xlsx", b"PK\x03\x04" + b"\x00" * 100),
+        ("坏.xlsx", damaged_deflate(xlsx({"台账": LEDGER}), SHEET)),
     ],
 )
 def test_a_corrupt_file_is_refused_in_chinese_only(name, content):

@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import zipfile
+import zlib
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -66,7 +67,7 @@ COMMAND_LINE_LIMITS = SizeLimits(
 
 
 class FileKind(Enum):
-    XLSX = "xlsx"  # and an .ods: a zip package
+    PACKAGE = "package"  # .xlsx or .ods: a zip package
     XLS = "xls"
     TEXT = "text"
 
@@ -115,7 +116,7 @@ def read_sheets(
     if kind is FileKind.TEXT:
         return [RawSheet(name=Path(filename).stem or "CSV", rows=_read_csv(content))]
     sheets = _read_with_calamine(content)
-    if kind is FileKind.XLSX:
+    if kind is FileKind.PACKAGE:
         _recompute_formulas(content, sheets)
     return sheets
 
@@ -132,7 +133,7 @@ def check_file(content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
         raise FileRefused("文件是空的")
     if content.startswith(ZIP_SIGNATURE):
         _check_extents(_zip_extents(content, limits), limits)
-        return FileKind.XLSX
+        return FileKind.PACKAGE
     if content.startswith(OLE_SIGNATURE):
         if _is_encrypted_ooxml(content):
             raise FileRefused("文件已加密（设置了打开密码），请去掉密码后再导入")
@@ -152,8 +153,8 @@ def _zip_extents(content: bytes, limits: SizeLimits) -> list[Extent]:
         raise FileRefused("文件已损坏，无法打开") from error
     with archive:
         _check_zip(archive, limits)
-        names = {name.lower() for name in archive.namelist()}
-        if any(name.endswith("workbook.bin") for name in names):
+        names = set(archive.namelist())
+        if any(name.lower().endswith("workbook.bin") for name in names):
             raise FileRefused(
                 "不支持 Excel 二进制工作簿（.xlsb），请在 Excel 中另存为 .xlsx 后再导入"
             )
@@ -167,12 +168,24 @@ def _zip_extents(content: bytes, limits: SizeLimits) -> list[Extent]:
         return extents
 
 
+# A part that does not inflate: a bad checksum, damaged deflate data, a cut end, a method
+# or an encryption zipfile does not know.
+PART_FAILURES = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 def _unless_unreadable(read_extents, source):
     try:
         return read_extents(source)
     except ExtentUnreadable as error:
         raise FileRefused(str(error)) from error
-    except (zipfile.BadZipFile, EOFError, OSError) as error:  # a part that does not inflate
+    except PART_FAILURES as error:
         log.warning("unreadable part: %r", error)
         raise FileRefused("文件已损坏，无法打开") from error
 
@@ -228,7 +241,7 @@ def _recompute_formulas(content: bytes, sheets: list[RawSheet]) -> None:
         formulas = sheet_formulas(content)
     except ExtentUnreadable as error:
         raise FileRefused(str(error)) from error
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError) as error:
+    except (*PART_FAILURES, ElementTree.ParseError, KeyError, ValueError) as error:
         # Their cached values are never taken instead: they may be 0 or stale.
         log.warning("unreadable formulas: %r", error)
         raise FileRefused(
