@@ -349,6 +349,20 @@ def test_formulas_without_cached_values_beyond_calamines_cells_are_still_compute
             bare_xlsx('<x:c xmlns:x="urn:x" r="GS3"><x:v>1</x:v></x:c>'.join(["<row>", "</row>"])),
             "A1:GS3",
         ),
+        # the sheet's XML in UTF-16, where no byte pattern finds a tag
+        (
+            rewritten(
+                bare_xlsx(FAR_CORNER),
+                SHEET,
+                lambda xml: (
+                    codecs.BOM_UTF16_LE
+                    + xml.decode()
+                    .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                    .encode("utf-16-le")
+                ),
+            ),
+            "A1:XFD1048576",
+        ),
         # a declared extent alone
         (bare_xlsx('<row r="1"><c r="A1"><v>1</v></c></row>', "A1:Z90000"), "A1:Z90000"),
     ],

@@ -204,6 +204,8 @@ def _written_cells_extent(stream) -> tuple[int, int] | None:
     rows = columns = 0
     letters: set[bytes] = set()
     for index, data in enumerate(_tag_aligned_chunks(stream)):
+        if index == 0 and wide_encoding(data):
+            return None
         cells = WRITTEN_CELL.findall(data)
         if data.count(b"<c ") != len(cells) or _other_cells(data):
             return None
@@ -220,6 +222,12 @@ def _written_cells_extent(stream) -> tuple[int, int] | None:
     if letters:
         columns = max(columns, max(column_number(c.decode()) for c in letters))
     return rows, columns
+
+
+def wide_encoding(data: bytes) -> bool:
+    """Whether the XML is written in UTF-16 (a byte-order mark, or NUL bytes between its
+    first characters), where no byte pattern finds a tag."""
+    return data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:64]
 
 
 def _other_cells(data: bytes) -> bool:

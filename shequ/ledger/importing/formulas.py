@@ -10,7 +10,12 @@ import zipfile
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
 
-from shequ.ledger.importing.extent import column_letters, column_number, xlsx_sheet_parts
+from shequ.ledger.importing.extent import (
+    column_letters,
+    column_number,
+    wide_encoding,
+    xlsx_sheet_parts,
+)
 
 CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 TOKEN = re.compile(
@@ -110,6 +115,8 @@ def _has_formulas(archive: zipfile.ZipFile, path: str) -> bool:
     tail = b""
     with archive.open(path) as stream:
         while chunk := stream.read(CHUNK):
+            if not tail and wide_encoding(chunk):
+                return True  # UTF-16: no byte pattern finds a tag, the XML parser will
             if _formula_tag(tail + chunk[:16]) or _formula_tag(chunk):
                 return True
             tail = chunk[-15:]  # a tag cut between two chunks
