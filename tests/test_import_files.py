@@ -332,6 +332,34 @@ def test_formulas_without_cached_values_beyond_calamines_cells_are_still_compute
     assert [row[4:] for row in sheet.rows] == [[], [200], [400]]
 
 
+def test_a_range_reaching_the_last_cell_sums_the_cells_there_are_at_once():
+    content = xlsx(
+        {
+            "台账": [
+                ["社区名称", "户数"],
+                ["运河村", 800],
+                ["运河社区", 2000],
+                ["=SUM(B2:XFD1048576)"],
+            ]
+        }
+    )
+    [sheet] = read_sheets(content, "台账.xlsx")  # not 17 billion cells visited
+    assert sheet.rows[3][0] == 2800
+
+
+def test_formulas_reading_more_cells_than_a_sheet_may_are_reported_not_computed(monkeypatch):
+    monkeypatch.setattr(files, "MAX_FORMULA_READS", 5)
+    content = xlsx(
+        {"台账": [["甲", "乙", "丙"], [1, 2, "=A2+B2"], [3, 4, "=SUM(A2:B3)"], [5, 6, "=1+1"]]}
+    )
+    [sheet] = read_sheets(content, "台账.xlsx")
+    assert sheet.rows[1][2] == 3  # two cells read
+    unchecked = sheet.rows[2][2]  # four more: over five
+    assert isinstance(unchecked, files.UncheckedFormula)
+    assert (str(unchecked), unchecked.reason) == ("=SUM(A2:B3)", "公式引用的单元格过多")
+    assert sheet.rows[3][2] == 2  # reads no cell
+
+
 # ------------------------------------------------------------------ extents
 
 

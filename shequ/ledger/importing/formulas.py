@@ -143,14 +143,16 @@ def _reference(row: int, column: int) -> str:
     return f"{column_letters(column + 1)}{row + 1}"
 
 
-def evaluate(formula: str, value_at) -> Decimal:
-    """The value of `formula`; `value_at(row, column)` gives other cells' values."""
+def evaluate(formula: str, value_at, extent: tuple[int, int] | None = None) -> Decimal:
+    """The value of `formula`; `value_at(row, column)` gives other cells' values. A range
+    is read only within `extent` (rows, columns) where given: the cells beyond are empty,
+    and =SUM(A1:XFD1048576) would otherwise visit 17 billion of them."""
     if not formula:
-        raise Unsupported("共享公式")
+        raise Unsupported("共享公式的首个单元格缺失")
     tokens = TOKEN.findall(formula.upper().replace(" ", ""))
     if "".join(tokens) != formula.upper().replace(" ", ""):
         raise Unsupported(formula)
-    parser = _Parser(tokens, value_at)
+    parser = _Parser(tokens, value_at, extent)
     result = parser.expression()
     if parser.position != len(tokens):
         raise Unsupported(formula)
@@ -158,8 +160,9 @@ def evaluate(formula: str, value_at) -> Decimal:
 
 
 class _Parser:
-    def __init__(self, tokens: list[str], value_at):
+    def __init__(self, tokens: list[str], value_at, extent: tuple[int, int] | None = None):
         self.tokens, self.position, self.value_at = [t.strip() for t in tokens], 0, value_at
+        self.extent = extent
 
     def peek(self) -> str:
         return self.tokens[self.position] if self.position < len(self.tokens) else ""
@@ -222,9 +225,13 @@ class _Parser:
 
     def range(self, token: str) -> Decimal:
         start, end = (_position(part.replace("$", "")) for part in token.split(":"))
+        last_row, last_column = max(start[0], end[0]), max(start[1], end[1])
+        if self.extent:
+            last_row = min(last_row, self.extent[0] - 1)
+            last_column = min(last_column, self.extent[1] - 1)
         total = Decimal(0)
-        for row in range(min(start[0], end[0]), max(start[0], end[0]) + 1):
-            for column in range(min(start[1], end[1]), max(start[1], end[1]) + 1):
+        for row in range(min(start[0], end[0]), last_row + 1):
+            for column in range(min(start[1], end[1]), last_column + 1):
                 total += self._number(self.value_at(row, column))
         return total
 
