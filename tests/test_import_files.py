@@ -360,6 +360,19 @@ def test_formulas_reading_more_cells_than_a_sheet_may_are_reported_not_computed(
     assert sheet.rows[3][2] == 2  # reads no cell
 
 
+def test_a_formula_beyond_arithmetic_says_what_can_be_computed():
+    content = xlsx({"台账": [["甲", "乙"], [1, "=VLOOKUP(1,A1:B2,2)"], [2, "=A3/0"]]})
+    [sheet] = read_sheets(content, "台账.xlsx")
+    assert sheet.rows[1][1].reason == "只能核算加减乘除和 SUM"
+    assert sheet.rows[2][1].reason == "除以零"
+
+
+def test_a_row_number_that_is_no_number_is_refused_naming_it():
+    content = bare_xlsx('<row r="十"><c><v>1</v></c></row>')
+    with pytest.raises(FileRefused, match=r"^工作表“台账”中有无法识别的行号“十”，文件已损坏$"):
+        read_sheets(content, "台账.xlsx")
+
+
 # ------------------------------------------------------------------ extents
 
 

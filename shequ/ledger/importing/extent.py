@@ -273,7 +273,11 @@ def _streamed_cells_extent(archive: zipfile.ZipFile, part: str, sheet: str) -> t
             reach["columns"] = max(reach["columns"], at["column"])
         elif local == "row":
             number = attributes.get("r")
-            at["row"] = _cell_reference(f"A{number}", sheet)[0] if number else at["row"] + 1
+            if number and not (number.isascii() and number.isdigit()):
+                raise ExtentUnreadable(
+                    f"工作表“{sheet}”中有无法识别的行号“{number[:20]}”，文件已损坏"
+                )
+            at["row"] = int(number) if number else at["row"] + 1
             at["column"] = 0
         elif local == "dimension" and attributes.get("ref"):
             try:
@@ -363,7 +367,7 @@ class _OdsTables:
     def _repeat(self, attributes: dict, local: str) -> int:
         for key, value in attributes.items():
             if _local(key) == local:
-                if not value.isdigit() or int(value) < 1:
+                if not (value.isascii() and value.isdigit()) or int(value) < 1:
                     raise ExtentUnreadable(
                         f"工作表“{self.sheet}”中的重复次数“{value[:20]}”无法识别，文件已损坏"
                     )

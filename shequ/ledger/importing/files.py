@@ -96,7 +96,7 @@ def read_named_file(path: Path) -> list[RawSheet]:
 
 def _file_bytes(path: Path) -> bytes:
     """A file that cannot be read is refused with the reason in Chinese (the operating
-    system's own words are English)."""
+    system's own words are English: they go to the log)."""
     try:
         return path.read_bytes()
     except FileNotFoundError as error:
@@ -106,7 +106,8 @@ def _file_bytes(path: Path) -> bytes:
     except PermissionError as error:
         raise FileRefused(f"没有读取文件的权限：{path}") from error
     except OSError as error:
-        raise FileRefused(f"无法读取文件 {path}（{error.strerror or error}）") from error
+        log.warning("cannot read %s: %s", path, error)
+        raise FileRefused(f"无法读取文件 {path}") from error
 
 
 def read_sheets(
@@ -290,8 +291,10 @@ def _recompute_sheet(sheet: RawSheet, formulas: dict[tuple[int, int], str]) -> N
             busy.add(key)
             try:
                 result = evaluate(formulas[key], value_at, extent)
-            except (Unsupported, ArithmeticError) as error:
+            except Unsupported as error:
                 result = UncheckedFormula(formulas[key], str(error))
+            except ArithmeticError:  # decimal's own words are English
+                result = UncheckedFormula(formulas[key], "计算结果超出范围")
             busy.discard(key)
             done[key] = result
         if isinstance(result, UncheckedFormula):

@@ -24,7 +24,11 @@ TOKEN = re.compile(
 
 
 class Unsupported(ValueError):
-    pass
+    """Why a formula cannot be recomputed, in Chinese: it is shown after the formula."""
+
+
+# The formula's own text is already in the message: the reason says what is computed.
+BEYOND_ARITHMETIC = "只能核算加减乘除和 SUM"
 
 
 def sheet_formulas(content: bytes) -> dict[str, dict[tuple[int, int], str]]:
@@ -151,11 +155,11 @@ def evaluate(formula: str, value_at, extent: tuple[int, int] | None = None) -> D
         raise Unsupported("共享公式的首个单元格缺失")
     tokens = TOKEN.findall(formula.upper().replace(" ", ""))
     if "".join(tokens) != formula.upper().replace(" ", ""):
-        raise Unsupported(formula)
+        raise Unsupported(BEYOND_ARITHMETIC)
     parser = _Parser(tokens, value_at, extent)
     result = parser.expression()
     if parser.position != len(tokens):
-        raise Unsupported(formula)
+        raise Unsupported(BEYOND_ARITHMETIC)
     return result
 
 
@@ -206,7 +210,7 @@ class _Parser:
         try:
             return Decimal(token)
         except InvalidOperation:
-            raise Unsupported(token) from None
+            raise Unsupported(BEYOND_ARITHMETIC) from None
 
     def sum_arguments(self) -> Decimal:
         total = Decimal(0)
