@@ -13,10 +13,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import python_calamine
+import xlsxwriter
 import xlwt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shequ.ledger.importing import files
 from shequ.ledger.importing.extent import xls_extents
@@ -461,6 +465,75 @@ def test_a_country_sized_sheet_is_within_the_command_lines_limits_not_an_uploads
         check_file(country, "全国.xlsx", UPLOAD_LIMITS)
 
 
+def calamine_rectangle(content: bytes) -> tuple[int, int]:
+    """(rows, columns) of the first sheet as calamine materialises it for the reader."""
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+    rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)
+    return len(rows), max(map(len, rows), default=0)
+
+
+cells = st.dictionaries(
+    st.tuples(st.integers(0, 400), st.integers(0, 40)),
+    st.one_of(st.integers(-5, 10**6), st.text("社区甲乙 1", min_size=1, max_size=4)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cells=cells, declared=st.booleans())
+def test_an_xlsx_extent_is_the_rectangle_calamine_builds(cells, declared):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("台账")
+    for (row, column), value in cells.items():
+        sheet.write(row, column, value)
+    book.close()
+    content = buffer.getvalue()
+    if not declared:  # the cells alone tell
+        content = rewritten(content, SHEET, lambda xml: re.sub(rb"<dimension[^>]*/>", b"", xml))
+    [extent] = files._zip_extents(content, COMMAND_LINE_LIMITS)
+    assert (extent.rows, extent.columns) == calamine_rectangle(content)
+
+
+ods_cells = st.lists(  # a row: (repeat, [(repeat, value or None)])
+    st.tuples(
+        st.integers(1, 50),
+        st.lists(st.tuples(st.integers(1, 30), st.one_of(st.none(), st.integers(0, 99)))),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=ods_cells)
+def test_an_ods_extent_is_the_rectangle_calamine_builds(rows):
+    def cell(repeat, value):
+        repeated = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+        if value is None:
+            return f"<table:table-cell{repeated}/>"
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{value}"{repeated}>'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+
+    content = ods(
+        "".join(
+            f'<table:table-row table:number-rows-repeated="{repeat}">'
+            + "".join(cell(*c) for c in row_cells)
+            + "</table:table-row>"
+            for repeat, row_cells in rows
+        )
+    )
+    [extent] = files._zip_extents(content, COMMAND_LINE_LIMITS)
+    rows_, columns = calamine_rectangle(content)
+    if rows_ and columns:  # calamine's rectangle, read from A1, is what the extent bounds
+        assert (extent.rows, extent.columns) == (rows_, columns)
+    else:
+        assert extent.rows * extent.columns == 0
+
+
 # ------------------------------------------------------------------ the command line, measured
 
 # The command line in a fresh wrapper process: RUSAGE_CHILDREN's peak there is the
@@ -552,6 +625,7 @@ def uploads() -> list[Path]:
     "name, content",
     [
         ("角落.xlsx", corner_bomb),
+        ("假尺寸.xlsx", lambda: bare_xlsx(FAR_CORNER, "A1:B2")),
         ("重复.ods", ods_bomb),
         ("远处.xls", lambda: xls(LEDGER, far_cell=(60000, 3))),
     ],
