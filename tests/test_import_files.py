@@ -496,6 +496,19 @@ def test_an_xlsx_extent_is_the_rectangle_calamine_builds(cells, declared):
     assert (extent.rows, extent.columns) == calamine_rectangle(content)
 
 
+@settings(max_examples=40, deadline=None)
+@given(cells=cells.map(lambda c: {(r, min(col, 255)): v for (r, col), v in c.items()}))
+def test_an_xls_extent_is_the_rectangle_calamine_builds(cells):
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("台账")
+    for (row, column), value in cells.items():
+        sheet.write(row, column, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    [extent] = xls_extents(buffer.getvalue())
+    assert (extent.rows, extent.columns) == calamine_rectangle(buffer.getvalue())
+
+
 ods_cells = st.lists(  # a row: (repeat, [(repeat, value or None)])
     st.tuples(
         st.integers(1, 50),
