@@ -19,7 +19,7 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
-from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, read_sheets
+from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
 from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
@@ -100,9 +100,17 @@ def upload(request, period_code: str):
         raise Http404("不在您的管辖范围内")
     if not street_code and scope.node and scope.node.level == Level.STREET:
         street_code = scope.node.code
+    content = upload_file.read()
+    # Checked before it is kept: a sheet reaching too far would take the worker down at
+    # every preview, and a refused file has no reason to stay on the server.
+    try:
+        check_file(content, upload_file.name, UPLOAD_LIMITS)
+    except FileRefused as error:
+        context["refused"] = str(error)
+        return render(request, "ledger/import.html", context, status=400)
     _forget_old_uploads()
     token = uuid.uuid4().hex
-    (_upload_dir() / token).write_bytes(upload_file.read())
+    (_upload_dir() / token).write_bytes(content)
     entries = request.session.get(SESSION_KEY, {})
     entries[token] = {"name": Path(upload_file.name).name, "stored": token, "street": street_code}
     request.session[SESSION_KEY] = entries

@@ -1,18 +1,35 @@
-"""Opening what streets upload: .xlsx, .xls, .ods and .csv (UTF-8 with or without BOM, or
-GBK). Anything that is not a spreadsheet, is encrypted, corrupt, too large or a zip bomb is
-refused before it is inflated."""
+"""Opening what streets upload: .xlsx, .xls, .ods and text (.csv, or Excel's and WPS's
+"Unicode 文本") in UTF-8 with or without BOM, GBK/GB18030 or UTF-16 with BOM, separated by
+commas or tabs. Anything that is not a spreadsheet, is encrypted, corrupt, too large, a zip
+bomb or a sheet reaching too far is refused before any sheet is loaded, with the reason in
+Chinese."""
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
+import logging
 import zipfile
+import zlib
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from xml.etree import ElementTree
 
 import python_calamine
 
+from shequ.ledger.importing.extent import (
+    Extent,
+    ExtentUnreadable,
+    ods_extents,
+    xls_extents,
+    xlsx_extents,
+    xlsx_workbook_path,
+)
 from shequ.ledger.importing.formulas import Unsupported, evaluate, sheet_formulas
+
+log = logging.getLogger("shequ.import")
 
 MB = 1024 * 1024
 MAX_RATIO = 100  # uncompressed ÷ compressed, for any part
@@ -24,13 +41,35 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 class SizeLimits:
     file_bytes: int  # the file as given
     inflated_bytes: int  # all the parts of an .xlsx, uncompressed
+    # One sheet's rectangle from A1 to its farthest cell, as the reader materialises it:
+    # about 45 bytes a cell when empty (calamine's cell and the list's slot), some 100 with
+    # a value. The cells bound is what holds the memory; rows and columns name the limit.
+    sheet_rows: int = 50_000
+    sheet_columns: int = 200
+    sheet_cells: int = 2_000_000
 
 
-# What a street may upload through the pages.
+# What a street may upload through the pages: a sheet of 2 million cells is under 250 MB
+# in a worker (a city's 11,270 rows of 14 columns are 160,000 cells).
 UPLOAD_LIMITS = SizeLimits(file_bytes=25 * MB, inflated_bytes=200 * MB)
 # The command line reads a file its operator chose, up to a country's (600,000 rows are
-# about 40 MB, 300 MB inflated); the zip-bomb ratio still applies.
-COMMAND_LINE_LIMITS = SizeLimits(file_bytes=512 * MB, inflated_bytes=4096 * MB)
+# about 40 MB, 300 MB inflated, 8.4 million cells in 14 columns; the official layout's 16
+# columns would be 9.6 million); the zip-bomb ratio still applies. 16 million cells are
+# under 1.6 GB even when every one holds a value: Excel's own last row is allowed, not
+# Excel's 16,384 columns.
+COMMAND_LINE_LIMITS = SizeLimits(
+    file_bytes=512 * MB,
+    inflated_bytes=4096 * MB,
+    sheet_rows=1_048_576,
+    sheet_columns=1_000,
+    sheet_cells=16_000_000,
+)
+
+
+class FileKind(Enum):
+    PACKAGE = "package"  # .xlsx or .ods: a zip package
+    XLS = "xls"
+    TEXT = "text"
 
 
 class FileRefused(Exception):
@@ -57,7 +96,7 @@ def read_named_file(path: Path) -> list[RawSheet]:
 
 def _file_bytes(path: Path) -> bytes:
     """A file that cannot be read is refused with the reason in Chinese (the operating
-    system's own words are English)."""
+    system's own words are English: they go to the log)."""
     try:
         return path.read_bytes()
     except FileNotFoundError as error:
@@ -67,39 +106,109 @@ def _file_bytes(path: Path) -> bytes:
     except PermissionError as error:
         raise FileRefused(f"没有读取文件的权限：{path}") from error
     except OSError as error:
-        raise FileRefused(f"无法读取文件 {path}（{error.strerror or error}）") from error
+        log.warning("cannot read %s: %s", path, error)
+        raise FileRefused(f"无法读取文件 {path}") from error
 
 
 def read_sheets(
     content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
 ) -> list[RawSheet]:
+    kind = check_file(content, filename, limits)
+    if kind is FileKind.TEXT:
+        return [RawSheet(name=Path(filename).stem or "CSV", rows=_read_csv(content))]
+    sheets = _read_with_calamine(content)
+    if kind is FileKind.PACKAGE:
+        _recompute_formulas(content, sheets)
+    return sheets
+
+
+def check_file(content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS) -> FileKind:
+    """What kind of file `content` is, once it has passed every check that can be made
+    without loading a sheet: size, zip bomb, encryption, and each sheet's extent. The
+    upload page calls it before it keeps the file."""
     if len(content) > limits.file_bytes:
         raise FileRefused(
             f"文件大小 {len(content) / MB:.1f} MB，超过 {limits.file_bytes // MB} MB 的上限"
         )
     if not content:
         raise FileRefused("文件是空的")
-    suffix = Path(filename).suffix.lower()
     if content.startswith(ZIP_SIGNATURE):
-        _check_zip(content, limits)
-        sheets = _read_with_calamine(content)
-        _recompute_formulas(content, sheets)
-        return sheets
+        _check_extents(_zip_extents(content, limits), limits)
+        return FileKind.PACKAGE
     if content.startswith(OLE_SIGNATURE):
         if _is_encrypted_ooxml(content):
             raise FileRefused("文件已加密（设置了打开密码），请去掉密码后再导入")
-        return _read_with_calamine(content)
-    if suffix in (".csv", ".txt") or _looks_like_text(content):
-        return [RawSheet(name=Path(filename).stem or "CSV", rows=_read_csv(content))]
+        _check_extents(_unless_unreadable(xls_extents, content), limits)
+        return FileKind.XLS
+    if Path(filename).suffix.lower() in (".csv", ".txt") or _looks_like_text(content):
+        return FileKind.TEXT
     raise FileRefused("不是 Excel、WPS 表格或 CSV 文件，无法读取")
 
 
-def _check_zip(content: bytes, limits: SizeLimits) -> None:
+def _zip_extents(content: bytes, limits: SizeLimits) -> list[Extent]:
+    """The extent of every sheet calamine could read from this package. It tries the
+    workbook as .xlsx first, then .xlsb, then .ods: each that the package holds is bounded."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        members = archive.infolist()
     except zipfile.BadZipFile as error:
         raise FileRefused("文件已损坏，无法打开") from error
+    with archive:
+        _check_zip(archive, limits)
+        names = set(archive.namelist())
+        if any(name.lower().endswith("workbook.bin") for name in names):
+            raise FileRefused(
+                "不支持 Excel 二进制工作簿（.xlsb），请在 Excel 中另存为 .xlsx 后再导入"
+            )
+        extents = []
+        if "content.xml" in names:
+            extents += _unless_unreadable(ods_extents, archive)
+        if _unless_unreadable(xlsx_workbook_path, archive):
+            extents += _unless_unreadable(xlsx_extents, archive)
+        elif "content.xml" not in names:
+            raise FileRefused("不是 Excel 或 WPS 表格文件（压缩包内容不对）")
+        return extents
+
+
+# A part that does not inflate: a bad checksum, damaged deflate data, a cut end, a method
+# or an encryption zipfile does not know.
+PART_FAILURES = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def _unless_unreadable(read_extents, source):
+    try:
+        return read_extents(source)
+    except ExtentUnreadable as error:
+        raise FileRefused(str(error)) from error
+    except PART_FAILURES as error:
+        log.warning("unreadable part: %r", error)
+        raise FileRefused("文件已损坏，无法打开") from error
+
+
+def _check_extents(extents: list[Extent], limits: SizeLimits) -> None:
+    for extent in extents:
+        if (
+            extent.rows > limits.sheet_rows
+            or extent.columns > limits.sheet_columns
+            or extent.cells > limits.sheet_cells
+        ):
+            raise FileRefused(
+                f"工作表“{extent.sheet}”的范围是 {extent.reference}"
+                f"（{extent.rows} 行 × {extent.columns} 列），超过导入的上限"
+                f"（每个工作表最多 {limits.sheet_rows} 行、{limits.sheet_columns} 列、"
+                f"共 {limits.sheet_cells // 10000} 万个单元格）。"
+                "请删去表格以外多余的行、列和远处误填的单元格后再导入"
+            )
+
+
+def _check_zip(archive: zipfile.ZipFile, limits: SizeLimits) -> None:
+    members = archive.infolist()
     total = 0
     for member in members:
         total += member.file_size
@@ -131,20 +240,41 @@ class UncheckedFormula:
 def _recompute_formulas(content: bytes, sheets: list[RawSheet]) -> None:
     try:
         formulas = sheet_formulas(content)
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
-        return  # calamine read it; without readable formulas its values stand
+    except ExtentUnreadable as error:
+        raise FileRefused(str(error)) from error
+    except (*PART_FAILURES, ElementTree.ParseError, KeyError, ValueError) as error:
+        # Their cached values are never taken instead: they may be 0 or stale.
+        log.warning("unreadable formulas: %r", error)
+        raise FileRefused(
+            "文件中的公式无法读取，文件可能已损坏；请用 Excel 或 WPS 另存后再导入"
+        ) from error
     for sheet in sheets:
         cells = formulas.get(sheet.name)
         if cells:
             _recompute_sheet(sheet, cells)
 
 
+# Cells one sheet's formulas may read in all. A 合计 row over a country's 600,000 rows and
+# 14 columns reads 8.4 million; a file whose formulas would keep the reader busy for
+# minutes has its remaining formulas reported instead.
+MAX_FORMULA_READS = 20_000_000
+
+
 def _recompute_sheet(sheet: RawSheet, formulas: dict[tuple[int, int], str]) -> None:
     rows = sheet.rows
     done: dict[tuple[int, int], object] = {}
     busy: set[tuple[int, int]] = set()
+    extent = (
+        max(len(rows), max(row for row, _ in formulas) + 1),
+        max(max(map(len, rows), default=0), max(column for _, column in formulas) + 1),
+    )
+    reads = 0
 
     def value_at(row: int, column: int):
+        nonlocal reads
+        reads += 1
+        if reads > MAX_FORMULA_READS:
+            raise Unsupported("公式引用的单元格过多")
         key = (row, column)
         if key in formulas:
             return compute(key)
@@ -160,9 +290,11 @@ def _recompute_sheet(sheet: RawSheet, formulas: dict[tuple[int, int], str]) -> N
         else:
             busy.add(key)
             try:
-                result = evaluate(formulas[key], value_at)
-            except (Unsupported, ArithmeticError) as error:
+                result = evaluate(formulas[key], value_at, extent)
+            except Unsupported as error:
                 result = UncheckedFormula(formulas[key], str(error))
+            except ArithmeticError:  # decimal's own words are English
+                result = UncheckedFormula(formulas[key], "计算结果超出范围")
             busy.discard(key)
             done[key] = result
         if isinstance(result, UncheckedFormula):
@@ -170,13 +302,24 @@ def _recompute_sheet(sheet: RawSheet, formulas: dict[tuple[int, int], str]) -> N
         return result
 
     for row, column in formulas:
-        if 0 <= row < len(rows) and 0 <= column < len(rows[row]):
-            try:
-                rows[row][column] = compute((row, column))
-            except Unsupported as error:
-                rows[row][column] = done.get((row, column)) or UncheckedFormula(
-                    formulas[(row, column)], str(error)
-                )
+        if row < 0 or column < 0:
+            continue
+        _make_room(rows, row, column)
+        try:
+            rows[row][column] = compute((row, column))
+        except Unsupported as error:
+            rows[row][column] = done.get((row, column)) or UncheckedFormula(
+                formulas[(row, column)], str(error)
+            )
+
+
+def _make_room(rows: list[list], row: int, column: int) -> None:
+    """Room for a formula's cell that calamine left out: it stops at the last cell with a
+    cached value, and a file may store formulas without one."""
+    while len(rows) <= row:
+        rows.append([])
+    if len(rows[row]) <= column:
+        rows[row].extend([""] * (column + 1 - len(rows[row])))
 
 
 def _is_encrypted_ooxml(content: bytes) -> bool:
@@ -187,32 +330,78 @@ def _is_encrypted_ooxml(content: bytes) -> bool:
 
 
 def _read_with_calamine(content: bytes) -> list[RawSheet]:
+    """Every sheet as calamine reads it; its refusals, in English, are logged and told to
+    the user in Chinese."""
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheets = []
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
-            merged = [
-                (top, left, bottom, right)
-                for (top, left), (bottom, right) in (sheet.merged_cell_ranges or [])
-            ]
-            # Without skipping, rows[0] is the sheet's row 1 and cells[0] its column A.
-            sheets.append(RawSheet(name, sheet.to_python(skip_empty_area=False), 0, 0, merged))
-        return sheets
-    except python_calamine.PasswordError as error:
-        raise FileRefused("文件已加密（设置了打开密码），请去掉密码后再导入") from error
-    except (python_calamine.CalamineError, ValueError, OSError) as error:
-        raise FileRefused(f"文件已损坏或格式不受支持：{error}") from error
+        names = book.sheet_names
+    except BaseException as error:
+        _refuse_reader_failure(error, "")
+    return [_read_sheet(book, name) for name in names]
+
+
+def _read_sheet(book, name: str) -> RawSheet:
+    try:
+        sheet = book.get_sheet_by_name(name)
+        merged = [
+            (top, left, bottom, right)
+            for (top, left), (bottom, right) in (sheet.merged_cell_ranges or [])
+        ]
+        # Without skipping, rows[0] is the sheet's row 1 and cells[0] its column A.
+        return RawSheet(name, sheet.to_python(skip_empty_area=False), 0, 0, merged)
+    except BaseException as error:
+        _refuse_reader_failure(error, name)
+
+
+def _refuse_reader_failure(error: BaseException, sheet: str):
+    """Raise FileRefused for a failure of the reader, in Chinese; anything else (an
+    interrupt, the process exiting) goes on as it was."""
+    # A panic in calamine's Rust code surfaces as pyo3's PanicException, which derives
+    # from BaseException so that `except Exception` lets it through.
+    if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+        raise error
+    log.warning("calamine refused sheet %r: %r", sheet, error)
+    where = f"工作表“{sheet}”" if sheet else "文件"
+    if isinstance(error, python_calamine.PasswordError):
+        reason = "文件已加密（设置了打开密码），请去掉密码后再导入"
+    elif isinstance(error, MemoryError):
+        reason = f"{where}的内容太多，读取时内存不足"
+    else:
+        reason = (
+            f"{where}已损坏或格式不受支持，无法读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+        )
+    raise FileRefused(reason) from error
+
+
+# Byte-order marks, looked for first: a UTF-16 file is full of NUL bytes and would not look
+# like text at all. Excel's and WPS's "Unicode 文本" is UTF-16 LE with its mark.
+TEXT_MARKS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
 
 
 def _looks_like_text(content: bytes) -> bool:
+    if any(content.startswith(mark) for mark, _, _ in TEXT_MARKS):
+        return True
     sample = content[:4096]
     return b"\x00" not in sample and (b"," in sample or b"\t" in sample)
 
 
 def decode_text(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (which covers GBK), as Chinese Excel saves."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """By its byte-order mark (UTF-8 or UTF-16), else UTF-8, else GB18030 (which covers
+    GBK), as Chinese Excel and WPS save text."""
+    for mark, encoding, label in TEXT_MARKS:
+        if content.startswith(mark):
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise FileRefused(
+                    f"文件开头标明是 {label} 编码，但第 {_line_of(content, error.start)} 行"
+                    f"附近的内容不是 {label} 编码，无法读取"
+                ) from error
+    for encoding in ("utf-8", "gb18030"):
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
@@ -220,9 +409,20 @@ def decode_text(content: bytes) -> str:
     raise FileRefused("CSV 文件的编码无法识别，请另存为 UTF-8 或 GBK 编码")
 
 
-def _read_csv(content: bytes) -> list[list]:
-    import csv
+def _line_of(content: bytes, offset: int) -> int:
+    """The line at byte `offset`, counted in the file's UTF-16 code units where it has them."""
+    newline = "\n".encode("utf-16-le") if content.startswith(codecs.BOM_UTF16_LE) else None
+    if content.startswith(codecs.BOM_UTF16_BE):
+        newline = "\n".encode("utf-16-be")
+    return content[:offset].count(newline or b"\n") + 1
 
+
+def _read_csv(content: bytes) -> list[list]:
     text = decode_text(content)
     dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return [list(row) for row in reader]
+    except csv.Error as error:  # a field beyond the csv module's size limit, …
+        log.warning("unreadable CSV line %s: %s", reader.line_num, error)
+        raise FileRefused(f"CSV 文件第 {reader.line_num} 行的格式有误，无法读取") from error

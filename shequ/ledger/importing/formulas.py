@@ -10,9 +10,13 @@ import zipfile
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
 
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+from shequ.ledger.importing.extent import (
+    column_letters,
+    column_number,
+    wide_encoding,
+    xlsx_sheet_parts,
+)
+
 CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 TOKEN = re.compile(
     r"\s*(SUM\(|\d+(?:\.\d+)?|\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?|[-+*/(),])"
@@ -20,32 +24,92 @@ TOKEN = re.compile(
 
 
 class Unsupported(ValueError):
-    pass
+    """Why a formula cannot be recomputed, in Chinese: it is shown after the formula."""
+
+
+# The formula's own text is already in the message: the reason says what is computed.
+BEYOND_ARITHMETIC = "只能核算加减乘除和 SUM"
 
 
 def sheet_formulas(content: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """{sheet name: {(row, column) 0-based: formula text or "" for a shared formula}}."""
+    """{sheet name: {(row, column) 0-based: formula text}}, a shared formula's text given
+    for every cell that shares it ("" where its master cell is missing)."""
     archive = zipfile.ZipFile(io.BytesIO(content))
-    paths = _sheet_paths(archive)
     found = {}
-    for name, path in paths.items():
+    for name, path in xlsx_sheet_parts(archive).items():
         if not _has_formulas(archive, path):
             continue  # most sheets hold values only: skip the XML parse
-        data = archive.read(path)
-        formulas = {}
-        with io.BytesIO(data) as stream:
-            for _, element in ElementTree.iterparse(stream):
-                if element.tag == f"{MAIN}c":
-                    formula = element.find(f"{MAIN}f")
-                    if formula is not None:
-                        formulas[_position(element.get("r", ""))] = formula.text or ""
-                    element.clear()
+        formulas = _formulas_in(archive.read(path))
         if formulas:
             found[name] = formulas
     return found
 
 
-FORMULA_TAG = re.compile(rb"<f[ >]")
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]  # transitional and strict OOXML name the cells alike
+
+
+def _formulas_in(data: bytes) -> dict[tuple[int, int], str]:
+    """Every formula of one sheet's XML. Excel stores a formula filled down a column once:
+    the first cell holds `<f t="shared" ref="E5:E200" si="0">SUM(F5:K5)</f>`, every other
+    cell of the run only `<f t="shared" si="0"/>`; each of those is given the first cell's
+    formula moved to it, as Excel computes it."""
+    formulas: dict[tuple[int, int], str] = {}
+    masters: dict[str, tuple[str, str]] = {}  # si → (formula, its cell)
+    followers: list[tuple[tuple[int, int], str]] = []  # (cell, si)
+    row = column = -1
+    with io.BytesIO(data) as stream:
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            local = _local(element.tag)
+            if event == "start":
+                if local == "row":
+                    number = element.get("r")
+                    row, column = (int(number) - 1 if number else row + 1), -1
+                elif local == "c":
+                    # A cell without r="…" is the one after the previous cell of its row.
+                    row, column = _position(element.get("r", "")) or (row, column + 1)
+                continue
+            if local == "c":
+                formula = next((child for child in element if _local(child.tag) == "f"), None)
+                if formula is not None:
+                    shared = formula.get("t") == "shared"
+                    if shared and not formula.text:
+                        followers.append(((row, column), formula.get("si", "")))
+                    else:
+                        formulas[(row, column)] = formula.text or ""
+                        if shared:
+                            masters[formula.get("si", "")] = (formula.text, _reference(row, column))
+                element.clear()
+            elif local == "row":
+                element.clear()
+    if followers:
+        formulas.update(_shared_formulas(masters, followers))
+    return formulas
+
+
+def _shared_formulas(masters, followers) -> dict[tuple[int, int], str]:
+    # openpyxl is imported only for the sheets that share formulas: it takes a tenth of a
+    # second to import, more than reading a district's workbook.
+    from openpyxl.formula.translate import Translator, TranslatorError
+
+    translators = {}
+    moved = {}
+    for (row, column), si in followers:
+        if si not in masters:
+            moved[(row, column)] = ""  # its master cell is missing: nothing to compute
+            continue
+        if si not in translators:
+            text, origin = masters[si]
+            translators[si] = Translator(f"={text}", origin=origin)
+        try:
+            moved[(row, column)] = translators[si].translate_formula(_reference(row, column))[1:]
+        except TranslatorError:
+            moved[(row, column)] = ""
+    return moved
+
+
+FORMULA_TAG = re.compile(rb"<f[ >/]")
+PREFIXED_FORMULA_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:f[ >/]")
 CHUNK = 1 << 20
 
 
@@ -55,57 +119,54 @@ def _has_formulas(archive: zipfile.ZipFile, path: str) -> bool:
     tail = b""
     with archive.open(path) as stream:
         while chunk := stream.read(CHUNK):
-            if FORMULA_TAG.search(tail + chunk[:8]) or FORMULA_TAG.search(chunk):
+            if not tail and wide_encoding(chunk):
+                return True  # UTF-16: no byte pattern finds a tag, the XML parser will
+            if _formula_tag(tail + chunk[:16]) or _formula_tag(chunk):
                 return True
-            tail = chunk[-3:]  # a tag cut between two chunks
+            tail = chunk[-15:]  # a tag cut between two chunks
     return False
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
-    try:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except KeyError:
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PACKAGE_REL}Relationship")}
-    paths = {}
-    for sheet in book.iter(f"{MAIN}sheet"):
-        target = targets.get(sheet.get(f"{REL}id"), "")
-        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return paths
+def _formula_tag(data: bytes) -> bool:
+    # The prefixed spelling only where ":f" occurs: searched for at every "<", it took
+    # longer than the sheet's whole read.
+    return bool(FORMULA_TAG.search(data)) or (
+        b":f" in data and bool(PREFIXED_FORMULA_TAG.search(data))
+    )
 
 
-def _position(reference: str) -> tuple[int, int]:
+def _position(reference: str) -> tuple[int, int] | None:
+    """(row, column) 0-based of a reference such as "E12", or None."""
     match = CELL.match(reference)
     if not match:
-        return (-1, -1)
-    return int(match.group(2)) - 1, _column(match.group(1))
+        return None
+    return int(match.group(2)) - 1, column_number(match.group(1)) - 1
 
 
-def _column(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+def _reference(row: int, column: int) -> str:
+    return f"{column_letters(column + 1)}{row + 1}"
 
 
-def evaluate(formula: str, value_at) -> Decimal:
-    """The value of `formula`; `value_at(row, column)` gives other cells' values."""
+def evaluate(formula: str, value_at, extent: tuple[int, int] | None = None) -> Decimal:
+    """The value of `formula`; `value_at(row, column)` gives other cells' values. A range
+    is read only within `extent` (rows, columns) where given: the cells beyond are empty,
+    and =SUM(A1:XFD1048576) would otherwise visit 17 billion of them."""
     if not formula:
-        raise Unsupported("共享公式")
+        raise Unsupported("共享公式的首个单元格缺失")
     tokens = TOKEN.findall(formula.upper().replace(" ", ""))
     if "".join(tokens) != formula.upper().replace(" ", ""):
-        raise Unsupported(formula)
-    parser = _Parser(tokens, value_at)
+        raise Unsupported(BEYOND_ARITHMETIC)
+    parser = _Parser(tokens, value_at, extent)
     result = parser.expression()
     if parser.position != len(tokens):
-        raise Unsupported(formula)
+        raise Unsupported(BEYOND_ARITHMETIC)
     return result
 
 
 class _Parser:
-    def __init__(self, tokens: list[str], value_at):
+    def __init__(self, tokens: list[str], value_at, extent: tuple[int, int] | None = None):
         self.tokens, self.position, self.value_at = [t.strip() for t in tokens], 0, value_at
+        self.extent = extent
 
     def peek(self) -> str:
         return self.tokens[self.position] if self.position < len(self.tokens) else ""
@@ -149,7 +210,7 @@ class _Parser:
         try:
             return Decimal(token)
         except InvalidOperation:
-            raise Unsupported(token) from None
+            raise Unsupported(BEYOND_ARITHMETIC) from None
 
     def sum_arguments(self) -> Decimal:
         total = Decimal(0)
@@ -168,9 +229,13 @@ class _Parser:
 
     def range(self, token: str) -> Decimal:
         start, end = (_position(part.replace("$", "")) for part in token.split(":"))
+        last_row, last_column = max(start[0], end[0]), max(start[1], end[1])
+        if self.extent:
+            last_row = min(last_row, self.extent[0] - 1)
+            last_column = min(last_column, self.extent[1] - 1)
         total = Decimal(0)
-        for row in range(min(start[0], end[0]), max(start[0], end[0]) + 1):
-            for column in range(min(start[1], end[1]), max(start[1], end[1]) + 1):
+        for row in range(min(start[0], end[0]), last_row + 1):
+            for column in range(min(start[1], end[1]), last_column + 1):
                 total += self._number(self.value_at(row, column))
         return total
 
