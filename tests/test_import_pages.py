@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from shequ.ledger.importing.files import FileRefused
 from shequ.ledger.models import LedgerRow
 
 from .conftest import TIANSHENG, YUNHE_CUN
@@ -98,3 +99,21 @@ def test_a_street_outside_scope_cannot_be_chosen(login, tiansheng_editor, period
     response = upload(login(tiansheng_editor), messy_chengjiang(), street="500109102")
     assert response.status_code == 404
     assert TIANSHENG
+
+
+def test_a_file_unreadable_at_confirmation_is_refused_in_chinese_and_nothing_written(
+    login, district_admin, period, monkeypatch
+):
+    client = login(district_admin)
+    response = upload(client, messy_chengjiang())
+    token = response.resolver_match.kwargs["token"]
+
+    def refuse(*args, **kwargs):
+        raise FileRefused("工作表“Sheet1”已损坏或格式不受支持，无法读取")
+
+    # Between preview and confirmation the stored file became unreadable.
+    monkeypatch.setattr("shequ.web.import_views.read_sheets", refuse)
+    done = client.post(reverse("ledger_import_apply", args=["2026H2", token]), follow=True)
+    assert done.status_code == 200
+    assert "文件被拒收：工作表“Sheet1”已损坏或格式不受支持" in done.content.decode()
+    assert LedgerRow.objects.get(period=period, community__code=YUNHE_CUN).households is None

@@ -142,7 +142,12 @@ def preview(request, period_code: str, token: str):
 def apply(request, period_code: str, token: str):
     period = get_object_or_404(Period, code=period_code.upper())
     entry = _stored(request, token)
-    scope, _, plan = _plan(request, period, entry)
+    try:
+        scope, _, plan = _plan(request, period, entry)
+    except FileRefused as error:
+        # Passed the upload's checks, yet unreadable: say why, as the preview does.
+        messages.error(request, f"文件被拒收：{error}")
+        return redirect("ledger_import", period.code)
     try:
         written = import_apply(scope=scope, plan=plan, reason=f"网页导入 {entry['name']}")
     except OutOfScope as error:
