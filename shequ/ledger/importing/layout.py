@@ -9,6 +9,13 @@ from dataclasses import dataclass
 
 from shequ.ledger.importing.files import RawSheet
 
+# How a 在中心 flag column names its facility.
+IN_CENTRE_HEADERS = {
+    "police_room_in_center": "警务",
+    "day_care_in_center": "日间照料|养老服务站",
+    "health_station_in_center": "卫生服务站|卫生室|卫生站",
+    "culture_room_in_center": "文化活动",
+}
 # Header wording → field, tried in order; the first rule a header text matches wins.
 HEADER_RULES: list[tuple[str, re.Pattern]] = [
     ("code", re.compile(r"(统计用)?区划代码|^代码$|社区代码|村(（社区）)?代码")),
@@ -17,6 +24,12 @@ HEADER_RULES: list[tuple[str, re.Pattern]] = [
     ("resident_households", re.compile(r"常住.*户")),
     ("households", re.compile(r"户数|户籍")),
     ("total", re.compile(r"总建筑面积|总面积|面积合计|建筑面积$|^建筑面积")),
+    # A facility's 在中心 flag (the CSV export's 警务室设在便民服务中心 columns): before the
+    # facility rules, which its wording matches too.
+    *(
+        (flag, re.compile(rf"^{flag}\b|({words}).*在便民服务中心(内)?(\(是/否\))?$"))
+        for flag, words in IN_CENTRE_HEADERS.items()
+    ),
     ("service_center", re.compile(r"便民服务中心")),
     ("police_room", re.compile(r"警务")),
     ("day_care", re.compile(r"日间照料|养老服务站")),
