@@ -305,8 +305,9 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, within: Region) -> None:
             # None first: Decimal compared with None takes Python's slow numeric path.
             if (new is not old if new is None or old is None else new != old)
         ]
+        # A row the file leaves as it is stays unchanged, an empty one included.
         planned.status = (
-            "new" if _is_empty(current) else ("changed" if planned.changes else "unchanged")
+            ("new" if _is_empty(current) else "changed") if planned.changes else "unchanged"
         )
         _validate(planned, previous.get(current.community_id), year, limits, plan)
     _warn_kept_fields(plan)

@@ -424,6 +424,8 @@ def _stated_total(source: SourceRow, result: RowValues, stored: Any) -> None:
         )
 
 
+# The largest total the seven parts can make up.
+MAX_TOTAL = MAX_AREA * len(AREA_FIELDS)
 _COUNTED = frozenset((*AREA_FIELDS, *CO_LOCATION_FLAGS.values()))
 
 
@@ -437,7 +439,7 @@ def _total_reading(parsed: Parsed, text: str, column: str, result: RowValues) ->
         message = f"{label}应为数字，不能是“{text}”"
     elif parsed.value is None:
         return None
-    elif abs(parsed.value) > MAX_AREA:  # nor could it be rounded to a tenth
+    elif abs(parsed.value) > MAX_TOTAL:  # nor could it be rounded to a tenth
         message = f"总建筑面积数值过大：“{text}”"
     elif parsed.value != parsed.value.quantize(TENTH):
         message = f"{label}最多保留一位小数：“{text}”"
