@@ -118,8 +118,21 @@ def _columns(row: list) -> dict[str, int]:
 
 def _is_sub_header(row: list) -> bool:
     fields = {field_for_header(value) for value in row} - {None}
-    numbers = [v for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return bool(fields & {"service_center", "police_room", "day_care"}) and not numbers
+    return bool(fields & {"service_center", "police_room", "day_care"}) and not any(
+        map(_is_figure, row)
+    )
+
+
+# A figure written as text, as every cell of a CSV is: 2000, 261.8, 500109001.
+FIGURE_TEXT = re.compile(r"\s*[-+]?\d[\d,]*(\.\d+)?\s*")
+
+
+def _is_figure(value) -> bool:
+    """A number, or text that is one: a CSV's data row whose 备注 names a facility (警务室设在
+    便民服务中心) is still data, not a second header row."""
+    if isinstance(value, str):
+        return FIGURE_TEXT.fullmatch(value) is not None
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def is_end_of_table(row: list) -> bool:
