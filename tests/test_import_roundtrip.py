@@ -260,3 +260,15 @@ def test_a_filled_year_is_judged_on_the_row_as_imported(period):
         )
     ) == {None}
     assert not [p.changes for p in planned(content, name, period).rows if p.changes]
+
+
+def test_a_csv_row_whose_remarks_name_the_centre_is_data_not_a_second_header(period):
+    # Every cell of a CSV is text: the first row, with 备注 naming the centre as the notice
+    # asks, was taken for the facility row of a two-row header and vanished.
+    rows = store(
+        period, CHENGJIANG, [{"households": 800, "remarks": "警务室设在便民服务中心二楼"}] * 13
+    )
+    content, name = exported("csv", period, rows[0].street)
+    plan = planned(content, name, period)
+    assert [p.row.pk for p in plan.rows] == [row.pk for row in rows]
+    assert {p.status for p in plan.rows} == {"unchanged"}
