@@ -361,7 +361,7 @@ def _warn_kept_fields(plan: ImportPlan) -> None:
         kept = kept_fields(rows[0].source.columns)
         holding = [name for name in kept if any(_has_value(p.values[name]) for p in rows)]
         if holding:
-            names = "、".join(f"“{LABELS[name]}”" for name in holding)
+            names = "".join(f"“{LABELS[name]}”" for name in holding)
             message = f"本表没有{names}列，这些项保留系统中原有的数值，未从文件导入"
             plan.warnings.append(Problem(sheet, None, "", ",".join(holding), message))
 
