@@ -133,6 +133,15 @@ def test_a_total_that_cannot_be_read_is_an_error_naming_the_cell(period, total, 
     assert [(where(e), e.message) for e in plan.errors] == [("Sheet1!D2", message)]
 
 
+def test_a_total_leaving_more_than_other_can_hold_is_an_error(period):
+    content = xlsx(
+        {"Sheet1": [["街镇", "社区名称", "户数", "总建筑面积"], ["澄江镇", "运河社区", 800, 2e8]]}
+    )
+    plan = plan_of(period, content)
+    assert [(where(e), e.field) for e in plan.errors] == [("Sheet1!D2", "total")]
+    assert "超出“其他用房”的上限" in plan.errors[0].message
+
+
 def one_row_file(header: list, *rows: list) -> bytes:
     return xlsx({"Sheet1": [["街镇", "社区名称", "户数", *header], *rows]})
 

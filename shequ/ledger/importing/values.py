@@ -406,7 +406,12 @@ def _stated_total(source: SourceRow, result: RowValues, stored: Any) -> None:
     parts = _counted_parts(result.values, stored)
     difference = stated - parts
     if difference > 0:
-        result.values["other"] = (result.values.get("other") or Decimal("0")) + difference
+        other = (result.values.get("other") or Decimal("0")) + difference
+        if other > MAX_AREA:
+            message = f"总建筑面积 {stated}㎡ 比各项之和多出 {difference}㎡，超出“其他用房”的上限"
+            result.errors.append(CellProblem("total", column, message))
+            return
+        result.values["other"] = other
         result.warnings.append(
             CellProblem(
                 "other",
