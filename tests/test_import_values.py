@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from shequ.accounts.scope import operator_scope
 from shequ.ledger.export import LedgerWorkbook, Line, Sheet, ledger_workbook
@@ -281,3 +283,17 @@ def test_a_clerks_file_imported_twice_changes_nothing_the_second_time(period):
     assert village.health_station_in_center and village.other == Decimal("30.0")
     again = plan_of(period, content)
     assert {p.status for p in again.rows} == {"unchanged"}
+
+
+def test_the_preview_page_lists_other_among_the_changes(login, district_admin, period):
+    content = official(line("澄江路社区", "290.0", service_center="290.0"))
+    response = login(district_admin).post(
+        reverse("ledger_import", args=["2026H2"]),
+        {"file": SimpleUploadedFile("台账.xlsx", content)},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "导入预览：台账.xlsx" in body
+    # The police room and 备注 are blank in the file; the carried-forward 其他 goes too.
+    assert '<td class="small">警务室、其他用房、备注</td>' in body
+    assert "本表没有“常住户数”列" in body
