@@ -351,8 +351,9 @@ def _split_remarks(text: str, shape: TableShape) -> tuple[str, set[str], Decimal
         tail = unicodedata.normalize("NFKC", parts[-1]).strip()
         co_located = REMARK_CO_LOCATION.match(tail) if shape.remark_flags else None
         other_match = REMARK_OTHER.match(tail) if shape.remark_other else None
-        if co_located and _facility_flags(co_located.group("names")):
-            flags |= _facility_flags(co_located.group("names"))
+        named = _facility_flags(co_located.group("names")) if co_located else None
+        if named:
+            flags |= named
         elif other_match and other is None:
             other = Decimal(re.sub(r"[,，]", "", other_match.group("area")))
         else:
@@ -365,8 +366,12 @@ def _settled_by_stored(text: str, reading: tuple, stored: Any) -> tuple:
     """备注 that the export writes alike for two rows (a street's own text ending in
     “警务室设在便民服务中心”, or the flag itself) is read as the stored row where the text
     is exactly what the export writes for it: the file states nothing else."""
-    inside = co_located_fields(stored)
     own, flags, other = reading
+    if not flags and other is None:
+        # Nothing taken off its end, so the text ends in no part the export writes: the
+        # stored row, had it been written so, would have had none either.
+        return reading
+    inside = co_located_fields(stored)
     stored_flags = {CO_LOCATION_FLAGS[name] for name in inside}
     if own == stored.remarks and flags == stored_flags and other == stored.other:
         return reading
@@ -401,7 +406,7 @@ def _stated_total(source: SourceRow, result: RowValues, stored: Any) -> None:
     column = source.column("total")
     parsed = parse_number(source.cells["total"], what=LABELS["total_area"])
     stated = _total_reading(parsed, source.text("total"), column, result)
-    if stated is None or any(p.field in _COUNTED for p in result.errors):
+    if stated is None or (result.errors and any(p.field in _COUNTED for p in result.errors)):
         return  # no total, or parts not read: nothing to weigh it against
     parts = _counted_parts(result.values, stored)
     difference = stated - parts
