@@ -363,7 +363,8 @@ def _warn_kept_fields(plan: ImportPlan) -> None:
         if holding:
             names = "".join(f"“{LABELS[name]}”" for name in holding)
             message = f"本表没有{names}列，这些项保留系统中原有的数值，未从文件导入"
-            plan.warnings.append(Problem(sheet, None, "", ",".join(holding), message))
+            # No one field: the message names them all, in Chinese, as every reader shows it.
+            plan.warnings.append(Problem(sheet, None, "", "", message))
 
 
 def _has_value(value: Any) -> bool:
