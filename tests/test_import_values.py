@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from shequ.accounts.scope import operator_scope
 from shequ.ledger.export import LedgerWorkbook, Line, Sheet, ledger_workbook
@@ -299,3 +301,63 @@ def test_the_preview_page_lists_other_among_the_changes(login, district_admin, p
     # The police room and 备注 are blank in the file; the carried-forward 其他 goes too.
     assert '<td class="small">警务室、其他用房、备注</td>' in body
     assert "本表没有“常住户数”列" in body
+
+
+# Any layout a clerk might send, for the import-twice property: a random choice and order
+# of the ledger's columns, and cells as clerks fill them.
+AREA_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", "/", "无", "设在便民服务中心", "12.5㎡", "０"]),
+    st.decimals(min_value=0, max_value=5000, places=1).map(float),
+)
+COLUMN_CELLS = {
+    "户数": st.one_of(st.none(), st.integers(1, 50_000)),
+    "常住户数": st.one_of(st.none(), st.integers(0, 50_000)),
+    "总建筑面积": st.one_of(
+        st.none(), st.decimals(min_value=0, max_value=20000, places=1).map(float)
+    ),
+    "便民服务中心": AREA_CELLS,
+    "警务室": AREA_CELLS,
+    "日间照料中心": AREA_CELLS,
+    "卫生服务站": AREA_CELLS,
+    "文化活动室": AREA_CELLS,
+    "菜店": AREA_CELLS,
+    "其他用房": AREA_CELLS,
+    "警务室设在便民服务中心": st.sampled_from(["是", "否", ""]),
+    "卫生服务站设在便民服务中心": st.sampled_from(["是", "否", ""]),
+    "达标年度": st.sampled_from(["", 2027, "2030年"]),
+    "备注": st.lists(
+        st.sampled_from(
+            ["新建", "；", "警务室设在便民服务中心", "卫生室设在便民服务中心", "其他用房 8㎡"]
+        ),
+        max_size=3,
+    ).map("".join),
+}
+layouts = st.lists(st.sampled_from(sorted(COLUMN_CELLS)), min_size=1, unique=True)
+
+
+@st.composite
+def clerks_files(draw) -> bytes:
+    columns = draw(layouts)
+    rows = [
+        ["澄江镇", community, *(draw(COLUMN_CELLS[c]) for c in columns)]
+        for community in ("澄江路社区", "运河社区", "运河村")
+    ]
+    return xlsx({"Sheet1": [["街镇", "社区名称", *columns], *rows]})
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(content=clerks_files())
+def test_any_clerks_file_imported_twice_changes_nothing_the_second_time(period, content):
+    first = plan_of(period, content)
+    event("refused" if not first.ok else "applied")
+    if not first.ok:
+        return  # refused whole: nothing written
+    import_apply(scope=operator_scope(), plan=first)
+    again = plan_of(period, content)
+    assert again.ok, again.errors
+    assert {p.row.community.name: p.changes for p in again.rows if p.changes} == {}
