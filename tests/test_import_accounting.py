@@ -443,6 +443,8 @@ def test_any_arrangement_of_header_blank_and_title_rows_imports_every_community(
         line = xiema_line(number, name)
         if not line[-1]:  # a community whose remark seats no facility in the centre
             line[-1] = remark if "设在" not in remark else ""
+            if line[-1].startswith("其他用房"):  # 其他 in 备注 is one of the parts
+                line[4] = f"{float(line[4]) + 20:.1f}"
         lines.append([float(c) if as_numbers and c.isdigit() else c for c in line])
     header = TWO_ROW_HEADER if two_rows else [HEADER]
     rows = [[f"歇马街道台账（第{n + 1}行标题）"] for n in range(titles)] + header

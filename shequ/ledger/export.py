@@ -16,14 +16,11 @@ from django.utils import timezone
 
 from shequ.accounts.scope import Scope
 from shequ.ledger import rules
-from shequ.ledger.fields import (
-    AREA_FIELDS,
-    IN_CENTRE_NAMES,
-    LABELS,
-)
+from shequ.ledger.fields import AREA_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.records import RowRecord, row_records
+from shequ.ledger.remarks import workbook_remarks
 from shequ.ledger.rows import rows_visible_to
 from shequ.plans.queries import open_plan_target_years
 from shequ.regions.levels import UrbanRural
@@ -85,13 +82,7 @@ def remarks_for(row: LedgerRow | RowRecord) -> str:
 
 
 def _remarks(row: LedgerRow | RowRecord, inside: tuple[str, ...]) -> str:
-    own = row.remarks.strip()
-    parts = [own] if own else []
-    if inside:
-        parts.append("、".join(IN_CENTRE_NAMES[f] for f in inside) + "设在便民服务中心")
-    if row.other:
-        parts.append(f"其他用房 {row.other:.1f}㎡")
-    return "；".join(parts)
+    return workbook_remarks(row.remarks, inside, row.other)
 
 
 def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
@@ -103,11 +94,17 @@ def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
         community=row.community.name,
         households=row.households,
         total=total,
-        facilities={f: None if f in inside else getattr(row, f) for f in LISTED_FACILITIES},
+        facilities=_listed_areas(row),
         ratio=rules.rounded_ratio(rules.per_100_households(total, row.households)),
         compliance_year=year,
         remarks=_remarks(row, inside),
     )
+
+
+def _listed_areas(row: RowRecord) -> dict[str, Decimal | None]:
+    """The six facilities' areas as stored: a facility in the centre is blank unless an
+    area is stored for it (0, or one the rules refuse), which the import must read back."""
+    return {f: getattr(row, f) for f in LISTED_FACILITIES}
 
 
 def _sum_line(label: str, sums: rules.Sums, kind: str, street: str = "") -> Line:

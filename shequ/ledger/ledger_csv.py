@@ -11,6 +11,7 @@ from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import Period, Submission
+from shequ.ledger.remarks import FORMULA_STARTS, guard_formula
 from shequ.ledger.rows import rows_visible_to
 from shequ.regions.models import Region
 
@@ -30,8 +31,7 @@ DERIVED = [
     ("approved", "已审核"),
 ]
 COLUMNS = [*IDENTITY, *((f, LABELS[f]) for f in INPUT_FIELDS), *DERIVED]
-# A cell starting with one of these would be run as a formula by a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["COLUMNS", "FORMULA_STARTS", "csv_header", "safe_text", "write_csv"]
 
 
 def csv_header() -> list[str]:
@@ -39,8 +39,9 @@ def csv_header() -> list[str]:
 
 
 def safe_text(text: str) -> str:
-    """Typed text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """Typed text that a spreadsheet would read as a formula gets a leading apostrophe (and
+    so does text that starts as such a guard already: the import takes one off)."""
+    return guard_formula(text, plain_formulas=True)
 
 
 def _value(value) -> str:

@@ -12,6 +12,13 @@ from shequ.ledger.fields import AREA_FIELDS
 from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
 
+# How a 在中心 flag column names its facility.
+IN_CENTRE_HEADERS = {
+    "police_room_in_center": "警务",
+    "day_care_in_center": "日间照料|养老服务站",
+    "health_station_in_center": "卫生服务站|卫生室|卫生站",
+    "culture_room_in_center": "文化活动",
+}
 # Header wording → field, tried in order; the first rule a header text matches wins.
 HEADER_RULES: list[tuple[str, re.Pattern]] = [
     ("code", re.compile(r"(统计用)?区划代码|^代码$|社区代码|村(（社区）)?代码")),
@@ -20,6 +27,12 @@ HEADER_RULES: list[tuple[str, re.Pattern]] = [
     ("resident_households", re.compile(r"常住.*户")),
     ("households", re.compile(r"户数|户籍")),
     ("total", re.compile(r"总建筑面积|总面积|面积合计|建筑面积$|^建筑面积")),
+    # A facility's 在中心 flag (the CSV export's 警务室设在便民服务中心 columns): before the
+    # facility rules, which its wording matches too.
+    *(
+        (flag, re.compile(rf"^{flag}\b|({words}).*在便民服务中心(内)?(\(是/否\))?$"))
+        for flag, words in IN_CENTRE_HEADERS.items()
+    ),
     ("service_center", re.compile(r"便民服务中心")),
     ("police_room", re.compile(r"警务")),
     ("day_care", re.compile(r"日间照料|养老服务站")),
@@ -100,9 +113,6 @@ def find_layout(rows: list[list]) -> Layout | None:
 
 DATA, SECOND_HEADER, DOUBTFUL = "data", "second header", "doubtful"
 FACILITY_FIELDS = frozenset(AREA_FIELDS)
-# What a heading over the facility columns reads as: 其中 (no field) or the total's
-# 综合服务设施建筑面积, merged across them and filled into each.
-GROUP_HEADING_FIELDS = (None, "total")
 # Words a second header row may hold under a group heading besides facility names.
 NEUTRAL_LABEL = re.compile(r"^(其中|合计|小计|总计|[(（]?(平方米|平米|㎡|m²|m2|户|个)[)）]?)$")
 
@@ -125,15 +135,29 @@ def row_under_header(header: list, below: list) -> str:
             continue  # a heading merged down both rows, filled into each
         if is_figure(value):
             data = True
-        elif field_for_header(text) in FACILITY_FIELDS and (
-            field_for_header(above) in GROUP_HEADING_FIELDS
-        ):
+        elif field_for_header(text) in FACILITY_FIELDS and _is_group_heading(header, position):
             labels += 1
         elif not NEUTRAL_LABEL.match(text):
             data = True
     if not labels:
         return DATA
     return DOUBTFUL if data else SECOND_HEADER
+
+
+def _is_group_heading(header: list, position: int) -> bool:
+    """Whether the header cell over `position` heads a group of columns: 其中 (or a blank),
+    or the total's heading merged across the facilities (filled into a neighbour too). A
+    total heading over its own column alone heads nothing: 设在便民服务中心 written under
+    it is a data row's figure, not a facility's name."""
+    above = header[position] if position < len(header) else None
+    field = field_for_header(above)
+    if field is None:
+        return True
+    if field != "total":
+        return False
+    text = normalize_header(above)
+    neighbours = (header[i] for i in (position - 1, position + 1) if 0 <= i < len(header))
+    return any(normalize_header(cell) == text for cell in neighbours)
 
 
 def _joined(above, below) -> str:

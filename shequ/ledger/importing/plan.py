@@ -17,7 +17,7 @@ from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS
 from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.reader import SheetTable, Skipped, SourceRow, read_table, refused
-from shequ.ledger.importing.values import RowValues, row_values
+from shequ.ledger.importing.values import RowValues, kept_fields, row_values
 from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.records import Place, RowRecord, row_records
@@ -214,7 +214,7 @@ def _plan_row(source, context: _Context, seen: dict, plan: ImportPlan) -> Planne
         plan.refuse(source, "community", "community", message)
         return None
     seen[community.pk] = source
-    read = row_values(source)
+    read = row_values(source, row)
     if read.errors or read.warnings:
         _collect(source, read, plan)
     # Every input field in the contract's order: the stored value where the file is silent.
@@ -335,8 +335,8 @@ def _compare_sum(source: SourceRow, covered: list[PlannedRow], plan: ImportPlan)
 
 def _status(plan: ImportPlan, limits: rules.Thresholds, within: Region) -> None:
     """new / changed / unchanged against the period's current row, and the rules' findings.
-    A blank 达标年度 the system filled on export counts as unchanged when the file brings
-    it back."""
+    A blank 达标年度 the export would fill in for the row as imported counts as unchanged
+    when the file brings it back; fields a sheet cannot state are named as kept."""
     if not plan.rows:
         return
     communities = _communities(plan)
@@ -357,20 +357,23 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, within: Region) -> None:
             # None first: Decimal compared with None takes Python's slow numeric path.
             if (new is not old if new is None or old is None else new != old)
         ]
+        # A row the file leaves as it is stays unchanged, an empty one included.
         planned.status = (
-            "new" if _is_empty(current) else ("changed" if planned.changes else "unchanged")
+            ("new" if _is_empty(current) else "changed") if planned.changes else "unchanged"
         )
         _validate(planned, previous.get(current.community_id), year, limits, plan)
+    _warn_kept_fields(plan)
 
 
 def _filled_years(
     plan: ImportPlan, communities: QuerySet, within: Region, standard: Decimal
 ) -> dict[int, int | None]:
-    """The 达标年度 the export fills in for a stored blank, by row id, for the rows whose
-    file gives one: so must the comparison fill it, or an exported file would come back
-    "changed". Only a stored blank that the file fills can be such a year."""
+    """The 达标年度 the export would fill in for a blank, by row id, for the stored blanks
+    the file fills: worked out on the row as imported, so that a file whose year is the
+    one the system fills (its own export, or a file imported before) leaves the blank as
+    it is, now and on every later import of the same file."""
     blanks = [
-        p.row
+        _Filling(p)
         for p in plan.rows
         if p.row.compliance_year is None and p.values["compliance_year"] is not None
     ]
@@ -380,10 +383,44 @@ def _filled_years(
     # A row never filled in does not meet the standard, so its filled year can only be its
     # plan's target: without one there is nothing to work out (a new period's first
     # import, where the filling took a city's rows for nothing).
-    blanks = [row for row in blanks if row.community_id in targets or not _is_empty(row)]
+    blanks = [row for row in blanks if row.community_id in targets or not row.is_empty()]
     if not blanks:
         return {}
     return filled_compliance_years(blanks, standard, targets, communities=communities)
+
+
+class _Filling:
+    """A planned row as `filled_compliance_years` reads a row: its id, period and
+    community, the imported figures, and a blank 达标年度."""
+
+    def __init__(self, planned: PlannedRow):
+        self.__dict__.update(planned.values)
+        self.compliance_year = None
+        self.pk, self.period = planned.row.pk, planned.row.period
+        self.community_id = planned.row.community_id
+
+    def is_empty(self) -> bool:
+        return self.households is None and all(getattr(self, name) is None for name in AREA_FIELDS)
+
+
+def _warn_kept_fields(plan: ImportPlan) -> None:
+    """One warning a sheet naming the fields it has no column for whose stored values the
+    import keeps (a figure kept is never kept silently)."""
+    by_sheet: dict[str, list[PlannedRow]] = {}
+    for planned in plan.rows:
+        by_sheet.setdefault(planned.source.sheet, []).append(planned)
+    for sheet, rows in by_sheet.items():
+        kept = kept_fields(rows[0].source.columns)
+        holding = [name for name in kept if any(_has_value(p.values[name]) for p in rows)]
+        if holding:
+            names = "".join(f"“{LABELS[name]}”" for name in holding)
+            message = f"本表没有{names}列，这些项保留系统中原有的数值，未从文件导入"
+            # No one field: the message names them all, in Chinese, as every reader shows it.
+            plan.warnings.append(Problem(sheet, None, "", "", message))
+
+
+def _has_value(value: Any) -> bool:
+    return value is not None and value is not False and value != ""
 
 
 def _is_empty(row: RowRecord) -> bool:

@@ -8,8 +8,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, IN_CENTRE_NAMES, LABELS
+from shequ.ledger.fields import (
+    AREA_FIELDS,
+    CO_LOCATION_FLAGS,
+    IN_CENTRE_NAMES,
+    INPUT_FIELDS,
+    LABELS,
+)
 from shequ.ledger.importing.cells import (
+    NONE_MARKS,
     Parsed,
     cell_text,
     keep_reading,
@@ -17,9 +24,10 @@ from shequ.ledger.importing.cells import (
     parse_year,
 )
 from shequ.ledger.importing.reader import SourceRow
-from shequ.ledger.ledger_csv import FORMULA_STARTS
 from shequ.ledger.permissions import LedgerError
-from shequ.ledger.values import MAX_AREA, MAX_HOUSEHOLDS, parse_area, parse_integer
+from shequ.ledger.remarks import SEPARATOR, unguard_formula, workbook_remarks
+from shequ.ledger.rules import co_located_fields
+from shequ.ledger.values import MAX_AREA, MAX_HOUSEHOLDS, TENTH, parse_area, parse_integer
 
 # The names the export writes, and the shorter ones clerks use (the export's full names
 # lose their full-width brackets to NFKC, so the short forms carry the match).
@@ -45,14 +53,19 @@ class RowValues:
     warnings: list[CellProblem] = field(default_factory=list)
 
 
-def row_values(source: SourceRow) -> RowValues:
+def row_values(source: SourceRow, stored: Any = None) -> RowValues:
+    """The values the row states. Every field the file can state is set, blank included:
+    nothing of `stored` (the period's row) lingers where the file has a say, and `stored`
+    only settles what the file's own text leaves open (see `_remarks`) and the parts a
+    total is checked against where the file has no column for them."""
+    shape = table_shape(source.columns)
     result = RowValues()
     _households(source, result)
-    remarks_flags, remarks_other = _remarks(source, result)
-    _areas(source, result, remarks_flags)
-    if remarks_other is not None and "other" not in source.cells:
-        result.values["other"] = remarks_other
-    _stated_total(source, result)
+    remarks_flags, remarks_other = _remarks(source, result, shape, stored)
+    stated_flags = _flag_cells(source, result, shape)
+    _areas(source, result, remarks_flags, stated_flags, shape)
+    _other(source, result, shape, remarks_other)
+    _stated_total(source, result, stored)
     if "compliance_year" in source.cells:
         year, warning = parse_year(source.cells["compliance_year"])
         result.values["compliance_year"] = year
@@ -61,6 +74,75 @@ def row_values(source: SourceRow) -> RowValues:
                 CellProblem("compliance_year", source.column("compliance_year"), warning)
             )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class TableShape:
+    """What a table's columns let its rows state, worked out once for all its rows."""
+
+    flag_columns: tuple[str, ...]  # 在中心 flags with a column of their own
+    remark_flags: bool  # 备注 read for “…设在便民服务中心” (no flag column)
+    remark_other: bool  # 备注 read for “其他用房 xx㎡” (no 其他 column)
+    other_stated: bool  # 其他 is set from the file on every row
+    kept: tuple[str, ...]  # input fields the file cannot state: the stored values stay
+
+
+LISTED_FACILITIES = tuple(name for name in AREA_FIELDS if name != "other")
+
+
+def table_shape(columns: dict[str, str]) -> TableShape:
+    """The shape of the table whose rows share `columns` (one dict for a table's rows)."""
+    kept = _SHAPES.get(id(columns))
+    if kept is not None and kept[0] is columns:
+        return kept[1]
+    shape = _shape_of(columns)
+    if len(_SHAPES) >= 1000:
+        _SHAPES.clear()  # a bound, so that no run grows it without end
+    _SHAPES[id(columns)] = (columns, shape)
+    return shape
+
+
+_SHAPES: dict[int, tuple[dict, TableShape]] = {}
+
+
+def _shape_of(columns: dict[str, str]) -> TableShape:
+    flag_columns = tuple(flag for flag in CO_LOCATION_FLAGS.values() if flag in columns)
+    remarks = "remarks" in columns
+    remark_flags = remarks and not flag_columns
+    # 其他 is stated by its own column, by a total (其他 is what the total leaves over), by
+    # 备注 (where the notice's template puts it), or by the template's six facility
+    # columns, which leave no other place for it.
+    other_stated = (
+        remarks
+        or "other" in columns
+        or "total" in columns
+        or all(name in columns for name in LISTED_FACILITIES)
+    )
+    kept = tuple(
+        name for name in INPUT_FIELDS if not _stated(name, columns, remark_flags, other_stated)
+    )
+    remark_other = remarks and "other" not in columns
+    return TableShape(flag_columns, remark_flags, remark_other, other_stated, kept)
+
+
+# flag → its facility
+CO_LOCATED_AREAS = {flag: name for name, flag in CO_LOCATION_FLAGS.items()}
+
+
+def _stated(name: str, columns: dict[str, str], remark_flags: bool, other_stated: bool) -> bool:
+    if name == "other":
+        return other_stated
+    facility = CO_LOCATED_AREAS.get(name)
+    if facility is not None:
+        # A flag is stated by its own column, by its facility's area column (a figure
+        # there says it is not in the centre; 设在便民服务中心 says it is) or by 备注.
+        return name in columns or facility in columns or remark_flags
+    return name in columns
+
+
+def kept_fields(columns: dict[str, str]) -> tuple[str, ...]:
+    """The input fields a table has no way to state: an import keeps their stored values."""
+    return table_shape(columns).kept
 
 
 def _households(source: SourceRow, result: RowValues) -> None:
@@ -145,12 +227,24 @@ def _tenths_of(number: float) -> Parsed | None:
 _AREAS = tuple((name, CO_LOCATION_FLAGS.get(name), LABELS[name]) for name in AREA_FIELDS)
 
 
-def _areas(source: SourceRow, result: RowValues, remarks_flags: set[str]) -> None:
+def _areas(
+    source: SourceRow,
+    result: RowValues,
+    remarks_flags: set[str],
+    stated_flags: dict[str, bool | None],
+    shape: TableShape,
+) -> None:
+    """The areas the file has columns for, and every flag it states: by its own column, by
+    设在便民服务中心 in its area cell, by 备注, or (a figure or a blank in its area cell)
+    as not in the centre."""
     values, cells = result.values, source.cells
     for name, flag, label in _AREAS:
+        inside = _inside(flag, remarks_flags, stated_flags) if flag else False
         if name not in cells:
-            if flag and flag in remarks_flags:
-                values[flag], values[name] = True, None
+            if flag and (flag in stated_flags or shape.remark_flags):
+                values[flag] = inside
+                if inside:
+                    values[name] = None  # not entered again: the notice's rule
             continue
         raw = cells[name]
         # The kept reading first, without a call: seven areas a row, a city's rows.
@@ -160,51 +254,130 @@ def _areas(source: SourceRow, result: RowValues, remarks_flags: set[str]) -> Non
         if parsed.error:
             result.errors.append(CellProblem(name, source.column(name), parsed.error))
         elif parsed.co_located:
-            _co_located_area(name, flag, label, source.column(name), result)
+            _co_located_area(name, flag, label, source, stated_flags, result)
         elif flag is None:
             values[name] = parsed.value
-        elif flag in remarks_flags and parsed.value:
-            message = f"备注写明{label}设在便民服务中心，不应再填写面积（{source.text(name)}）"
-            result.errors.append(CellProblem(name, source.column(name), message))
+        elif inside and parsed.value:
+            result.errors.append(
+                CellProblem(name, source.column(name), _seated_twice(flag, label, source, name))
+            )
         else:
-            values[flag] = flag in remarks_flags
+            values[flag] = inside
             values[name] = parsed.value
 
 
-def _co_located_area(name: str, flag: str | None, label: str, column: str, result) -> None:
-    """设在便民服务中心 written in an area cell: only a facility that may be there."""
+def _inside(flag: str, remarks_flags: set[str], stated_flags: dict[str, bool | None]) -> bool:
+    if flag in stated_flags:
+        return bool(stated_flags[flag])
+    return flag in remarks_flags
+
+
+def _seated_twice(flag: str, label: str, source: SourceRow, name: str) -> str:
+    where = f"“{LABELS[flag]}”列" if flag in source.cells else "备注"
+    return f"{where}写明{label}设在便民服务中心，不应再填写面积（{source.text(name)}）"
+
+
+def _co_located_area(
+    name: str,
+    flag: str | None,
+    label: str,
+    source: SourceRow,
+    stated_flags: dict[str, bool | None],
+    result: RowValues,
+) -> None:
+    """设在便民服务中心 written in an area cell: only a facility that may be there, and not
+    where the facility's own flag column says 否."""
+    column = source.column(name)
     if flag is None:
         message = f"{label}不能设在便民服务中心，请填写面积"
+        result.errors.append(CellProblem(name, column, message))
+    elif stated_flags.get(flag) is False:
+        message = f"{label}写明设在便民服务中心，但“{LABELS[flag]}”列为“否”"
         result.errors.append(CellProblem(name, column, message))
     else:
         result.values[flag], result.values[name] = True, None
 
 
-def _remarks(source: SourceRow, result: RowValues) -> tuple[set[str], Decimal | None]:
-    """The street's own 备注, exactly as typed, with the parts the export appends (co-located
-    facilities, 其他用房) taken back off its end."""
+YES_MARKS = {"是", "√", "✓", "✔", "1", "TRUE", "True", "true", "Y", "y", "YES", "yes", "Yes"}
+NO_MARKS = {"否", "×", "✗", "0", "FALSE", "False", "false", "N", "n", "NO", "no", "No"}
+
+
+def _flag_cells(source: SourceRow, result: RowValues, shape: TableShape) -> dict[str, bool | None]:
+    """The flags the file has columns for: 是 / 否, or None for a blank cell (not in the
+    centre, unless the area cell says it is)."""
+    stated: dict[str, bool | None] = {}
+    for flag in shape.flag_columns:
+        raw = source.cells[flag]
+        if type(raw) is bool:
+            stated[flag] = raw
+            continue
+        text = cell_text(raw)
+        if text in YES_MARKS:
+            stated[flag] = True
+        elif text in NO_MARKS:
+            stated[flag] = False
+        elif text in NONE_MARKS:
+            stated[flag] = None
+        else:
+            message = f"{LABELS[flag]}应填“是”或“否”，不能是“{text}”"
+            result.errors.append(CellProblem(flag, source.column(flag), message))
+    return stated
+
+
+def _remarks(
+    source: SourceRow, result: RowValues, shape: TableShape, stored: Any
+) -> tuple[set[str], Decimal | None]:
+    """The street's own 备注, exactly as typed; where the file has no column for them, the
+    parts the export appends (co-located facilities, 其他用房) taken back off its end."""
     if "remarks" not in source.cells:
         return set(), None
     raw = source.cells["remarks"]
     text = "" if raw is None else (raw if isinstance(raw, str) else cell_text(raw)).strip()
-    if text.startswith("'") and text[1:2] in FORMULA_STARTS:
-        text = text[1:]  # the CSV export's guard against formulas
+    if not (shape.remark_flags or shape.remark_other):
+        result.values["remarks"] = unguard_formula(text)
+        return set(), None
+    own, flags, other = _split_remarks(unguard_formula(text), shape)
+    if stored is not None and shape.remark_flags and shape.remark_other:
+        own, flags, other = _settled_by_stored(text, (own, flags, other), stored)
+    result.values["remarks"] = own
+    return flags, other
+
+
+def _split_remarks(text: str, shape: TableShape) -> tuple[str, set[str], Decimal | None]:
     flags: set[str] = set()
     other = None
-    parts = text.split("；") if text else []
+    parts = text.split(SEPARATOR) if text else []
     while parts:
         tail = unicodedata.normalize("NFKC", parts[-1]).strip()
-        co_located = REMARK_CO_LOCATION.match(tail)
-        other_match = REMARK_OTHER.match(tail)
-        if co_located and _facility_flags(co_located.group("names")):
-            flags |= _facility_flags(co_located.group("names"))
+        co_located = REMARK_CO_LOCATION.match(tail) if shape.remark_flags else None
+        other_match = REMARK_OTHER.match(tail) if shape.remark_other else None
+        named = _facility_flags(co_located.group("names")) if co_located else None
+        if named:
+            flags |= named
         elif other_match and other is None:
             other = Decimal(re.sub(r"[,，]", "", other_match.group("area")))
         else:
             break
         parts.pop()
-    result.values["remarks"] = "；".join(parts)
-    return flags, other
+    return SEPARATOR.join(parts), flags, other
+
+
+def _settled_by_stored(text: str, reading: tuple, stored: Any) -> tuple:
+    """备注 that the export writes alike for two rows (a street's own text ending in
+    “警务室设在便民服务中心”, or the flag itself) is read as the stored row where the text
+    is exactly what the export writes for it: the file states nothing else."""
+    own, flags, other = reading
+    if not flags and other is None:
+        # Nothing taken off its end, so the text ends in no part the export writes: the
+        # stored row, had it been written so, would have had none either.
+        return reading
+    inside = co_located_fields(stored)
+    stored_flags = {CO_LOCATION_FLAGS[name] for name in inside}
+    if own == stored.remarks and flags == stored_flags and other == stored.other:
+        return reading
+    if text != workbook_remarks(stored.remarks, inside, stored.other):
+        return reading
+    return stored.remarks, stored_flags, stored.other
 
 
 def _facility_flags(names: str) -> set[str]:
@@ -215,23 +388,35 @@ def _facility_flags(names: str) -> set[str]:
     }
 
 
-def _stated_total(source: SourceRow, result: RowValues) -> None:
-    """A stated total larger than its parts puts the difference into 其他, with a warning."""
+def _other(
+    source: SourceRow, result: RowValues, shape: TableShape, remarks_other: Decimal | None
+) -> None:
+    """其他 where the file has no 其他 column: as 备注 states it, else none wherever the file
+    states it at all (a carried-forward 其他 never lingers)."""
+    if "other" in source.cells or not shape.other_stated:
+        return  # read from its column (or refused there), or kept and said so
+    result.values["other"] = remarks_other
+
+
+def _stated_total(source: SourceRow, result: RowValues, stored: Any) -> None:
+    """The file's total is the row's total: what it leaves over the parts is 其他 (a
+    warning), and a total below the parts is an error."""
     if "total" not in source.cells:
         return
-    parsed = parse_number(source.cells["total"], what=LABELS["total_area"])
-    if parsed.value is None or parsed.error:
-        return
     column = source.column("total")
-    if abs(parsed.value) > MAX_AREA:  # nor could it be rounded to a tenth
-        message = f"总建筑面积数值过大：“{source.text('total')}”"
-        result.errors.append(CellProblem("total", column, message))
-        return
-    parts = sum((result.values.get(n) or Decimal("0") for n in AREA_FIELDS), Decimal("0"))
-    stated = parsed.value.quantize(Decimal("0.1"))
-    if stated > parts:
-        difference = stated - parts
-        result.values["other"] = (result.values.get("other") or Decimal("0")) + difference
+    parsed = parse_number(source.cells["total"], what=LABELS["total_area"])
+    stated = _total_reading(parsed, source.text("total"), column, result)
+    if stated is None or (result.errors and any(p.field in _COUNTED for p in result.errors)):
+        return  # no total, or parts not read: nothing to weigh it against
+    parts = _counted_parts(result.values, stored)
+    difference = stated - parts
+    if difference > 0:
+        other = (result.values.get("other") or Decimal("0")) + difference
+        if other > MAX_AREA:
+            message = f"总建筑面积 {stated}㎡ 比各项之和多出 {difference}㎡，超出“其他用房”的上限"
+            result.errors.append(CellProblem("total", column, message))
+            return
+        result.values["other"] = other
         result.warnings.append(
             CellProblem(
                 "other",
@@ -239,14 +424,53 @@ def _stated_total(source: SourceRow, result: RowValues) -> None:
                 f"总建筑面积 {stated}㎡ 大于各项之和 {parts}㎡，差额 {difference}㎡ 计入“其他用房”",
             )
         )
-    elif stated < parts:
-        result.warnings.append(
+    elif difference < 0:
+        result.errors.append(
             CellProblem(
                 "total",
                 column,
-                f"总建筑面积 {stated}㎡ 小于各项之和 {parts}㎡，已按各项之和计算",
+                f"总建筑面积 {stated}㎡ 小于各项之和 {parts}㎡，请核对总面积或各项面积",
             )
         )
+
+
+# The largest total the seven parts can make up.
+MAX_TOTAL = MAX_AREA * len(AREA_FIELDS)
+_COUNTED = frozenset((*AREA_FIELDS, *CO_LOCATION_FLAGS.values()))
+
+
+def _total_reading(parsed: Parsed, text: str, column: str, result: RowValues) -> Decimal | None:
+    """A stated total, or None (blank, or refused with an error naming its cell)."""
+    label = LABELS["total_area"]
+    message = ""
+    if parsed.error:
+        message = parsed.error
+    elif parsed.co_located:
+        message = f"{label}应为数字，不能是“{text}”"
+    elif parsed.value is None:
+        return None
+    elif abs(parsed.value) > MAX_TOTAL:  # nor could it be rounded to a tenth
+        message = f"总建筑面积数值过大：“{text}”"
+    elif parsed.value != parsed.value.quantize(TENTH):
+        message = f"{label}最多保留一位小数：“{text}”"
+    if message:
+        result.errors.append(CellProblem("total", column, message))
+        return None
+    return parsed.value.quantize(TENTH)
+
+
+def _counted_parts(values: dict[str, Any], stored: Any) -> Decimal:
+    """The areas as the total counts them (a facility in the centre counts zero); an area
+    or flag the file has no column for counts as stored (and is named as kept)."""
+    total = Decimal("0")
+    for name, flag, _ in _AREAS:
+        area = values[name] if name in values else getattr(stored, name, None)
+        if area is None:
+            continue
+        if flag and (values[flag] if flag in values else getattr(stored, flag, False)):
+            continue
+        total += area
+    return total
 
 
 def source_label(source: SourceRow) -> str:
