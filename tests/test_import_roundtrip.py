@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.accounts.scope import operator_scope
+from shequ.core.actors import Actor
+from shequ.core.periods import PeriodCode
 from shequ.ledger import rules
 from shequ.ledger.export import ledger_workbook
 from shequ.ledger.fields import CO_LOCATION_FLAGS
@@ -21,9 +23,10 @@ from shequ.ledger.models import LedgerRow
 from shequ.ledger.rows import rows_bulk_update
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.plans.models import Plan
+from shequ.regions import changes
 from shequ.regions.models import Region
 
-from .conftest import CHENGJIANG, TIANSHENG
+from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU
 from .ledger_helpers import approve_street, open_period
 
 # Every street's last approved ledger: 澄江镇 meets the standard (so a blank 达标年度 is
@@ -272,3 +275,24 @@ def test_a_csv_row_whose_remarks_name_the_centre_is_data_not_a_second_header(per
     plan = planned(content, name, period)
     assert [p.row.pk for p in plan.rows] == [row.pk for row in rows]
     assert {p.status for p in plan.rows} == {"unchanged"}
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_periods_export_after_a_later_rename_imports_back_unchanged(period, kind):
+    """The .xlsx names communities (it has no code column): a period's export prints the
+    names the period knows, so a rename from 2027H1 on leaves 2026H2's file importable."""
+    tiansheng = Region.objects.get(code=TIANSHENG)
+    store(period, TIANSHENG, [{"households": 1200, "service_center": "420.0"}] * 20)
+    changes.region_rename(
+        actor=Actor.command_line(),
+        region=Region.objects.get(code=XINXINGLU),
+        name="新星社区居民委员会",
+        effective=PeriodCode.parse("2027H1"),
+    )
+    content, name = exported(kind, period, tiansheng)
+    if kind == "xlsx":
+        names = [row[2] for sheet in read_sheets(content, name) for row in sheet.rows]
+        assert "新星路社区居民委员会" in names and "新星社区居民委员会" not in names
+    plan = planned(content, name, period)
+    assert plan.ok, plan.errors[:3]
+    assert_unchanged(plan, len(rows_of(period, TIANSHENG)))

@@ -14,14 +14,13 @@ import csv
 from typing import NamedTuple, TextIO
 
 from django.conf import settings
-from django.db.models import Q
 
 from shequ.accounts.scope import Scope
 from shequ.ledger.export import LISTED_FACILITIES, TITLE_SUFFIX, LedgerWorkbook, Line, Sheet
 from shequ.ledger.ledger_csv import IDENTITY, csv_header, safe_text
 from shequ.ledger.models import Period
+from shequ.ledger.queries import names_in_period
 from shequ.ledger.rows import rows_visible_to
-from shequ.regions.history import versions_as_of
 from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 
@@ -51,7 +50,7 @@ def template_entries(*, scope: Scope, period: Period, street: Region | None) -> 
         "community__name",
         "community__urban_rural_class",
     )
-    then = _versions(period, rows)
+    then = names_in_period(period, rows)
     entries = []
     for street_id, street_code, street_name, community_id, code, name, klass in listed:
         community_then = then.get(community_id)
@@ -66,18 +65,6 @@ def template_entries(*, scope: Scope, period: Period, street: Region | None) -> 
             )
         )
     return entries
-
-
-def _versions(period: Period, rows) -> dict[int, tuple[str, str]]:
-    """Region id → (name, urban/rural class) in `period`, for the rows' communities and
-    streets (a rename or a 村改居 after the period does not show in it)."""
-    versions = versions_as_of(period.period_code).filter(
-        Q(region_id__in=rows.values("community_id")) | Q(region_id__in=rows.values("street_id"))
-    )
-    return {
-        region_id: (name, klass)
-        for region_id, name, klass in versions.values_list("region_id", "name", "urban_rural_class")
-    }
 
 
 def blank_workbook(*, scope: Scope, period: Period, street: Region | None = None) -> LedgerWorkbook:

@@ -18,8 +18,8 @@ from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.queries import filled_compliance_years
-from shequ.ledger.records import RowRecord, row_records
+from shequ.ledger.queries import filled_compliance_years, names_in_period
+from shequ.ledger.records import Place, RowRecord, row_records
 from shequ.ledger.remarks import workbook_remarks
 from shequ.ledger.rows import rows_visible_to
 from shequ.plans.queries import open_plan_target_years
@@ -129,6 +129,7 @@ def ledger_workbook(
         chosen = chosen.filter(street=street)
     ordered = chosen.order_by("street__code", "community__code")
     rows = row_records(ordered, period)
+    _name_as_in_period(rows, names_in_period(period, chosen))
     communities = chosen.values("community_id")
     years = filled_compliance_years(
         rows,
@@ -152,6 +153,28 @@ def ledger_workbook(
         approved=_all_approved(period, rows),
         sheets=sheets,
     )
+
+
+def _name_as_in_period(rows: list[RowRecord], then: dict[int, tuple[str, str]]) -> None:
+    """Each row's community and street as the period knows them (`names_in_period`): a
+    period's ledger printed after a rename shows the names it was kept under, and imports
+    back into that period."""
+    renamed: dict[Place, Place] = {}
+    for row in rows:
+        row.community = _place_then(row.community, then, renamed)
+        row.street = _place_then(row.street, then, renamed)
+
+
+def _place_then(place: Place, then: dict, renamed: dict) -> Place:
+    version = then.get(place.pk)
+    if version is None or version == (place.name, place.urban_rural_class):
+        return place
+    if place not in renamed:
+        name, klass = version
+        renamed[place] = place._replace(
+            name=name, urban_rural_class=klass or place.urban_rural_class
+        )
+    return renamed[place]
 
 
 def _sheet(label: str, rows: list[RowRecord], years: dict, by_district: bool) -> Sheet:

@@ -2,10 +2,11 @@
 
 from decimal import Decimal
 
-from django.db.models import Exists, Min, OuterRef, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from shequ.ledger import rules
-from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.regions.history import versions_as_of
 
 
 def approved_only(rows):
@@ -56,4 +57,17 @@ def filled_compliance_years(
             plan_target_year=targets.get(row.community_id),
         )
         for row in rows
+    }
+
+
+def names_in_period(period: Period, rows: QuerySet) -> dict[int, tuple[str, str]]:
+    """Region id → (name, urban/rural class) as the region history has them in `period`,
+    for the rows' communities and streets: a rename or a 村改居 after the period does not
+    show in its documents, and the import of that period finds communities by these names."""
+    versions = versions_as_of(period.period_code).filter(
+        Q(region_id__in=rows.values("community_id")) | Q(region_id__in=rows.values("street_id"))
+    )
+    return {
+        region_id: (name, klass)
+        for region_id, name, klass in versions.values_list("region_id", "name", "urban_rural_class")
     }
