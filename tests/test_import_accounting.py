@@ -467,3 +467,14 @@ def test_any_arrangement_of_header_blank_and_title_rows_imports_every_community(
     headers = [first_header, first_header + 1] if two_rows else [first_header]
     assert [row for row, reason in skipped(document) if reason == "表头"] == headers
     assert_every_row_accounted(document)
+
+
+def test_the_cli_text_counts_rows_an_error_names_apart(period, tmp_path):
+    content = xiema_csv("gbk").replace(b",997,", ",八百,".encode("gbk"), 1)
+    path = tmp_path / "xiema.csv"
+    path.write_bytes(content)
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import-ledger", str(path), "--period", "2026H2", stdout=out)
+    assert exit_.value.code == 1
+    assert "20 行（新填 19，有变化 0，无变化 0，有错误 1）" in out.getvalue()

@@ -117,3 +117,12 @@ def test_a_file_unreadable_at_confirmation_is_refused_in_chinese_and_nothing_wri
     assert done.status_code == 200
     assert "文件被拒收：工作表“Sheet1”已损坏或格式不受支持" in done.content.decode()
     assert LedgerRow.objects.get(period=period, community__code=YUNHE_CUN).households is None
+
+
+def test_a_row_an_error_names_shows_no_figures_and_is_counted_apart(login, district_admin, period):
+    """The row whose 户数 cannot be read would show the stored figures as “无变化”: it is
+    marked 有错误 instead, and counted apart from the rows whose figures are the file's."""
+    body = upload(login(district_admin), broken()).content.decode()
+    assert '无变化 0，<span class="text-danger">有错误 1</span>' in body and "新填 1" in body
+    assert body.count('data-testid="row-with-error"') == 1
+    assert "本行有错误（见上方），数字以改好后重新上传的文件为准" in body

@@ -127,9 +127,7 @@ def preview(request, period_code: str, token: str):
     except FileRefused as error:
         context = {"period": period, "refused": str(error), "streets": []}
         return render(request, "ledger/import.html", context, status=400)
-    counts = {
-        s: sum(1 for p in plan.rows if p.status == s) for s in ("new", "changed", "unchanged")
-    }
+    counts = plan.status_counts()
     return render(
         request,
         "ledger/import_preview.html",

@@ -87,6 +87,21 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.errors
 
+    def rows_marked(self) -> list[tuple[PlannedRow, bool]]:
+        """Each planned row with whether an error names it: such a row's figures are not
+        what the file states (the cell could not be read), so they are not to be shown as
+        its values."""
+        erroneous = {(problem.sheet, problem.row) for problem in self.errors}
+        return [(p, (p.source.sheet, p.source.row) in erroneous) for p in self.rows]
+
+    def status_counts(self) -> dict[str, int]:
+        """How many rows are new, changed, unchanged, and how many an error names (those
+        are counted there only: their status compares figures the file does not state)."""
+        counts = dict.fromkeys(("new", "changed", "unchanged", "error"), 0)
+        for planned, erroneous in self.rows_marked():
+            counts["error" if erroneous else planned.status] += 1
+        return counts
+
     def refuse(self, source: SourceRow, column_of: str, field: str, message: str) -> None:
         """An error at the cell of `column_of` in the source row ("" for the whole row)."""
         column = source.column(column_of) if column_of else ""

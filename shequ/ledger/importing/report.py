@@ -85,13 +85,12 @@ def refused_document(filename: str, period_code: str, reason: str) -> dict:
 
 
 def plan_summary(plan: ImportPlan) -> list[str]:
-    counts = {
-        status: sum(1 for p in plan.rows if p.status == status)
-        for status in ("new", "changed", "unchanged")
-    }
+    counts = plan.status_counts()
+    with_errors = f"，有错误 {counts['error']}" if counts["error"] else ""
     lines = [
         f"{plan.file}：{len(plan.rows)} 行（新填 {counts['new']}，有变化 {counts['changed']}，"
-        f"无变化 {counts['unchanged']}），错误 {len(plan.errors)} 个，警告 {len(plan.warnings)} 个"
+        f"无变化 {counts['unchanged']}{with_errors}），"
+        f"错误 {len(plan.errors)} 个，警告 {len(plan.warnings)} 个"
     ]
     lines += [sheet_summary(account) for account in plan.sheets]
     lines += [f"错误 {problem}" for problem in plan.errors]
