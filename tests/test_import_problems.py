@@ -290,7 +290,7 @@ def test_the_page_serves_the_users_own_workbook_marked(login, district_admin, pe
 
 
 def test_sheets_too_large_to_hold_are_rebuilt_from_their_values(period, monkeypatch):
-    monkeypatch.setattr("shequ.ledger.importing.problems.MAX_MARKED_SHEETS_XML", 100)
+    monkeypatch.setattr("shequ.ledger.importing.problems_xlsx.MAX_MARKED_SHEETS_XML", 100)
     plan, book = marked(clerks_workbook())
     assert book.sheetnames == ["台账", "填表说明", "问题清单"]
     ws = book["台账"]
@@ -305,3 +305,32 @@ def test_the_early_read_takes_the_problems_option_as_an_option_not_as_the_file()
 
     argv = ["shequ", "import-ledger", "--problems", "问题.xlsx", "台账.xlsx", "--period", "2026H2"]
     assert early_read.workbook_argument(argv) == "台账.xlsx"
+
+
+def test_earlier_marks_are_cleared_through_the_public_api_too():
+    """The marks of a re-upload are found in openpyxl's table of cells, or, should a later
+    openpyxl keep its cells otherwise, by walking the sheet with iter_rows()."""
+    import openpyxl
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    from shequ.ledger.importing import problems_xlsx
+
+    ws = openpyxl.Workbook().active
+    ws["A1"] = "社区名称"
+    ws["B2"].comment = Comment(f"我的批注\n\n{problems_xlsx.MARK_HEADING}\n错误：旧的", "王芳")
+    ws["B2"].fill = PatternFill("solid", fgColor=problems_xlsx.ERROR_COLOUR)
+
+    class WithoutCellTable:  # only the public API
+        def iter_rows(self):
+            return ws.iter_rows()
+
+    assert {c.coordinate for c in problems_xlsx._cells_held(ws)} == {"A1", "B2"}
+    assert [c.coordinate for c in problems_xlsx._cells_held(WithoutCellTable())] == [
+        "A1",
+        "B1",
+        "A2",
+        "B2",
+    ]
+    problems_xlsx._clear_earlier_marks(WithoutCellTable())
+    assert ws["B2"].comment.text == "我的批注" and ws["B2"].fill.fill_type is None
