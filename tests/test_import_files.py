@@ -268,7 +268,9 @@ def test_a_shared_formula_filled_down_an_area_column_is_computed_for_every_row(p
     assert rows["运河社区居民委员会"]["data"]["service_center"] == 500.0
 
 
-def test_a_follower_referring_to_text_is_refused_naming_its_cell(period, tmp_path):
+def test_a_follower_summing_text_leaves_it_out_as_excel_does(period, tmp_path):
+    """SUM leaves text out of the cells it refers to, as Excel shows it: the figure the
+    clerk sees in the cell is the one imported."""
     content = xlsx(
         {
             "台账": [
@@ -280,13 +282,33 @@ def test_a_follower_referring_to_text_is_refused_naming_its_cell(period, tmp_pat
         }
     )
     code, document = run_import(tmp_path, shared_down(content, "D", 2, 4, cached=420))
+    assert code == 0, document["errors"]
+    rows = by_name(document)
+    assert rows["运河村村民委员会"]["data"]["service_center"] == 300.5
+    assert rows["澄江路社区居民委员会"]["data"]["service_center"] == 120.0
+    assert rows["运河社区居民委员会"]["data"]["service_center"] == 500.0
+
+
+def test_a_follower_adding_text_is_refused_naming_its_cell(period, tmp_path):
+    """Arithmetic on a text cell is #VALUE! in Excel: refused, naming the formula's cell."""
+    content = xlsx(
+        {
+            "台账": [
+                ["街镇", "社区名称", "户数", "便民服务中心", "甲", "乙"],
+                ["澄江镇", "运河村", 800, "=E2+F2", 100, 200.5],
+                ["澄江镇", "澄江路社区", 1200, "=E3+F3", "八十", 120],
+                ["澄江镇", "运河社区", 2000, "=E4+F4", 450, "50"],
+            ]
+        }
+    )
+    code, document = run_import(tmp_path, shared_down(content, "D", 2, 4, cached=420))
     assert code == 1
     [error] = document["errors"]
     assert (error["sheet"], error["row"], error["column"]) == ("台账", 3, "D")
-    assert "“=SUM(E3:F3)”" in error["message"] and "引用了非数字单元格" in error["message"]
+    assert "“=E3+F3”" in error["message"] and "引用了非数字单元格" in error["message"]
     rows = by_name(document)
     assert rows["运河村村民委员会"]["data"]["service_center"] == 300.5
-    assert rows["运河社区居民委员会"]["data"]["service_center"] == 500.0
+    assert rows["运河社区居民委员会"]["data"]["service_center"] == 500.0  # "50" is a number
 
 
 def test_a_shared_total_column_is_recomputed_on_every_row_not_taken_from_its_cache(

@@ -216,9 +216,9 @@ class _Parser:
         total = Decimal(0)
         while True:
             token = self.peek()
-            if ":" in token:
+            if ":" in token or (CELL.match(token) and self._argument_ends()):
                 self.take()
-                total += self.range(token)
+                total += self.range(token if ":" in token else f"{token}:{token}")
             else:
                 total += self.expression()
             separator = self.take()
@@ -236,16 +236,45 @@ class _Parser:
         total = Decimal(0)
         for row in range(min(start[0], end[0]), last_row + 1):
             for column in range(min(start[1], end[1]), last_column + 1):
-                total += self._number(self.value_at(row, column))
+                value = self.value_at(row, column)
+                # As Excel's SUM: the text and TRUE/FALSE in the cells it refers to are
+                # left out (a figure typed as text, 120㎡, is not added to the total).
+                if _is_number(value):
+                    total += _decimal(value)
         return total
+
+    def _argument_ends(self) -> bool:
+        """Whether the token after the next one closes a SUM argument: SUM(A1, B1) sums
+        its cells as a range does."""
+        following = self.tokens[self.position + 1] if self.position + 1 < len(self.tokens) else ""
+        return following in (",", ")")
 
     def cell(self, token: str) -> Decimal:
         return self._number(self.value_at(*_position(token.replace("$", ""))))
 
     @staticmethod
     def _number(value) -> Decimal:
+        """A cell in arithmetic (A1+B1), as Excel takes it: blank is 0, TRUE is 1, text
+        that is a plain number is that number, any other text is #VALUE!."""
         if value in (None, ""):
             return Decimal(0)
-        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            raise Unsupported("引用了非数字单元格")
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if isinstance(value, bool):
+            return Decimal(int(value))
+        if _is_number(value):
+            return _decimal(value)
+        if isinstance(value, str):
+            try:
+                number = Decimal(value.strip())
+            except InvalidOperation:
+                number = None
+            if number is not None and number.is_finite():
+                return number
+        raise Unsupported("引用了非数字单元格")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)

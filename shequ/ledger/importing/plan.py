@@ -303,16 +303,22 @@ def _check_sums(sources: list[SourceRow], planned: list[PlannedRow], plan: Impor
     block: list[PlannedRow] = []
     by_source = {id(p.source): p for p in planned}
     everything: list[PlannedRow] = []
+    above: list[SourceRow] = []  # 合计 rows written above the rows they sum
     for source in sources:
         if source.kind == "data":
             if id(source) in by_source:
                 block.append(by_source[id(source)])
                 everything.append(by_source[id(source)])
             continue
+        if source.kind == "total" and not everything:
+            above.append(source)
+            continue
         covered = everything if source.kind == "total" else _named(block, everything, source.label)
         _compare_sum(source, covered, plan)
         if source.kind == "subtotal":
             block = []
+    for source in above:  # a 合计 above the table's rows sums them all
+        _compare_sum(source, everything, plan)
 
 
 def _named(block, everything, label: str) -> list[PlannedRow]:

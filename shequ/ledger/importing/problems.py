@@ -7,13 +7,9 @@ is rebuilt from the values read."""
 
 from __future__ import annotations
 
-import datetime
 import io
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import BinaryIO
 
-from shequ.core.xlsx import values_only_workbook
 from shequ.ledger.fields import LABELS
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.plan import ImportPlan
@@ -51,8 +47,9 @@ class Mark:
 def problem_workbook_bytes(content: bytes, sheets: list[RawSheet], plan: ImportPlan) -> bytes:
     """The problem workbook of an upload: `content` marked when it is an .xlsx that
     openpyxl can hold, else a copy rebuilt from `sheets` (the values read from it)."""
-    # openpyxl takes a tenth of a second to import: only when a problem workbook is asked
-    # for, not at the start of every import.
+    # The writers are imported only when a problem workbook is asked for, not at the start
+    # of every import: openpyxl alone took a city's dry run a tenth of a second.
+    from shequ.ledger.importing.problems_rebuilt import write_problem_workbook
     from shequ.ledger.importing.problems_xlsx import marked_xlsx, openable_xlsx
 
     book = openable_xlsx(content)
@@ -96,66 +93,3 @@ def problem_lines(plan: ImportPlan) -> list[tuple[str, str, int | None, str, str
         for problems, kind in ((plan.errors, "错误"), (plan.warnings, "警告"))
         for p in problems
     ]
-
-
-# --- a copy rebuilt from the values (.xls, .ods, .csv) ----------------------------------
-
-
-def write_problem_workbook(sheets: list[RawSheet], plan: ImportPlan, target: BinaryIO) -> None:
-    book = values_only_workbook(target)
-    error_style = book.add_format({"bg_color": f"#{ERROR_COLOUR}", "border": 1})
-    warning_style = book.add_format({"bg_color": f"#{WARNING_COLOUR}"})
-    marks = problem_marks(plan)
-    for sheet in sheets:
-        ws = book.add_worksheet(sheet.name[:31])
-        for r, values in enumerate(sheet.rows):
-            for c, value in enumerate(values):
-                key = (sheet.name, sheet.first_row + r + 1, _letter(c + sheet.first_col))
-                mark = marks.get(key)
-                style = None
-                if mark:
-                    style = error_style if mark.is_error else warning_style
-                _write(ws, r, c, value, style)
-                if mark:
-                    ws.write_comment(r, c, "\n".join(mark.texts), {"x_scale": 2, "y_scale": 1.5})
-    _problem_list(book, plan)
-    book.close()
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _write(ws, row: int, column: int, value, style) -> None:
-    if value is None or value == "":
-        if style is not None:
-            ws.write_blank(row, column, None, style)
-        return
-    if isinstance(value, bool):
-        ws.write_boolean(row, column, value, style)
-    elif isinstance(value, (int, float, Decimal)):  # Decimal: a recomputed formula
-        ws.write_number(row, column, value, style)
-    elif isinstance(value, (datetime.date, datetime.datetime)):
-        ws.write_string(row, column, value.isoformat(), style)
-    else:
-        ws.write_string(row, column, str(value), style)
-
-
-def _problem_list(book, plan: ImportPlan) -> None:
-    ws = book.add_worksheet(PROBLEM_SHEET)
-    bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    for column, (title, width) in enumerate(PROBLEM_COLUMNS):
-        ws.write_string(0, column, title, bold)
-        ws.set_column(column, column, width)
-    for line, values in enumerate(problem_lines(plan), start=1):
-        for column, value in enumerate(values):
-            if isinstance(value, int):
-                ws.write_number(line, column, value)
-            elif value:
-                ws.write_string(line, column, value)
-    ws.freeze_panes(1, 0)

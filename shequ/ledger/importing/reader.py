@@ -113,10 +113,10 @@ def read_table(sheet: RawSheet) -> SheetTable:
             skipped.append(Skipped(first + index, BLANK))
             continue
         ending = end_of_table(values)
-        if ending:
+        source = reading.source_row(values, index)
+        if ending and not _is_named_data(source):
             _account_after_end(rows, range(index, end), ending, reading, table)
             break
-        source = reading.source_row(values, index)
         if source.kind == "data":
             if not source.text("community") and not source.text("code"):
                 _account_unnamed(source, table)
@@ -214,6 +214,16 @@ def _account_after_end(
             table.skipped.append(Skipped(source.row, reason))
 
 
+def _is_named_data(source: SourceRow) -> bool:
+    """A community's row: a name or code and a figure. Its 备注 may start like a note (说明：
+    or 注：) and stand first in the row; it is still data, never the end of the table."""
+    return (
+        source.kind == "data"
+        and bool(source.text("community") or source.text("code"))
+        and _has_figures(source)
+    )
+
+
 def _account_unnamed(source: SourceRow, table: SheetTable) -> None:
     """A row without a community name or code: skipped when it holds no figure (a 序号 of
     a blank template line, a street's label), an error when it does."""
@@ -296,10 +306,16 @@ SUM_CHARACTER = "计"
 
 
 def _mark_sum(source: SourceRow, values: list) -> None:
-    leading = " ".join(source.text(n) for n in LEADING_FIELDS) or " ".join(
-        cell_text(v) for v in values[:4]
-    )
+    # The label is looked for in the leading fields' cells, then, in a row without a
+    # community, in the first four: a 合计 written in column A of a table whose first
+    # column is another field's is still one, while a community's 备注 that mentions a
+    # 小计 does not make its row a sum. (Joined, blank leading cells make a string of
+    # spaces: that is no label.)
+    leading = " ".join(filter(None, (source.text(n) for n in LEADING_FIELDS)))
     match = SUM_WORDS.search(leading)
+    if match is None and not source.text("community"):
+        leading = " ".join(filter(None, (cell_text(v) for v in values[:4])))
+        match = SUM_WORDS.search(leading)
     if match:
         source.kind = "total" if match.group() in ("合计", "总计", "累计") else "subtotal"
         before = leading[: match.start()].split()
