@@ -306,14 +306,14 @@ SUM_CHARACTER = "计"
 
 
 def _mark_sum(source: SourceRow, values: list) -> None:
-    # The label is looked for in the leading fields' cells, then, in a row without a
-    # community, in the first four: a 合计 written in column A of a table whose first
-    # column is another field's is still one, while a community's 备注 that mentions a
-    # 小计 does not make its row a sum. (Joined, blank leading cells make a string of
-    # spaces: that is no label.)
+    # The label is looked for in the leading fields' cells, then, in a row naming no
+    # community (by name or code), in the first four: a 合计 written in column A of a table
+    # whose first column is another field's is still one, while a community's 备注 that
+    # mentions a 小计 does not make its row a sum. (Joined, blank leading cells make a
+    # string of spaces: that is no label.)
     leading = " ".join(filter(None, (source.text(n) for n in LEADING_FIELDS)))
     match = SUM_WORDS.search(leading)
-    if match is None and not source.text("community"):
+    if match is None and not (source.text("community") or source.text("code")):
         leading = " ".join(filter(None, (cell_text(v) for v in values[:4])))
         match = SUM_WORDS.search(leading)
     if match:
