@@ -239,7 +239,13 @@ def _areas(
     as not in the centre."""
     values, cells = result.values, source.cells
     for name, flag, label in _AREAS:
-        inside = _inside(flag, remarks_flags, stated_flags) if flag else False
+        # Inline, not a call: four flags a row, a city's rows.
+        if flag is None:
+            inside = False
+        elif flag in stated_flags:
+            inside = bool(stated_flags[flag])
+        else:
+            inside = flag in remarks_flags
         if name not in cells:
             if flag and (flag in stated_flags or shape.remark_flags):
                 values[flag] = inside
@@ -264,12 +270,6 @@ def _areas(
         else:
             values[flag] = inside
             values[name] = parsed.value
-
-
-def _inside(flag: str, remarks_flags: set[str], stated_flags: dict[str, bool | None]) -> bool:
-    if flag in stated_flags:
-        return bool(stated_flags[flag])
-    return flag in remarks_flags
 
 
 def _seated_twice(flag: str, label: str, source: SourceRow, name: str) -> str:
@@ -298,6 +298,8 @@ def _co_located_area(
         result.values[flag], result.values[name] = True, None
 
 
+_NO_FLAGS: dict[str, bool | None] = {}
+_NO_REMARK_FLAGS: frozenset[str] = frozenset()
 YES_MARKS = {"是", "√", "✓", "✔", "1", "TRUE", "True", "true", "Y", "y", "YES", "yes", "Yes"}
 NO_MARKS = {"否", "×", "✗", "0", "FALSE", "False", "false", "N", "n", "NO", "no", "No"}
 
@@ -305,6 +307,8 @@ NO_MARKS = {"否", "×", "✗", "0", "FALSE", "False", "false", "N", "n", "NO", 
 def _flag_cells(source: SourceRow, result: RowValues, shape: TableShape) -> dict[str, bool | None]:
     """The flags the file has columns for: 是 / 否, or None for a blank cell (not in the
     centre, unless the area cell says it is)."""
+    if not shape.flag_columns:
+        return _NO_FLAGS  # read only: most files have no flag columns
     stated: dict[str, bool | None] = {}
     for flag in shape.flag_columns:
         raw = source.cells[flag]
@@ -332,7 +336,10 @@ def _remarks(
     if "remarks" not in source.cells:
         return set(), None
     raw = source.cells["remarks"]
-    text = "" if raw is None else (raw if isinstance(raw, str) else cell_text(raw)).strip()
+    if raw == "" or raw is None:  # most rows: nothing to read or take apart
+        result.values["remarks"] = ""
+        return _NO_REMARK_FLAGS, None
+    text = raw.strip() if type(raw) is str else cell_text(raw)
     if not (shape.remark_flags or shape.remark_other):
         result.values["remarks"] = unguard_formula(text)
         return set(), None
