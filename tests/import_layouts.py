@@ -23,7 +23,7 @@ import xlsxwriter
 import xlwt
 from hypothesis import strategies as st
 
-from shequ.regions.names import normalize_name
+from shequ.regions.names import name_stem, normalize_name
 
 FACILITIES = (
     "service_center",
@@ -149,6 +149,9 @@ class Layout:
     group: tuple[str, ...] = ()  # the columns under 其中 in a two-row header
     title: bool = False
     blank_rows_above: int = 0
+    left_margin: int = 0  # empty columns left of the table
+    blank_rows_between: bool = False  # a blank row here and there among the data rows
+    notes_sheet: bool = False  # .xlsx/.xls: a 填表说明 sheet of text first
     street_fill: str = "every"  # every, first (first row of its block), merged
     other_mode: str = "none"  # column, total, both, remarks, none
     total_style: str = "value"  # value, text, formula, shared
@@ -185,6 +188,9 @@ class Layout:
             ("title", self.title),
             ("每百户 as formulas", self.ratio_formula),
             (f"{self.blank_rows_above} blank rows above", self.blank_rows_above),
+            ("blank rows among the data", self.blank_rows_between),
+            (f"{self.left_margin} empty columns on the left", self.left_margin),
+            ("a notes sheet first", self.notes_sheet),
             ("小计", self.subtotals),
             ("合计", self.grand_total),
             ("sign-off lines", self.sign_off),
@@ -234,7 +240,7 @@ HEADER_WORDINGS = {
     "community": ("村（社区）名称", "社区名称", "社区", "村（社区）"),
     "households": ("户数", "户籍户数", "辖区户籍人口总户数（户）", "户籍人口户数"),
     "total": ("建筑面积(㎡)", "综合服务设施总建筑面积（平方米）", "总面积", "面积合计"),
-    "service_center": ("便民服务中心", "便民服务中心（㎡）"),
+    "service_center": ("便民服务中心", "便民服务中心（㎡）", "其中：便民服务中心"),
     "police_room": ("警务室",),
     "day_care": ("日间照料中心", "养老服务站", "日间照料中心（养老服务站）"),
     "health_station": ("卫生室", "卫生服务站"),
@@ -257,6 +263,7 @@ BLANK_MARKS = (None, "", "/", "—", "无")
 REMARK_WORDS = (
     *("新建", "改造", "租用", "用房", "说明", "面积", "居民", "活动", "场地", "二楼"),
     *("待验收", "号楼", "=", "＝", "；", "、", "1", "20", "（暂定）", "A栋", "+", "\n第二行"),
+    *("合计两处", "小计"),
 )
 UNITS = ("㎡", "平方米", "m2", "平米")
 SUM_LABELS = ("小计", "合计")
@@ -309,7 +316,7 @@ def layouts(
         blocks = [[k] for k in (*singles, *group)]
     blocks = draw(st.permutations(blocks))
     columns = tuple(key for block in blocks for key in block)
-    headers = tuple((key, draw(st.sampled_from(HEADER_WORDINGS[key]))) for key in columns)
+    headers = tuple((key, draw(header_wordings(key))) for key in columns)
     total_styles = [] if formulas else ["value", "text"]
     if fmt == "xlsx":
         total_styles += ["formula", "shared"]
@@ -328,12 +335,15 @@ def layouts(
         group=tuple(group) if header_rows == 2 else (),
         title=draw(st.booleans()),
         blank_rows_above=draw(st.integers(0, 2)),
+        blank_rows_between=draw(st.booleans()),
+        left_margin=draw(st.integers(0, 1)),
+        notes_sheet=fmt != "csv" and draw(st.booleans()),
         street_fill=draw(st.sampled_from(street_fills)),
         other_mode=other_mode,
         total_style=total_style,
         formula_in=formula_in,
         ratio_formula=fmt == "xlsx" and optional["ratio"] and draw(st.booleans()),
-        sum_label=draw(st.sampled_from(("street", "community", "number"))),
+        sum_label=draw(st.sampled_from(("street", "community", "number", "first"))),
         subtotals=draw(st.booleans()),
         grand_total=draw(st.booleans()),
         sign_off=draw(st.booleans()),
@@ -341,6 +351,16 @@ def layouts(
         merged_header=fmt != "csv" and draw(st.booleans()),
         suffix=suffix,
     )
+
+
+@st.composite
+def header_wordings(draw, key: str) -> str:
+    """A column's header as typed: a line break (Alt+Enter) or spaces inside it at times."""
+    wording = draw(st.sampled_from(HEADER_WORDINGS[key]))
+    if len(wording) > 2 and draw(st.integers(0, 3)) == 0:
+        cut = draw(st.integers(1, len(wording) - 1))
+        wording = wording[:cut] + draw(st.sampled_from(("\n", " ", "　"))) + wording[cut:]
+    return wording
 
 
 tenths = st.integers(min_value=1, max_value=30000).map(lambda n: Decimal(n) / 10)
@@ -384,12 +404,14 @@ def entries(draw, place: Place, layout: Layout) -> Entry:
     by_remarks = frozenset(f for f in sorted(in_centre) if draw(st.booleans()))
     cells = entry.cells
     cells["number"] = None  # numbered when the sheet is laid out
-    cells["code"] = draw(st.sampled_from((place.code, int(place.code))))
+    cells["code"] = draw(st.sampled_from((place.code, int(place.code), fullwidth(place.code))))
     street_names = [place.street_name]
     if place.street_name.endswith("街道"):
         street_names.append(place.street_name + "办事处")
     cells["street"] = draw(st.sampled_from(street_names))
     cells["community"] = draw(community_names(place))
+    if "code" in layout.columns and draw(st.integers(0, 5)) == 0:
+        cells["community"] = None  # the code alone names the community
     cells["households"] = draw(count_cells(entry.households))
     for facility in FACILITIES:
         if facility in by_remarks:
@@ -412,7 +434,13 @@ def entries(draw, place: Place, layout: Layout) -> Entry:
 def community_names(draw, place: Place) -> str:
     short = normalize_name(place.name)  # 新星路社区, 运河村
     committee = "居委会" if place.urban else "委会"
-    return draw(st.sampled_from((place.name, short, short + committee, f" {short}　")))
+    names = [place.name, short, short + committee, f" {short}　"]
+    stem = name_stem(short)  # 新星路: where no other community of the street shares it
+    if all(
+        name_stem(normalize_name(p.name)) != stem for p in places(place.street_code) if p != place
+    ):
+        names.append(stem)
+    return draw(st.sampled_from(names))
 
 
 def fullwidth(text: str) -> str:
@@ -435,7 +463,7 @@ def area_cells(draw, area: Decimal | None, *, numbers_only: bool, text: bool = F
     number = int(area) if area == int(area) and draw(st.booleans()) else float(area)
     if numbers_only and not text:
         return number
-    shown = draw(st.sampled_from((str(area), f"{area:,}")))
+    shown = draw(st.sampled_from((str(area), f"{area:,}", f"{area:.2f}")))
     shown += draw(st.sampled_from(("", *UNITS)))
     if draw(st.booleans()):
         shown = fullwidth(shown)
@@ -511,9 +539,22 @@ def write_case(case: Case) -> Case:
     else:
         groups = [("台账", case.entries)]
     case.sheets = [lay_out_sheet(name, rows, layout, case.streets) for name, rows in groups]
+    if layout.notes_sheet:
+        case.sheets.insert(0, notes_sheet())
     writer = {"xlsx": xlsx_bytes, "xls": xls_bytes, "csv": csv_bytes}[layout.format]
     case.content = writer(case.sheets, layout)
     return case
+
+
+def notes_sheet() -> WrittenSheet:
+    """The 填表说明 a template often carries on a sheet of its own: text, no table."""
+    lines = [
+        "填表说明",
+        "1.辖区户籍人口总户数以公安户籍数据为准，社区名称填写全称。",
+        "2.警务室、日间照料中心、卫生服务站、文化活动室设在便民服务中心的，不再重复填写面积。",
+        "3.菜店（平价超市）是指政府投入建设的社区公共设施。",
+    ]
+    return WrittenSheet("填表说明", [[line] for line in lines])
 
 
 def column_letter(index: int) -> str:
@@ -529,8 +570,9 @@ class _SheetBuilder:
     def __init__(self, name: str, layout: Layout):
         self.layout = layout
         self.sheet = WrittenSheet(name, [])
-        self.width = len(layout.columns)
-        self.position = {key: i for i, key in enumerate(layout.columns)}
+        self.margin = layout.left_margin
+        self.width = len(layout.columns) + self.margin
+        self.position = {key: self.margin + i for i, key in enumerate(layout.columns)}
 
     def add(self, cells: dict[str, Any] | None = None, at_start: Any = None) -> int:
         row = [None] * self.width
@@ -538,7 +580,7 @@ class _SheetBuilder:
             if key in self.position:
                 row[self.position[key]] = value
         if at_start is not None:
-            row[0] = at_start
+            row[self.margin] = at_start
         self.sheet.grid.append(row)
         return len(self.sheet.grid)  # the sheet's row number
 
@@ -554,8 +596,8 @@ def lay_out_sheet(
         streets = "、".join(STREETS[s][0] for s in street_order)
         title = f"{streets}城乡社区综合服务设施台账（2026年下半年）"
         builder.add(at_start=title)
-        if layout.merged_header and builder.width > 1:
-            builder.sheet.merges.append((0, 0, 0, builder.width - 1, title))
+        if layout.merged_header and len(layout.columns) > 1:
+            builder.sheet.merges.append((0, builder.margin, 0, builder.width - 1, title))
     for _ in range(layout.blank_rows_above):
         builder.add()
     _header(builder)
@@ -567,6 +609,8 @@ def lay_out_sheet(
             continue
         block_rows: list[tuple[Entry, int]] = []
         for position, entry in enumerate(block):
+            if layout.blank_rows_between and position % 3 == 2:
+                builder.add()
             number += 1
             cells = dict(entry.cells, number=number)
             if layout.street_fill != "every" and position > 0:
@@ -586,9 +630,9 @@ def lay_out_sheet(
         builder.add()
         builder.add(at_start="说明：1.面积单位为平方米；2.设在便民服务中心的设施不再填写面积。")
         row = builder.add(at_start="填表人：张三")
-        if builder.width >= 4:
-            builder.sheet.grid[row - 1][2] = "审核人：李四"
-            builder.sheet.grid[row - 1][3] = "联系电话：68230000"
+        if len(layout.columns) >= 4:
+            builder.sheet.grid[row - 1][builder.margin + 2] = "审核人：李四"
+            builder.sheet.grid[row - 1][builder.margin + 3] = "联系电话：68230000"
     return builder.sheet
 
 
@@ -673,7 +717,8 @@ def _sum_row(builder: _SheetBuilder, block: list[tuple[Entry, int]], kind: str, 
     if formulas and contiguous:
         column = column_letter(builder.position[layout.formula_in])
         sums[layout.formula_in] = Formula(f"SUM({column}{rows[0]}:{column}{rows[-1]})")
-    label_key = layout.sum_label if layout.sum_label in layout.columns else "community"
+    label_key = layout.columns[0] if layout.sum_label == "first" else layout.sum_label
+    label_key = label_key if label_key in layout.columns else "community"
     if kind == "subtotal":
         sums[label_key] = f"{street}小计" if label_key == "street" else "小计"
     else:
