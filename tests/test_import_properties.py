@@ -18,6 +18,7 @@ from shequ.ledger.importing.files import read_sheets
 from shequ.ledger.importing.plan import ImportPlan, plan_import
 from shequ.ledger.importing.report import plan_document
 from shequ.ledger.models import LedgerRow
+from shequ.ledger.permissions import LedgerError
 from shequ.ledger.rows import rows_bulk_update
 from shequ.regions.models import Region
 
@@ -28,6 +29,8 @@ from .import_layouts import (
     TIANSHENG_CODE,
     Case,
     cases,
+    column_letter,
+    write_case,
 )
 from .ledger_helpers import open_period
 
@@ -173,6 +176,16 @@ def test_every_generated_figure_is_imported_exactly_and_nothing_else(period, fam
 
 
 def check_import(case: Case, period, before: dict[str, dict]) -> None:
+    """The contract, for one file: a valid file is planned without errors, one row for each
+    generated community from the sheet row it was written in; every figure the file states
+    (households, the six areas, 其他, the four 设在便民服务中心 flags, 达标年度, 备注) is
+    planned and stored exactly as generated, and the total is the file's; a field the file
+    has no column for (常住户数) keeps its stored value; no other row changes; the same
+    file imported again finds every row unchanged.
+
+    其他 is what the file states: its column; the stated total minus the parts (none when
+    they are equal, as a system export of a row without 其他 reads back); the 其他用房 the
+    export appends to 备注; and none at all when the file has neither column nor remark."""
     plan = plan_for(case, period)
     assert plan.ok, f"a valid file refused — {case.describe()}\n{problems(plan)}"
     planned = {p.row.community.code: p for p in plan.rows}
@@ -258,3 +271,24 @@ def test_every_row_of_every_sheet_is_accounted_for(period, case):
         )
         assert not data_rows & set(skipped), f"{name}: data rows reported skipped"
         assert all(reason.strip() for reason in skipped.values()), f"{name}: a skip without reason"
+
+
+@PROPERTY_SETTINGS
+@given(case=cases(), data=st.data())
+def test_a_row_without_households_is_refused_at_its_cell_and_nothing_is_written(period, case, data):
+    entry = data.draw(st.sampled_from(case.entries))
+    entry.cells["households"] = data.draw(st.sampled_from((None, "", "/")))
+    write_case(case)
+    plan = plan_for(case, period)
+    (sheet,) = [s for s in case.sheets if entry.place.code in s.data_rows]
+    row = sheet.data_rows[entry.place.code]
+    column = column_letter(case.layout.left_margin + case.layout.columns.index("households"))
+    found = [(p.sheet, p.row, p.column, p.field) for p in plan.errors]
+    assert found == [(sheet.name, row, column, "households")], (
+        f"blank households of {entry.place.name} at {sheet.name}!{column}{row}: errors {found}"
+        f" — {case.describe()}\n{problems(plan)}"
+    )
+    before = stored_values(period)
+    with pytest.raises(LedgerError):
+        import_apply(scope=operator_scope(), plan=plan)
+    assert stored_values(period) == before
