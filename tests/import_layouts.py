@@ -160,6 +160,7 @@ class Layout:
     sum_label: str = "street"  # where 小计/合计 are written: street, community, number
     subtotals: bool = False
     grand_total: bool = False
+    total_first: bool = False  # the 合计 right under the header, above the rows it sums
     sign_off: bool = False
     split_sheets: bool = False  # 城市社区 and 农村社区 on sheets of their own
     merged_header: bool = False  # xlsx/xls: 其中 across its group, the others down two rows
@@ -192,7 +193,7 @@ class Layout:
             (f"{self.left_margin} empty columns on the left", self.left_margin),
             ("a notes sheet first", self.notes_sheet),
             ("小计", self.subtotals),
-            ("合计", self.grand_total),
+            ("合计" + (" first" if self.total_first else ""), self.grand_total),
             ("sign-off lines", self.sign_off),
             ("urban/rural sheets", self.split_sheets),
         )
@@ -346,6 +347,7 @@ def layouts(
         sum_label=draw(st.sampled_from(("street", "community", "number", "first"))),
         subtotals=draw(st.booleans()),
         grand_total=draw(st.booleans()),
+        total_first=draw(st.booleans()),
         sign_off=draw(st.booleans()),
         split_sheets=fmt != "csv" and draw(st.booleans()),
         merged_header=fmt != "csv" and draw(st.booleans()),
@@ -601,6 +603,7 @@ def lay_out_sheet(
     for _ in range(layout.blank_rows_above):
         builder.add()
     _header(builder)
+    total_row = builder.add() if layout.grand_total and layout.total_first else None
     number = 0
     all_rows: list[tuple[Entry, int]] = []
     for street in street_order:
@@ -625,7 +628,7 @@ def lay_out_sheet(
         if layout.subtotals:
             _sum_row(builder, block_rows, "subtotal", STREETS[street][0])
     if layout.grand_total and all_rows:
-        _sum_row(builder, all_rows, "total", "")
+        _sum_row(builder, all_rows, "total", "", at=total_row)
     if layout.sign_off:
         builder.add()
         builder.add(at_start="说明：1.面积单位为平方米；2.设在便民服务中心的设施不再填写面积。")
@@ -702,7 +705,13 @@ def _sum_formula(builder: _SheetBuilder, keys: tuple[str, ...], row: int) -> str
     return "SUM(" + ",".join(f"{column_letter(p)}{row}" for p in positions) + ")"
 
 
-def _sum_row(builder: _SheetBuilder, block: list[tuple[Entry, int]], kind: str, street: str):
+def _sum_row(
+    builder: _SheetBuilder,
+    block: list[tuple[Entry, int]],
+    kind: str,
+    street: str,
+    at: int | None = None,
+) -> None:
     """A 小计 (per street) or 合计 row with the right sums of the rows it covers."""
     layout = builder.layout
     entries_ = [entry for entry, _ in block]
@@ -723,7 +732,9 @@ def _sum_row(builder: _SheetBuilder, block: list[tuple[Entry, int]], kind: str, 
         sums[label_key] = f"{street}小计" if label_key == "street" else "小计"
     else:
         sums[label_key] = "合计"
-    builder.add(sums)
+    row = builder.add(sums)
+    if at is not None:  # the row kept for it under the header
+        builder.sheet.grid[at - 1] = builder.sheet.grid.pop(row - 1)
 
 
 # ------------------------------------------------------------------ writing files

@@ -181,13 +181,16 @@ def check_import(case: Case, period, before: dict[str, dict]) -> None:
     (households, the six areas, 其他, the four 设在便民服务中心 flags, 达标年度, 备注) is
     planned and stored exactly as generated, and the total is the file's; a field the file
     has no column for (常住户数) keeps its stored value; no other row changes; the same
-    file imported again finds every row unchanged.
+    file imported again finds every row unchanged; 小计/合计 rows, whose sums are right,
+    draw no warning.
 
     其他 is what the file states: its column; the stated total minus the parts (none when
     they are equal, as a system export of a row without 其他 reads back); the 其他用房 the
     export appends to 备注; and none at all when the file has neither column nor remark."""
     plan = plan_for(case, period)
     assert plan.ok, f"a valid file refused — {case.describe()}\n{problems(plan)}"
+    sums_doubted = [f"  {p}" for p in plan.warnings if "按各行计算应为" in p.message]
+    must_be_empty(sums_doubted, case, "小计/合计 rows with the right sums reported wrong")
     planned = {p.row.community.code: p for p in plan.rows}
     generated = {e.place.code for e in case.entries}
     assert len(plan.rows) == len(case.entries) and set(planned) == generated, (
