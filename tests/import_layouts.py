@@ -407,7 +407,7 @@ def entries(draw, place: Place, layout: Layout) -> Entry:
     cells = entry.cells
     cells["number"] = None  # numbered when the sheet is laid out
     cells["code"] = draw(st.sampled_from((place.code, int(place.code), fullwidth(place.code))))
-    street_names = [place.street_name]
+    street_names = [place.street_name, place.street_code]  # 天生街道, 500109001
     if place.street_name.endswith("街道"):
         street_names.append(place.street_name + "办事处")
     cells["street"] = draw(st.sampled_from(street_names))
