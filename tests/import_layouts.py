@@ -231,6 +231,11 @@ class Case:
     def describe(self) -> str:
         return f"{self.layout.describe()}; {len(self.entries)} communities in {self.filename}"
 
+    def __repr__(self) -> str:
+        # What Hypothesis prints for a failing example: the layout and each row's figures.
+        rows = "\n".join(f"  {e.place.name} {e.expected()} cells {e.cells}" for e in self.entries)
+        return f"Case({self.describe()}\n{rows})"
+
 
 # ------------------------------------------------------------------ header wordings
 
