@@ -478,3 +478,17 @@ def test_the_cli_text_counts_rows_an_error_names_apart(period, tmp_path):
         call_command("import-ledger", str(path), "--period", "2026H2", stdout=out)
     assert exit_.value.code == 1
     assert "20 行（新填 19，有变化 0，无变化 0，有错误 1）" in out.getvalue()
+
+
+def test_a_total_labelled_in_the_street_column_is_named_once(period):
+    rows = [
+        ["所在街道（乡镇）", "社区名称", "户数", "便民服务中心"],
+        ["歇马街道", "华伟社区", 1000, 300],
+        ["合计", "", 1500, 300],
+    ]
+    plan = plan_import(
+        scope=operator_scope(), period=period, sheets=[RawSheet("台账", rows)], filename="x.xlsx"
+    )
+    assert [w.message for w in plan.warnings if w.row == 3] == [
+        "合计的户数为 1500，按各行计算应为 1000"
+    ]

@@ -349,9 +349,17 @@ def _compare_sum(source: SourceRow, covered: list[PlannedRow], plan: ImportPlan)
                     source.column(name),
                     name,
                     f"{source.label or ''}{kind}的{label}为 "
-                    f"{parsed.value}，按各行计算应为 {expected}",
+                    f"{_as_written(parsed.value, name)}，按各行计算应为 {expected}",
                 )
             )
+
+
+def _as_written(value: Decimal, name: str) -> str:
+    """A stated sum as the clerk wrote it: a count without the .0 a spreadsheet's number
+    carries (1500, not 1500.0)."""
+    if name == "households" and value == value.to_integral_value():
+        return str(int(value))
+    return str(value)
 
 
 def _status(plan: ImportPlan, limits: rules.Thresholds, within: Region) -> None:

@@ -319,7 +319,9 @@ def _mark_sum(source: SourceRow, values: list) -> None:
     if match:
         source.kind = "total" if match.group() in ("合计", "总计", "累计") else "subtotal"
         before = leading[: match.start()].split()
-        source.label = before[-1] if before else source.text("street")
+        label = before[-1] if before else source.text("street")
+        # A 合计 written in the street column is no street's name (“合计合计的户数…”).
+        source.label = "" if SUM_WORDS.fullmatch(label) else label
 
 
 def _has_content(values: list) -> bool:
