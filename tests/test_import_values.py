@@ -361,3 +361,28 @@ def test_any_clerks_file_imported_twice_changes_nothing_the_second_time(period, 
     again = plan_of(period, content)
     assert again.ok, again.errors
     assert {p.row.community.name: p.changes for p in again.rows if p.changes} == {}
+
+
+def test_the_official_workbook_carried_into_a_period_with_other_gives_its_own_verdicts(period):
+    """The issue's case, end to end: a street's official workbook (six facilities and a
+    total, no 其他 column) imported into a period carried forward with 其他用房 50 on every
+    row: each stored total is the file's, and on approval a plan is drafted for every
+    community the file shows short (29 m² per 100 households, where the old 其他 made 34)."""
+    from shequ.ledger.importing.apply import import_backfill_approved
+    from shequ.plans.models import Plan
+
+    rows = LedgerRow.objects.filter(period=period, street__code=CHENGJIANG).select_related(
+        "community"
+    )
+    names = {row.community.code: row.community.name for row in rows}
+    content = official(*(line(name, "290.0", service_center="290.0") for name in names.values()))
+    plan = plan_of(period, content)
+    assert plan.ok and len(plan.rows) == len(names)
+    assert all("其他用房" in p.change_labels for p in plan.rows)
+    import_backfill_approved(scope=operator_scope(), plan=plan, reason="区民政局核定台账")
+    for row in LedgerRow.objects.filter(period=period, street__code=CHENGJIANG):
+        assert row.other is None and row.total_area == Decimal("290.0")
+    drafted = Plan.objects.filter(community__code__in=names).values_list(
+        "community__code", flat=True
+    )
+    assert set(drafted) == set(names)
