@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 
 import xlsxwriter
+from django.core.management import call_command
 
 
 def xlsx(sheets: dict[str, list[list]], merges: dict[str, list[tuple]] | None = None) -> bytes:
@@ -93,3 +95,17 @@ def messy_chengjiang() -> bytes:
         ["填表人：张三", "", "", "审核人：李四", "", "", "", "联系电话：68230000"],
     ]
     return xlsx({"Sheet1": rows}, {"Sheet1": [(3, 1, 5, 1, "澄江镇")]})
+
+
+def run_import(tmp_path, content: bytes, *args, name="ledger.xlsx") -> tuple[int, dict]:
+    """`shequ import-ledger FILE --json ARGS…` on `content` saved as `name`: its exit status
+    and its JSON document."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    out = io.StringIO()
+    code = 0
+    try:
+        call_command("import-ledger", str(path), "--json", *args, stdout=out)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, json.loads(out.getvalue())

@@ -23,16 +23,11 @@ import xlsxwriter
 import xlwt
 from hypothesis import strategies as st
 
+from shequ.ledger.export import LISTED_FACILITIES
+from shequ.ledger.importing.reader import column_letter
 from shequ.regions.names import name_stem, normalize_name
 
-FACILITIES = (
-    "service_center",
-    "police_room",
-    "day_care",
-    "health_station",
-    "culture_room",
-    "grocery",
-)
+FACILITIES = LISTED_FACILITIES  # the six the template lists
 # Facility → its 设在便民服务中心 flag (the ledger's CO_LOCATION_FLAGS).
 IN_CENTRE_FLAGS = {
     "police_room": "police_room_in_center",
@@ -562,15 +557,6 @@ def notes_sheet() -> WrittenSheet:
         "3.菜店（平价超市）是指政府投入建设的社区公共设施。",
     ]
     return WrittenSheet("填表说明", [[line] for line in lines])
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 class _SheetBuilder:

@@ -4,7 +4,6 @@ from data is an error."""
 
 import csv
 import io
-import json
 from collections import defaultdict
 
 import pytest
@@ -21,6 +20,7 @@ from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.report import plan_document
 from shequ.ledger.models import LedgerRow
 
+from . import import_fixtures
 from .conftest import CHENGJIANG
 from .import_fixtures import messy_chengjiang, xlsx
 from .ledger_helpers import fill_street, open_period
@@ -103,15 +103,7 @@ def xiema_csv(encoding: str, *extra: list[str]) -> bytes:
 
 
 def run_import(tmp_path, content: bytes, *args, name="ledger.xlsx") -> tuple[int, dict]:
-    path = tmp_path / name
-    path.write_bytes(content)
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command("import-ledger", str(path), "--json", "--period", "2026H2", *args, stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+    return import_fixtures.run_import(tmp_path, content, "--period", "2026H2", *args, name=name)
 
 
 def run_import_text(tmp_path, content: bytes, name: str) -> str:

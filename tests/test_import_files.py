@@ -17,7 +17,6 @@ import python_calamine
 import xlsxwriter
 import xlwt
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,6 +32,7 @@ from shequ.ledger.importing.files import (
     read_sheets,
 )
 
+from . import import_fixtures
 from .import_fixtures import xlsx
 from .ledger_helpers import open_period
 
@@ -45,15 +45,7 @@ def period(beibei):
 
 
 def run_import(tmp_path, content: bytes, name="台账.xlsx") -> tuple[int, dict]:
-    path = tmp_path / name
-    path.write_bytes(content)
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command("import-ledger", str(path), "--period", "2026H2", "--json", stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
+    return import_fixtures.run_import(tmp_path, content, "--period", "2026H2", name=name)
 
 
 def by_name(document) -> dict:

@@ -15,7 +15,7 @@ from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.models import LedgerRow, Period, Submission
 
 from .conftest import CHENGJIANG, TIANSHENG, YUNHE_CUN, YUNHE_SHEQU
-from .import_fixtures import messy_chengjiang, xlsx
+from .import_fixtures import messy_chengjiang, run_import, xlsx
 from .ledger_helpers import approve_street, fill_street, open_period
 
 CHENGJIANGLU = "500109102006"  # 澄江路社区居民委员会
@@ -24,18 +24,6 @@ CHENGJIANGLU = "500109102006"  # 澄江路社区居民委员会
 @pytest.fixture
 def period(beibei):
     return open_period("2026H2")
-
-
-def run_import(tmp_path, content: bytes, *args, name="ledger.xlsx") -> tuple[int, dict]:
-    path = tmp_path / name
-    path.write_bytes(content)
-    out = io.StringIO()
-    code = 0
-    try:
-        call_command("import-ledger", str(path), "--json", *args, stdout=out)
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, json.loads(out.getvalue())
 
 
 def row(period, code) -> LedgerRow:

@@ -13,10 +13,8 @@ from __future__ import annotations
 import csv
 from typing import NamedTuple, TextIO
 
-from django.conf import settings
-
 from shequ.accounts.scope import Scope
-from shequ.ledger.export import LISTED_FACILITIES, TITLE_SUFFIX, LedgerWorkbook, Line, Sheet
+from shequ.ledger.export import LISTED_FACILITIES, LedgerWorkbook, Line, Sheet, official_workbook
 from shequ.ledger.ledger_csv import IDENTITY, csv_header, safe_text
 from shequ.ledger.models import Period
 from shequ.ledger.queries import names_in_period
@@ -71,18 +69,16 @@ def blank_workbook(*, scope: Scope, period: Period, street: Region | None = None
     """The template's content, for `workbook_xlsx.write_xlsx` to lay out as the export."""
     entries = template_entries(scope=scope, period=period, street=street)
     by_district = street is None
-    sheets = [
-        _sheet(label, [e for e in entries if e.urban_rural_class == klass], by_district)
-        for klass, label in UrbanRural.choices
-    ]
-    unit = street.name if street is not None else (scope.node.name if scope.node else "")
-    return LedgerWorkbook(
-        title=settings.SHEQU_DISTRICT_NAME + TITLE_SUFFIX,
-        unit=unit,
+    return official_workbook(
+        scope=scope,
         period=period,
+        street=street,
+        sheets=[
+            _sheet(label, [e for e in entries if e.urban_rural_class == klass], by_district)
+            for klass, label in UrbanRural.choices
+        ],
         filled_on=None,  # the street dates it when it fills it in
         approved=True,  # nothing in it awaits approval: no （未审核） in its title
-        sheets=sheets,
     )
 
 

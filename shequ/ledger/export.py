@@ -138,19 +138,42 @@ def ledger_workbook(
         communities=communities,
     )
     by_district = street is None
-    sheets = [
-        _sheet(
-            label, [r for r in rows if r.community.urban_rural_class == klass], years, by_district
-        )
-        for klass, label in UrbanRural.choices
-    ]
+    return official_workbook(
+        scope=scope,
+        period=period,
+        street=street,
+        sheets=[
+            _sheet(
+                label,
+                [r for r in rows if r.community.urban_rural_class == klass],
+                years,
+                by_district,
+            )
+            for klass, label in UrbanRural.choices
+        ],
+        filled_on=today or timezone.localdate(),
+        approved=_all_approved(period, rows),
+    )
+
+
+def official_workbook(
+    *,
+    scope: Scope,
+    period: Period,
+    street: Region | None,
+    sheets: list[Sheet],
+    filled_on: datetime.date | None,
+    approved: bool,
+) -> LedgerWorkbook:
+    """The notice's workbook around its 城市社区 and 农村社区 sheets: the district's title,
+    and the street (or the caller's node) as 填报单位."""
     unit = street.name if street is not None else (scope.node.name if scope.node else "")
     return LedgerWorkbook(
         title=settings.SHEQU_DISTRICT_NAME + TITLE_SUFFIX,
         unit=unit,
         period=period,
-        filled_on=today or timezone.localdate(),
-        approved=_all_approved(period, rows),
+        filled_on=filled_on,
+        approved=approved,
         sheets=sheets,
     )
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from shequ.ledger.importing.cells import cell_text
+from shequ.ledger.importing.extent import column_letters
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.layout import (
     END_MARKERS,
@@ -27,12 +28,8 @@ LEADING_FIELDS = ("number", "code", "street", "community")
 
 @functools.cache
 def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+    """The letters of the 0-based column `index` (0 → A)."""
+    return column_letters(index + 1)
 
 
 @dataclass(slots=True)
