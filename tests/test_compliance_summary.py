@@ -26,6 +26,8 @@ from shequ.ledger.submissions import (
     submission_return,
     submission_submit,
 )
+from shequ.regions.levels import Level
+from shequ.regions.models import Region
 
 from .conftest import region
 from .ledger_helpers import approve_street, fill_street, open_period, set_target, submission
@@ -58,6 +60,14 @@ def expected_figures(period, street_codes, counted_streets):
                 compliant += 1
         result[code] = (rows.count(), compliant)
     return result
+
+
+def expected_reported(period, code, counted_streets) -> int:
+    """The communities whose figures count: a counted street's rows with households."""
+    if code not in counted_streets:
+        return 0
+    rows = LedgerRow.objects.filter(period=period, street__code=code, households__gt=0)
+    return rows.count()
 
 
 households = st.one_of(st.none(), st.integers(min_value=1, max_value=3000))
@@ -105,6 +115,18 @@ def _check_summary(period, approved):
             unit = children[code]
             assert (unit.figures.communities, unit.figures.compliant) == (communities, compliant)
             assert unit.rate == compliant / communities
+            reported = expected_reported(period, code, counted)
+            assert unit.figures.reported == reported
+            assert unit.rate_reported == (compliant / reported if reported else None)
+            # Each street is approved or a draft: complete in both modes exactly when approved.
+            assert unit.complete is (code in approved)
+        # Fourteen of the seventeen streets are always drafts: the district is never complete.
+        assert result.total.complete is False
+        all_reported = result.total.figures.reported
+        assert all_reported == sum(expected_reported(period, c, counted) for c in STREETS)
+        assert result.total.rate_reported == (
+            result.total.figures.compliant / all_reported if all_reported else None
+        )
         # Streets not in the plan have blank rows: in the denominator, never compliant.
         assert result.total.figures.communities == 192
         assert result.total.figures.compliant == sum(c for _, c in expected.values())
@@ -286,3 +308,58 @@ def test_summary_command_for_a_user_defaults_to_their_node(beibei, tiansheng_app
 
     with pytest.raises(CommandError, match="管辖范围"):
         run_summary("--period", "2026H2", "--region", TONGJIAXI, "--as", "tiansheng-approver")
+
+
+# ---------------------------------------------------------------- what a summary knows
+
+
+def test_an_open_period_with_nothing_reported_knows_no_rate(beibei):
+    period = open_period("2026H2")
+    document = summary(scope=operator_scope(), period=period).as_json()
+    total = document["total"]
+    assert (total["rate"], total["rate_reported"], total["complete"]) == (0.0, None, False)
+    assert all(c["rate_reported"] is None and c["complete"] is False for c in document["children"])
+
+
+def test_one_approved_street_gives_its_rate_among_the_reported_not_a_collapse(beibei):
+    """The issue's case: one street approved of seventeen. The rate over all 192 reads as a
+    collapse; the rate among the reported communities is that street's, and the district
+    says it is not complete."""
+    period = open_period("2026H2")
+    approve_street(period, TONGJIAXI, households=1000, service_center="400.0")
+    result = summary(scope=operator_scope(), period=period)
+    total = result.total
+    assert (total.figures.reported, total.figures.compliant) == (5, 5)
+    assert total.rate == 5 / 192 and total.rate_reported == 1.0
+    assert total.complete is False
+    street = next(c for c in result.children if c.code == TONGJIAXI)
+    assert (street.rate_reported, street.complete) == (1.0, True)
+    others = [c for c in result.children if c.code != TONGJIAXI]
+    assert all(c.rate_reported is None and c.complete is False for c in others)
+
+
+def test_a_district_with_every_street_approved_is_complete(beibei):
+    period = open_period("2026H2")
+    for street in Region.objects.filter(level=Level.STREET).order_by("code"):
+        approve_street(period, street.code, households=2000, service_center="500.0")
+    total = summary(scope=operator_scope(), period=period).total
+    assert total.complete is True
+    assert (total.figures.reported, total.rate_reported) == (192, 0.0)  # 25 m² per 100
+
+
+def test_with_unapproved_figures_a_submitted_street_is_complete(beibei):
+    period = open_period("2026H2")
+    fill_street(period, TIANSHENG, households=1000, service_center="400.0")
+    submission_submit(scope=operator_scope(), submission=submission(period, TIANSHENG))
+    approved_only = summary(scope=operator_scope(), period=period, region=region(TIANSHENG))
+    with_unapproved = summary(
+        scope=operator_scope(), period=period, region=region(TIANSHENG), include_unapproved=True
+    )
+    assert (approved_only.total.complete, approved_only.total.rate_reported) == (False, None)
+    assert (with_unapproved.total.complete, with_unapproved.total.rate_reported) == (True, 1.0)
+    # A community shares its street's state.
+    assert all(c.complete for c in with_unapproved.children)
+    assert not any(c.complete for c in approved_only.children)
+    document = with_unapproved.as_json()
+    assert document["children"][0]["complete"] is True
+    assert document["children"][0]["rate_reported"] == 1.0

@@ -84,6 +84,8 @@ class SummaryUnit(Schema):
     reported: int
     compliant: int
     rate: float | None
+    rate_reported: float | None
+    complete: bool
     urban: Part
     rural: Part
     shortfall_m2: float

@@ -4,7 +4,10 @@ the API read it from here.
 For a region above the street level it reads the stored tallies (a fixed number of queries
 whatever the size of the tree); for a street its communities' rows. `rate` is compliant ÷
 communities, where a community without an approved row (or, with include_unapproved,
-without a filled-in row) counts as not compliant.
+without a filled-in row) counts as not compliant. While a period is in progress that rate
+counts the unknown as failures, so each unit also says what it knows: `rate_reported`
+(compliant ÷ the communities whose figures count) and `complete` (every street under it
+approved, or with include_unapproved submitted or approved).
 """
 
 from __future__ import annotations
@@ -53,10 +56,26 @@ class Unit:
     path: str
     figures: Figures
     target: Decimal | None
+    approved_only: bool = True  # the summary's mode: which streets' figures count
 
     @property
     def rate(self) -> float | None:
         return rate(self.figures.compliant, self.figures.communities)
+
+    @property
+    def rate_reported(self) -> float | None:
+        """Compliant ÷ the communities whose figures count in this mode; None before any
+        does (unknown, never 0)."""
+        return rate(self.figures.compliant, self.figures.reported)
+
+    @property
+    def complete(self) -> bool:
+        """Every street under the unit (a community: its street) has an approved ledger for
+        the period, or with include_unapproved has submitted or been approved. A unit without
+        streets knows nothing: not complete."""
+        f = self.figures
+        done = f.streets_approved if self.approved_only else f.streets_submitted
+        return f.streets > 0 and done == f.streets
 
     @property
     def needed_for_target(self) -> int | None:
@@ -94,6 +113,8 @@ class Unit:
             "reported": f.reported,
             "compliant": f.compliant,
             "rate": self.rate,
+            "rate_reported": self.rate_reported,
+            "complete": self.complete,
             "urban": _part(f.urban_communities, f.urban_compliant),
             "rural": _part(f.rural_communities, f.rural_compliant),
             "shortfall_m2": float(f.shortfall_m2),
@@ -176,6 +197,7 @@ def summary(
         total, children = _live_units(period, region, standard)
     for unit in [total, *children]:
         unit.target = book.share(unit.path, period.year)
+        unit.approved_only = approved_only
     children.sort(key=lambda unit: unit.code)
     return Summary(period, region, standard, total.target, approved_only, total, children)
 
