@@ -156,6 +156,11 @@ def ledger_workbook(
     )
 
 
+def unit_name(scope: Scope, street: Region | None) -> str:
+    """填报单位: the street, or the caller's node for every street of it."""
+    return street.name if street is not None else (scope.node.name if scope.node else "")
+
+
 def official_workbook(
     *,
     scope: Scope,
@@ -167,10 +172,9 @@ def official_workbook(
 ) -> LedgerWorkbook:
     """The notice's workbook around its 城市社区 and 农村社区 sheets: the district's title,
     and the street (or the caller's node) as 填报单位."""
-    unit = street.name if street is not None else (scope.node.name if scope.node else "")
     return LedgerWorkbook(
         title=settings.SHEQU_DISTRICT_NAME + TITLE_SUFFIX,
-        unit=unit,
+        unit=unit_name(scope, street),
         period=period,
         filled_on=filled_on,
         approved=approved,

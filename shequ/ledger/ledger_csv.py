@@ -11,7 +11,7 @@ from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import Period, Submission
-from shequ.ledger.remarks import FORMULA_STARTS, guard_formula
+from shequ.ledger.remarks import guard_formula
 from shequ.ledger.rows import rows_visible_to
 from shequ.regions.models import Region
 
@@ -31,7 +31,6 @@ DERIVED = [
     ("approved", "已审核"),
 ]
 COLUMNS = [*IDENTITY, *((f, LABELS[f]) for f in INPUT_FIELDS), *DERIVED]
-__all__ = ["COLUMNS", "FORMULA_STARTS", "csv_header", "safe_text", "write_csv"]
 
 
 def csv_header() -> list[str]:

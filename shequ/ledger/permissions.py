@@ -29,6 +29,13 @@ def require(scope: Scope, permission: Permission, region: Region, what: str) -> 
         raise NotAllowed(f"您没有{what}的权限")
 
 
+def may_import(scope: Scope) -> bool:
+    """Whether the user may import a ledger file: editors import their own rows, the
+    district's administrators the files streets send them (import_apply writes under the
+    one or the other permission)."""
+    return scope.can(Permission.EDIT) or scope.can(Permission.MANAGE)
+
+
 def require_root_admin(scope: Scope, what: str) -> None:
     """Periods and thresholds are tree-wide: only the root's administrators change them."""
     if not (

@@ -15,7 +15,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
@@ -23,7 +22,7 @@ from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file,
 from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope, may_import
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -83,7 +82,7 @@ def _streets(scope):
 def upload(request, period_code: str):
     scope = scope_for(request.user)
     period = get_object_or_404(Period, code=period_code.upper())
-    if not scope.can(Permission.EDIT) and not scope.can(Permission.MANAGE):
+    if not may_import(scope):
         raise PermissionDenied("只有填报员和管理员可以导入台账")
     context = {"period": period, "streets": _streets(scope)}
     if request.method == "GET":
@@ -189,17 +188,13 @@ def blank_template(request, period_code: str):
     (every street of theirs when they pick none)."""
     scope = scope_for(request.user)
     period = get_object_or_404(Period, code=period_code.upper())
-    if not _may_import(scope):
+    if not may_import(scope):
         raise PermissionDenied("只有填报员和管理员可以导入台账")
     street = _template_street(scope, request.GET.get("street", ""))
     data = blank_workbook(scope=scope, period=period, street=street)
     buffer = io.BytesIO()
     write_xlsx(data, buffer)
     return download(buffer.getvalue(), f"{data.unit}{period.label}台账空白导入模板.xlsx")
-
-
-def _may_import(scope) -> bool:
-    return scope.can(Permission.EDIT) or scope.can(Permission.MANAGE)
 
 
 def _template_street(scope, code: str) -> Region | None:

@@ -26,7 +26,7 @@ from shequ.ledger.importing.cells import (
 from shequ.ledger.importing.reader import SourceRow
 from shequ.ledger.permissions import LedgerError
 from shequ.ledger.remarks import SEPARATOR, unguard_formula, workbook_remarks
-from shequ.ledger.rules import co_located_fields
+from shequ.ledger.rules import co_located_fields, total_area
 from shequ.ledger.values import MAX_AREA, MAX_HOUSEHOLDS, TENTH, parse_area, parse_integer
 
 # The names the export writes, and the shorter ones clerks use (the export's full names
@@ -467,18 +467,20 @@ def _total_reading(parsed: Parsed, text: str, column: str, result: RowValues) ->
 
 
 def _counted_parts(values: dict[str, Any], stored: Any) -> Decimal:
-    """The areas as the total counts them (a facility in the centre counts zero); an area
-    or flag the file has no column for counts as stored (and is named as kept)."""
-    total = Decimal("0")
-    for name, flag, _ in _AREAS:
-        area = values[name] if name in values else getattr(stored, name, None)
-        if area is None:
-            continue
-        if flag and (values[flag] if flag in values else getattr(stored, flag, False)):
-            continue
-        total += area
-    return total
+    """The areas as the ledger's rule totals them (`rules.total_area`: a facility in the
+    centre counts zero); an area or flag the file has no column for counts as stored (and
+    is named as kept)."""
+    return total_area(_AsImported(values, stored))
 
 
-def source_label(source: SourceRow) -> str:
-    return source.text("community")
+class _AsImported:
+    """The row as the import would store it, read as attributes: the file's values over
+    the stored row's."""
+
+    def __init__(self, values: dict[str, Any], stored: Any):
+        self.values, self.stored = values, stored
+
+    def __getattr__(self, name: str):
+        if name in self.values:
+            return self.values[name]
+        return getattr(self.stored, name, None)

@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.blank_template import blank_workbook, community_count, write_blank_csv
-from shequ.ledger.export import ledger_workbook
+from shequ.ledger.export import ledger_workbook, unit_name
 from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.periods import period_by_code
 from shequ.ledger.permissions import LedgerError
@@ -63,5 +63,5 @@ class Command(ShequCommand):
             data = blank_workbook(scope=scope, period=period, street=street)
             write_xlsx(data, str(path))
             count = community_count(data)
-        unit = street.name if street is not None else (scope.node.name if scope.node else "")
+        unit = unit_name(scope, street)
         self.stdout.write(f"已生成{unit}{period.label}空白导入模板（{count} 个社区/村）到 {path}")
