@@ -412,7 +412,7 @@ def _filled_years(
     # A row never filled in does not meet the standard, so its filled year can only be its
     # plan's target: without one there is nothing to work out (a new period's first
     # import, where the filling took a city's rows for nothing).
-    blanks = [row for row in blanks if row.community_id in targets or not row.is_empty()]
+    blanks = [row for row in blanks if row.community_id in targets or not _is_empty(row)]
     if not blanks:
         return {}
     return filled_compliance_years(blanks, standard, targets, communities=communities)
@@ -427,9 +427,6 @@ class _Filling:
         self.compliance_year = None
         self.pk, self.period = planned.row.pk, planned.row.period
         self.community_id = planned.row.community_id
-
-    def is_empty(self) -> bool:
-        return self.households is None and all(getattr(self, name) is None for name in AREA_FIELDS)
 
 
 def _warn_kept_fields(plan: ImportPlan) -> None:
