@@ -60,8 +60,10 @@ class PeriodPage(Schema):
 
 class Part(Schema):
     communities: int
+    reported: int
     compliant: int
     rate: float | None
+    rate_reported: float | None
 
 
 class SubmissionState(Schema):

@@ -14,9 +14,11 @@ from decimal import Decimal
 from django.db.models import DecimalField, ExpressionWrapper, F
 from django.utils import timezone
 
+from shequ.accounts.scope import Scope
 from shequ.compliance.models import ReminderSent, Tally
 from shequ.compliance.reminders import WAITING
-from shequ.compliance.summary import rate
+from shequ.compliance.summary import Summary, Unit, state_word, summary
+from shequ.compliance.tallies import Figures
 from shequ.compliance.targets import TargetBook
 from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS, LABELS
@@ -32,41 +34,84 @@ CHEAPEST_MAX = 100
 CHASE_MAX = 60
 
 
+def period_units(region: Region, periods: list[Period]) -> dict[int, Unit]:
+    """The region's approved figures in every period as summary units, by period id (one
+    query): what the period picker, the default period and the trend know of each."""
+    tallies = {t.period_id: t for t in Tally.objects.filter(region=region)}
+    units = {}
+    for period in periods:
+        tally = tallies.get(period.pk)
+        figures = Figures.from_tally(tally) if tally else Figures()
+        units[period.pk] = Unit(region.code, region.name, region.level, region.path, figures, None)
+    return units
+
+
+def default_period(periods: list[Period], units: dict[int, Unit]) -> Period:
+    """The latest period every street under the region has had approved; before any is,
+    the latest period (which the page then labels 进行中)."""
+    latest_first = sorted(periods, key=lambda p: -p.ordinal)
+    return next((p for p in latest_first if units[p.pk].complete), latest_first[0])
+
+
+def with_unapproved(
+    scope: Scope, region: Region, periods: list[Period], units: dict[int, Unit], known: Summary
+) -> dict[int, Unit]:
+    """`units` counting unapproved ledgers too (含未审核台账): a period complete on approved
+    ledgers reads the same either way; the others are computed from their rows, the period
+    already summarised (`known`) taken as it is."""
+    result = {}
+    for period in periods:
+        if period.pk == known.period.pk:
+            result[period.pk] = known.total
+        elif units[period.pk].complete:
+            result[period.pk] = units[period.pk]
+        else:
+            result[period.pk] = summary(
+                scope=scope, period=period, region=region, include_unapproved=True
+            ).total
+    return result
+
+
 @dataclass
 class TrendPoint:
-    period: str
-    label: str
-    communities: int
-    compliant: int
-    rate: float | None
+    period: Period
+    unit: Unit
     target: float | None
 
+    @property
+    def rate(self) -> float | None:
+        """On the line: a complete period's rate."""
+        return self.unit.rate if self.unit.complete else None
 
-def trend(region: Region, periods: list[Period], book: TargetBook) -> list[TrendPoint]:
-    """The region's approved compliance in every period, oldest first (one query)."""
-    tallies = {
-        t.period_id: t
-        for t in Tally.objects.filter(region=region).only("period_id", "communities", "compliant")
-    }
+    @property
+    def rate_in_progress(self) -> float | None:
+        """A hollow point off the line: the rate among the reported communities."""
+        return None if self.unit.complete else self.unit.rate_reported
+
+
+def trend(periods: list[Period], units: dict[int, Unit], book: TargetBook) -> list[TrendPoint]:
+    """The region's compliance in every period, oldest first, with the year's target."""
     points = []
     for period in sorted(periods, key=lambda p: p.ordinal):
-        tally = tallies.get(period.pk)
-        # A period with nothing approved yet has no rate to draw, rather than 0 %.
-        judged = tally is not None and tally.streets_approved > 0
-        communities = tally.communities if tally else 0
-        compliant = tally.compliant if tally else 0
-        share = book.share(region.path, period.year)
-        points.append(
-            TrendPoint(
-                period.code,
-                period.label,
-                communities,
-                compliant,
-                rate(compliant, communities) if judged else None,
-                None if share is None else float(share),
-            )
-        )
+        unit = units[period.pk]
+        share = book.share(unit.path, period.year)
+        points.append(TrendPoint(period, unit, None if share is None else float(share)))
     return points
+
+
+def ranked(units: list[Unit]) -> list[Unit]:
+    """Children for a ranking: the complete ones by rate, best first; then those partly
+    reported by their reported rate; then those with nothing reported yet, by code (an
+    unknown rate is not a low one)."""
+
+    def key(unit: Unit):
+        if unit.complete:
+            return (0, -(unit.rate or 0), unit.code)
+        if unit.figures.reported:
+            return (1, -(unit.rate_reported or 0), unit.code)
+        return (2, 0, unit.code)
+
+    return sorted(units, key=key)
 
 
 def approved_period_ids(region: Region) -> set[int]:
@@ -104,21 +149,29 @@ def _streets_within(period: Period, region: Region):
 
 
 def cheapest_way(
-    period: Period, region: Region, standard: Decimal, needed: int | None
+    period: Period,
+    region: Region,
+    standard: Decimal,
+    needed: int | None,
+    *,
+    approved_only: bool = True,
 ) -> list[CheapStep]:
-    """Non-compliant communities on approved ledgers, fewest m² still needed first, with
-    the running total: the first `needed` of them reach the target for the least area."""
-    approved = Submission.objects.filter(period=period, state=Submission.State.APPROVED)
+    """Non-compliant communities whose figures count (on approved ledgers, or with
+    approved_only=False on any), fewest m² still needed first, with the running total: the
+    first `needed` of them reach the target for the least area."""
     gap = ExpressionWrapper(
         F("households") * standard - F("total_area") * 100,
         output_field=DecimalField(max_digits=20, decimal_places=2),
     )
     limit = min((needed or 0) + CHEAPEST_EXTRA, CHEAPEST_MAX)
+    rows = LedgerRow.objects.filter(period=period, households__gt=0).filter(
+        street_id__in=_streets_within(period, region)
+    )
+    if approved_only:
+        approved = Submission.objects.filter(period=period, state=Submission.State.APPROVED)
+        rows = rows.filter(street_id__in=approved.values("street_id"))
     rows = (
-        LedgerRow.objects.filter(period=period, households__gt=0)
-        .filter(street_id__in=_streets_within(period, region))
-        .filter(street_id__in=approved.values("street_id"))
-        .annotate(gap=gap)
+        rows.annotate(gap=gap)
         # True gaps are multiples of 0.1 m² × 100 (one-decimal areas and standard), so
         # this bound only keeps floating-point noise of SQLite out; the rules judge below.
         .filter(gap__gt=Decimal("0.05"))
@@ -156,7 +209,7 @@ class ChaseItem:
 
     @property
     def status_label(self) -> str:
-        return Submission.State(self.status).label
+        return state_word(self.status)
 
     @property
     def overdue(self) -> bool:

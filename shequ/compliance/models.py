@@ -63,8 +63,10 @@ class Tally(models.Model):
     reported = models.PositiveIntegerField("已审核社区数", default=0)
     compliant = models.PositiveIntegerField("达标社区数", default=0)
     urban_communities = models.PositiveIntegerField(default=0)
+    urban_reported = models.PositiveIntegerField(default=0)
     urban_compliant = models.PositiveIntegerField(default=0)
     rural_communities = models.PositiveIntegerField(default=0)
+    rural_reported = models.PositiveIntegerField(default=0)
     rural_compliant = models.PositiveIntegerField(default=0)
     shortfall_m2 = models.DecimalField("尚缺面积", max_digits=14, decimal_places=1, default=0)
     # Communities by m² per 100 households, in the buckets of `tallies.RATIO_BUCKETS`.

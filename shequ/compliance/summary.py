@@ -44,6 +44,13 @@ def needed_for_target(share: Decimal | None, communities: int, compliant: int) -
     return max(0, int(required) - compliant)
 
 
+def state_word(status: str) -> str:
+    """A street's ledger state as the dashboards say it: 未上报, 已上报, 退回 or 已审核."""
+    if status in ("", Submission.State.DRAFT):
+        return "未上报"
+    return Submission.State(status).label
+
+
 def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -78,6 +85,23 @@ class Unit:
         return f.streets > 0 and done == f.streets
 
     @property
+    def shown_rate(self) -> float | None:
+        """The rate to show: of all communities once complete, else of the reported ones
+        (a period in progress never counts the unknown as failures)."""
+        return self.rate if self.complete else self.rate_reported
+
+    @property
+    def coverage(self) -> str:
+        """What the figures cover, for people: 已审核 7/17 个街镇，覆盖 55/192 个社区."""
+        f = self.figures
+        communities = f"{f.reported}/{f.communities} 个社区"
+        if f.streets == 1 and self.level == Level.STREET:
+            return f"本期台账{self.state_word}，覆盖 {communities}"
+        if self.approved_only:
+            return f"已审核 {f.streets_approved}/{f.streets} 个街镇，覆盖 {communities}"
+        return f"已上报 {f.streets_submitted}/{f.streets} 个街镇，已填报 {communities}"
+
+    @property
     def needed_for_target(self) -> int | None:
         return needed_for_target(self.target, self.figures.communities, self.figures.compliant)
 
@@ -96,9 +120,8 @@ class Unit:
         return self.needed_for_target == 0
 
     @property
-    def status_label(self) -> str:
-        status = self.figures.status
-        return Submission.State(status).label if status else "—"
+    def state_word(self) -> str:
+        return state_word(self.figures.status)
 
     @property
     def late(self) -> bool:
@@ -115,8 +138,8 @@ class Unit:
             "rate": self.rate,
             "rate_reported": self.rate_reported,
             "complete": self.complete,
-            "urban": _part(f.urban_communities, f.urban_compliant),
-            "rural": _part(f.rural_communities, f.rural_compliant),
+            "urban": _part(f.urban_communities, f.urban_reported, f.urban_compliant),
+            "rural": _part(f.rural_communities, f.rural_reported, f.rural_compliant),
             "shortfall_m2": float(f.shortfall_m2),
             "needed_for_target": self.needed_for_target,
             "target": json_number(self.target),
@@ -136,11 +159,13 @@ class Unit:
         return unit
 
 
-def _part(communities: int, compliant: int) -> dict:
+def _part(communities: int, reported: int, compliant: int) -> dict:
     return {
         "communities": communities,
+        "reported": reported,
         "compliant": compliant,
         "rate": rate(compliant, communities),
+        "rate_reported": rate(compliant, reported),
     }
 
 

@@ -48,8 +48,10 @@ class Figures:
     reported: int = 0
     compliant: int = 0
     urban_communities: int = 0
+    urban_reported: int = 0
     urban_compliant: int = 0
     rural_communities: int = 0
+    rural_reported: int = 0
     rural_compliant: int = 0
     shortfall_m2: Decimal = Decimal("0.0")
     ratio_buckets: list[int] = field(default_factory=lambda: [0] * len(RATIO_BUCKET_LABELS))
@@ -65,8 +67,10 @@ class Figures:
         "reported",
         "compliant",
         "urban_communities",
+        "urban_reported",
         "urban_compliant",
         "rural_communities",
+        "rural_reported",
         "rural_compliant",
         "shortfall_m2",
         "streets",
@@ -96,6 +100,10 @@ class Figures:
         self.ratio_buckets[ratio_bucket(ratio)] += 1
         if counted and rules.has_valid_households(households):
             self.reported += 1
+            if urban:
+                self.urban_reported += 1
+            else:
+                self.rural_reported += 1
             if not compliant:
                 self.shortfall_m2 += rules.shortfall(total, households, standard)
 

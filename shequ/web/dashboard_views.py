@@ -22,9 +22,13 @@ from shequ.compliance.dashboard import (
     chase_list,
     cheapest_way,
     community_history,
+    default_period,
     judging_period,
+    period_units,
+    ranked,
     street_lines,
     trend,
+    with_unapproved,
 )
 from shequ.compliance.reminders import can_remind, remind_street
 from shequ.compliance.summary import Summary, summary
@@ -47,13 +51,11 @@ def _scoped(scope: Scope, code: str | None) -> Region:
     return get_object_or_404(scope.regions(), code=code)
 
 
-def _chosen_period(request, periods: list[Period], approved_periods: set[int]) -> Period:
-    """The period asked for; by default the latest one with approved ledgers here."""
+def _chosen_period(request, periods: list[Period], units) -> Period:
+    """The period asked for; by default the latest one complete for the region."""
     asked = request.GET.get("period")
     chosen = next((p for p in periods if p.code == asked), None)
-    if chosen:
-        return chosen
-    return next((p for p in periods if p.pk in approved_periods), periods[0])
+    return chosen or default_period(periods, units)
 
 
 def _breadcrumb(scope: Scope, region: Region) -> list[Region]:
@@ -73,68 +75,89 @@ def dashboard(request, code: str | None = None):
     periods = list(Period.objects.all())
     if not periods:
         return render(request, "compliance/dashboard.html", {"region": region, "period": None})
-    approved_periods = approved_period_ids(region)
-    period = _chosen_period(request, periods, approved_periods)
+    units = period_units(region, periods)
+    period = _chosen_period(request, periods, units)
     include_unapproved = request.GET.get("all") == "1"
     result = summary(
         scope=scope, period=period, region=region, include_unapproved=include_unapproved
     )
+    if include_unapproved:
+        units = with_unapproved(scope, region, periods, units, result)
     book = TargetBook.load()
-    points = trend(region, periods, book)
+    total = result.total
     # 催报 concerns the period being filled in, whichever period the leader is looking at.
     chase_period = next((p for p in periods if p.is_open), None)
     context = {
         "region": region,
         "breadcrumb": _breadcrumb(scope, region),
-        "periods": periods,
+        "periods": [(p, units[p.pk].complete) for p in periods],
         "period": period,
         "include_unapproved": include_unapproved,
         "summary": result,
-        "total": result.total,
-        "children": _ranked(result),
-        "cheapest": cheapest_way(period, region, result.standard, result.total.needed_for_target),
+        "total": total,
+        "children": ranked(result.children),
+        # The way to the target is counted only on a complete period; before, the list
+        # still shows the cheapest communities, without the ones that would close the gap.
+        "cheapest": cheapest_way(
+            period,
+            region,
+            result.standard,
+            total.needed_for_target if total.complete else None,
+            approved_only=result.approved_only,
+        ),
         "chase_period": chase_period,
         "chase": chase_list(chase_period, region) if chase_period and not region.is_street else [],
         "can_remind": not region.is_street and can_remind(scope, region),
-        "judged_on": judging_period(period.year, periods, approved_periods),
-        "chart": _chart_data(result, points),
+        "judged_on": judging_period(period.year, periods, approved_period_ids(region)),
+        "chart": _chart_data(result, trend(periods, units, book)),
         "lines": street_lines(period, region, result.standard) if region.is_street else [],
+        # A street's rows count once approved, or whenever 含未审核台账 is ticked.
+        "figures_count": total.complete or include_unapproved,
         "plans": plan_counts(region, timezone.localdate()),
     }
     template = "compliance/street.html" if region.is_street else "compliance/dashboard.html"
     return render(request, template, context)
 
 
-def _ranked(result: Summary):
-    """Children by rate, best first; those without communities last."""
-    return sorted(
-        result.children,
-        key=lambda unit: (unit.rate is None, -(unit.rate or 0), unit.code),
-    )
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
 
 
 def _chart_data(result: Summary, points) -> dict:
+    """The charts' figures, in per cent with one decimal. A period in progress is a point
+    of its own at the rate among the reported communities, never on the line."""
     total = result.total
+    f = total.figures
+    complete = total.complete
     return {
         "trend": {
-            "labels": [p.label for p in points],
-            "rates": [None if p.rate is None else round(p.rate * 100, 1) for p in points],
-            "targets": [None if p.target is None else round(p.target * 100, 1) for p in points],
+            "labels": [p.period.label for p in points],
+            "rates": [_percent(p.rate) for p in points],
+            "in_progress": [_percent(p.rate_in_progress) for p in points],
+            "coverage": [None if p.unit.complete else p.unit.coverage for p in points],
+            "targets": [_percent(p.target) for p in points],
         },
         "classes": {
             "labels": ["城市社区", "农村社区"],
-            "communities": [total.figures.urban_communities, total.figures.rural_communities],
-            "compliant": [total.figures.urban_compliant, total.figures.rural_compliant],
+            # Before the period is complete, a class's rate is of its reported communities.
+            "counted": [f.urban_communities, f.rural_communities]
+            if complete
+            else [f.urban_reported, f.rural_reported],
+            "compliant": [f.urban_compliant, f.rural_compliant],
+            "complete": complete,
         },
         "buckets": {
-            "labels": list(RATIO_BUCKET_LABELS),
-            "counts": total.figures.ratio_buckets,
-        },
-        "children": {
-            "labels": [u.name for u in _ranked(result)],
-            "rates": [None if u.rate is None else round(u.rate * 100, 1) for u in _ranked(result)],
+            "labels": [_unknown_bucket_label(result), *RATIO_BUCKET_LABELS[1:]],
+            "counts": f.ratio_buckets,
         },
     }
+
+
+def _unknown_bucket_label(result: Summary) -> str:
+    """The first bucket holds the communities whose figures do not count in this mode."""
+    if result.approved_only and not result.total.complete:
+        return "未审核\n或未填"
+    return "未填报"
 
 
 @login_required

@@ -18,47 +18,74 @@
     charts.push(chart);
   }
 
+  function oneDecimal(v) { return v == null ? "—" : Number(v).toFixed(1) + "%"; }
+
   function percentAxis(max) {
     return { type: "value", min: 0, max: max, axisLabel: { formatter: "{value}%" } };
   }
 
+  // The tooltip of the trend: every series' value, and a period in progress's coverage.
+  function trendTooltip(params) {
+    var index = params[0].dataIndex;
+    var lines = [echarts.format.encodeHTML(data.trend.labels[index])];
+    params.forEach(function (p) {
+      if (p.value == null) { return; }
+      lines.push(p.marker + echarts.format.encodeHTML(p.seriesName) + "：" + oneDecimal(p.value));
+    });
+    var coverage = data.trend.coverage[index];
+    if (coverage) { lines.push("进行中：" + echarts.format.encodeHTML(coverage)); }
+    return lines.join("<br>");
+  }
+
   if (data.trend) {
+    // A complete period is on the line; a period in progress is a hollow point of its own
+    // at the rate among the reported communities, never joined to the line.
     draw("chart-trend", {
-      grid: { left: 48, right: 16, top: 36, bottom: 48 },
-      legend: { top: 4, data: ["达标率", "年度目标"] },
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
-      xAxis: { type: "category", data: data.trend.labels, axisLabel: { rotate: 30, fontSize: 11 } },
-      yAxis: percentAxis(100),
+      grid: { left: 56, right: 16, top: 36, bottom: 40, containLabel: false },
+      legend: { top: 4, data: ["达标率", "进行中（已报部分）", "年度目标"] },
+      tooltip: { trigger: "axis", formatter: trendTooltip },
+      xAxis: { type: "category", data: data.trend.labels,
+        axisLabel: { fontSize: 11, hideOverlap: true } },
+      yAxis: { type: "value", min: 0, max: 100, name: "达标率（%）", nameTextStyle: { align: "left" },
+        axisLabel: { formatter: "{value}%" } },
       series: [
-        { name: "达标率", type: "line", data: data.trend.rates, symbolSize: 7,
-          label: { show: true, formatter: "{c}%", fontSize: 10 }, itemStyle: { color: "#1f4e79" } },
+        { name: "达标率", type: "line", data: data.trend.rates, symbolSize: 7, connectNulls: false,
+          label: { show: true, formatter: function (p) { return oneDecimal(p.value); }, fontSize: 10 }, labelLayout: { hideOverlap: true },
+          itemStyle: { color: "#1f4e79" } },
+        { name: "进行中（已报部分）", type: "scatter", data: data.trend.in_progress, symbol: "emptyCircle",
+          symbolSize: 10, label: { show: true, position: "top", fontSize: 10, color: "#8a5300",
+            formatter: function (p) { return oneDecimal(p.value); } },
+          labelLayout: { hideOverlap: true }, itemStyle: { color: "#c77c02", borderWidth: 2 } },
         { name: "年度目标", type: "line", step: "end", data: data.trend.targets,
           lineStyle: { type: "dashed" }, itemStyle: { color: "#d9534f" }, symbol: "none" }
       ]
     });
   }
   if (data.classes) {
-    var rates = data.classes.communities.map(function (n, i) {
+    var rates = data.classes.counted.map(function (n, i) {
       return n ? Math.round(data.classes.compliant[i] * 1000 / n) / 10 : null;
     });
     draw("chart-classes", {
-      title: { text: "城乡达标率", left: "center", textStyle: { fontSize: 13 } },
-      grid: { left: 40, right: 8, top: 48, bottom: 28 },
-      tooltip: { trigger: "axis" },
+      title: { text: data.classes.complete ? "城乡达标率" : "城乡达标率（已报部分）", left: "center",
+        textStyle: { fontSize: 13 }, subtextStyle: { fontSize: 12 },
+        subtext: rates.every(function (r) { return r == null; }) ? "暂无已报数据" : "" },
+      grid: { left: 44, right: 8, top: 48, bottom: 28 },
+      tooltip: { trigger: "axis", valueFormatter: oneDecimal },
       xAxis: { type: "category", data: data.classes.labels },
-      yAxis: percentAxis(100),
+      yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       series: [{ type: "bar", data: rates, barWidth: "45%",
-        label: { show: true, position: "top", formatter: "{c}%" },
+        label: { show: true, position: "top", formatter: function (p) { return oneDecimal(p.value); } },
         itemStyle: { color: function (p) { return p.dataIndex === 0 ? "#3b7dd8" : "#4c9a52"; } } }]
     });
   }
   if (data.buckets) {
     draw("chart-buckets", {
-      title: { text: "每百户面积（㎡）分布", left: "center", textStyle: { fontSize: 13 } },
-      grid: { left: 32, right: 8, top: 48, bottom: 28 },
-      tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: data.buckets.labels, axisLabel: { fontSize: 10, interval: 0 } },
-      yAxis: { type: "value", minInterval: 1 },
+      title: { text: "每百户面积分布", left: "center", textStyle: { fontSize: 13 } },
+      grid: { left: 48, right: 8, top: 48, bottom: 40 },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v + " 个社区"; } },
+      xAxis: { type: "category", data: data.buckets.labels, name: "㎡/百户", nameLocation: "middle", nameGap: 24,
+        axisLabel: { fontSize: 10, interval: 0 } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { formatter: "{value}个" } },
       series: [{ type: "bar", data: data.buckets.counts, label: { show: true, position: "top" },
         itemStyle: { color: function (p) { return p.dataIndex >= 4 ? "#4c9a52" : (p.dataIndex === 0 ? "#adb5bd" : "#e0a33b"); } } }]
     });
@@ -81,7 +108,7 @@
     draw("chart-evaluation", {
       grid: { left: 48, right: 16, top: 36, bottom: 64 },
       legend: { top: 4, data: ["本年达标率", "上年达标率", "目标"] },
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+      tooltip: { trigger: "axis", valueFormatter: oneDecimal },
       xAxis: { type: "category", data: data.labels, axisLabel: { rotate: 35, fontSize: 11, interval: 0 } },
       yAxis: percentAxis(100),
       series: [
@@ -92,5 +119,9 @@
       ]
     });
   }
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  function resizeAll() { charts.forEach(function (c) { c.resize(); }); }
+  window.addEventListener("resize", resizeAll);
+  // Printing lays the page out at the paper's width: the charts follow it.
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
 })();
