@@ -5,6 +5,7 @@ communities; the Word report read back with python-docx; the command; scope."""
 import datetime
 import io
 import json
+import re
 
 import docx
 import openpyxl
@@ -70,10 +71,28 @@ def test_street_figures_against_a_hand_count(two_years):
     assert (missed.communities, missed.compliant, missed.met, missed.needed) == (5, 0, False, 4)
     empty = row_of(result, "500109399")
     assert (empty.communities, empty.rate, empty.met) == (0, None, None)
-    # Other streets have blank 2026 rows: in the denominator, never compliant.
+    # Other streets have blank 2026 rows: in the denominator, never compliant; but while
+    # their ledgers are not approved, whether a target is met cannot be said.
     assert result.total.communities == 192
     assert result.total.compliant == 5
-    assert result.total.met is False
+    unknown = row_of(result, TIANSHENG)
+    assert (unknown.known, unknown.met) == (False, None)
+    assert (result.total.known, result.total.met) == (False, None)
+    assert unknown not in result.missed and missed in result.missed
+
+
+def test_an_unfinished_year_is_said_so_and_unknown_streets_are_not_failures(
+    client, two_years, district_viewer
+):
+    client.login(username=district_viewer.username, password=PASSWORD)
+    page = client.get("/evaluation/?year=2026").content.decode()
+    assert "2026年下半年尚未全部审核（已审核 2/18 个街镇，覆盖 10/192 个社区）" in page
+    table = page.split('data-testid="evaluation-table"')[1].split("</table>")[0]
+    row = table.split("天生街道")[1].split("</tr>")[0]
+    cells = re.findall(r"<td>(.*?)</td>", row)
+    # 社区数, 达标数, 达标率, 目标, 完成目标, 较上年: unknown, not 0 and not 否.
+    assert cells[:6] == ["10", "—", "—", "80.0%", "待审核", "—"]
+    assert 'class="table-danger"' not in table.split("天生街道")[0].rsplit("<tr", 1)[1]
 
 
 def test_plans_closed_in_the_year_are_counted(two_years, district_approver):
@@ -109,6 +128,11 @@ def test_the_word_report_has_its_sections_and_figures(two_years):
     body = "\n".join(texts)
     assert "共有城乡社区（村）192 个" in body
     assert "达到 30 平方米的 5 个，达标率 2.6%" in body
+    # 15 streets have no approved ledger yet: the report does not call the year missed.
+    assert (
+        "（已审核 2/18 个街镇，覆盖 10/192 个社区），是否达到年度目标（80.0%）待全部审核后确定"
+        in body
+    )
     assert "施家梁镇达标率 0.0%，低于目标 80.0 个百分点，还需 4 个社区达标" in body
     # No checklist filled in: every item is missing everywhere, in the notice's order.
     assert "最常缺少的是服务大厅（192 个社区）" in body

@@ -227,12 +227,13 @@ def test_a_blank_compliance_year_the_export_fills_stays_blank(period):
         plan = planned(content, name, period)
         assert {p.status for p in plan.rows} == {"unchanged"}
         assert all(p.values["compliance_year"] is None for p in plan.rows)
-    # What came back were the filled years: the first compliant year, the plan's target.
+    # What came back were the filled years: the first compliant year, the plan's target
+    # marked as planned.
     content, _ = exported("xlsx", period, None)
     shown = {row[2]: row[12] for sheet in read_sheets(content, "ledger.xlsx") for row in sheet.rows}
     assert shown[rows[0].community.name] == 2026
     short = rows_of(period, TIANSHENG)[0]
-    assert shown[short.community.name] == targets[short.community.code]
+    assert shown[short.community.name] == f"计划{targets[short.community.code]}"
 
 
 def test_a_stated_year_stays_as_stated(period):

@@ -233,6 +233,7 @@ def test_the_database_compliance_condition_is_the_rules_condition(beibei):
 
 def test_a_blank_compliance_year_is_the_first_compliant_year_on_approved_data(beibei):
     from shequ.ledger.queries import filled_compliance_years
+    from shequ.ledger.rules import ComplianceYear
 
     first = open_period("2023H2")
     approve_street(first, TIANSHENG, households=1000, service_center="250.0")  # short
@@ -245,8 +246,12 @@ def test_a_blank_compliance_year_is_the_first_compliant_year_on_approved_data(be
     years = filled_compliance_years(
         rows, Decimal("30"), plan_target_years={rows[1].community_id: 2027}
     )
-    assert years == {rows[0].pk: 2024, rows[1].pk: 2027, rows[2].pk: 2030}
+    assert years == {
+        rows[0].pk: ComplianceYear(2024),
+        rows[1].pk: ComplianceYear(2027, planned=True),
+        rows[2].pk: ComplianceYear(2030),
+    }
     # As of 2023H2 新星路 had not yet met the standard: no year, whatever came later.
     assert filled_compliance_years([row_of(first, XINXINGLU)], Decimal("30")) == {
-        row_of(first, XINXINGLU).pk: None
+        row_of(first, XINXINGLU).pk: ComplianceYear(None)
     }

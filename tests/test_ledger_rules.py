@@ -220,8 +220,23 @@ def test_a_stated_compliance_year_that_contradicts_the_data_is_warned(stated, ar
 
 
 def test_a_blank_compliance_year_is_filled_from_data_then_from_the_plan():
-    fill = rules.filled_compliance_year
-    assert fill(2023, compliant=False, first_compliant_year=2021, plan_target_year=2026) == 2023
-    assert fill(None, compliant=True, first_compliant_year=2021, plan_target_year=None) == 2021
-    assert fill(None, compliant=False, first_compliant_year=2021, plan_target_year=2026) == 2026
-    assert fill(None, compliant=False, first_compliant_year=None, plan_target_year=None) is None
+    fill, year = rules.filled_compliance_year, rules.ComplianceYear
+    assert fill(2023, compliant=False, first_compliant_year=2021, plan_target_year=2026) == year(
+        2023
+    )
+    assert fill(None, compliant=True, first_compliant_year=2021, plan_target_year=None) == year(
+        2021
+    )
+    planned = fill(None, compliant=False, first_compliant_year=2021, plan_target_year=2026)
+    assert planned == year(2026, planned=True)
+    assert fill(None, compliant=False, first_compliant_year=None, plan_target_year=None) == year(
+        None
+    )
+
+
+def test_a_planned_compliance_year_never_reads_as_achieved():
+    year = rules.ComplianceYear
+    planned = year(2026, planned=True)
+    assert str(planned) == "计划2026" and planned.cell == "计划2026"
+    assert str(year(2021)) == "2021" and year(2021).cell == 2021
+    assert str(year(None)) == "" and year(None).cell is None

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.ledger.rules import ComplianceYear
 from shequ.ledger.submissions import submission_reopen
 from shequ.plans import services
 from shequ.plans.evidence import MAX_BYTES, evidence_from_upload
@@ -207,7 +208,8 @@ def test_a_blank_compliance_year_takes_the_plans_target_year(plan):
 
     book = ledger_workbook(scope=operator_scope(), period=plan.gap_period)
     years = {line.community: line.compliance_year for sheet in book.sheets for line in sheet.lines}
-    assert years[plan.community.name] == plan.target_year
+    assert years[plan.community.name] == ComplianceYear(plan.target_year, planned=True)
+    assert str(years[plan.community.name]) == f"计划{plan.target_year}"
 
 
 # ---------------------------------------------------------------- pages
@@ -324,7 +326,7 @@ def test_a_workbook_exported_with_plan_years_imports_unchanged(plan, tmp_path):
     period = open_period("2026H2")  # carried forward from 2026H1: plans are open
     book = ledger_workbook(scope=operator_scope(), period=period, street=plan.street)
     years = {line.community: line.compliance_year for sheet in book.sheets for line in sheet.lines}
-    assert years[plan.community.name] == plan.target_year
+    assert years[plan.community.name] == ComplianceYear(plan.target_year, planned=True)
     buffer = io.BytesIO()
     write_xlsx(book, buffer)
     code, document = run_import(tmp_path, buffer.getvalue(), "--period", "2026H2")
@@ -377,3 +379,42 @@ def test_an_empty_row_given_its_plans_target_year_keeps_the_blank(beibei, tmp_pa
     }
     assert years[first.community.name] == ("new", None)
     assert years[second.community.name] == ("new", second.target_year + 1)
+
+
+def test_a_planned_year_reads_the_same_in_the_workbook_the_csv_and_on_screen(
+    plan, tmp_path, client, district_viewer
+):
+    """达标年度 of a community still short is its plan's year marked 计划, never a bare year
+    that reads as achieved; both files import back unchanged (issue 22, item 7)."""
+    import io
+
+    import openpyxl
+
+    from shequ.ledger.export import ledger_workbook
+    from shequ.ledger.ledger_csv import write_csv
+    from shequ.ledger.workbook_xlsx import write_xlsx
+
+    from .import_fixtures import run_import
+
+    period = open_period("2026H2")  # carried forward from 2026H1: plans are open
+    planned = f"计划{plan.target_year}"
+    buffer = io.BytesIO()
+    write_xlsx(ledger_workbook(scope=operator_scope(), period=period, street=plan.street), buffer)
+    sheet_cells = [
+        cell.value
+        for ws in openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).worksheets
+        for row in ws.iter_rows()
+        for cell in row
+    ]
+    assert planned in sheet_cells and plan.target_year not in sheet_cells
+    text = io.StringIO()
+    write_csv(scope=operator_scope(), period=period, street=plan.street, stream=text)
+    line = next(x for x in text.getvalue().splitlines() if plan.community.name in x)
+    assert f",{planned}," in line
+    for name, content in (("台账.xlsx", buffer.getvalue()), ("台账.csv", text.getvalue().encode())):
+        code, document = run_import(tmp_path, content, "--period", "2026H2", name=name)
+        assert code == 0, document["errors"]
+        assert {r["status"] for r in document["rows"]} == {"unchanged"}, name
+    client.login(username=district_viewer.username, password=PASSWORD)
+    page = client.get(f"/communities/{plan.community.code}/").content.decode()
+    assert planned in page

@@ -23,6 +23,8 @@ from shequ.compliance.targets import TargetBook
 from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.queries import filled_compliance_years
+from shequ.plans.queries import open_plan_target_years
 from shequ.regions.history import versions_as_of
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -281,6 +283,7 @@ class CommunityPeriod:
     standard: Decimal
     derived: rules.Derived
     areas: list[tuple[str, Decimal | None, bool]]  # label, area, set in the centre
+    compliance_year: rules.ComplianceYear  # as the exported workbook shows it
 
 
 def community_history(community: Region) -> list[CommunityPeriod]:
@@ -298,6 +301,7 @@ def community_history(community: Region) -> list[CommunityPeriod]:
         ).values_list("period_id", "street_id")
     )
     book = TargetBook.load()
+    years = _compliance_years(community, rows, book)
     result = []
     for row in rows:
         standard = book.standard(row.period.year)
@@ -312,6 +316,21 @@ def community_history(community: Region) -> list[CommunityPeriod]:
                     (LABELS[name], getattr(row, name), rules.is_co_located(row, name))
                     for name in AREA_FIELDS
                 ],
+                years[row.pk],
             )
         )
     return result
+
+
+def _compliance_years(
+    community: Region, rows: list[LedgerRow], book: TargetBook
+) -> dict[int, rules.ComplianceYear]:
+    """Each row's 达标年度 as the export fills it, each judged by its year's standard."""
+    plan_years = open_plan_target_years([community.pk])
+    by_standard: dict[Decimal, list[LedgerRow]] = {}
+    for row in rows:
+        by_standard.setdefault(book.standard(row.period.year), []).append(row)
+    years = {}
+    for standard, judged in by_standard.items():
+        years.update(filled_compliance_years(judged, standard, plan_years))
+    return years

@@ -63,8 +63,15 @@ class Row:
         return self.unit.target
 
     @property
+    def known(self) -> bool:
+        """Every street's ledger of the judging period is approved: until then the rate
+        counts the unknown as failures, and whether the target is met cannot be said."""
+        return self.unit.complete
+
+    @property
     def met(self) -> bool | None:
-        return self.unit.meets_target
+        """None without a target, or while not `known`."""
+        return self.unit.meets_target if self.known else None
 
     @property
     def needed(self) -> int | None:
@@ -72,8 +79,9 @@ class Row:
 
     @property
     def change(self) -> float | None:
-        """Change of the rate on last year, in points of a fraction (0.05 = 5 points)."""
-        if self.rate is None or self.previous_rate is None:
+        """Change of the rate on last year, in points of a fraction (0.05 = 5 points); None
+        while this year's rate is not `known`."""
+        if self.rate is None or self.previous_rate is None or not self.known:
             return None
         return self.rate - self.previous_rate
 

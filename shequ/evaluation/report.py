@@ -16,6 +16,7 @@ from docx.shared import Cm, Pt
 from shequ.compliance.summary import percent
 from shequ.core.xlsx import values_only_workbook
 from shequ.evaluation.evaluation import Evaluation, Row
+from shequ.regions.levels import Level
 
 # GB/T 9704: title 2号小标宋, headings 3号黑体, body 3号仿宋, 22 lines of 28 characters
 # on a 156 × 225 mm type area (top margin 37 mm, binding side 28 mm).
@@ -66,6 +67,11 @@ def report_text(evaluation: Evaluation) -> ReportText:
 def _target_clause(row: Row) -> str:
     if row.target is None:
         return "本年度未设定目标"
+    if not row.known:
+        return (
+            f"（{row.unit.coverage}），是否达到年度目标（{percent(float(row.target))}）"
+            "待全部审核后确定"
+        )
     if row.met:
         above = (row.rate or 0) - float(row.target)
         return f"达到年度目标（{percent(float(row.target))}），高出 {points(above)} 个百分点"
@@ -212,13 +218,16 @@ def table_values(row: Row, completeness: dict) -> list[tuple[object, str]]:
     """The row's cells as (value, kind): numbers stay numbers for the spreadsheet."""
     share = completeness.get(row.code)
     planned = None if row.planned is None else f"{row.planned}/{_dash(row.achieved)}"
+    # A street whose ledger of the judging period is not approved yet is unknown, not 0 %;
+    # the total keeps its figures so far, which the report's text qualifies.
+    unknown = not row.known and row.unit.level == Level.STREET
     return [
         (row.name, TEXT),
         (row.communities, COUNT),
-        (row.compliant, COUNT),
-        (row.rate, PERCENT),
+        (None if unknown else row.compliant, COUNT),
+        (None if unknown else row.rate, PERCENT),
         (None if row.target is None else float(row.target), PERCENT),
-        (None if row.met is None else ("是" if row.met else "否"), TEXT),
+        ("待审核" if unknown else (None if row.met is None else ("是" if row.met else "否")), TEXT),
         (row.change, POINTS),
         (row.closed_plans, COUNT),
         (planned, TEXT),

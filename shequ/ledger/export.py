@@ -50,7 +50,7 @@ class Line:
     total: Decimal
     facilities: dict[str, Decimal | None]
     ratio: Decimal | None
-    compliance_year: int | None = None
+    compliance_year: rules.ComplianceYear | None = None
     remarks: str = ""
     kind: str = "community"  # community, subtotal, total
 
@@ -85,7 +85,7 @@ def _remarks(row: LedgerRow | RowRecord, inside: tuple[str, ...]) -> str:
     return workbook_remarks(row.remarks, inside, row.other)
 
 
-def _community_line(number: int, row: RowRecord, year: int | None) -> Line:
+def _community_line(number: int, row: RowRecord, year: rules.ComplianceYear | None) -> Line:
     inside = rules.co_located_fields(row)
     total = rules.total_area(row)
     return Line(

@@ -38,7 +38,7 @@ def filled_compliance_years(
     standard: Decimal,
     plan_target_years: dict[int, int] | None = None,
     communities: QuerySet | None = None,
-) -> dict[int, int | None]:
+) -> dict[int, rules.ComplianceYear]:
     """达标年度 for each row (by row id), as of the row's own period. `communities` may give
     the rows' communities (or more) as a `values("community_id")` queryset: for a city's
     rows a subquery costs far less than 11,000 parameters."""

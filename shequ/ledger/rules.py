@@ -194,18 +194,44 @@ def derive(values: Any, standard: Decimal) -> Derived:
     )
 
 
+@dataclass(frozen=True)
+class ComplianceYear:
+    """达标年度 as shown: a year stated or achieved, or a plan's target year marked as
+    planned (计划2027), so that a year not yet reached never reads as achieved."""
+
+    year: int | None
+    planned: bool = False
+
+    def __str__(self) -> str:
+        if self.year is None:
+            return ""
+        return f"{PLANNED_MARK}{self.year}" if self.planned else str(self.year)
+
+    @property
+    def cell(self) -> int | str | None:
+        """In a workbook: a stated or achieved year as a number, a planned one as text."""
+        return str(self) if self.planned else self.year
+
+
+# A planned year is written after this mark; the import reads such a cell as no stated year.
+PLANNED_MARK = "计划"
+
+
 def filled_compliance_year(
     stated: int | None,
     *,
     compliant: bool,
     first_compliant_year: int | None,
     plan_target_year: int | None,
-) -> int | None:
+) -> ComplianceYear:
     """达标年度 as the street states it; where blank, the year the community first met the
-    standard on approved data if it meets it now, or else the target year of its plan."""
+    standard on approved data if it meets it now, or else its plan's target year, marked
+    as planned."""
     if stated:
-        return stated
-    return first_compliant_year if compliant else plan_target_year
+        return ComplianceYear(stated)
+    if compliant:
+        return ComplianceYear(first_compliant_year)
+    return ComplianceYear(plan_target_year, planned=plan_target_year is not None)
 
 
 # ---------------------------------------------------------------- validation

@@ -189,7 +189,7 @@ def _cell_values(line: Line) -> list:
         line.total,
         *_listed_facilities(line.facilities),
         line.ratio,
-        line.compliance_year,
+        line.compliance_year.cell if line.compliance_year else None,
         line.remarks,
     ]
 

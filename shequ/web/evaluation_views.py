@@ -56,7 +56,9 @@ def evaluation_page(request):
     total = ["合计", *table_cells(result.total, documents.completeness)[1:]]
     chart = {
         "labels": [row.name for row in result.rows],
-        "rates": [None if r.rate is None else round(r.rate * 100, 1) for r in result.rows],
+        "rates": [
+            None if r.rate is None or not r.known else round(r.rate * 100, 1) for r in result.rows
+        ],
         "targets": [None if r.target is None else float(r.target) * 100 for r in result.rows],
         "previous": [
             None if r.previous_rate is None else round(r.previous_rate * 100, 1)

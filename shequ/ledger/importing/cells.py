@@ -9,11 +9,15 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from shequ.ledger.rules import PLANNED_MARK
+
 NONE_MARKS = {"", "/", "／", "—", "——", "-", "－", "无", "没有", "暂无", "空", "\\"}
 UNITS = ("平方米", "平米", "㎡", "m²", "m2", "M2", "户", "个", "年")
 CO_LOCATED = re.compile(r"(设|含|建|位)?在便民服务中心(内|里)?")
 SEPARATORS = re.compile(r"[,，\s]")
 YEAR = re.compile(r"(\d{4})(\.0+)?\s*年?(度)?")
+# A plan's target year as the export marks it (计划2027): not a year the street stated.
+PLANNED_YEAR = re.compile(PLANNED_MARK + r"\s*(\d{4})\s*年?(度)?")
 
 
 class Parsed(NamedTuple):
@@ -93,7 +97,8 @@ def number_reading(value: float | int) -> Parsed:
 
 
 def parse_year(value) -> tuple[int | None, str]:
-    """达标年度: 2027, 2027年, 2027.0 → 2027; anything else → (None, a warning)."""
+    """达标年度: 2027, 2027年, 2027.0 → 2027; a planned year (计划2027) → None, the plan keeps
+    it; anything else → (None, a warning)."""
     whole = type(value) is int or (type(value) is float and value.is_integer())
     if whole and 2000 <= value <= 2100:  # a year typed as a number: no text to read
         return int(value), ""
@@ -103,4 +108,6 @@ def parse_year(value) -> tuple[int | None, str]:
     match = YEAR.fullmatch(text)
     if match and 2000 <= int(match.group(1)) <= 2100:
         return int(match.group(1)), ""
+    if PLANNED_YEAR.fullmatch(text):
+        return None, ""
     return None, f"达标年度“{text}”不是年份，未导入"

@@ -378,6 +378,8 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, within: Region) -> None:
         current = planned.row
         values = planned.values
         if current.compliance_year is None and values["compliance_year"] == filled.get(current.pk):
+            # The year the export fills in (achieved, or an older export's plan year
+            # written without its 计划 mark) is not a year the street stated.
             values["compliance_year"] = None
         stored = stored_inputs(current)
         planned.changes = [
@@ -415,7 +417,8 @@ def _filled_years(
     blanks = [row for row in blanks if row.community_id in targets or not _is_empty(row)]
     if not blanks:
         return {}
-    return filled_compliance_years(blanks, standard, targets, communities=communities)
+    filled = filled_compliance_years(blanks, standard, targets, communities=communities)
+    return {pk: year.year for pk, year in filled.items()}
 
 
 class _Filling:
