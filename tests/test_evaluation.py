@@ -129,6 +129,7 @@ def test_the_word_report_has_its_sections_and_figures(two_years):
     assert "共有城乡社区（村）192 个" in body
     assert "达到 30 平方米的 5 个，达标率 2.6%" in body
     # 15 streets have no approved ledger yet: the report does not call the year missed.
+    assert "18 个街镇中，1 个达到年度目标，1 个未达到，15 个台账尚未审核" in body
     assert (
         "（已审核 2/18 个街镇，覆盖 10/192 个社区），是否达到年度目标（80.0%）待全部审核后确定"
         in body

@@ -120,9 +120,11 @@ def _overall(e: Evaluation) -> list[str]:
 def _streets_sentence(e: Evaluation) -> str:
     judged = [r for r in e.rows if r.met is not None]
     met = [r for r in judged if r.met]
+    waiting = [r for r in e.rows if not r.known and r.communities]
+    pending = f"{len(waiting)} 个台账尚未审核，" if waiting else ""
     return (
         f"{len(e.rows)} 个街镇中，{len(met)} 个达到年度目标，"
-        f"{len(judged) - len(met)} 个未达到。各街镇完成情况见下表。"
+        f"{len(judged) - len(met)} 个未达到，{pending}各街镇完成情况见下表。"
     )
 
 

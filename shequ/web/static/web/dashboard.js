@@ -42,7 +42,9 @@
     // at the rate among the reported communities, never joined to the line.
     draw("chart-trend", {
       grid: { left: 56, right: 16, top: 36, bottom: 40, containLabel: false },
-      legend: { top: 4, data: ["达标率", "进行中（已报部分）", "年度目标"] },
+      legend: { top: 4, data: ["达标率", "进行中（已报部分）", "年度目标"].filter(function (name, i) {
+        return i !== 1 || data.trend.in_progress.some(function (v) { return v != null; });
+      }) },
       tooltip: { trigger: "axis", formatter: trendTooltip },
       xAxis: { type: "category", data: data.trend.labels,
         axisLabel: { fontSize: 11, hideOverlap: true } },
