@@ -117,6 +117,7 @@ def _check_summary(period, approved):
             assert unit.rate == compliant / communities
             reported = expected_reported(period, code, counted)
             assert unit.figures.reported == reported
+            assert unit.figures.urban_reported + unit.figures.rural_reported == reported
             assert unit.rate_reported == (compliant / reported if reported else None)
             # Each street is approved or a draft: complete in both modes exactly when approved.
             assert unit.complete is (code in approved)
@@ -131,11 +132,11 @@ def _check_summary(period, approved):
         assert result.total.figures.communities == 192
         assert result.total.figures.compliant == sum(c for _, c in expected.values())
         assert result.total.rate == result.total.figures.compliant / 192
-    stored = {t.region_id: (t.communities, t.compliant, t.status) for t in Tally.objects.all()}
+    # The tallies kept in step with each approval are those a rebuild computes.
+    kept = ("communities", "compliant", "status", "reported", "urban_reported", "rural_reported")
+    stored = {t["region_id"]: t for t in Tally.objects.values("region_id", *kept)}
     tallies_rebuild(period)
-    assert stored == {
-        t.region_id: (t.communities, t.compliant, t.status) for t in Tally.objects.all()
-    }
+    assert stored == {t["region_id"]: t for t in Tally.objects.values("region_id", *kept)}
 
 
 # ---------------------------------------------------------------- targets
