@@ -71,7 +71,7 @@
       title: { text: data.classes.complete ? "城乡达标率" : "城乡达标率（已报部分）", left: "center",
         textStyle: { fontSize: 13 }, subtextStyle: { fontSize: 12 },
         subtext: rates.every(function (r) { return r == null; }) ? "暂无已报数据" : "" },
-      grid: { left: 44, right: 8, top: 48, bottom: 28 },
+      grid: { left: 44, right: 8, top: 58, bottom: 28 },
       tooltip: { trigger: "axis", valueFormatter: oneDecimal },
       xAxis: { type: "category", data: data.classes.labels },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
