@@ -1,6 +1,5 @@
 """The `shequ` console script and the verbs of this issue, from the outside."""
 
-import io
 import json
 import os
 import subprocess
@@ -54,17 +53,20 @@ def test_a_refused_file_under_json_prints_its_problems_as_one_document(beibei, t
     assert "500109077" in document["problems"][0]["message"]
 
 
-def test_the_import_preview_on_the_process_stdout_is_one_utf8_json_document(tmp_path):
-    """On its own stdout the command writes the encoded document straight out (not through
-    the text layer that call_command's tests read): it must still be one JSON document."""
+def run_shequ(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    """`shequ ARGS…` as its own process, on a SQLite database under tmp_path."""
     env = {**os.environ, "SHEQU_VAR_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     shequ = str(Path(sys.executable).with_name("shequ"))
+    return subprocess.run([shequ, *args], capture_output=True, env=env, check=False, timeout=120)
+
+
+def test_the_import_preview_on_the_process_stdout_is_one_utf8_json_document(tmp_path):
+    """On its own stdout the command writes the encoded document straight out (not through
+    the text layer that call_command's tests read): it must still be one JSON document."""
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [shequ, *args], capture_output=True, env=env, check=False, timeout=120
-        )
+        return run_shequ(tmp_path, *args)
 
     for setup in (
         ["migrate", "-v0"],
@@ -83,8 +85,7 @@ def test_the_import_preview_on_the_process_stdout_is_one_utf8_json_document(tmp_
     assert document["rows"][0]["community_name"] == "运河社区居民委员会"
     assert document["rows"][0]["data"]["service_center"] == 320.0
     assert document["rows"][0]["derived"]["per_100_households"] == 32.0
-    # Read while Django starts (early_read, on a machine with two processors) or by the
-    # verb itself, a file refused is refused the same way.
+    # A file refused is refused with its reason, in the JSON document.
     broken = tmp_path / "澄江镇.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     result = run("import-ledger", str(broken), "--period", "2026H2", "--json")
@@ -94,40 +95,25 @@ def test_the_import_preview_on_the_process_stdout_is_one_utf8_json_document(tmp_
     assert document["errors"][0]["message"] == "文件已损坏，无法打开"
 
 
-def test_a_verb_run_through_call_command_freezes_nothing(beibei, tmp_path):
-    """Freezing what a verb keeps is for the command line, whose process ends with the
-    verb; a test run or a web worker goes on and must keep collecting what it drops."""
-    import gc
+def test_the_process_ends_as_python_ends_it(tmp_path):
+    """An atexit handler registered by code a verb runs is called, and what a verb printed
+    is flushed (no verb ends the process from under the interpreter)."""
+    marker = tmp_path / "ran"
+    code = f"import atexit, pathlib; atexit.register(pathlib.Path({str(marker)!r}).touch)"
+    result = run_shequ(tmp_path, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr.decode()
+    assert marker.exists()
 
-    from .ledger_helpers import open_period
 
-    open_period("2026H2")
-    ledger = tmp_path / "澄江镇.csv"
-    ledger.write_text(
-        "街镇,社区名称,户数,便民服务中心\n澄江镇,运河社区,1000,320\n", encoding="utf-8"
+def test_a_reader_that_goes_away_ends_the_verb_without_a_traceback(tmp_path):
+    """`shequ … | head`: the pipe closes before the verb has written; it stops quietly."""
+    env = {**os.environ, "SHEQU_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    shequ = str(Path(sys.executable).with_name("shequ"))
+    process = subprocess.Popen(
+        [shequ, "help", "--commands"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     )
-    from shequ.management import base
-
-    frozen = gc.get_freeze_count()
-    call_command("import-ledger", str(ledger), "--period", "2026H2", "--json", stdout=io.StringIO())
-    assert gc.get_freeze_count() == frozen
-    assert base._KEPT_TO_THE_END == []
-
-
-def test_on_the_command_line_what_a_verb_keeps_is_held_to_the_end():
-    """The process ends without freeing anything (shequ.cli.leave): what a command-line
-    verb keeps is neither collected nor freed object by object as the verb returns."""
-    import gc
-
-    from shequ.management import base
-
-    command = base.ShequCommand()
-    command.on_command_line = True
-    plan = {"rows": [object() for _ in range(3)]}
-    try:
-        command.keep_to_the_end(plan)
-        assert gc.get_freeze_count() > 0
-        assert base._KEPT_TO_THE_END[-1] is plan
-    finally:
-        base._KEPT_TO_THE_END.clear()
-        gc.unfreeze()
+    process.stdout.close()  # the reader is gone before the first line
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode in (0, 1)
+    assert b"Traceback" not in errors and b"Exception ignored" not in errors, errors.decode()

@@ -300,13 +300,6 @@ def test_sheets_too_large_to_hold_are_rebuilt_from_their_values(period, monkeypa
     assert len(listed(book)) == len(plan.errors) + len(plan.warnings)
 
 
-def test_the_early_read_takes_the_problems_option_as_an_option_not_as_the_file():
-    from shequ.ledger.importing import early_read
-
-    argv = ["shequ", "import-ledger", "--problems", "问题.xlsx", "台账.xlsx", "--period", "2026H2"]
-    assert early_read.workbook_argument(argv) == "台账.xlsx"
-
-
 def test_earlier_marks_are_cleared_through_the_public_api_too():
     """The marks of a re-upload are found in openpyxl's table of cells, or, should a later
     openpyxl keep its cells otherwise, by walking the sheet with iter_rows()."""

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from shequ.ledger import records as records_module
 from shequ.ledger.models import LedgerRow
 from shequ.ledger.records import _STORED_COLUMNS, row_records
 
@@ -26,7 +27,10 @@ def period(beibei):
     return period
 
 
-def test_records_hold_the_values_and_types_of_a_plain_query(period):
+@pytest.mark.parametrize("django_checked", [True, False], ids=["compiler", "fallback"])
+def test_records_hold_the_values_and_types_of_a_plain_query(period, monkeypatch, django_checked):
+    if not django_checked:  # another Django: the rows come from iterating the queryset
+        monkeypatch.setattr(records_module, "CHECKED_DJANGO", (0, 0))
     rows = LedgerRow.objects.filter(period=period).order_by("community__code")
     columns = [c if c != "comments_text" else "warning_comments" for c in _STORED_COLUMNS]
     expected = list(rows.values_list(*columns))

@@ -1,4 +1,5 @@
-"""`RowsWorksheet.write_cells` writes what XlsxWriter's own calls write, part by part."""
+"""`RowsWorksheet.write_cells` writes what XlsxWriter's own calls write, part by part; so
+does `PublicRowsWorksheet`, the fallback for any other XlsxWriter."""
 
 import io
 import re
@@ -10,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from xlsxwriter.worksheet import Worksheet
 
+from shequ.core import xlsx_rows
 from shequ.core.xlsx import values_only_workbook
-from shequ.core.xlsx_rows import RowsWorksheet
+from shequ.core.xlsx_rows import PublicRowsWorksheet, RowsWorksheet
 
 WIDTH = 5
 HEIGHTS = (18, 15, 32, 14.5)  # 15 is XlsxWriter's default: no height is written
@@ -29,7 +31,9 @@ values = st.one_of(
 rows = st.lists(st.lists(values, min_size=WIDTH, max_size=WIDTH), min_size=1, max_size=20)
 
 
-def workbook_parts(rows: list[list], *, whole_rows: bool) -> dict[str, bytes]:
+def workbook_parts(
+    rows: list[list], *, whole_rows: bool, rows_class=RowsWorksheet
+) -> dict[str, bytes]:
     """A workbook with a merged title and `rows` below it, cell by cell or row by row."""
     buffer = io.BytesIO()
     book = values_only_workbook(buffer)
@@ -37,7 +41,7 @@ def workbook_parts(rows: list[list], *, whole_rows: bool) -> dict[str, bytes]:
     styles = [book.add_format({"num_format": "0.0"}), plain, book.add_format({"bold": True})]
     formats = tuple(styles[column % len(styles)] for column in range(WIDTH))
     # the reference is XlsxWriter's own worksheet, written cell by cell
-    ws = book.add_worksheet("表", worksheet_class=RowsWorksheet if whole_rows else Worksheet)
+    ws = book.add_worksheet("表", worksheet_class=rows_class if whole_rows else Worksheet)
     ws.merge_range(0, 0, 0, WIDTH - 1, "标题", book.add_format({"align": "center"}))
     for index, row in enumerate(rows, start=1):
         height = HEIGHTS[index % len(HEIGHTS)]
@@ -74,7 +78,15 @@ def write_one_by_one(ws, row: int, values: list, formats: tuple) -> None:
 
 @given(rows)
 def test_whole_rows_are_the_cells_xlsxwriter_writes(rows):
-    assert workbook_parts(rows, whole_rows=True) == workbook_parts(rows, whole_rows=False)
+    reference = workbook_parts(rows, whole_rows=False)
+    assert workbook_parts(rows, whole_rows=True) == reference
+    assert workbook_parts(rows, whole_rows=True, rows_class=PublicRowsWorksheet) == reference
+
+
+def test_another_xlsxwriter_gets_the_public_fallback(monkeypatch):
+    assert xlsx_rows.rows_worksheet_class() is RowsWorksheet
+    monkeypatch.setattr(xlsx_rows.xlsxwriter, "__version__", "9.9.9")
+    assert xlsx_rows.rows_worksheet_class() is PublicRowsWorksheet
 
 
 def test_numbers_text_blanks_and_an_over_long_text_match_xlsxwriter():
@@ -86,10 +98,11 @@ def test_numbers_text_blanks_and_an_over_long_text_match_xlsxwriter():
     assert workbook_parts(rows, whole_rows=True) == workbook_parts(rows, whole_rows=False)
 
 
-def test_every_cell_needs_a_format_and_a_row_is_written_once():
+@pytest.mark.parametrize("rows_class", [RowsWorksheet, PublicRowsWorksheet])
+def test_every_cell_needs_a_format_and_a_row_is_written_once(rows_class):
     book = values_only_workbook(io.BytesIO())
     style = book.add_format({"border": 1})
-    ws = book.add_worksheet(worksheet_class=RowsWorksheet)
+    ws = book.add_worksheet(worksheet_class=rows_class)
     with pytest.raises(ValueError, match="one format for each value"):
         ws.write_cells(0, [1, 2], (style,))
     with pytest.raises(ValueError, match="needs a format"):

@@ -10,9 +10,12 @@ shared string table when written (so their indices do not move), and the formats
 index numbers at close, in the order XlsxWriter's own cells would give them; each row's
 tag is the one XlsxWriter's `_write_row` writes. This reaches into XlsxWriter's private
 parts (the cell table, the loop over it and its `spans`, `_write_row`, `_write_cell`, the
-row properties, the shared string table, `_get_xf_index`), as pinned in the lock files;
-`tests/test_xlsx_rows.py` compares the output with XlsxWriter's own worksheet written cell
-by cell, part by part, and fails if an upgrade changes any of it.
+row properties, the shared string table, `_get_xf_index`), so it is used only with the
+XlsxWriter it was checked against (`CHECKED_XLSXWRITER`, the lock files' version):
+`rows_worksheet_class` gives any other version `PublicRowsWorksheet`, the same method on
+XlsxWriter's public calls, so that an upgrade is never blocked and never writes wrong
+cells. `tests/test_xlsx_rows.py` compares both with XlsxWriter's own worksheet written
+cell by cell, part by part.
 """
 
 from __future__ import annotations
@@ -21,9 +24,51 @@ import io
 import math
 from collections.abc import Sequence
 
+import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.worksheet import RowInfo, Worksheet
+
+# The XlsxWriter whose private parts RowsWorksheet was checked against.
+CHECKED_XLSXWRITER = "3.3.1"
+
+
+def rows_worksheet_class() -> type[Worksheet]:
+    """The worksheet class for `add_worksheet(worksheet_class=…)` with `write_cells`."""
+    if xlsxwriter.__version__ == CHECKED_XLSXWRITER:
+        return RowsWorksheet
+    return PublicRowsWorksheet
+
+
+def _check_row(values: Sequence, formats: Sequence) -> None:
+    if len(values) != len(formats) or not values:
+        raise ValueError("write_cells: one format for each value")
+    if None in formats:
+        raise ValueError("write_cells: every cell needs a format")
+
+
+class PublicRowsWorksheet(Worksheet):
+    """`write_cells` through XlsxWriter's public calls, one cell at a time: what
+    RowsWorksheet writes, at XlsxWriter's own speed, on any version of it."""
+
+    def write_cells(
+        self, row: int, values: Sequence, formats: Sequence[Format], height: float | None = None
+    ) -> None:
+        _check_row(values, formats)
+        if self.table.get(row):
+            raise ValueError(f"write_cells: row {row} already has cells")
+        if height is not None:
+            self.set_row(row, height)
+        for column, (value, style) in enumerate(zip(values, formats, strict=True)):
+            if value is None:
+                self.write_blank(row, column, None, style)
+            elif isinstance(value, str):
+                self.write_string(row, column, value, style)
+            else:
+                number = float(value)
+                if not math.isfinite(number):
+                    raise TypeError("NAN/INF not supported in write_number()")
+                self.write_number(row, column, number, style)
 
 
 class _CellsRow:
@@ -79,10 +124,7 @@ class RowsWorksheet(Worksheet):
         anything else as a number (`float(value)`), each with its format from `formats`.
         The same cells as `write_blank`, `write_string` and `write_number` one by one, and
         with a `height` the same row as `set_row(row, height)`."""
-        if len(values) != len(formats) or not values:
-            raise ValueError("write_cells: one format for each value")
-        if None in formats:
-            raise ValueError("write_cells: every cell needs a format")
+        _check_row(values, formats)
         last = len(values) - 1
         if self._check_dimensions(row, 0) or self._check_dimensions(row, last):
             raise ValueError(f"write_cells: row {row} is outside the worksheet")

@@ -11,7 +11,7 @@ import unicodedata
 from typing import BinaryIO
 
 from shequ.core.xlsx import values_only_workbook
-from shequ.core.xlsx_rows import RowsWorksheet
+from shequ.core.xlsx_rows import PublicRowsWorksheet, RowsWorksheet, rows_worksheet_class
 from shequ.ledger.export import (
     LISTED_FACILITIES,
     NOTES,
@@ -48,7 +48,7 @@ def write_xlsx(workbook_data: LedgerWorkbook, target: str | BinaryIO) -> None:
     book = values_only_workbook(target)
     styles = _styles(book)
     for sheet in workbook_data.sheets:
-        ws = book.add_worksheet(sheet.name, worksheet_class=RowsWorksheet)
+        ws = book.add_worksheet(sheet.name, worksheet_class=rows_worksheet_class())
         _write_sheet(ws, sheet, workbook_data, styles)
     book.close()
 
@@ -174,7 +174,9 @@ def printed_lines(text: str, width: int) -> int:
 _listed_facilities = operator.itemgetter(*LISTED_FACILITIES)
 
 
-def _write_line(ws: RowsWorksheet, row: int, line: Line, styles: dict) -> None:
+def _write_line(
+    ws: RowsWorksheet | PublicRowsWorksheet, row: int, line: Line, styles: dict
+) -> None:
     formats = styles["sum_cells" if line.kind != "community" else "cells"]
     ws.write_cells(row, _cell_values(line), formats, height=row_height(line))
 

@@ -1,7 +1,6 @@
 """What every `shequ` verb shares: `--as USERNAME` and `--json` (engineering guide,
 "Defaults and data")."""
 
-import gc
 import json
 import sys
 
@@ -9,40 +8,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shequ.accounts.scope import Scope, UnknownUser, scope_for_username
 
-# What command-line verbs hold until the process ends (ShequCommand.keep_to_the_end).
-_KEPT_TO_THE_END: list = []
-
 
 class ShequCommand(BaseCommand):
     supports_json = False
     # The system checks import every URLconf and view module and cost about 0.1 s per call;
     # they belong to `shequ check` (make test, deployment), not to each run of a verb.
     requires_system_checks = []
-    on_command_line = False  # True when run as `shequ VERB`, not through call_command
-
-    def run_from_argv(self, argv):
-        # Only the command line comes here (call_command does not), once Django is set up.
-        # What start-up built (about 100,000 objects: modules, functions, classes, models)
-        # lives as long as the process, yet the cycle collector scanned it again in every
-        # full collection. Frozen, it is left out; what the verb builds is collected as
-        # before. (The process then ends through shequ.cli.leave, without a final sweep.)
-        self.on_command_line = True
-        self.keep_to_the_end()
-        super().run_from_argv(argv)
-
-    def keep_to_the_end(self, *objects) -> None:
-        """What the verb has built so far lives until the process ends: on the command
-        line it is frozen too, and `objects` are held until then.
-
-        Frozen: a city's import plan is a million objects, built with the collector paused;
-        the first collection after it walked them all (25 ms) and every later full one
-        would again. Held: dropped as the verb returned, the same plan was freed object by
-        object (about 40 ms) by a process that then ends without freeing anything
-        (shequ.cli.leave). Not under call_command: a test or a web worker lives on, and
-        must free and collect what it drops."""
-        if self.on_command_line:
-            gc.freeze()
-            _KEPT_TO_THE_END.extend(objects)
 
     def add_arguments(self, parser):
         parser.add_argument(

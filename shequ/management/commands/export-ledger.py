@@ -49,7 +49,6 @@ class Command(ShequCommand):
             self.stdout.write(f"已导出 {count} 行到 {path}")
             return
         data = ledger_workbook(scope=scope, period=chosen, street=street_region)
-        self.keep_to_the_end(data)
         write_xlsx(data, str(path))
         rows = sum(1 for sheet in data.sheets for line in sheet.lines if line.kind == "community")
         state = "" if data.approved else "（含未审核数据）"

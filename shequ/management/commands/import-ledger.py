@@ -5,7 +5,6 @@ from django.core.management.base import CommandError
 
 from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.importing.apply import import_apply, import_backfill_approved
-from shequ.ledger.importing.early_read import take_sheets
 from shequ.ledger.importing.files import FileRefused, read_named_file
 from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
@@ -51,9 +50,7 @@ class Command(ShequCommand):
         except PeriodCodeError as error:
             raise CommandError(str(error)) from error
         try:
-            sheets = take_sheets(file)  # read while Django started (early_read)
-            if sheets is None:
-                sheets = read_named_file(path)
+            sheets = read_named_file(path)
         except FileRefused as error:
             return self._refused(options, path.name, code.code, str(error))
         sheets = without_problem_list(sheets)
@@ -67,7 +64,6 @@ class Command(ShequCommand):
             # Written whether or not the import goes ahead: the warnings are marked too.
             written_to = self._write_problems(Path(problems), path, sheets, plan)
         del sheets  # the plan keeps what it needs of the file's cells
-        self.keep_to_the_end(plan)
         if plan.ok and (apply or approve):
             try:
                 if approve:
