@@ -1,8 +1,8 @@
 """Pausing Python's search for reference cycles while a city's worth of objects is built.
 
 Every object of an import's plan is alive until the plan is done, so each pass of the
-cycle collector over them finds nothing: for a city's 11,270 rows those passes took 45 ms
-of the dry run (5 %), more in a web worker, whose collector runs far more often.
+cycle collector over them finds nothing, and a city's rows set off many passes (more in
+a web worker, whose collector runs far more often).
 Reference counting still frees whatever is dropped at once; only the search for cycles
 waits until the work is done.
 """

@@ -13,8 +13,8 @@ def json_number(value):
 
 # The `default` of a JSON encoder (orjson) for what it cannot write itself: the ledger's
 # Decimals, as json_number writes them. It is float itself, a C call: orjson calls it for
-# each of a city's 90,000 figures, and a Python function there cost 10 ms of the import's
-# dry run. Whatever float() does not take is an error, as in json.dumps.
+# each of a city's 90,000 figures, where a Python function would be called as often.
+# Whatever float() does not take is an error, as in json.dumps.
 json_default = float
 
 

@@ -1,8 +1,8 @@
 """Whole rows of cells for XlsxWriter, for the workbooks that hold a city.
 
-XlsxWriter spends about 7 µs on a cell: a call that checks and stores it, then at close a
-call that assembles its XML attribute by attribute. A city's ledger has 170,000 cells, so
-that was most of `shequ export-ledger`. `RowsWorksheet.write_cells` takes a row's cells in
+XlsxWriter spends two calls on a cell: one that checks and stores it, then at close one
+that assembles its XML attribute by attribute. A city's ledger has 170,000 cells, so that
+was most of `shequ export-ledger`. `RowsWorksheet.write_cells` takes a row's cells in
 one call, prepares each value's XML at once, and writes the row in one string at close.
 
 The XML is what XlsxWriter itself writes for those cells, byte for byte: strings go to the

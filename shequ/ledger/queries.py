@@ -24,7 +24,7 @@ def first_compliant_years(
 
     `community_ids` may be a `values("community_id")` queryset (a subquery)."""
     # Unordered: the model's ordering joined both regions tables to every row, even
-    # grouped (a country's first years took 5 s on PostgreSQL instead of 2 s).
+    # grouped.
     rows = LedgerRow.objects.filter(community_id__in=community_ids).order_by()
     if up_to_ordinal is not None:
         rows = rows.filter(period__ordinal__lte=up_to_ordinal)

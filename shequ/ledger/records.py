@@ -1,8 +1,8 @@
 """A period's ledger rows as plain records, for the readers that take a whole district or
 city at once (the import's dry run, the workbook export).
 
-Instantiating 11,000 LedgerRows with their community and street took most of a city-scale
-import or export; a values query into slotted records takes a fifth of that. A record has
+Instantiating a city's LedgerRows with their community and street took most of a
+city-scale import or export; a values query into slotted records takes far less. A record has
 the attributes of LedgerRow that the rules, the import and the export read, so the same
 functions take either.
 """
@@ -153,15 +153,14 @@ class _Shared(dict):
 def read_values(queryset: QuerySet) -> Iterator[tuple]:
     """A values_list queryset's rows, converted as iterating it converts them, except that a
     decimal or boolean column converts each distinct value once: on SQLite Django makes a
-    Decimal of every area from its float (create_decimal_from_float, quantize), a fifth of
-    reading a city's rows, and a city's areas repeat. Each batch the cursor fetches is
-    converted a column at a time: `map` over a column runs its lookups without a Python
-    loop over every cell, which took as long again as the conversions themselves.
+    Decimal of every area from its float (create_decimal_from_float, quantize), and a
+    city's areas repeat. Each batch the cursor fetches is converted a column at a time:
+    `map` over a column runs its lookups without a Python loop over every cell.
 
     A decimal column that needs no conversion (PostgreSQL's numeric) shares its equal
-    values instead: psycopg makes a new Decimal of each, 100 bytes, five a row, 300 MB of
-    a country's rows. Its values all have the column's scale, so equal ones are written
-    alike.
+    values instead: psycopg makes a new Decimal of each, five a row, which a country's
+    rows held by the hundreds of megabytes. Its values all have the column's scale, so
+    equal ones are written alike.
 
     This drives Django's SQL compiler (`execute_sql`, `select`, `get_converters`), which is
     not a public API: on any Django but the one it was checked against (`CHECKED_DJANGO`)

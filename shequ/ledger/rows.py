@@ -57,8 +57,8 @@ def _approved_before(period: Period) -> bool:
 def _latest_approved_before(period: Period, communities) -> QuerySet[LedgerRow]:
     """Each of `communities`' rows in its latest earlier period whose street ledger is
     approved: the approved rows ranked by period within each community, the first kept.
-    One pass over them; a subquery run for every row of the table took a country's
-    1.8 million rows 15 s on PostgreSQL, against 3 s ranked."""
+    One pass over them, where a subquery would run for every row of the table (PostgreSQL
+    did so for a country's rows)."""
     earlier = LedgerRow.objects.filter(
         community_id__in=communities, period__ordinal__lt=period.ordinal
     )
@@ -116,8 +116,7 @@ def approved_values_before(period: Period, communities: QuerySet) -> dict[int, t
     `communities` is a `values(...)` queryset of community ids (one subquery). Values, not
     model instances: a country's 600,000 rows as instances take gigabytes."""
     if not _approved_before(period):
-        # The first period: nothing to look up. Looking each row up anyway took a city's
-        # import (and the period's opening) 16 ms on SQLite to find nothing.
+        # The first period: nothing to look up, so no query looks for it row by row.
         return {}
     # Unordered (`_latest_approved_before`): the model's ordering joins streets and
     # periods, and PostgreSQL then planned a country's carry-forward as minutes of nested
@@ -204,8 +203,8 @@ def row_update(
 
 
 # The cycle search paused: with an import's plan alive (hundreds of thousands of objects),
-# its passes over them, set off by the diffs and tuples of 11,000 changed rows, took half
-# the time of working out the changes. The write makes no cycles.
+# its passes over them, set off by the diffs and tuples of a city's changed rows, found
+# nothing and cost a large share of the write. The write makes no cycles.
 @transaction.atomic
 @without_cycle_search
 def rows_bulk_update(

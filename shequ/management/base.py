@@ -11,8 +11,8 @@ from shequ.accounts.scope import Scope, UnknownUser, scope_for_username
 
 class ShequCommand(BaseCommand):
     supports_json = False
-    # The system checks import every URLconf and view module and cost about 0.1 s per call;
-    # they belong to `shequ check` (make test, deployment), not to each run of a verb.
+    # The system checks import every URLconf and view module; they belong to `shequ check`
+    # (make test, deployment), not to each run of a verb.
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -42,8 +42,8 @@ class ShequCommand(BaseCommand):
 
     def print_json_bytes(self, options, chunks) -> None:
         """A document already encoded as UTF-8 JSON, piece by piece, then a newline. On the
-        process's own stdout the bytes go straight out: decoding a city's 8 MB for the text
-        layer to encode again cost as much as writing it."""
+        process's own stdout the bytes go straight out, not decoded for the text layer to
+        encode again."""
         if options.get("stdout") is not None:  # call_command(stdout=…): a text stream
             for chunk in chunks:
                 self.stdout.write(chunk.decode(), ending="")

@@ -15,7 +15,7 @@ from shequ.ledger.rows import rows_bulk_update
 
 
 # The cycle search stays paused from the plan (plan_import) through the write: resumed in
-# between, its first pass over the plan's objects fell on locking the streets (30 ms).
+# between, its first pass over the plan's objects would fall on locking the streets.
 @transaction.atomic
 @without_cycle_search
 def import_apply(*, scope: Scope, plan: ImportPlan, reason: str = "") -> int:

@@ -115,7 +115,7 @@ CHUNK = 1 << 20
 
 def _has_formulas(archive: zipfile.ZipFile, path: str) -> bool:
     """Whether the sheet's XML holds a formula, looked for while inflating it a megabyte at
-    a time: a city's sheet is 5 MB of XML, read whole and searched twice it took longer."""
+    a time, rather than reading a city's sheet whole and searching it twice."""
     tail = b""
     with archive.open(path) as stream:
         while chunk := stream.read(CHUNK):

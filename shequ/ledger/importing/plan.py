@@ -463,9 +463,9 @@ stored_areas = operator.attrgetter(*AREA_FIELDS)
 def _communities(plan: ImportPlan) -> QuerySet:
     """The planned rows' communities as a subquery: every community of the streets the file
     covers (a few more than the file's, never fewer), named by a thousand street ids at
-    most where the communities themselves would take eleven thousand parameters. (The
-    rows the import read, named by the caller's region instead, cost a country's
-    lookups 3 s more on PostgreSQL: the database joined both regions tables to them.)"""
+    most where the communities themselves would take eleven thousand parameters. (Named
+    by the caller's region instead, PostgreSQL joined both regions tables to a country's
+    lookups.)"""
     streets = {p.row.street_id for p in plan.rows}
     rows = LedgerRow.objects.filter(period=plan.period, street_id__in=streets)
     return rows.values("community_id")

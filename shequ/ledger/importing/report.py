@@ -47,8 +47,8 @@ CHUNK = 1000
 
 
 def _compact(document) -> bytes:
-    # orjson: the document of a city is 8 MB, which the standard encoder took a fifth of
-    # the whole dry run to write. Its output is compact and keeps Chinese unescaped.
+    # orjson: a city's document is megabytes, which the standard encoder was slow to
+    # write. Its output is compact and keeps Chinese unescaped.
     return orjson.dumps(document, default=json_default)
 
 
