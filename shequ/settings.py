@@ -142,6 +142,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the street grid's number cells (shequ/web/jinja2/, ADR 0025); escaping on.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": True, "environment": "shequ.web.jinja_env.environment"},
+    },
 ]
 
 DATABASES = {

@@ -311,3 +311,17 @@ def test_each_step_is_mailed_after_commit_to_those_with_an_address(
         login(tiansheng_approver).post(reverse("ledger_submit", args=[period.code, TIANSHENG]))
     assert [m.to for m in mailoutbox] == [["shenhe@beibei.example"]]
     assert "天生街道2026年下半年台账已上报，请审核" in mailoutbox[0].body
+
+
+def test_the_grids_cells_escape_what_they_show(login, tiansheng_editor, period):
+    """The number cells are rendered by Jinja2 (ADR 0025): a community's name and a refused
+    value's message come back escaped, in the page and in a save's answer."""
+    from shequ.regions.models import Region
+
+    hostile = '新星路"><script>alert(1)</script>'
+    Region.objects.filter(code=XINXINGLU).update(name=hostile)
+    page = login(tiansheng_editor).get(grid_url(period)).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert 'aria-label="新星路&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt; households"' in page
+    answer = save(login(tiansheng_editor), row(period), households="<b>多</b>").content.decode()
+    assert "<b>多</b>" not in answer and "&lt;b&gt;多&lt;/b&gt;" in answer
