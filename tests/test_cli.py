@@ -103,6 +103,18 @@ def test_the_process_ends_as_python_ends_it(tmp_path):
     result = run_shequ(tmp_path, "shell", "-c", code)
     assert result.returncode == 0, result.stderr.decode()
     assert marker.exists()
+    # The project's own verbs end their process at once, but only after the atexit
+    # handlers ran and the streams were flushed (shequ.management.ending).
+    marker.unlink()
+    verb = f"{code}; from shequ.cli import main; main(['shequ', 'import-ledger', '--help'])"
+    env = {**os.environ, "SHEQU_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", verb], capture_output=True, env=env, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert marker.exists()
+    assert "--period" in result.stdout.decode()  # the help, flushed before the end
 
 
 def test_a_reader_that_goes_away_ends_the_verb_without_a_traceback(tmp_path):

@@ -49,15 +49,24 @@ def filled_compliance_years(
         communities = [row.community_id for row in rows]
     firsts = first_compliant_years(communities, standard, up_to)
     targets = plan_target_years or {}
-    return {
-        row.pk: rules.filled_compliance_year(
+
+    def filled(row) -> rules.ComplianceYear:
+        # A blank year with neither a first compliant year nor a plan stays blank, whether
+        # or not the row complies: no need to judge it (a new period's city of rows).
+        known = row.community_id in firsts or row.community_id in targets
+        if not (row.compliance_year or known):
+            return NO_YEAR
+        return rules.filled_compliance_year(
             row.compliance_year,
             compliant=rules.is_compliant(rules.total_area(row), row.households, standard),
             first_compliant_year=firsts.get(row.community_id),
             plan_target_year=targets.get(row.community_id),
         )
-        for row in rows
-    }
+
+    return {row.pk: filled(row) for row in rows}
+
+
+NO_YEAR = rules.ComplianceYear(None)
 
 
 def names_in_period(period: Period, rows: QuerySet) -> dict[int, tuple[str, str]]:

@@ -7,6 +7,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from shequ.accounts.scope import Scope, UnknownUser, scope_for_username
+from shequ.management.ending import end_process
 
 
 class ShequCommand(BaseCommand):
@@ -14,6 +15,15 @@ class ShequCommand(BaseCommand):
     # The system checks import every URLconf and view module; they belong to `shequ check`
     # (make test, deployment), not to each run of a verb.
     requires_system_checks = []
+
+    def run_from_argv(self, argv):
+        # The command line (call_command does not come here): once the verb is done, its
+        # process ends at once, its atexit handlers run and its streams flushed.
+        try:
+            super().run_from_argv(argv)
+        except SystemExit as exit_:
+            end_process(exit_.code)
+        end_process(0)
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -89,8 +89,8 @@ class RawSheet:
 
 
 def read_named_file(path: Path) -> list[RawSheet]:
-    """The sheets of a file named on the command line (`import-ledger FILE`, and its early
-    read), within the command line's limits."""
+    """The sheets of a file named on the command line (`import-ledger FILE`), within the
+    command line's limits."""
     return read_sheets(_file_bytes(path), path.name, COMMAND_LINE_LIMITS)
 
 
