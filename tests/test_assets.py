@@ -12,8 +12,8 @@ from shequ.accounts.scope import operator_scope, scope_for
 from shequ.assets.models import IdleAsset
 from shequ.assets.services import asset_create, asset_update
 from shequ.assets.suggestions import suggest_assets
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.plans import services
 from shequ.plans.models import Measure, Plan
 
@@ -165,7 +165,7 @@ def test_using_an_asset_allocates_it_done_uses_it_unlinking_frees_it(
 def test_an_allocated_asset_cannot_serve_a_second_measure(plan, register, tongjiaxi_editor):
     scope = scope_for(tongjiaxi_editor)
     services.measure_save(scope=scope, plan=plan, values=measure_values(asset=register["close"]))
-    with pytest.raises(LedgerError, match="已分配，不能再用于其他措施") as refused:
+    with pytest.raises(DomainError, match="已分配，不能再用于其他措施") as refused:
         services.measure_save(
             scope=scope, plan=plan, values=measure_values(asset=register["close"])
         )
@@ -268,7 +268,7 @@ def test_viewers_and_community_editors_only_read(beibei, district_viewer, xinxin
 )
 def test_bad_input_is_refused_in_chinese_naming_the_field(beibei, overrides, field, message):
     asset(TONGJIAXI, "60.0", "T-1")
-    with pytest.raises(LedgerError, match=message) as refused:
+    with pytest.raises(DomainError, match=message) as refused:
         asset_create(
             scope=operator_scope(), values=asset_values(TONGJIAXI, "70.0", "T-2") | overrides
         )
@@ -276,7 +276,7 @@ def test_bad_input_is_refused_in_chinese_naming_the_field(beibei, overrides, fie
 
 
 def test_a_street_cannot_be_given_a_community_as_its_street(beibei):
-    with pytest.raises(LedgerError, match="街镇") as refused:
+    with pytest.raises(DomainError, match="街镇") as refused:
         asset(TONGJIAXI, "60.0", "T-1", street=region("500109001028"))
     assert refused.value.field == "street"
 
@@ -285,7 +285,7 @@ def test_the_status_of_an_asset_in_a_measure_follows_the_measure(plan, register)
     services.measure_save(
         scope=operator_scope(), plan=plan, values=measure_values(asset=register["close"])
     )
-    with pytest.raises(LedgerError, match="状态随措施自动变化") as refused:
+    with pytest.raises(DomainError, match="状态随措施自动变化") as refused:
         asset_update(
             scope=operator_scope(), asset=register["close"], values={"status": "available"}
         )

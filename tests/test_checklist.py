@@ -18,8 +18,8 @@ from shequ.checklist.queries import (
     missing_items,
 )
 from shequ.checklist.services import checklist_save, photo_save
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.regions.models import Region
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, make_user, region
@@ -128,7 +128,7 @@ def test_one_room_serving_several_functions(beibei):
 
 
 def test_a_shared_room_cannot_have_two_sizes(beibei):
-    with pytest.raises(LedgerError, match="一室多用") as refused:
+    with pytest.raises(DomainError, match="一室多用") as refused:
         checklist_save(
             scope=operator_scope(),
             community=region(XINXINGLU),
@@ -142,7 +142,7 @@ def test_a_shared_room_cannot_have_two_sizes(beibei):
 
 
 def test_a_negative_area_refuses_everything_naming_item_and_field(beibei):
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(DomainError) as refused:
         checklist_save(
             scope=operator_scope(),
             community=region(XINXINGLU),
@@ -168,7 +168,7 @@ def test_a_negative_area_refuses_everything_naming_item_and_field(beibei):
     ],
 )
 def test_bad_values_are_refused_in_chinese(beibei, values, message):
-    with pytest.raises(LedgerError, match=message):
+    with pytest.raises(DomainError, match=message):
         checklist_save(scope=operator_scope(), community=region(XINXINGLU), values=values)
 
 
@@ -237,7 +237,7 @@ def test_a_viewer_gets_403_on_the_form(login, district_viewer):
     ],
 )
 def test_photos_are_checked_by_content_and_size(name, data, message):
-    with pytest.raises(LedgerError, match=message) as refused:
+    with pytest.raises(DomainError, match=message) as refused:
         photo_from_upload(SimpleUploadedFile(name, data), label="服务大厅")
     assert refused.value.message.startswith("服务大厅照片")
 

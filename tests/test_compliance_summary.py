@@ -17,8 +17,8 @@ from shequ.compliance.summary import needed_for_target, summary
 from shequ.compliance.tallies import tallies_rebuild
 from shequ.compliance.target_changes import target_set
 from shequ.compliance.targets import TargetBook
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.ledger.models import LedgerRow, Submission
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.ledger.rows import rows_bulk_update
 from shequ.ledger.submissions import (
     submission_load_approved,
@@ -175,9 +175,9 @@ def test_targets_carry_on_and_street_overrides_until_a_newer_district_target(bei
 
 def test_target_rules_refuse_bad_values_and_other_roles(beibei, tiansheng_approver):
     scope, street = operator_scope(), region(TIANSHENG)
-    with pytest.raises(LedgerError, match="0% 到 100%"):
+    with pytest.raises(DomainError, match="0% 到 100%"):
         target_set(scope=scope, year=2024, region=street, share=Decimal("1.2"))
-    with pytest.raises(LedgerError, match="最上级"):
+    with pytest.raises(DomainError, match="最上级"):
         target_set(scope=scope, year=2024, region=street, share=Decimal("0.8"), standard=35)
     with pytest.raises(NotAllowed):
         target_set(
@@ -244,7 +244,7 @@ def test_summary_of_a_street_lists_its_communities(beibei):
 
 def test_summary_refuses_regions_outside_the_scope(beibei, tiansheng_approver):
     period = open_period("2026H2")
-    with pytest.raises(LedgerError, match="管辖范围"):
+    with pytest.raises(DomainError, match="管辖范围"):
         summary(scope=scope_for(tiansheng_approver), period=period, region=region(TONGJIAXI))
 
 

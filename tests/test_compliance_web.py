@@ -17,7 +17,7 @@ from shequ.accounts.models import Role
 from shequ.accounts.scope import scope_for
 from shequ.compliance.models import ReminderSent, Target
 from shequ.compliance.reminders import remind_street
-from shequ.ledger.permissions import LedgerError
+from shequ.core.errors import DomainError
 from shequ.regions.levels import Kind, Level, UrbanRural
 from shequ.regions.models import Region, RegionVersion
 
@@ -216,7 +216,7 @@ def test_dashboard_button_reminds_one_street_once_a_day(
     assert street_approvers.notifications.count() == 1
     client.post(f"/dashboard/2026H2/{TIANSHENG}/remind/")
     assert ReminderSent.objects.filter(street__code=TIANSHENG).count() == 1
-    with pytest.raises(LedgerError, match="无需催报"):
+    with pytest.raises(DomainError, match="无需催报"):
         remind_street(scope=scope_for(district_approver), period=period, street=region(TONGJIAXI))
 
 

@@ -27,9 +27,9 @@ from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.compliance.models import Tally
 from shequ.compliance.tallies import tallies_rebuild
+from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.ledger.models import LedgerRow, SealedVersion
-from shequ.ledger.permissions import LedgerError
 from shequ.ledger.submissions import submission_approve, submission_return, submission_submit
 from shequ.plans.models import Plan
 from shequ.regions.levels import Level
@@ -334,7 +334,7 @@ def test_two_approvers_at_once_approve_once_with_one_audit_entry(submitted, appr
         lambda: submission_approve(scope=second, submission=ledger),
     )
 
-    refused = [r for r in results if isinstance(r, LedgerError)]
+    refused = [r for r in results if isinstance(r, DomainError)]
     assert len(refused) == 1, results
     assert "当前为“已审核”，不能审核通过" in str(refused[0])
     ledger.refresh_from_db()
@@ -353,7 +353,7 @@ def test_an_approval_and_a_return_at_once_leave_one_decision(submitted, approver
         lambda: submission_return(scope=second, submission=ledger, reason="户数有误"),
     )
 
-    assert sum(isinstance(r, LedgerError) for r in results) == 1, results
+    assert sum(isinstance(r, DomainError) for r in results) == 1, results
     ledger.refresh_from_db()
     decisions = AuditEvent.objects.filter(action__in=["ledger.approve", "ledger.return"])
     assert decisions.count() == 1

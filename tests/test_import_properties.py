@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from shequ.accounts.models import Role, User
 from shequ.accounts.scope import Scope, operator_scope, scope_for
+from shequ.core.errors import DomainError
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import read_sheets
 from shequ.ledger.importing.plan import ImportPlan, plan_import
 from shequ.ledger.importing.report import plan_document
 from shequ.ledger.models import LedgerRow
-from shequ.ledger.permissions import LedgerError
 from shequ.ledger.rows import rows_bulk_update
 from shequ.regions.models import Region
 
@@ -326,6 +326,6 @@ def test_a_row_without_households_is_refused_at_its_cell_and_nothing_is_written(
         f" — {case.describe()}\n{problems(plan)}"
     )
     before = stored_values(period)
-    with pytest.raises(LedgerError):
+    with pytest.raises(DomainError):
         import_apply(scope=operator_scope(), plan=plan)
     assert stored_values(period) == before

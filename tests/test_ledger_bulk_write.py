@@ -17,13 +17,13 @@ from shequ.core import audited_updates
 from shequ.core.audit import AuditEntry
 from shequ.core.audited_updates import AuditedUpdates
 from shequ.core.bulk import insert_rows, update_rows
+from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.ledger import rows as ledger_rows
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import COMMAND_LINE_LIMITS, read_sheets
 from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.models import LedgerRow
-from shequ.ledger.permissions import LedgerError
 
 from .conftest import CHENGJIANG, YUNHE_CUN, YUNHE_SHEQU
 from .import_fixtures import xlsx
@@ -167,7 +167,7 @@ def test_a_refusal_part_way_through_the_write_leaves_nothing(period, monkeypatch
     updates = [(r, {"households": 1000 + i}) for i, r in enumerate(rows)]
     updates[5] = (rows[5], {"households": "一千"})
 
-    with pytest.raises(LedgerError, match="辖区户籍人口总户数应为整数"):
+    with pytest.raises(DomainError, match="辖区户籍人口总户数应为整数"):
         ledger_rows.rows_bulk_update(
             scope=operator_scope(), updates=updates, reason="测试", action="ledger.test"
         )

@@ -9,11 +9,11 @@ from django.core.management.base import CommandError
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.core.actors import Actor
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.models import AuditEvent
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for, period_close, period_extend, period_open
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.regions.changes import region_merge
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, YUNHE_CUN, YUNHE_SHEQU, region
@@ -100,7 +100,7 @@ def test_closing_and_reopening(district_admin):
     period = open_period("2024H1")
     period_close(scope=scope_for(district_admin), period=period)
     assert Period.objects.get(pk=period.pk).state == "closed"
-    with pytest.raises(LedgerError, match="已关闭"):
+    with pytest.raises(DomainError, match="已关闭"):
         period_close(scope=scope_for(district_admin), period=Period.objects.get(pk=period.pk))
     report = period_open(scope=scope_for(district_admin), code=PeriodCode.parse("2024H1"))
     assert report.reopened and report.period.is_open
@@ -109,7 +109,7 @@ def test_closing_and_reopening(district_admin):
 def test_an_extension_needs_a_reason_and_a_later_date(district_admin):
     period = open_period("2024H1")
     scope, street = scope_for(district_admin), region(TIANSHENG)
-    with pytest.raises(LedgerError, match="请填写延期原因"):
+    with pytest.raises(DomainError, match="请填写延期原因"):
         period_extend(
             scope=scope,
             period=period,
@@ -117,7 +117,7 @@ def test_an_extension_needs_a_reason_and_a_later_date(district_admin):
             deadline=datetime.date(2024, 5, 10),
             reason=" ",
         )
-    with pytest.raises(LedgerError, match="应晚于本期截止日期"):
+    with pytest.raises(DomainError, match="应晚于本期截止日期"):
         period_extend(
             scope=scope,
             period=period,

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from shequ.accounts.scope import operator_scope, scope_for
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.ledger.rows import (
     StaleRow,
     last_approved_row,
@@ -108,7 +108,7 @@ def test_viewers_and_approvers_cannot_edit_rows(district_viewer, tiansheng_appro
 )
 def test_bad_values_are_refused_by_field_in_chinese(tiansheng_editor, changes, message):
     period = open_period("2024H1")
-    with pytest.raises(LedgerError, match=message) as error:
+    with pytest.raises(DomainError, match=message) as error:
         row_update(
             scope=scope_for(tiansheng_editor),
             row=row_of(period, XINXINGLU),
@@ -135,7 +135,7 @@ def test_submitted_and_approved_ledgers_are_frozen(tiansheng_editor):
     fill_street(period, TIANSHENG)
     submission_submit(scope=operator_scope(), submission=submission(period, TIANSHENG))
     row = row_of(period, XINXINGLU)
-    with pytest.raises(LedgerError, match="已上报，不能修改"):
+    with pytest.raises(DomainError, match="已上报，不能修改"):
         row_update(
             scope=scope_for(tiansheng_editor),
             row=row,

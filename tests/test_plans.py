@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.accounts.scope import operator_scope, scope_for
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger.rules import ComplianceYear
 from shequ.ledger.submissions import submission_reopen
 from shequ.plans import services
@@ -118,13 +118,13 @@ def tongjiaxi_editor(beibei):
 
 def test_street_editor_walks_a_plan_to_pending(plan, tongjiaxi_editor):
     scope = scope_for(tongjiaxi_editor)
-    with pytest.raises(LedgerError, match="至少一项措施"):
+    with pytest.raises(DomainError, match="至少一项措施"):
         services.plan_start(scope=scope, plan=plan)
     measure = services.measure_save(scope=scope, plan=plan, values=measure_values())
     services.plan_start(scope=scope, plan=plan)
-    with pytest.raises(LedgerError, match="未完成的措施"):
+    with pytest.raises(DomainError, match="未完成的措施"):
         services.plan_request_close(scope=scope, plan=plan)
-    with pytest.raises(LedgerError, match="实际面积和实际完成日期"):
+    with pytest.raises(DomainError, match="实际面积和实际完成日期"):
         services.measure_save(
             scope=scope, plan=plan, measure=measure, values=measure_values(status="done")
         )
@@ -156,11 +156,11 @@ def test_close_is_refused_until_an_approved_ledger_shows_compliance(
     plan, district_approver, tongjiaxi_editor
 ):
     approver = scope_for(district_approver)
-    with pytest.raises(LedgerError, match="编制中"):
+    with pytest.raises(DomainError, match="编制中"):
         services.plan_close(scope=approver, plan=plan, closed_on=TODAY, note="已完成")
     services.measure_save(scope=operator_scope(), plan=plan, values=measure_values())
     plan = services.plan_start(scope=operator_scope(), plan=plan)
-    with pytest.raises(LedgerError, match="尚未达标，不能销号"):
+    with pytest.raises(DomainError, match="尚未达标，不能销号"):
         services.plan_close(scope=approver, plan=plan, closed_on=TODAY, note="已完成")
     with pytest.raises(NotAllowed):
         services.plan_close(scope=scope_for(tongjiaxi_editor), plan=plan, closed_on=TODAY, note="x")
@@ -177,14 +177,14 @@ def test_close_is_refused_until_an_approved_ledger_shows_compliance(
     )
     assert (closed.state, closed.closed_period.code) == ("closed", "2026H2")
     assert closed.evidence.name.endswith(".pdf") and closed.evidence_name == "验收报告.pdf"
-    with pytest.raises(LedgerError, match="已销号"):
+    with pytest.raises(DomainError, match="已销号"):
         services.measure_save(scope=operator_scope(), plan=closed, values=measure_values())
 
 
 def test_send_back_needs_a_reason(plan, district_approver):
     approve_street(open_period("2026H2"), TONGJIAXI, **MET)
     plan.refresh_from_db()
-    with pytest.raises(LedgerError, match="退回原因"):
+    with pytest.raises(DomainError, match="退回原因"):
         services.plan_send_back(scope=scope_for(district_approver), plan=plan, reason=" ")
     plan = services.plan_send_back(scope=scope_for(district_approver), plan=plan, reason="资料不全")
     assert plan.state == "implementing"
@@ -199,7 +199,7 @@ def test_send_back_needs_a_reason(plan, district_approver):
     ],
 )
 def test_evidence_is_checked_by_content_and_size(name, data, message):
-    with pytest.raises(LedgerError, match=message):
+    with pytest.raises(DomainError, match=message):
         evidence_from_upload(SimpleUploadedFile(name, data))
 
 

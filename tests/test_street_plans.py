@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope, scope_for
-from shequ.ledger.permissions import LedgerError, NotAllowed
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.plans import services
 from shequ.plans.evidence import document_from_upload
 from shequ.plans.street_plans import street_plan_save, street_year
@@ -68,7 +68,7 @@ def test_the_document_is_checked_and_stored(planned, tiansheng_editor):
         document=document_from_upload(word_file()),
     )
     assert saved.document.name.endswith(".docx") and saved.document_name == "实施方案.docx"
-    with pytest.raises(LedgerError, match="PDF 或 Word"):
+    with pytest.raises(DomainError, match="PDF 或 Word"):
         document_from_upload(SimpleUploadedFile("假的.docx", b"PK\x03\x04not really"))
     with pytest.raises(NotAllowed):
         street_plan_save(

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from shequ.accounts.scope import operator_scope, scope_for
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
 from shequ.ledger.fingerprint import sealed_diff
 from shequ.ledger.models import SealedVersion
 from shequ.ledger.periods import period_close, period_extend
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.ledger.rows import row_update
 from shequ.ledger.submissions import (
     SubmissionBlocked,
@@ -131,7 +131,7 @@ def test_a_submission_after_the_deadline_is_late_unless_extended(filled, distric
 
 def test_returning_needs_a_reason_and_goes_back_to_editing(filled, district_approver):
     sub = submission_submit(scope=operator_scope(), submission=submission(filled, TIANSHENG))
-    with pytest.raises(LedgerError, match="请填写退回原因"):
+    with pytest.raises(DomainError, match="请填写退回原因"):
         submission_return(scope=scope_for(district_approver), submission=sub, reason="  ")
     sub = submission_return(
         scope=scope_for(district_approver), submission=sub, reason="新星路社区户数与公安数据不符"
@@ -145,7 +145,7 @@ def test_returning_needs_a_reason_and_goes_back_to_editing(filled, district_appr
 @pytest.mark.parametrize("action", ["approve", "return"])
 def test_only_a_submitted_ledger_can_be_decided(filled, district_approver, action):
     scope = scope_for(district_approver)
-    with pytest.raises(LedgerError, match="当前为“草稿”"):
+    with pytest.raises(DomainError, match="当前为“草稿”"):
         if action == "approve":
             submission_approve(scope=scope, submission=submission(filled, TIANSHENG))
         else:
@@ -158,7 +158,7 @@ def test_reopening_needs_a_reason_and_the_next_approval_is_a_new_version(
     operator = operator_scope()
     sub = submission_submit(scope=operator, submission=submission(filled, TIANSHENG))
     sub = submission_approve(scope=operator, submission=sub)
-    with pytest.raises(LedgerError, match="请填写重新打开的原因"):
+    with pytest.raises(DomainError, match="请填写重新打开的原因"):
         submission_reopen(scope=scope_for(district_approver), submission=sub, reason="")
     sub = submission_reopen(
         scope=scope_for(district_approver), submission=sub, reason="区统计局核减户数"
@@ -185,6 +185,6 @@ def test_a_closed_period_takes_no_submissions_but_decisions_remain(filled, distr
     sub = submission_submit(scope=operator_scope(), submission=submission(filled, TIANSHENG))
     fill_street(filled, CHENGJIANG)
     period_close(scope=scope_for(district_admin), period=filled)
-    with pytest.raises(LedgerError, match="已关闭，不能上报"):
+    with pytest.raises(DomainError, match="已关闭，不能上报"):
         submission_submit(scope=operator_scope(), submission=submission(filled, CHENGJIANG))
     assert submission_approve(scope=operator_scope(), submission=sub).state == "approved"

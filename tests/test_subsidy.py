@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from shequ.accounts.scope import operator_scope, scope_for
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
 from shequ.core.settings_store import setting_set
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.plans import services as plan_services
 from shequ.plans.models import Measure, Plan
 from shequ.subsidy import services
@@ -118,7 +118,7 @@ def test_a_street_sees_its_own_money_and_not_the_districts_budget(budget, tiansh
 
 def test_an_allocation_over_the_budget_is_refused_with_the_figures(budget):
     allocate(TIANSHENG, "420.50")
-    with pytest.raises(LedgerError) as refused:
+    with pytest.raises(DomainError) as refused:
         allocate(CHENGJIANG, "80.00")
     assert refused.value.message == (
         "超出2025年补助资金预算，不能安排：预算 500.00 万元，已安排 420.50 万元，"
@@ -130,7 +130,7 @@ def test_an_allocation_over_the_budget_is_refused_with_the_figures(budget):
 
 
 def test_no_budget_no_allocation(beibei):
-    with pytest.raises(LedgerError, match="2025年尚未设定补助资金预算"):
+    with pytest.raises(DomainError, match="2025年尚未设定补助资金预算"):
         allocate(TIANSHENG, "1")
 
 
@@ -151,7 +151,7 @@ def test_the_warning_share_is_a_setting(budget):
 
 def test_a_budget_cannot_fall_below_what_is_allocated(budget):
     allocate(TIANSHENG, "200")
-    with pytest.raises(LedgerError, match=r"已安排 200\.00 万元，预算不能低于"):
+    with pytest.raises(DomainError, match=r"已安排 200\.00 万元，预算不能低于"):
         services.budget_set(scope=operator_scope(), year=2025, amount=d("199.99"))
     assert services.budget_set(scope=operator_scope(), year=2025, amount=d("200")).amount == 200
 
@@ -161,7 +161,7 @@ def test_a_budget_cannot_fall_below_what_is_allocated(budget):
     [("0", "应大于 0"), ("-5", "应大于 0"), ("1.005", "最多保留两位小数"), ("1e12", "金额过大")],
 )
 def test_amounts_are_positive_万元_with_two_decimals(budget, amount, message):
-    with pytest.raises(LedgerError, match=message):
+    with pytest.raises(DomainError, match=message):
         allocate(TIANSHENG, amount)
 
 
@@ -178,7 +178,7 @@ def test_changing_an_allocation_checks_the_budget_without_counting_itself(budget
     )
     assert (changed.allocation.street.code, changed.allocation.amount) == (CHENGJIANG, 500)
     assert changed.warnings  # 100 % of the budget
-    with pytest.raises(LedgerError, match=r"将超出 0\.01 万元"):
+    with pytest.raises(DomainError, match=r"将超出 0\.01 万元"):
         services.allocation_update(
             scope=operator_scope(),
             allocation=allocation,
@@ -194,7 +194,7 @@ def test_paid_money_cannot_be_changed_or_cancelled(budget, district_approver):
     services.allocation_mark_paid(
         scope=scope_for(district_approver), allocation=allocation, paid_on=TODAY
     )
-    with pytest.raises(LedgerError, match="已拨付，只能修改说明"):
+    with pytest.raises(DomainError, match="已拨付，只能修改说明"):
         services.allocation_update(
             scope=operator_scope(),
             allocation=allocation,
@@ -203,15 +203,15 @@ def test_paid_money_cannot_be_changed_or_cancelled(budget, district_approver):
             purpose=Purpose.SERVICE_CENTER,
             amount=d("41"),
         )
-    with pytest.raises(LedgerError, match="已拨付，不能取消"):
+    with pytest.raises(DomainError, match="已拨付，不能取消"):
         services.allocation_cancel(scope=operator_scope(), allocation=allocation, reason="x")
-    with pytest.raises(LedgerError, match="已于"):
+    with pytest.raises(DomainError, match="已于"):
         services.allocation_mark_paid(scope=operator_scope(), allocation=allocation, paid_on=TODAY)
 
 
 def test_cancelling_needs_a_reason_and_leaves_the_figures_in_the_audit_trail(budget):
     allocation = allocate(TIANSHENG, "40").allocation
-    with pytest.raises(LedgerError, match="取消原因"):
+    with pytest.raises(DomainError, match="取消原因"):
         services.allocation_cancel(scope=operator_scope(), allocation=allocation, reason=" ")
     services.allocation_cancel(scope=operator_scope(), allocation=allocation, reason="项目取消")
     assert not SubsidyAllocation.objects.exists()
@@ -234,7 +234,7 @@ def test_every_change_is_audited(budget):
 
 def test_a_payment_date_cannot_be_in_the_future(budget):
     allocation = allocate(TIANSHENG, "40").allocation
-    with pytest.raises(LedgerError, match="不能晚于今天"):
+    with pytest.raises(DomainError, match="不能晚于今天"):
         services.allocation_mark_paid(
             scope=operator_scope(),
             allocation=allocation,
@@ -246,12 +246,12 @@ def test_a_payment_date_cannot_be_in_the_future(budget):
 
 
 def test_the_measure_purpose_needs_a_measure_of_the_same_street(budget, measure):
-    with pytest.raises(LedgerError, match="请选择措施") as refused:
+    with pytest.raises(DomainError, match="请选择措施") as refused:
         allocate(TONGJIAXI, "10", purpose=Purpose.MEASURE)
     assert refused.value.field == "measure"
-    with pytest.raises(LedgerError, match="属于童家溪镇，不能列入天生街道"):
+    with pytest.raises(DomainError, match="属于童家溪镇，不能列入天生街道"):
         allocate(TIANSHENG, "10", purpose=Purpose.MEASURE, measure=measure)
-    with pytest.raises(LedgerError, match="只有用途为"):
+    with pytest.raises(DomainError, match="只有用途为"):
         allocate(TONGJIAXI, "10", measure=measure)
     result = allocate(TONGJIAXI, "10", purpose=Purpose.MEASURE, measure=measure)
     # The community comes from the measure's plan.
@@ -260,7 +260,7 @@ def test_the_measure_purpose_needs_a_measure_of_the_same_street(budget, measure)
 
 
 def test_a_community_must_lie_in_the_street(budget):
-    with pytest.raises(LedgerError, match="不属于澄江镇"):
+    with pytest.raises(DomainError, match="不属于澄江镇"):
         allocate(CHENGJIANG, "10", community=region(XINXINGLU))
 
 
@@ -281,7 +281,7 @@ def test_a_measure_not_funded_by_the_district_is_warned(budget, measure):
 
 def test_a_measure_with_subsidy_cannot_be_deleted(budget, measure):
     allocate(TONGJIAXI, "5", purpose=Purpose.MEASURE, measure=measure)
-    with pytest.raises(LedgerError, match="已安排区级补助资金"):
+    with pytest.raises(DomainError, match="已安排区级补助资金"):
         plan_services.measure_delete(scope=operator_scope(), measure=measure)
     assert Measure.objects.filter(pk=measure.pk).exists()
 

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from shequ.accounts.models import Role, User
 from shequ.accounts.roles import ALL_PERMISSIONS, Permission, permissions_for, role_label_at
 from shequ.core.actors import Actor
+from shequ.core.errors import NotAllowed, OutOfScope
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 
@@ -61,6 +62,47 @@ class Scope:
         if permission not in self.permissions:
             return False
         return region is None or self.contains(region)
+
+    def require(self, permission: Permission, region: Region, what: str) -> None:
+        """Refuse unless the user may do `permission` on `region`: outside their node is
+        OutOfScope (as if it did not exist), above their role NotAllowed."""
+        if not self.contains(region):
+            raise OutOfScope(f"{region.name}不在您的管辖范围内")
+        if not self.can(permission, region):
+            raise NotAllowed(f"您没有{what}的权限")
+
+    @property
+    def own_street(self) -> Region | None:
+        """The street the user works in: their node if it is a street, their community's
+        street if it is a community (whose users see their street's pages, listing only
+        their own row), else None."""
+        if self.node is None:
+            return None
+        if self.node.is_street:
+            return self.node
+        if self.node.is_community:
+            return self.node.parent
+        return None
+
+    def sees_street(self, street: Region) -> bool:
+        """May the user open the street's pages: inside their node, or their own street."""
+        if self.contains(street):
+            return True
+        return self.node is not None and self.node.is_community and self.node.parent_id == street.pk
+
+    @property
+    def is_root(self) -> bool:
+        """The user's node is the top of the tree (the district, or whatever is loaded)."""
+        return self.node is not None and self.node.parent_id is None
+
+    @property
+    def is_root_admin(self) -> bool:
+        """An administrator of the whole tree: periods, thresholds and budgets are theirs."""
+        return self.is_root and self.can(Permission.MANAGE)
+
+    def require_root_admin(self, what: str) -> None:
+        if not self.is_root_admin:
+            raise NotAllowed(f"只有{self.node.name if self.node else '区'}级管理员可以{what}")
 
 
 def scope_for(user: User) -> Scope:

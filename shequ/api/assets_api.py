@@ -13,7 +13,7 @@ from shequ.api.schemas import ERRORS, AssetChange, AssetIn, AssetOut, AssetPage
 from shequ.assets import services
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import assets_visible_to
-from shequ.ledger.permissions import NotAllowed
+from shequ.core.errors import NotAllowed
 
 router = Router(tags=["闲置资产"])
 

@@ -34,8 +34,8 @@ from shequ.checklist.services import (
     photo_save,
     require_checklist_editor,
 )
+from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_number
-from shequ.ledger.permissions import LedgerError
 
 router = Router(tags=["功能设置与标识"])
 
@@ -111,8 +111,8 @@ def checklist_change(request, community: str):
     values = {code: item.model_dump() for code, item in items.items()}
     try:
         checklist_save(scope=scope, community=region, values=values)
-    except LedgerError as error:
-        raise LedgerError(error.message, field=_body_field(error.field)) from error
+    except DomainError as error:
+        raise DomainError(error.message, field=_body_field(error.field)) from error
     return checklist_json(region)
 
 
@@ -129,7 +129,7 @@ def _photo_request(request, community: str, item: str):
     scope = caller_scope(request)
     region = community_in_scope(scope, community)
     if item not in BY_CODE:
-        raise LedgerError(f"未知的功能设置项“{item}”", field="item")
+        raise DomainError(f"未知的功能设置项“{item}”", field="item")
     return scope, region
 
 
@@ -145,7 +145,7 @@ def photo_upload(request, community: str, item: str):
     label = BY_CODE[item].label
     photo = form_upload(request, "photo", lambda upload: photo_from_upload(upload, label=label))
     if photo is None:
-        raise LedgerError("请选择照片", field="photo")
+        raise DomainError("请选择照片", field="photo")
     photo_save(scope=scope, community=region, item_code=item, photo=photo)
     return checklist_json(region)
 

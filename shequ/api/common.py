@@ -10,9 +10,9 @@ from pydantic import ValidationError as PydanticError
 
 from shequ.accounts.scope import Scope, scope_for
 from shequ.api.errors import MalformedBody
+from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode, PeriodCodeError, period_label
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import LedgerError
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10**9  # beyond any list; PostgreSQL refuses an OFFSET above a bigint
@@ -169,7 +169,7 @@ def form_date(request, name: str, label: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError as error:
-        raise LedgerError(f"{label}应为 YYYY-MM-DD 格式的日期", field=name) from error
+        raise DomainError(f"{label}应为 YYYY-MM-DD 格式的日期", field=name) from error
 
 
 def form_upload(request, name: str, check):

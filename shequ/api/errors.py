@@ -8,7 +8,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 
 
 def error(api: NinjaAPI, request, status: int, message: str, field: str | None = None, **extra):
@@ -49,7 +49,7 @@ def install(api: NinjaAPI) -> None:
     def not_found(request, exc):
         return error(api, request, 404, str(exc) or "不存在或不在您的管辖范围内")
 
-    @api.exception_handler(LedgerError)
+    @api.exception_handler(DomainError)
     def refused(request, exc):
         return error(api, request, 400, exc.message, exc.field)
 

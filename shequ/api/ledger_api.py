@@ -28,11 +28,11 @@ from shequ.api.schemas import (
     SubmissionOut,
     SubmissionPage,
 )
+from shequ.core.errors import NotAllowed
 from shequ.core.jsonvalues import json_moment, json_number
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Submission
-from shequ.ledger.permissions import NotAllowed
 from shequ.ledger.rows import StaleRow, open_for_editing, row_history, row_update, rows_visible_to
 from shequ.ledger.submissions import (
     submission_approve,
@@ -241,7 +241,7 @@ def submissions_list(request, query: Query[SubmissionQuery]):
         .order_by("street__code")
     )
     if scope.node.is_community:
-        submissions = Submission.objects.filter(period=period, street=scope.node.parent)
+        submissions = Submission.objects.filter(period=period, street=scope.own_street)
     items = [submission_json(s) for s in submissions]
     return {"items": items, "count": len(items)}
 

@@ -34,10 +34,10 @@ from shequ.api.schemas import (
 )
 from shequ.assets.queries import assets_usable_by
 from shequ.assets.services import may_assign_across_streets
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.jsonvalues import json_number
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
-from shequ.ledger.permissions import LedgerError, NotAllowed, require
 from shequ.plans import services
 from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Plan
@@ -154,7 +154,7 @@ def _measure_values(scope, data: MeasureIn, current_asset_id: int | None) -> dic
     if code:
         values["asset"] = assets_usable_by(scope, current_asset_id).filter(code=code).first()
         if values["asset"] is None:
-            raise LedgerError(f"闲置资产“{code}”不存在、不可用或不在您的范围内", field="asset")
+            raise DomainError(f"闲置资产“{code}”不存在、不可用或不在您的范围内", field="asset")
     return values
 
 
@@ -246,7 +246,7 @@ def _approver_request(request, plan_id: int, what: str) -> tuple:
     """Scope, then the district's or street's approver role, before any body is read."""
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
-    require(scope, Permission.APPROVE, plan.street, what)
+    scope.require(Permission.APPROVE, plan.street, what)
     return scope, plan
 
 

@@ -18,8 +18,8 @@ from shequ.api.common import (
     street_in_scope,
 )
 from shequ.api.schemas import ERRORS, StreetYearOut, StreetYearPage
+from shequ.core.errors import NotAllowed
 from shequ.core.jsonvalues import json_number
-from shequ.ledger.permissions import NotAllowed
 from shequ.plans.evidence import document_from_upload
 from shequ.plans.models import StreetPlan
 from shequ.plans.street_plans import can_file_street_plan, street_plan_save, street_year

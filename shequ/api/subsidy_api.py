@@ -30,8 +30,8 @@ from shequ.api.schemas import (
     Decision,
     PaidIn,
 )
+from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_number
-from shequ.ledger.permissions import LedgerError, require
 from shequ.plans.models import Measure
 from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
@@ -159,7 +159,7 @@ def _allocation_values(scope, data: AllocationIn) -> dict:
         plans = plans_visible_to(scope)
         values["measure"] = Measure.objects.filter(pk=data.measure, plan__in=plans).first()
         if values["measure"] is None:
-            raise LedgerError(f"措施 {data.measure} 不存在或不在您的管辖范围内", field="measure")
+            raise DomainError(f"措施 {data.measure} 不存在或不在您的管辖范围内", field="measure")
     return values
 
 
@@ -204,7 +204,7 @@ def allocation_change(request, allocation_id: int):
 def allocation_pay(request, allocation_id: int):
     scope = caller_scope(request)
     allocation = _allocation(scope, allocation_id)
-    require(scope, Permission.APPROVE, allocation.street, "拨付补助资金")
+    scope.require(Permission.APPROVE, allocation.street, "拨付补助资金")
     paid_on = json_body(request, PaidIn).paid_on
     paid = services.allocation_mark_paid(scope=scope, allocation=allocation, paid_on=paid_on)
     return allocation_json(paid)

@@ -16,7 +16,7 @@ def _visible_streets_filter(scope: Scope) -> Q | None:
         return None
     if node.is_community:
         # A community's plan draws on its street's assets, so its users see those.
-        return Q(street_id=node.parent_id)
+        return Q(street=scope.own_street)
     return Q(street__path__startswith=node.path)
 
 
@@ -34,7 +34,7 @@ def asset_streets(scope: Scope) -> QuerySet[Region]:
     if node is None:
         return Region.objects.none()
     if node.is_community:
-        return Region.objects.filter(pk=node.parent_id)
+        return Region.objects.filter(pk=scope.own_street.pk)
     return scope.streets().filter(valid_to__isnull=True).order_by("code")
 
 

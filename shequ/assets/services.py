@@ -15,7 +15,7 @@ from shequ.accounts.scope import Scope
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_visible_to
 from shequ.core.audit import audit_record
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.regions.levels import Level, is_above_street
 from shequ.regions.models import Region
 
@@ -93,33 +93,33 @@ def _clean_text(values: dict) -> dict:
 def _check_values(values: dict, asset: IdleAsset | None) -> None:
     """The register's rules, each naming the field at fault (forms show them in place)."""
     if values.get("kind") not in IdleAsset.Kind.values:
-        raise LedgerError("请选择资产类别（学校用房、企业厂房、办公用房或其他）", field="kind")
+        raise DomainError("请选择资产类别（学校用房、企业厂房、办公用房或其他）", field="kind")
     for name, label in REQUIRED_TEXT.items():
         if not values[name]:
-            raise LedgerError(f"请填写{label}", field=name)
+            raise DomainError(f"请填写{label}", field=name)
     for name, limit in TEXT_LIMITS.items():
         if len(values[name]) > limit:
-            raise LedgerError(f"{_label(name)}不能超过 {limit} 个字", field=name)
+            raise DomainError(f"{_label(name)}不能超过 {limit} 个字", field=name)
     street = values.get("street")
     if not isinstance(street, Region) or street.level != Level.STREET or not street.is_active:
-        raise LedgerError("请选择资产所在的街镇", field="street")
+        raise DomainError("请选择资产所在的街镇", field="street")
     _check_area(values.get("area"))
     if values.get("status") not in Status.values:
-        raise LedgerError("请选择状态（可用、已分配或已使用）", field="status")
+        raise DomainError("请选择状态（可用、已分配或已使用）", field="status")
     code = values["code"]
     if code and IdleAsset.objects.filter(code=code).exclude(pk=getattr(asset, "pk", None)).exists():
-        raise LedgerError(f"资产编号“{code}”已被使用", field="code")
+        raise DomainError(f"资产编号“{code}”已被使用", field="code")
 
 
 def _check_area(area) -> None:
     if area is None:
-        raise LedgerError("请填写建筑面积", field="area")
+        raise DomainError("请填写建筑面积", field="area")
     if not isinstance(area, Decimal) or not area.is_finite():
-        raise LedgerError("建筑面积应为数字", field="area")
+        raise DomainError("建筑面积应为数字", field="area")
     if area <= 0:
-        raise LedgerError("建筑面积应大于 0", field="area")
+        raise DomainError("建筑面积应大于 0", field="area")
     if area > MAX_AREA or area != area.quantize(Decimal("0.1")):
-        raise LedgerError("建筑面积最多保留 1 位小数，且不超过 99999999.9㎡", field="area")
+        raise DomainError("建筑面积最多保留 1 位小数，且不超过 99999999.9㎡", field="area")
 
 
 def _label(name: str) -> str:
@@ -175,7 +175,7 @@ def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
     if not values["code"]:
         values["code"] = asset.code
     if values["status"] != asset.status and _in_a_measure(asset):
-        raise LedgerError(
+        raise DomainError(
             "该资产已用于方案措施，状态随措施自动变化（删除措施或改选资产后恢复为可用）",
             field="status",
         )
@@ -230,7 +230,7 @@ def asset_follow_measure(
     if before is None or before.pk != asset.pk:
         _require_visible(scope, asset)
         if asset.status != Status.AVAILABLE:
-            raise LedgerError(
+            raise DomainError(
                 f"闲置资产“{asset.name}”{asset.get_status_display()}，不能再用于其他措施",
                 field="asset",
             )

@@ -11,7 +11,7 @@ CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 
 def photo_from_upload(upload, *, label: str = "") -> Evidence:
-    """The upload as a stored photo, or a LedgerError naming the item."""
+    """The upload as a stored photo, or a DomainError naming the item."""
     return checked_upload(
         upload,
         kinds=PHOTO_KINDS,

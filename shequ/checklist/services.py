@@ -18,7 +18,7 @@ from shequ.accounts.scope import Scope
 from shequ.checklist.items import BY_CODE, Item
 from shequ.checklist.models import ChecklistEntry
 from shequ.core.audit import audit_record
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.plans.evidence import Evidence
 from shequ.regions.models import Region
 
@@ -48,7 +48,7 @@ def require_checklist_editor(scope: Scope, community: Region) -> None:
 def _item(code: str) -> Item:
     item = BY_CODE.get(code)
     if item is None:
-        raise LedgerError(f"未知的功能设置项“{code}”", field=code)
+        raise DomainError(f"未知的功能设置项“{code}”", field=code)
     return item
 
 
@@ -63,15 +63,15 @@ def _area(item: Item, value: Any) -> Decimal | None:
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise LedgerError(f"{item.label}：面积应为数字（㎡），不能是“{value}”", field) from None
+        raise DomainError(f"{item.label}：面积应为数字（㎡），不能是“{value}”", field) from None
     if not number.is_finite():
-        raise LedgerError(f"{item.label}：面积应为数字（㎡）", field)
+        raise DomainError(f"{item.label}：面积应为数字（㎡）", field)
     if number < 0:
-        raise LedgerError(f"{item.label}：面积不能为负数（{value}）", field)
+        raise DomainError(f"{item.label}：面积不能为负数（{value}）", field)
     if number != number.quantize(Decimal("0.1")):
-        raise LedgerError(f"{item.label}：面积最多保留一位小数（{value}）", field)
+        raise DomainError(f"{item.label}：面积最多保留一位小数（{value}）", field)
     if number > MAX_AREA:
-        raise LedgerError(f"{item.label}：面积数值过大（{value}）", field)
+        raise DomainError(f"{item.label}：面积数值过大（{value}）", field)
     return number.quantize(Decimal("0.1"))
 
 
@@ -82,12 +82,12 @@ def _cleaned(item: Item, raw: ItemValues | Mapping[str, Any]) -> ItemValues:
     area = _area(item, raw.get("area"))
     room_name = str(raw.get("room_name") or "").strip()
     if not item.is_room and (area is not None or room_name):
-        raise LedgerError(f"{item.label}不是功能用房，不填面积和所在房间", f"{item.code}-area")
+        raise DomainError(f"{item.label}不是功能用房，不填面积和所在房间", f"{item.code}-area")
     if not present and (area is not None or room_name):
         # An absent room with a size would be counted by anyone summing areas.
-        raise LedgerError(f"{item.label}：未设置时不填面积和所在房间", f"{item.code}-present")
+        raise DomainError(f"{item.label}：未设置时不填面积和所在房间", f"{item.code}-present")
     if len(room_name) > MAX_ROOM_NAME:
-        raise LedgerError(
+        raise DomainError(
             f"{item.label}：所在房间名称最多 {MAX_ROOM_NAME} 个字", f"{item.code}-room_name"
         )
     return ItemValues(present, area, room_name)
@@ -103,7 +103,7 @@ def _check_shared_rooms(state: dict[str, ItemValues]) -> None:
         item = BY_CODE[code]
         first = areas.setdefault(values.room_name, (item, values.area))
         if first[1] != values.area:
-            raise LedgerError(
+            raise DomainError(
                 f"{item.label}与{first[0].label}同在“{values.room_name}”（一室多用），"
                 f"面积应一致（{first[1]}㎡ / {values.area}㎡）",
                 f"{code}-area",
@@ -159,7 +159,7 @@ def checklist_save(
     """Save the given items of a community (codes → present, area, room name) at once:
     one bad value refuses them all. Returns the codes that changed."""
     if not community.is_community:
-        raise LedgerError(f"{community.name}不是社区（村），没有功能设置")
+        raise DomainError(f"{community.name}不是社区（村），没有功能设置")
     require_checklist_editor(scope, community)
     cleaned = {code: _cleaned(_item(code), raw) for code, raw in values.items()}
     existing = _locked_entries(community)

@@ -20,11 +20,11 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.compliance.models import ReminderSent
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.notify import notify
 from shequ.core.settings_store import setting_get
 from shequ.ledger.models import Period, Submission
 from shequ.ledger.periods import deadline_for
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.regions.models import Region
 
 DAYS_SETTING = "reminders.days_before"
@@ -122,7 +122,7 @@ def _send(scope: Scope, reminder: Reminder, kind: str, today: datetime.date) -> 
     )
 
 
-class AlreadyReminded(LedgerError):
+class AlreadyReminded(DomainError):
     def __init__(self, street: Region):
         super().__init__(f"今天已经提醒过{street.name}，请勿重复催报")
 
@@ -154,9 +154,9 @@ def remind_street(
     today = today or timezone.localdate()
     submission = Submission.objects.filter(period=period, street=street).first()
     if submission is None or submission.state not in WAITING:
-        raise LedgerError(f"{street.name}{period.label}台账已上报，无需催报")
+        raise DomainError(f"{street.name}{period.label}台账已上报，无需催报")
     if not period.is_open:
-        raise LedgerError(f"{period.label}已关闭，不能催报")
+        raise DomainError(f"{period.label}已关闭，不能催报")
     reminder = _reminder(period, street, today)
     reminder.recipients = list(street_approvers(street))
     _send(scope, reminder, ReminderSent.Kind.MANUAL, today)

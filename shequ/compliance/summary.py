@@ -28,9 +28,9 @@ from shequ.compliance.tallies import (
     urban_by_community,
 )
 from shequ.compliance.targets import TargetBook
+from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_moment, json_number
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.permissions import LedgerError
 from shequ.regions.history import versions_as_of
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -194,12 +194,12 @@ class Summary:
 def summary_region(scope: Scope, code: str | None) -> Region:
     """The region asked for, within the caller's node (the node itself by default)."""
     if scope.node is None:
-        raise LedgerError("未分配区划", field="region")
+        raise DomainError("未分配区划", field="region")
     if not code:
         return scope.node
     region = scope.regions().filter(code=code).first()
     if region is None:
-        raise LedgerError(f"区划“{code}”不存在或不在管辖范围内", field="region")
+        raise DomainError(f"区划“{code}”不存在或不在管辖范围内", field="region")
     return region
 
 
@@ -208,9 +208,9 @@ def summary(
 ) -> Summary:
     region = region or scope.node
     if region is None or not scope.contains(region):
-        raise LedgerError("该区划不在管辖范围内", field="region")
+        raise DomainError("该区划不在管辖范围内", field="region")
     if region.is_community:
-        raise LedgerError("汇总只针对街镇及以上区划；社区请看社区页面", field="region")
+        raise DomainError("汇总只针对街镇及以上区划；社区请看社区页面", field="region")
     book = TargetBook.load(period.year)
     standard = book.standard(period.year)
     approved_only = not include_unapproved

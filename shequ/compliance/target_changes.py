@@ -11,14 +11,14 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.models import Target
 from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.regions.models import Region
 
 
 def _check_share(share: Decimal) -> Decimal:
     if not Decimal("0") <= share <= Decimal("1"):
-        raise LedgerError("达标比例应在 0% 到 100% 之间", field="share")
+        raise DomainError("达标比例应在 0% 到 100% 之间", field="share")
     return share.quantize(Decimal("0.001"))
 
 
@@ -35,11 +35,11 @@ def target_set(
     if not scope.can(Permission.MANAGE, region):
         raise NotAllowed("只有本级管理员可以设置达标目标")
     if region.is_community:
-        raise LedgerError("达标目标只能设在区县或街镇", field="region")
+        raise DomainError("达标目标只能设在区县或街镇", field="region")
     if standard is not None and region.parent_id is not None:
-        raise LedgerError("面积标准全区统一，只能在最上级设置", field="standard")
+        raise DomainError("面积标准全区统一，只能在最上级设置", field="standard")
     if standard is not None and standard <= 0:
-        raise LedgerError("面积标准必须大于 0", field="standard")
+        raise DomainError("面积标准必须大于 0", field="standard")
     share = _check_share(share)
     before = Target.objects.filter(year=year, region=region).first()
     old = (before.share, before.standard) if before else (None, None)

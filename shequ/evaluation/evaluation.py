@@ -18,9 +18,9 @@ from django.db.models import Count, Q
 from shequ.accounts.scope import Scope
 from shequ.compliance.dashboard import approved_period_ids, judging_period
 from shequ.compliance.summary import Unit, summary
+from shequ.core.errors import DomainError
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.permissions import LedgerError
 from shequ.ledger.queries import approved_only
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_under
@@ -151,7 +151,7 @@ def evaluation_period(year: int, region: Region) -> Period:
     periods = list(Period.objects.all())
     period = judging_period(year, periods, approved_period_ids(region))
     if period is None:
-        raise LedgerError(f"{year}年没有报告期，无法评估", field="year")
+        raise DomainError(f"{year}年没有报告期，无法评估", field="year")
     return period
 
 
@@ -160,9 +160,9 @@ def evaluate(*, scope: Scope, year: int, region: Region | None = None, today=Non
     any region above the street)."""
     region = region or scope.node
     if region is None or not scope.contains(region):
-        raise LedgerError("该区划不在管辖范围内", field="region")
+        raise DomainError("该区划不在管辖范围内", field="region")
     if region.level in (Level.STREET, Level.COMMUNITY):
-        raise LedgerError("年度评估针对区县（或以上）的各街镇", field="region")
+        raise DomainError("年度评估针对区县（或以上）的各街镇", field="region")
     period = evaluation_period(year, region)
     current = summary(scope=scope, period=period, region=region)
     previous_period = _previous_period(year, region)
@@ -213,7 +213,7 @@ def _overdue_measures(region: Region, as_of: datetime.date) -> int:
 def _previous_period(year: int, region: Region) -> Period | None:
     try:
         return evaluation_period(year - 1, region)
-    except LedgerError:
+    except DomainError:
         return None
 
 

@@ -12,9 +12,9 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.audit import audit_record
 from shequ.core.bulk import analyze, insert_rows
+from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
-from shequ.ledger.permissions import LedgerError, require_root_admin
 from shequ.ledger.rows import CARRIED_ROW_FIELDS, carried_forward_rows
 from shequ.regions.history import communities_as_of, versions_as_of
 from shequ.regions.levels import Level
@@ -50,7 +50,7 @@ def period_open(
     """Open a period (past or future), carrying every community's last approved values
     forward as its draft. Opening an open period only adds rows for communities created
     since; opening a closed one opens it again."""
-    require_root_admin(scope, "开启报告期")
+    scope.require_root_admin("开启报告期")
     period = Period.objects.select_for_update().filter(ordinal=code.ordinal).first()
     created = reopened = False
     if period is None:
@@ -107,9 +107,9 @@ def _create_missing_submissions(period: Period) -> int:
 @transaction.atomic
 def period_close(*, scope: Scope, period: Period) -> Period:
     """Close a period: no more entry or submission; decisions on submitted ledgers remain."""
-    require_root_admin(scope, "关闭报告期")
+    scope.require_root_admin("关闭报告期")
     if not period.is_open:
-        raise LedgerError(f"{period.label}已关闭")
+        raise DomainError(f"{period.label}已关闭")
     period.state = Period.State.CLOSED
     period.save(update_fields=["state"])
     audit_record(
@@ -127,13 +127,13 @@ def period_extend(
     *, scope: Scope, period: Period, street: Region, deadline: datetime.date, reason: str
 ) -> StreetExtension:
     """Give one street a later deadline; a reason is required."""
-    require_root_admin(scope, "批准延期")
+    scope.require_root_admin("批准延期")
     if street.level != Level.STREET:
-        raise LedgerError("只能为街镇延期", field="street")
+        raise DomainError("只能为街镇延期", field="street")
     if not (reason or "").strip():
-        raise LedgerError("请填写延期原因", field="reason")
+        raise DomainError("请填写延期原因", field="reason")
     if deadline <= period.deadline:
-        raise LedgerError(
+        raise DomainError(
             f"延期日期应晚于本期截止日期 {period.deadline:%Y-%m-%d}", field="deadline"
         )
     extension, _ = StreetExtension.objects.update_or_create(
@@ -172,5 +172,5 @@ def period_by_code(text: str) -> Period:
     code = PeriodCode.parse(text)
     period = Period.objects.filter(ordinal=code.ordinal).first()
     if period is None:
-        raise LedgerError(f"{code.label}尚未开启", field="period")
+        raise DomainError(f"{code.label}尚未开启", field="period")
     return period

@@ -18,11 +18,11 @@ from shequ.accounts.scope import Scope
 from shequ.core.audit import AuditEntry, audit_record
 from shequ.core.audited_updates import AuditedUpdates
 from shequ.core.collection import without_cycle_search
+from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.permissions import LedgerError, require
 from shequ.ledger.queries import approved_only
 from shequ.ledger.records import RowRecord, read_values
 from shequ.ledger.values import clean_values
@@ -168,7 +168,7 @@ def row_update(
 ) -> LedgerRow:
     """Change some input fields of a draft row. Raises StaleRow if the row moved on since
     `expected_version`; nothing is overwritten then."""
-    require(scope, Permission.EDIT, row.community, "修改台账")
+    scope.require(Permission.EDIT, row.community, "修改台账")
     _require_editable([(row, changes)], allow_closed_period=False)
     new_values = clean_values(changes)
     current = LedgerRow.objects.select_for_update().get(pk=row.pk)
@@ -237,7 +237,7 @@ def rows_bulk_update(
         reason=reason,
     ) as writes:
         for row, values in updates:
-            require(scope, permission, row.community, "修改台账")
+            scope.require(permission, row.community, "修改台账")
             diff = _set_values(row, clean_values(values), (comments or {}).get(row.pk))
             if diff:
                 writes.add(_written_values(row), _audit_entry(row, diff, labels))
@@ -302,10 +302,10 @@ def _require_editable(updates, *, allow_closed_period: bool) -> None:
     }
     for key, row in rows_by_key.items():
         if not row.period.is_open and not allow_closed_period:
-            raise LedgerError(f"{row.period.label}已关闭，不能修改")
+            raise DomainError(f"{row.period.label}已关闭，不能修改")
         state = states.get(key)
         if state is not None and state not in Submission.EDITABLE_STATES:
-            raise LedgerError(
+            raise DomainError(
                 f"{row.street.name}{row.period.label}台账{Submission.State(state).label}，不能修改"
             )
 

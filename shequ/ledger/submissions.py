@@ -16,11 +16,11 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.compliance.tallies import tally_refresh_street
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError
 from shequ.ledger.fingerprint import seal
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.notifications import notify_submission
 from shequ.ledger.periods import deadline_for
-from shequ.ledger.permissions import LedgerError, require, require_root_admin
 from shequ.ledger.rows import RowCheck, rows_check
 from shequ.plans.lifecycle import plans_follow_approval
 
@@ -55,7 +55,7 @@ def submission_blockers(submission: Submission) -> list[Blocker]:
     ]
 
 
-class SubmissionBlocked(LedgerError):
+class SubmissionBlocked(DomainError):
     def __init__(self, blockers: list[Blocker]):
         super().__init__(f"还有 {len(blockers)} 个问题需要处理，暂不能上报")
         self.blockers = blockers
@@ -71,7 +71,7 @@ def _locked(submission: Submission) -> Submission:
 
 def _require_state(submission: Submission, allowed: tuple[str, ...], action: str) -> None:
     if submission.state not in allowed:
-        raise LedgerError(
+        raise DomainError(
             f"{submission.street.name}{submission.period.label}台账当前为"
             f"“{submission.get_state_display()}”，不能{action}"
         )
@@ -108,11 +108,11 @@ def submission_submit(
     *, scope: Scope, submission: Submission, now: datetime.datetime | None = None
 ) -> Submission:
     submission = _locked(submission)
-    require(scope, Permission.SUBMIT, submission.street, "上报台账")
+    scope.require(Permission.SUBMIT, submission.street, "上报台账")
     _require_state(submission, (State.DRAFT, State.RETURNED), "上报")
     before = submission.state
     if not submission.period.is_open:
-        raise LedgerError(f"{submission.period.label}已关闭，不能上报")
+        raise DomainError(f"{submission.period.label}已关闭，不能上报")
     blockers = submission_blockers(submission)
     if blockers:
         raise SubmissionBlocked(blockers)
@@ -131,7 +131,7 @@ def submission_approve(
     *, scope: Scope, submission: Submission, now: datetime.datetime | None = None
 ) -> Submission:
     submission = _locked(submission)
-    require(scope, Permission.APPROVE, submission.street, "审核台账")
+    scope.require(Permission.APPROVE, submission.street, "审核台账")
     _require_state(submission, (State.SUBMITTED,), "审核通过")
     before = submission.state
     sealed = _approve_and_seal(scope, submission, now or timezone.now())
@@ -163,7 +163,7 @@ def submission_open_for_backfill(
     *, scope: Scope, submission: Submission, reason: str
 ) -> Submission:
     """Unfreeze a ledger so that history from a file can be written into it (root admins)."""
-    require_root_admin(scope, "把历史台账导入为已审核")
+    scope.require_root_admin("把历史台账导入为已审核")
     submission = _locked(submission)
     if submission.is_editable:
         return submission
@@ -180,7 +180,7 @@ def submission_load_approved(
 ) -> Submission:
     """Approve a ledger loaded from the bureau's own files, without a street submission
     (backfilling history): sealed like any approval, the reason recorded."""
-    require_root_admin(scope, "把历史台账导入为已审核")
+    scope.require_root_admin("把历史台账导入为已审核")
     submission = _locked(submission)
     _require_state(submission, (State.DRAFT, State.RETURNED, State.SUBMITTED), "直接审核通过")
     before = submission.state
@@ -205,12 +205,12 @@ def submission_return(
     now: datetime.datetime | None = None,
 ) -> Submission:
     submission = _locked(submission)
-    require(scope, Permission.APPROVE, submission.street, "退回台账")
+    scope.require(Permission.APPROVE, submission.street, "退回台账")
     _require_state(submission, (State.SUBMITTED,), "退回")
     before = submission.state
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("请填写退回原因", field="reason")
+        raise DomainError("请填写退回原因", field="reason")
     submission.state = State.RETURNED
     submission.decided_at = now or timezone.now()
     submission.decided_by = scope.actor.user
@@ -224,14 +224,14 @@ def submission_return(
 def submission_reopen(*, scope: Scope, submission: Submission, reason: str) -> Submission:
     """Unfreeze an approved ledger for correction; its next approval is a new version."""
     submission = _locked(submission)
-    require(scope, Permission.APPROVE, submission.street, "重新打开台账")
+    scope.require(Permission.APPROVE, submission.street, "重新打开台账")
     _require_state(submission, (State.APPROVED,), "重新打开")
     before = submission.state
     if not submission.period.is_open:
-        raise LedgerError(f"{submission.period.label}已关闭，请先重新开启报告期")
+        raise DomainError(f"{submission.period.label}已关闭，请先重新开启报告期")
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("请填写重新打开的原因", field="reason")
+        raise DomainError("请填写重新打开的原因", field="reason")
     submission.state = State.DRAFT
     submission.reopen_reason = reason
     submission.save()

@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shequ.core.errors import DomainError
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, INPUT_FIELDS, LABELS
-from shequ.ledger.permissions import LedgerError
 
 INTEGER_FIELDS = ("households", "resident_households")
 FLAG_FIELDS = tuple(CO_LOCATION_FLAGS.values())
@@ -32,15 +32,15 @@ def parse_area(field: str, value: Any) -> Decimal | None:
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise LedgerError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field) from None
+            raise DomainError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field) from None
     if not number.is_finite():
-        raise LedgerError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field)
+        raise DomainError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field)
     # The size first: 1e300 cannot even be rounded to a tenth (Decimal's 28 digits).
     if abs(number) > MAX_AREA:
-        raise LedgerError(f"{LABELS[field]}数值过大：“{value}”", field)
+        raise DomainError(f"{LABELS[field]}数值过大：“{value}”", field)
     rounded = number.quantize(TENTH)
     if number != rounded:
-        raise LedgerError(f"{LABELS[field]}最多保留一位小数：“{value}”", field)
+        raise DomainError(f"{LABELS[field]}最多保留一位小数：“{value}”", field)
     return rounded
 
 
@@ -51,11 +51,11 @@ def parse_integer(field: str, value: Any) -> int | None:
         # An int (an import) needs no text round trip; Decimal(int) is the same number.
         number = Decimal(value) if type(value) is int else Decimal(str(value).strip())
     except InvalidOperation:
-        raise LedgerError(f"{LABELS[field]}应为整数，不能是“{value}”", field) from None
+        raise DomainError(f"{LABELS[field]}应为整数，不能是“{value}”", field) from None
     if not number.is_finite() or number != number.to_integral_value():
-        raise LedgerError(f"{LABELS[field]}应为整数，不能是“{value}”", field)
+        raise DomainError(f"{LABELS[field]}应为整数，不能是“{value}”", field)
     if abs(number) > MAX_HOUSEHOLDS:
-        raise LedgerError(f"{LABELS[field]}数值过大：“{value}”", field)
+        raise DomainError(f"{LABELS[field]}数值过大：“{value}”", field)
     return int(number)
 
 
@@ -67,7 +67,7 @@ def parse_flag(field: str, value: Any) -> bool:
         return False
     if text in ("1", "true", "yes", "on", "是"):
         return True
-    raise LedgerError(f"{LABELS[field]}应为“是”或“否”", field)
+    raise DomainError(f"{LABELS[field]}应为“是”或“否”", field)
 
 
 def parse_year(value: Any) -> int | None:
@@ -75,7 +75,7 @@ def parse_year(value: Any) -> int | None:
         return None
     text = str(value).strip()
     if not (text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
-        raise LedgerError(f"达标年度应为四位年份，如 2024，不能是“{value}”", "compliance_year")
+        raise DomainError(f"达标年度应为四位年份，如 2024，不能是“{value}”", "compliance_year")
     return int(text)
 
 
@@ -83,7 +83,7 @@ def _parse_text(field: str, value: Any) -> str:
     text = "" if value is None else str(value).strip()
     if "\x00" in text:
         # A NUL byte cannot be stored (PostgreSQL refuses it) and is never meant.
-        raise LedgerError(f"{LABELS[field]}含有不可见的空字符，请重新输入", field=field)
+        raise DomainError(f"{LABELS[field]}含有不可见的空字符，请重新输入", field=field)
     return text
 
 
@@ -104,6 +104,6 @@ def clean_values(changes: dict[str, Any]) -> dict[str, Any]:
     for field, value in changes.items():
         parse = _PARSERS.get(field)
         if parse is None:
-            raise LedgerError(f"未知字段“{field}”", field)
+            raise DomainError(f"未知字段“{field}”", field)
         cleaned[field] = parse(field, value)
     return cleaned

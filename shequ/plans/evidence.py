@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 
-from shequ.ledger.permissions import LedgerError
+from shequ.core.errors import DomainError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -49,16 +49,16 @@ def _is_word(data: bytes) -> bool:
 
 
 def checked_upload(upload, *, kinds, max_bytes: int, field: str, what: str, allowed: str):
-    """The upload as stored content, or a LedgerError naming the field."""
+    """The upload as stored content, or a DomainError naming the field."""
     if upload.size > max_bytes:
-        raise LedgerError(
+        raise DomainError(
             f"{what} {upload.size / 1024 / 1024:.1f} MB，超过 {max_bytes // 1024 // 1024} MB",
             field=field,
         )
     data = upload.read(max_bytes + 1)
     extension = _extension(data, kinds)
     if extension is None:
-        raise LedgerError(f"{what}只能是 {allowed}", field=field)
+        raise DomainError(f"{what}只能是 {allowed}", field=field)
     return Evidence(
         original_name=(upload.name or what)[:200],
         stored_name=f"{uuid.uuid4().hex}{extension}",

@@ -15,9 +15,9 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.assets.services import asset_follow_measure, may_assign_across_streets
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope, require
 from shequ.ledger.queries import approved_only
 from shequ.plans.evidence import Evidence
 from shequ.plans.lifecycle import plan_recheck
@@ -54,7 +54,7 @@ def require_measure_editor(scope: Scope, plan: Plan, *, uses_asset: bool) -> Non
 
 def _require_open(plan: Plan) -> None:
     if not plan.is_open:
-        raise LedgerError(f"{plan.community.name}的方案已销号，不能再修改")
+        raise DomainError(f"{plan.community.name}的方案已销号，不能再修改")
 
 
 def _audit(scope: Scope, plan: Plan, action: str, summary: str, changes=None, reason=""):
@@ -76,7 +76,7 @@ def plan_set_target_year(*, scope: Scope, plan: Plan, year: int) -> Plan:
     require_plan_editor(scope, plan)
     _require_open(plan)
     if not plan.gap_period.year <= year <= plan.gap_period.year + 10:
-        raise LedgerError(
+        raise DomainError(
             f"目标年度应在 {plan.gap_period.year} 至 {plan.gap_period.year + 10} 年之间",
             field="target_year",
         )
@@ -109,16 +109,16 @@ MEASURE_FIELDS = (
 def _check_measure(values: dict) -> None:
     """The rules of a measure, with the field at fault (forms show them in place)."""
     if values["planned_area"] is None or values["planned_area"] < 0:
-        raise LedgerError("计划面积应为不小于 0 的数", field="planned_area")
+        raise DomainError("计划面积应为不小于 0 的数", field="planned_area")
     if values.get("budget") is not None and values["budget"] < 0:
-        raise LedgerError("预算不能为负数", field="budget")
+        raise DomainError("预算不能为负数", field="budget")
     if values.get("actual_area") is not None and values["actual_area"] < 0:
-        raise LedgerError("实际面积不能为负数", field="actual_area")
+        raise DomainError("实际面积不能为负数", field="actual_area")
     done = values["status"] == Measure.Status.DONE
     if done and (values.get("actual_date") is None or values.get("actual_area") is None):
-        raise LedgerError("已完成的措施请填写实际面积和实际完成日期", field="actual_date")
+        raise DomainError("已完成的措施请填写实际面积和实际完成日期", field="actual_date")
     if values.get("actual_date") and values["actual_date"] > timezone.localdate():
-        raise LedgerError("实际完成日期不能晚于今天", field="actual_date")
+        raise DomainError("实际完成日期不能晚于今天", field="actual_date")
 
 
 def _text(value):
@@ -185,7 +185,7 @@ def measure_delete(*, scope: Scope, measure: Measure) -> None:
     try:
         measure.delete()
     except ProtectedError as error:  # district subsidy is allocated to it (subsidy app)
-        raise LedgerError("该措施已安排区级补助资金，请先请区里取消资金安排再删除") from error
+        raise DomainError("该措施已安排区级补助资金，请先请区里取消资金安排再删除") from error
 
 
 # ---------------------------------------------------------------- consultations
@@ -199,11 +199,11 @@ def consultation_add(
     require_plan_editor(scope, plan)
     _require_open(plan)
     if who not in Consultation.Who.values:
-        raise LedgerError("请选择征求意见的对象", field="who")
+        raise DomainError("请选择征求意见的对象", field="who")
     if not (said or "").strip():
-        raise LedgerError("请填写主要意见", field="said")
+        raise DomainError("请填写主要意见", field="said")
     if held_on > timezone.localdate():
-        raise LedgerError("征求意见日期不能晚于今天", field="held_on")
+        raise DomainError("征求意见日期不能晚于今天", field="held_on")
     consultation = Consultation.objects.create(
         plan=plan,
         held_on=held_on,
@@ -235,7 +235,7 @@ def _move(scope: Scope, plan: Plan, to: str, summary: str, reason: str = "") -> 
 
 def _require_state(plan: Plan, allowed: tuple[str, ...], action: str) -> None:
     if plan.state not in allowed:
-        raise LedgerError(f"方案当前为“{plan.get_state_display()}”，不能{action}")
+        raise DomainError(f"方案当前为“{plan.get_state_display()}”，不能{action}")
 
 
 @transaction.atomic
@@ -245,7 +245,7 @@ def plan_start(*, scope: Scope, plan: Plan) -> Plan:
     require_plan_editor(scope, plan)
     _require_state(plan, (State.DRAFTING,), "开始实施")
     if not plan.measures.exists():
-        raise LedgerError("请先填写至少一项措施")
+        raise DomainError("请先填写至少一项措施")
     return _move(scope, plan, State.IMPLEMENTING, "开始实施")
 
 
@@ -256,7 +256,7 @@ def plan_request_close(*, scope: Scope, plan: Plan) -> Plan:
     require_plan_editor(scope, plan)
     _require_state(plan, (State.IMPLEMENTING,), "申请销号")
     if plan.measures.exclude(status=Measure.Status.DONE).exists():
-        raise LedgerError("还有未完成的措施，不能申请销号")
+        raise DomainError("还有未完成的措施，不能申请销号")
     return _move(scope, plan, State.PENDING, "申请销号")
 
 
@@ -264,10 +264,10 @@ def plan_request_close(*, scope: Scope, plan: Plan) -> Plan:
 def plan_send_back(*, scope: Scope, plan: Plan, reason: str) -> Plan:
     """待销号 → 实施中: the district does not accept it yet."""
     plan = _locked(plan)
-    require(scope, Permission.APPROVE, plan.street, "审核销号")
+    scope.require(Permission.APPROVE, plan.street, "审核销号")
     _require_state(plan, (State.PENDING,), "退回")
     if not (reason or "").strip():
-        raise LedgerError("请填写退回原因", field="reason")
+        raise DomainError("请填写退回原因", field="reason")
     return _move(scope, plan, State.IMPLEMENTING, "销号申请被退回", reason.strip())
 
 
@@ -295,16 +295,16 @@ def plan_close(
 ) -> Plan:
     """已销号: only on an approved ledger that shows the community compliant."""
     plan = _locked(plan)
-    require(scope, Permission.APPROVE, plan.street, "销号")
+    scope.require(Permission.APPROVE, plan.street, "销号")
     _require_state(plan, (State.PENDING, State.IMPLEMENTING), "销号")
     row = latest_approved_row(plan)
     if not shows_compliant(row):
         shown = f"{row.period.label}审核数" if row else "已审核台账"
-        raise LedgerError(f"{shown}显示{plan.community.name}尚未达标，不能销号")
+        raise DomainError(f"{shown}显示{plan.community.name}尚未达标，不能销号")
     if closed_on > timezone.localdate():
-        raise LedgerError("销号日期不能晚于今天", field="closed_on")
+        raise DomainError("销号日期不能晚于今天", field="closed_on")
     if not (note or "").strip():
-        raise LedgerError("请填写销号说明", field="note")
+        raise DomainError("请填写销号说明", field="note")
     before = plan.state
     plan.state = State.CLOSED
     plan.closed_on, plan.closed_note = closed_on, note.strip()

@@ -13,9 +13,9 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.compliance.dashboard import judging_period
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.plans.checks import planned_total
 from shequ.plans.evidence import Evidence
 from shequ.plans.models import Plan, StreetPlan
@@ -133,9 +133,9 @@ def street_plan_save(
     """File or replace a street's implementation plan for a year (audited)."""
     _require_street_writer(scope, street)
     if not (title or "").strip():
-        raise LedgerError("请填写文件名称", field="title")
+        raise DomainError("请填写文件名称", field="title")
     if not 2000 <= year <= 2100:
-        raise LedgerError("年度不正确", field="year")
+        raise DomainError("年度不正确", field="year")
     plan, created = StreetPlan.objects.select_for_update().get_or_create(
         street=street, year=year, defaults={"title": title.strip()}
     )

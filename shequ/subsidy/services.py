@@ -1,7 +1,7 @@
 """The district subsidy's rules: budgets, allocations, payment, and the figures against the
 budget. District administrators (MANAGE at the root) set budgets and make, change and
 cancel allocations; district approvers mark them paid. Each change is one transaction with
-its audit row. Refusals raise `LedgerError` (with the form field at fault), `NotAllowed`
+its audit row. Refusals raise `DomainError` (with the form field at fault), `NotAllowed`
 (above the caller's role) or `OutOfScope` (outside the caller's node).
 """
 
@@ -17,8 +17,8 @@ from django.utils import timezone
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError, OutOfScope
 from shequ.core.settings_store import setting_get
-from shequ.ledger.permissions import LedgerError, OutOfScope, require, require_root_admin
 from shequ.plans.models import Measure
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -45,7 +45,7 @@ def warn_share() -> Decimal:
 
 def may_manage(scope: Scope) -> bool:
     """Budgets and allocations belong to the district: its administrators decide them."""
-    return scope.can(Permission.MANAGE) and scope.node is not None and scope.node.parent_id is None
+    return scope.is_root_admin
 
 
 def may_pay(scope: Scope) -> bool:
@@ -54,7 +54,7 @@ def may_pay(scope: Scope) -> bool:
 
 
 def require_manager(scope: Scope) -> None:
-    require_root_admin(scope, "安排补助资金")
+    scope.require_root_admin("安排补助资金")
 
 
 # ---------------------------------------------------------------- figures
@@ -120,7 +120,7 @@ def budget_status(year: int, *, scope: Scope | None = None) -> BudgetStatus:
     (every active one, with zeros where nothing is allocated) and no district budget."""
     rows = SubsidyAllocation.objects.filter(year=year)
     streets = Region.objects.filter(level=Level.STREET, valid_to__isnull=True)
-    district_wide = scope is None or (scope.node is not None and scope.node.parent_id is None)
+    district_wide = scope is None or scope.is_root
     if scope is not None:
         rows = rows & allocations_visible_to(scope)
         streets = streets & scope.streets()
@@ -159,32 +159,32 @@ def _money(value, *, field_name: str, positive: bool) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError) as error:
-        raise LedgerError("请填写金额（万元）", field=field_name) from error
+        raise DomainError("请填写金额（万元）", field=field_name) from error
     if not amount.is_finite():
-        raise LedgerError("请填写金额（万元）", field=field_name)
+        raise DomainError("请填写金额（万元）", field=field_name)
     if amount != amount.quantize(CENT):
-        raise LedgerError("金额以万元为单位，最多保留两位小数", field=field_name)
+        raise DomainError("金额以万元为单位，最多保留两位小数", field=field_name)
     if positive and amount <= 0:
-        raise LedgerError("金额应大于 0", field=field_name)
+        raise DomainError("金额应大于 0", field=field_name)
     if amount < 0:
-        raise LedgerError("金额不能为负数", field=field_name)
+        raise DomainError("金额不能为负数", field=field_name)
     if amount > MAX_AMOUNT:
-        raise LedgerError("金额过大，请核对单位（万元）", field=field_name)
+        raise DomainError("金额过大，请核对单位（万元）", field=field_name)
     return amount.quantize(CENT)
 
 
 def _check_year(year: int) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise LedgerError(f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间", field="year")
+        raise DomainError(f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间", field="year")
 
 
 def _check_street(scope: Scope, street: Region) -> None:
     if not scope.contains(street):
         raise OutOfScope(f"{street.name}不在您的管辖范围内")
     if street.level != Level.STREET:
-        raise LedgerError(f"{street.name}不是街镇", field="street")
+        raise DomainError(f"{street.name}不是街镇", field="street")
     if street.valid_to is not None:
-        raise LedgerError(f"{street.name}已撤销，不能再安排资金", field="street")
+        raise DomainError(f"{street.name}已撤销，不能再安排资金", field="street")
 
 
 def _check_target(
@@ -192,28 +192,28 @@ def _check_target(
 ) -> Region | None:
     """What the money is for; returns the community (a measure's own, where one is given)."""
     if purpose not in Purpose.values:
-        raise LedgerError("请选择资金用途", field="purpose")
+        raise DomainError("请选择资金用途", field="purpose")
     if purpose == Purpose.MEASURE and measure is None:
-        raise LedgerError("用途为“一社区一方案措施”时，请选择措施", field="measure")
+        raise DomainError("用途为“一社区一方案措施”时，请选择措施", field="measure")
     if purpose != Purpose.MEASURE and measure is not None:
-        raise LedgerError("只有用途为“一社区一方案措施”时才能选择措施", field="measure")
+        raise DomainError("只有用途为“一社区一方案措施”时才能选择措施", field="measure")
     if measure is not None:
         plan = measure.plan
         if not scope.contains(plan.community):
             raise OutOfScope(f"{plan.community.name}不在您的管辖范围内")
         if plan.street_id != street.pk:
-            raise LedgerError(
+            raise DomainError(
                 f"措施“{measure.description}”属于{plan.street.name}，"
                 f"不能列入{street.name}的补助资金",
                 field="measure",
             )
         if community is not None and community.pk != plan.community_id:
-            raise LedgerError(f"该措施属于{plan.community.name}，请核对社区", field="community")
+            raise DomainError(f"该措施属于{plan.community.name}，请核对社区", field="community")
         return plan.community
     if community is not None and not (
         community.level == Level.COMMUNITY and community.path.startswith(street.path)
     ):
-        raise LedgerError(f"{community.name}不属于{street.name}", field="community")
+        raise DomainError(f"{community.name}不属于{street.name}", field="community")
     return community
 
 
@@ -222,11 +222,11 @@ def _check_within_budget(year: int, amount: Decimal, excluding=None) -> SubsidyB
     is locked, so two allocations at the same moment cannot both pass on the same sum."""
     budget = SubsidyBudget.objects.select_for_update().filter(year=year).first()
     if budget is None:
-        raise LedgerError(f"{year}年尚未设定补助资金预算，请先设定预算", field="year")
+        raise DomainError(f"{year}年尚未设定补助资金预算，请先设定预算", field="year")
     allocated = _allocated_in(year, excluding=excluding)
     after = allocated + amount
     if after > budget.amount:
-        raise LedgerError(
+        raise DomainError(
             f"超出{year}年补助资金预算，不能安排：预算 {wan(budget.amount)} 万元，"
             f"已安排 {wan(allocated)} 万元，剩余 {wan(budget.amount - allocated)} 万元，"
             f"本次 {wan(amount)} 万元，将超出 {wan(after - budget.amount)} 万元",
@@ -321,13 +321,13 @@ def _diff(before: dict, after: dict) -> dict:
 @transaction.atomic
 def budget_set(*, scope: Scope, year: int, amount, notes: str = "") -> SubsidyBudget:
     """Set (or change) a year's budget; never below what is already allocated."""
-    require_root_admin(scope, "设定补助资金预算")
+    scope.require_root_admin("设定补助资金预算")
     _check_year(year)
     amount = _money(amount, field_name="amount", positive=False)
     budget = SubsidyBudget.objects.select_for_update().filter(year=year).first()
     allocated = _allocated_in(year)
     if amount < allocated:
-        raise LedgerError(
+        raise DomainError(
             f"{year}年已安排 {wan(allocated)} 万元，预算不能低于这个数", field="amount"
         )
     before = wan(budget.amount) if budget else None
@@ -360,7 +360,7 @@ def allocation_create(
     notes: str = "",
 ) -> Allocated:
     """Set money of the year's budget aside for a street; refused over the budget."""
-    require_root_admin(scope, "安排补助资金")
+    scope.require_root_admin("安排补助资金")
     _check_year(year)
     _check_street(scope, street)
     community = _check_target(scope, street, purpose, measure, community)
@@ -400,7 +400,7 @@ def _locked(allocation: SubsidyAllocation) -> SubsidyAllocation:
 def _require_admin_on(scope: Scope, allocation: SubsidyAllocation, what: str) -> None:
     if not scope.contains(allocation.street):
         raise OutOfScope(f"{allocation.street.name}不在您的管辖范围内")
-    require_root_admin(scope, what)
+    scope.require_root_admin(what)
 
 
 MONEY_FIELDS = ("year", "street", "purpose", "measure", "community", "amount")
@@ -437,7 +437,7 @@ def allocation_update(
     }
     moved = any(getattr(allocation, name) != value for name, value in new.items())
     if moved and allocation.is_paid:
-        raise LedgerError("该笔资金已拨付，只能修改说明")
+        raise DomainError("该笔资金已拨付，只能修改说明")
     budget = _check_within_budget(year, amount, excluding=allocation)
     before = _describe(allocation)
     for name, value in new.items():
@@ -454,9 +454,9 @@ def allocation_cancel(*, scope: Scope, allocation: SubsidyAllocation, reason: st
     allocation = _locked(allocation)
     _require_admin_on(scope, allocation, "取消补助资金安排")
     if allocation.is_paid:
-        raise LedgerError("该笔资金已拨付，不能取消")
+        raise DomainError("该笔资金已拨付，不能取消")
     if not (reason or "").strip():
-        raise LedgerError("请填写取消原因", field="reason")
+        raise DomainError("请填写取消原因", field="reason")
     _audit(
         scope,
         allocation,
@@ -474,11 +474,11 @@ def allocation_mark_paid(
 ) -> SubsidyAllocation:
     """已安排 → 已拨付, by a district approver, on a date not in the future."""
     allocation = _locked(allocation)
-    require(scope, Permission.APPROVE, allocation.street, "拨付补助资金")
+    scope.require(Permission.APPROVE, allocation.street, "拨付补助资金")
     if allocation.is_paid:
-        raise LedgerError(f"该笔资金已于 {allocation.paid_on:%Y-%m-%d} 拨付")
+        raise DomainError(f"该笔资金已于 {allocation.paid_on:%Y-%m-%d} 拨付")
     if paid_on > timezone.localdate():
-        raise LedgerError("拨付日期不能晚于今天", field="paid_on")
+        raise DomainError("拨付日期不能晚于今天", field="paid_on")
     before = _describe(allocation)
     allocation.state, allocation.paid_on = SubsidyAllocation.State.PAID, paid_on
     allocation.save(update_fields=["state", "paid_on", "updated_at"])

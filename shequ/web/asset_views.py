@@ -18,8 +18,8 @@ from shequ.assets import services
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_usable_by, assets_visible_to
 from shequ.assets.suggestions import measure_defaults, suggest_assets
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
 from shequ.plans.services import require_plan_editor
@@ -119,7 +119,7 @@ def _saved(form: AssetForm, save):
         raise PermissionDenied(str(error)) from error
     except OutOfScope as error:
         raise Http404(str(error)) from error
-    except LedgerError as error:
+    except DomainError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return None
 

@@ -19,7 +19,7 @@ from shequ.checklist.items import BY_CODE, ITEMS, KIND_LABELS, TOTAL
 from shequ.checklist.models import ChecklistEntry
 from shequ.checklist.photos import content_type_of, photo_from_upload
 from shequ.checklist.services import checklist_update, require_checklist_editor
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.regions.models import Region
 
 
@@ -160,7 +160,7 @@ def _community(request, scope: Scope, community: Region):
             raise PermissionDenied(str(refused)) from refused
         except OutOfScope as refused:
             raise Http404(str(refused)) from refused
-        except LedgerError as refused:
+        except DomainError as refused:
             error = refused
         else:
             saved = f"已保存（修改 {len(changed)} 项）" if changed else "没有修改"

@@ -35,9 +35,9 @@ from shequ.compliance.summary import Summary, summary
 from shequ.compliance.tallies import RATIO_BUCKET_LABELS
 from shequ.compliance.targets import TargetBook
 from shequ.core.db_router import reads_from_replica
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.ledger import rules
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.ledger.rows import row_history
 from shequ.plans.queries import plan_counts, plans_visible_to
 from shequ.regions.models import Region
@@ -170,7 +170,7 @@ def remind(request, period_code: str, street_code: str):
         reminder = remind_street(scope=scope, period=period, street=street)
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(

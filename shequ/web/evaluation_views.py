@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from shequ.accounts.scope import scope_for
+from shequ.core.errors import DomainError
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
 from shequ.evaluation.report import TABLE_HEADERS, report_text, report_title, table_cells
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import LedgerError
 from shequ.regions.levels import is_above_street
 from shequ.web.downloads import download
 
@@ -34,7 +34,7 @@ def _documents(request):
         raise Http404("年度不正确") from error
     try:
         result = evaluate(scope=scope, year=year, region=scope.node)
-    except LedgerError as error:
+    except DomainError as error:
         raise Http404(error.message) from error
     return evaluation_documents(result), years
 

@@ -16,13 +16,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.accounts.scope import scope_for
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
 from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope, may_import
+from shequ.ledger.permissions import may_import
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -151,7 +152,7 @@ def apply(request, period_code: str, token: str):
         raise Http404(str(error)) from error
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("ledger_import_preview", period.code, token)
     (_upload_dir() / entry["stored"]).unlink(missing_ok=True)
@@ -204,9 +205,5 @@ def _template_street(scope, code: str) -> Region | None:
         if street is None or not scope.contains(street):
             raise Http404("不在您的管辖范围内")
         return street
-    node = scope.node
-    if node.is_street:
-        return node
-    if node.is_community:
-        return node.parent  # its street's layout, listing only the rows it may see
-    return None
+    # A community's user gets its street's layout, listing only the rows it may see.
+    return scope.own_street

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
 from shequ.ledger.export import ledger_workbook
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for, overdue_street_ids
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.ledger.rows import (
     StaleRow,
     approved_rows_before,
@@ -58,9 +58,7 @@ def _period(code: str) -> Period:
 def _street(scope: Scope, code: str) -> Region:
     """A street the user may look at: inside their node, or the street of their community."""
     street = get_object_or_404(Region, code=code, level=Level.STREET)
-    if scope.contains(street):
-        return street
-    if scope.node is not None and scope.node.is_community and scope.node.parent_id == street.pk:
+    if scope.sees_street(street):
         return street
     raise Http404("不在您的管辖范围内")
 
@@ -96,7 +94,7 @@ def ledger_home(request):
         return render(request, "ledger/home.html", {"periods": [], "period": None})
     chosen = request.GET.get("period")
     period = next((p for p in periods if p.code == chosen), None) or _default_period(periods)
-    street = _own_street(scope)
+    street = scope.own_street
     if street is not None:
         return redirect("ledger_grid", period.code, street.code)
     submissions = (
@@ -131,14 +129,6 @@ def _with_overdue(period: Period, submissions: list[Submission]) -> list[Submiss
 def _default_period(periods: list[Period]) -> Period:
     open_periods = [p for p in periods if p.is_open]
     return open_periods[0] if open_periods else periods[0]
-
-
-def _own_street(scope: Scope) -> Region | None:
-    if scope.node.is_street:
-        return scope.node
-    if scope.node.is_community:
-        return scope.node.parent
-    return None
 
 
 @login_required
@@ -205,7 +195,7 @@ def _posted_comments(post) -> dict[str, str]:
     }
 
 
-def _row_item(scope: Scope, row: LedgerRow, refused: LedgerError | None = None) -> GridRow:
+def _row_item(scope: Scope, row: LedgerRow, refused: DomainError | None = None) -> GridRow:
     submission = Submission.objects.filter(period=row.period, street=row.street).first()
     previous = approved_rows_before(row.period, [row.community_id]).get(row.community_id)
     return grid_row(
@@ -242,7 +232,7 @@ def row_save(request, pk: int):
         raise Http404(str(error)) from error
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except LedgerError as error:
+    except DomainError as error:
         # Nothing was saved: the message goes beside the cell, the typed value stays in it.
         item = _row_item(scope, row, refused=error)
         return render(request, "ledger/_row_refresh.html", {"item": item}, status=422)
@@ -257,7 +247,7 @@ def _conflict(request, scope: Scope, current: LedgerRow) -> HttpResponse:
     for name, value in _posted_changes(request.POST).items():
         try:
             typed = clean_values({name: value})[name]
-        except LedgerError:
+        except DomainError:
             typed = value
         if typed != getattr(current, name):
             differences.append((field_label(name), typed, getattr(current, name)))
@@ -279,7 +269,7 @@ def row_preview(request, pk: int):
         for name, value in clean_values(_posted_changes(request.POST)).items():
             setattr(row, name, value)
         derived = rules.derive(row, rules.thresholds(row.period.year).standard)
-    except LedgerError:
+    except DomainError:
         derived = None
     return render(request, "ledger/_derived.html", {"row": row, "derived": derived})
 
@@ -317,7 +307,7 @@ def submit(request, period_code: str, street_code: str):
     except SubmissionBlocked as blocked:
         request.session["blockers"] = [str(b) for b in blocked.blockers]
         messages.error(request, blocked.message)
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, f"已上报{submission.period.label}台账，等待区民政局审核")
@@ -369,7 +359,7 @@ def decide(request, period_code: str, street_code: str):
         services[action]()
     except NotAllowed as error:
         raise PermissionDenied(str(error)) from error
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("ledger_review", period_code, street_code)
     done = {"approve": "审核通过", "return": "退回", "reopen": "重新打开"}[action]
@@ -387,7 +377,7 @@ def export(request, period_code: str, fmt: str):
     period = _period(period_code)
     street = _street(scope, request.GET["street"]) if request.GET.get("street") else None
     if street is None and scope.node.is_community:
-        street = scope.node.parent  # a community editor exports its own row, in its street
+        street = scope.own_street  # a community editor exports its own row, in its street
     unit = street.name if street else scope.node.name
     filename = f"{unit}{period.label}城乡社区综合服务设施统计台帐.{fmt}"
     response = download(None, filename)

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
 from shequ.ledger.models import LedgerRow
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
 from shequ.plans import services
 from shequ.plans.checks import overdue_measures, plan_warnings, planned_total, with_overdue_flag
 from shequ.plans.documents import plan_docx, summary_lines, write_summary_xlsx
@@ -151,12 +151,12 @@ def _act(scope: Scope, plan: Plan, action: str, request, forms: dict) -> str | N
         raise Http404("未知操作")
     try:
         return handlers[action](scope, plan, request, forms)
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return None
 
 
-def _bound_error(form, error: LedgerError) -> None:
+def _bound_error(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -173,7 +173,7 @@ def _post_measure(scope, plan, request, forms):
             values={name: form.cleaned_data.get(name) for name in services.MEASURE_FIELDS},
             measure=measure,
         )
-    except LedgerError as error:
+    except DomainError as error:
         _bound_error(form, error)
         return None
     return "措施已保存"
@@ -192,7 +192,7 @@ def _post_consult(scope, plan, request, forms):
         return None
     try:
         services.consultation_add(scope=scope, plan=plan, **form.cleaned_data)
-    except LedgerError as error:
+    except DomainError as error:
         _bound_error(form, error)
         return None
     return "征求意见已记录"
@@ -240,7 +240,7 @@ def _post_close(scope, plan, request, forms):
             note=form.cleaned_data["note"],
             evidence=evidence_from_upload(upload) if upload else None,
         )
-    except LedgerError as error:
+    except DomainError as error:
         _bound_error(form, error)
         return None
     return "已销号"

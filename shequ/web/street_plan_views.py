@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.accounts.scope import scope_for
-from shequ.ledger.permissions import LedgerError, NotAllowed
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.plans.evidence import document_from_upload
 from shequ.plans.models import StreetPlan
 from shequ.plans.street_plans import can_file_street_plan, street_plan_save, street_year
@@ -75,7 +75,7 @@ def street_plan(request, street_code: str, year: int):
             )
         except NotAllowed as error:
             raise PermissionDenied(str(error)) from error
-        except LedgerError as error:
+        except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, "实施方案已保存")

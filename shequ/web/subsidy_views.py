@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.accounts.scope import Scope, scope_for
-from shequ.ledger.permissions import LedgerError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.plans.models import Measure
 from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
@@ -136,12 +136,12 @@ def _act(scope: Scope, year: int, request, forms: dict) -> str | None:
         raise Http404("未知操作")
     try:
         return handlers[action](scope, year, request, forms)
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return None
 
 
-def _bound_error(form, error: LedgerError) -> None:
+def _bound_error(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -153,7 +153,7 @@ def _post_budget(scope: Scope, year: int, request, forms: dict) -> str | None:
         return None
     try:
         budget = services.budget_set(scope=scope, year=year, **form.cleaned_data)
-    except LedgerError as error:
+    except DomainError as error:
         _bound_error(form, error)
         return None
     return f"{year}年补助资金预算已设为 {services.wan(budget.amount)} 万元"
@@ -173,7 +173,7 @@ def _post_allocate(scope: Scope, year: int, request, forms: dict) -> str | None:
             result = services.allocation_update(
                 scope=scope, allocation=editing, year=year, **form.cleaned_data
             )
-    except LedgerError as error:
+    except DomainError as error:
         _bound_error(form, error)
         return None
     for warning in result.warnings:

@@ -15,8 +15,8 @@ from shequ.accounts.scope import Scope, scope_for
 from shequ.compliance.models import Target
 from shequ.compliance.target_changes import target_remove, target_set
 from shequ.compliance.targets import TargetBook
+from shequ.core.errors import DomainError
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import LedgerError
 from shequ.regions.levels import Level
 from shequ.web.forms import TargetForm
 
@@ -50,7 +50,7 @@ def targets(request):
                 share=data["share_percent"] / Decimal(100),
                 standard=data["standard"],
             )
-        except LedgerError as error:
+        except DomainError as error:
             field = FORM_FIELDS.get(error.field)
             form.add_error(field, error.message)
         else:
@@ -96,7 +96,7 @@ def _remove(request, scope: Scope):
     )
     try:
         target_remove(scope=scope, target=target)
-    except LedgerError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, "已删除该街镇的单独目标，改按全区目标")

@@ -98,7 +98,7 @@ def audit_log(request):
     if not scope.can(Permission.MANAGE):
         raise PermissionDenied
     within = Q(region_path__startswith=scope.path_prefix())
-    if scope.node.parent_id is None:
+    if scope.is_root:
         within |= Q(region_path="")  # tree-wide events (loads, settings) belong to the root
     events = AuditEvent.objects.filter(within)
     page = Paginator(events, 50).get_page(request.GET.get("page"))

@@ -8,9 +8,9 @@ from django.db import transaction
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.collection import without_cycle_search
+from shequ.core.errors import DomainError
 from shequ.ledger.importing.plan import ImportPlan
 from shequ.ledger.models import Submission
-from shequ.ledger.permissions import LedgerError, require_root_admin
 from shequ.ledger.rows import rows_bulk_update
 
 
@@ -21,7 +21,7 @@ from shequ.ledger.rows import rows_bulk_update
 def import_apply(*, scope: Scope, plan: ImportPlan, reason: str = "") -> int:
     """Write the planned rows into their streets' drafts (all or nothing)."""
     if not plan.ok:
-        raise LedgerError("导入文件仍有错误，未写入任何数据")
+        raise DomainError("导入文件仍有错误，未写入任何数据")
     _require_drafts(plan)
     updates = [(p.row, p.values) for p in plan.rows if p.changes]
     # Editors import their own rows; the district's administrators import the files
@@ -48,7 +48,7 @@ def _require_drafts(plan: ImportPlan) -> None:
     )
     for state, street_name, _ in locked:
         if state not in Submission.EDITABLE_STATES:
-            raise LedgerError(
+            raise DomainError(
                 f"{street_name}{plan.period.label}台账{Submission.State(state).label}，"
                 "只能导入草稿或退回的台账"
             )
@@ -75,12 +75,12 @@ def import_backfill_approved(*, scope: Scope, plan: ImportPlan, reason: str) -> 
     # backfill, and every plain import would pay for loading it at start-up.
     from shequ.ledger.submissions import submission_load_approved, submission_open_for_backfill
 
-    require_root_admin(scope, "把历史台账导入为已审核")
+    scope.require_root_admin("把历史台账导入为已审核")
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("请写明导入为已审核的依据（--reason）")
+        raise DomainError("请写明导入为已审核的依据（--reason）")
     if not plan.ok:
-        raise LedgerError("导入文件仍有错误，未写入任何数据")
+        raise DomainError("导入文件仍有错误，未写入任何数据")
     submissions = [
         submission_open_for_backfill(scope=scope, submission=submission, reason=reason)
         for submission in _submissions(plan)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from shequ.core.errors import DomainError
 from shequ.ledger.fields import (
     AREA_FIELDS,
     CO_LOCATION_FLAGS,
@@ -24,7 +25,6 @@ from shequ.ledger.importing.cells import (
     parse_year,
 )
 from shequ.ledger.importing.reader import SourceRow
-from shequ.ledger.permissions import LedgerError
 from shequ.ledger.remarks import SEPARATOR, unguard_formula, workbook_remarks
 from shequ.ledger.rules import co_located_fields, total_area
 from shequ.ledger.values import MAX_AREA, MAX_HOUSEHOLDS, TENTH, parse_area, parse_integer
@@ -184,7 +184,7 @@ def count_reading(raw, field: str) -> tuple[int | None, str]:
     try:
         # The ledger's own rule, as the grid applies it; the cell's text in its message.
         reading = (parse_integer(field, parsed.value), "")
-    except LedgerError as error:
+    except DomainError as error:
         return None, error.message.replace(f"“{parsed.value}”", f"“{cell_text(raw)}”")
     return keep_reading(_COUNT_READINGS, raw, reading) if plain else reading
 
@@ -207,7 +207,7 @@ def area_reading(raw, field: str) -> Parsed:
     if reading.value is not None:
         try:
             reading = Parsed(parse_area(field, reading.value))  # the grid's rule
-        except LedgerError as error:
+        except DomainError as error:
             text = error.message.replace(f"“{reading.value}”", f"“{cell_text(raw)}”")
             return Parsed(error=text)
     return keep_reading(_AREA_READINGS, raw, reading) if plain else reading

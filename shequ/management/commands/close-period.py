@@ -1,8 +1,8 @@
 from django.core.management.base import CommandError
 
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.periods import period_by_code, period_close
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.management.base import ShequCommand
 
 
@@ -16,6 +16,6 @@ class Command(ShequCommand):
     def handle(self, *args, code, **options):
         try:
             period = period_close(scope=self.scope(options), period=period_by_code(code))
-        except (PeriodCodeError, LedgerError, NotAllowed) as error:
+        except (PeriodCodeError, DomainError, NotAllowed) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"已关闭{period.label}")

@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from shequ.compliance.summary import percent, summary_region
+from shequ.core.errors import DomainError
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
-from shequ.ledger.permissions import LedgerError
 from shequ.management.base import ShequCommand
 
 
@@ -27,7 +27,7 @@ class Command(ShequCommand):
         try:
             region = summary_region(scope, options.get("region"))
             result = evaluate(scope=scope, year=options["year"], region=region)
-        except LedgerError as error:
+        except DomainError as error:
             raise CommandError(str(error)) from error
         documents = evaluation_documents(result)
         written = []

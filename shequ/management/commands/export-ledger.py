@@ -2,12 +2,12 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.blank_template import blank_workbook, community_count, write_blank_csv
 from shequ.ledger.export import ledger_workbook, unit_name
 from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.periods import period_by_code
-from shequ.ledger.permissions import LedgerError
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
@@ -32,7 +32,7 @@ class Command(ShequCommand):
         scope = self.scope(options)
         try:
             chosen = period_by_code(period)
-        except (PeriodCodeError, LedgerError) as error:
+        except (PeriodCodeError, DomainError) as error:
             raise CommandError(str(error)) from error
         street_region = None
         if street:

@@ -2,9 +2,9 @@ import datetime
 
 from django.core.management.base import CommandError
 
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.periods import period_by_code, period_extend
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
 
@@ -36,7 +36,7 @@ class Command(ShequCommand):
                 deadline=deadline,
                 reason=reason,
             )
-        except (PeriodCodeError, LedgerError, NotAllowed) as error:
+        except (PeriodCodeError, DomainError, NotAllowed) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"{match.region.name}{extension.period.label}截止日期延至 {extension.deadline:%Y-%m-%d}"

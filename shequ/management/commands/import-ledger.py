@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.importing.apply import import_apply, import_backfill_approved
 from shequ.ledger.importing.files import FileRefused, read_named_file
@@ -11,7 +12,6 @@ from shequ.ledger.importing.problems import problem_workbook_bytes, without_prob
 from shequ.ledger.importing.report import plan_document_bytes, plan_summary, refused_document
 from shequ.ledger.models import Period
 from shequ.ledger.periods import period_open
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
 
@@ -70,7 +70,7 @@ class Command(ShequCommand):
                     import_backfill_approved(scope=scope, plan=plan, reason=reason)
                 else:
                     import_apply(scope=scope, plan=plan)
-            except (LedgerError, NotAllowed) as error:
+            except (DomainError, NotAllowed) as error:
                 raise CommandError(str(error)) from error
         self._report(options, plan, written=plan.ok and (apply or approve))
         if written_to:

@@ -2,9 +2,9 @@ import datetime
 
 from django.core.management.base import CommandError
 
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.periods import period_open
-from shequ.ledger.permissions import LedgerError, NotAllowed
 from shequ.management.base import ShequCommand
 
 
@@ -29,7 +29,7 @@ class Command(ShequCommand):
             raise CommandError(f"参数有误：{error}") from error
         try:
             report = period_open(scope=self.scope(options), code=period_code, deadline=due)
-        except (LedgerError, NotAllowed) as error:
+        except (DomainError, NotAllowed) as error:
             raise CommandError(str(error)) from error
         period = report.period
         if options["json"]:

@@ -1,10 +1,10 @@
 from django.core.management.base import CommandError
 
 from shequ.compliance.tallies import tallies_rebuild
+from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.models import Period
 from shequ.ledger.periods import period_by_code
-from shequ.ledger.permissions import LedgerError
 from shequ.management.base import ShequCommand
 
 
@@ -24,7 +24,7 @@ class Command(ShequCommand):
                 if options.get("period")
                 else list(Period.objects.order_by("ordinal"))
             )
-        except (PeriodCodeError, LedgerError) as error:
+        except (PeriodCodeError, DomainError) as error:
             raise CommandError(str(error)) from error
         for period in periods:
             count = tallies_rebuild(period)

@@ -1,9 +1,9 @@
 from django.core.management.base import CommandError
 
 from shequ.compliance.summary import Unit, percent, summary, summary_region
+from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.periods import period_by_code
-from shequ.ledger.permissions import LedgerError
 from shequ.management.base import ShequCommand
 
 
@@ -36,7 +36,7 @@ class Command(ShequCommand):
                 region=region,
                 include_unapproved=options["include_unapproved"],
             )
-        except (PeriodCodeError, LedgerError) as error:
+        except (PeriodCodeError, DomainError) as error:
             raise CommandError(str(error)) from error
         if options["json"]:
             self.print_json(result.as_json())

@@ -2,10 +2,10 @@ import sys
 
 from django.core.management.base import CommandError
 
+from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.periods import period_by_code
-from shequ.ledger.permissions import LedgerError
 from shequ.management.base import ShequCommand
 
 
@@ -20,7 +20,7 @@ class Command(ShequCommand):
     def handle(self, *args, period, **options):
         try:
             only = period_by_code(period) if period else None
-        except (PeriodCodeError, LedgerError) as error:
+        except (PeriodCodeError, DomainError) as error:
             raise CommandError(str(error)) from error
         within = self.scope(options).path_prefix()
         if within is None:
