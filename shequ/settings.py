@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "shequ.web.security.ContentSecurityPolicyMiddleware",
     "shequ.web.security.DenialLogMiddleware",
     "shequ.web.database_errors.DatabaseUnavailableMiddleware",
+    "shequ.web.scoping.DomainErrorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

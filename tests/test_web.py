@@ -175,3 +175,22 @@ def test_the_audit_log_shows_the_admins_changes(login, district_admin, tiansheng
 def test_password_change_page_is_in_chinese(login, tiansheng_editor):
     body = login(tiansheng_editor).get(reverse("password_change")).content.decode()
     assert "修改密码" in body and "旧密码" in body
+
+
+def test_a_refusal_no_view_answered_becomes_404_or_403_with_its_message(rf):
+    """The pages' adapter (shequ.web.scoping): outside the node is 404, above the role 403,
+    anything else is left to Django."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+    from shequ.web.scoping import DomainErrorMiddleware
+
+    middleware = DomainErrorMiddleware(lambda request: None)
+    request = rf.get("/")
+    with pytest.raises(Http404, match="不在您的管辖范围内"):
+        middleware.process_exception(request, OutOfScope("天生街道不在您的管辖范围内"))
+    with pytest.raises(PermissionDenied, match="您没有审核台账的权限"):
+        middleware.process_exception(request, NotAllowed("您没有审核台账的权限"))
+    assert middleware.process_exception(request, DomainError("报告期已关闭")) is None
+    assert middleware.process_exception(request, ValueError("x")) is None

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shequ.accounts.scope import Scope, scope_for
+from shequ.accounts.scope import Scope
 from shequ.assets import services
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_usable_by, assets_visible_to
@@ -26,19 +26,13 @@ from shequ.plans.services import require_plan_editor
 from shequ.regions.levels import is_above_street
 from shequ.web.asset_forms import AssetFilterForm, AssetForm
 from shequ.web.plan_forms import MeasureForm
-
-
-def _scope(request) -> Scope:
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
-    return scope
+from shequ.web.scoping import node_scope
 
 
 @login_required
 @require_GET
 def asset_list(request):
-    scope = _scope(request)
+    scope = node_scope(request)
     streets = list(asset_streets(scope))
     form = AssetFilterForm(request.GET or None, streets=streets)
     visible = assets_visible_to(scope)
@@ -97,7 +91,7 @@ def _mark_uses(scope: Scope, assets) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def asset_create(request):
-    scope = _scope(request)
+    scope = node_scope(request)
     if not services.can_manage_assets(scope):
         raise PermissionDenied("您没有登记闲置资产的权限")
     streets = list(asset_streets(scope))
@@ -115,10 +109,6 @@ def _saved(form: AssetForm, save):
     """Run a service with the form's values; its refusal goes to the field at fault."""
     try:
         return save(form.values())
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
-    except OutOfScope as error:
-        raise Http404(str(error)) from error
     except DomainError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return None
@@ -127,7 +117,7 @@ def _saved(form: AssetForm, save):
 @login_required
 @require_http_methods(["GET", "POST"])
 def asset_detail(request, pk: int):
-    scope = _scope(request)
+    scope = node_scope(request)
     asset = get_object_or_404(assets_visible_to(scope).select_related("street"), pk=pk)
     can_edit = services.can_manage_assets(scope, asset.street)
     streets = list(asset_streets(scope))

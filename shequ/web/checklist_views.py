@@ -8,12 +8,11 @@ from collections import Counter, defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shequ.accounts.scope import Scope, scope_for
+from shequ.accounts.scope import Scope
 from shequ.checklist import queries
 from shequ.checklist.items import BY_CODE, ITEMS, KIND_LABELS, TOTAL
 from shequ.checklist.models import ChecklistEntry
@@ -21,13 +20,7 @@ from shequ.checklist.photos import content_type_of, photo_from_upload
 from shequ.checklist.services import checklist_update, require_checklist_editor
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.regions.models import Region
-
-
-def _scope(request) -> Scope:
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
-    return scope
+from shequ.web.scoping import node_scope
 
 
 def _region(scope: Scope, code: str | None) -> Region:
@@ -46,7 +39,7 @@ def _breadcrumb(scope: Scope, region: Region) -> list[Region]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def checklist(request, code: str | None = None):
-    scope = _scope(request)
+    scope = node_scope(request)
     region = _region(scope, code)
     if region.is_community:
         return _community(request, scope, region)
@@ -156,10 +149,6 @@ def _community(request, scope: Scope, community: Region):
                 photos=_posted_photos(request.FILES),
                 removed=[c for c in BY_CODE if request.POST.get(f"{c}-remove_photo") == "on"],
             )
-        except NotAllowed as refused:
-            raise PermissionDenied(str(refused)) from refused
-        except OutOfScope as refused:
-            raise Http404(str(refused)) from refused
         except DomainError as refused:
             error = refused
         else:
@@ -223,7 +212,7 @@ def _stored(line) -> dict:
 def checklist_photo(request, code: str, item_code: str):
     """A photo, to users who may see the community only; served as the image type its
     content was checked to be."""
-    community = _region(_scope(request), code)
+    community = _region(node_scope(request), code)
     entry = get_object_or_404(ChecklistEntry, community=community, item=item_code)
     if not entry.photo:
         raise Http404("没有照片")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +34,7 @@ from shequ.compliance.summary import Summary, summary
 from shequ.compliance.tallies import RATIO_BUCKET_LABELS
 from shequ.compliance.targets import TargetBook
 from shequ.core.db_router import reads_from_replica
-from shequ.core.errors import DomainError, NotAllowed
+from shequ.core.errors import DomainError
 from shequ.ledger import rules
 from shequ.ledger.models import Period
 from shequ.ledger.rows import row_history
@@ -168,8 +167,6 @@ def remind(request, period_code: str, street_code: str):
     period = get_object_or_404(Period, code=period_code)
     try:
         reminder = remind_street(scope=scope, period=period, street=street)
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
     except DomainError as error:
         messages.error(request, str(error))
     else:

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shequ.accounts.scope import scope_for
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError
 from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
@@ -148,10 +148,6 @@ def apply(request, period_code: str, token: str):
         return redirect("ledger_import", period.code)
     try:
         written = import_apply(scope=scope, plan=plan, reason=f"网页导入 {entry['name']}")
-    except OutOfScope as error:
-        raise Http404(str(error)) from error
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("ledger_import_preview", period.code, token)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError
 from shequ.ledger import rules
 from shequ.ledger.export import ledger_workbook
 from shequ.ledger.fields import INPUT_FIELDS
@@ -228,10 +228,6 @@ def row_save(request, pk: int):
         )
     except StaleRow as stale:
         return _conflict(request, scope, stale.current)
-    except OutOfScope as error:
-        raise Http404(str(error)) from error
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
     except DomainError as error:
         # Nothing was saved: the message goes beside the cell, the typed value stays in it.
         item = _row_item(scope, row, refused=error)
@@ -302,8 +298,6 @@ def submit(request, period_code: str, street_code: str):
     submission = _submission(scope, period_code, street_code)
     try:
         submission_submit(scope=scope, submission=submission)
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
     except SubmissionBlocked as blocked:
         request.session["blockers"] = [str(b) for b in blocked.blockers]
         messages.error(request, blocked.message)
@@ -357,8 +351,6 @@ def decide(request, period_code: str, street_code: str):
         return HttpResponse("未知操作", status=400)
     try:
         services[action]()
-    except NotAllowed as error:
-        raise PermissionDenied(str(error)) from error
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("ledger_review", period_code, street_code)

@@ -8,7 +8,6 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
@@ -18,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.accounts.roles import Permission
-from shequ.accounts.scope import Scope, scope_for
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.accounts.scope import Scope
+from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.ledger.models import LedgerRow
 from shequ.plans import services
@@ -37,22 +36,16 @@ from shequ.web.plan_forms import (
     SendBackForm,
     TargetYearForm,
 )
+from shequ.web.scoping import node_scope
 from shequ.web.subsidy_views import plan_measure_funds
 
 PROGRAMMES = ("城市品质提升", "老旧小区改造", "乡村振兴", "城市更新", "党群服务中心建设")
 
 
-def _scope(request) -> Scope:
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
-    return scope
-
-
 @login_required
 @require_GET
 def plan_list(request):
-    scope = _scope(request)
+    scope = node_scope(request)
     streets = scope.streets().filter(valid_to__isnull=True).order_by("code")
     form = PlanFilterForm(request.GET or None, streets=streets)
     plans = with_overdue_flag(plans_visible_to(scope), timezone.localdate())
@@ -103,17 +96,12 @@ def _can_edit(scope: Scope, plan: Plan) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_detail(request, pk: int):
-    scope = _scope(request)
+    scope = node_scope(request)
     plan = _plan(scope, pk)
     forms = _blank_forms(scope, plan, request)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        try:
-            done = _act(scope, plan, action, request, forms)
-        except NotAllowed as error:
-            raise PermissionDenied(str(error)) from error
-        except OutOfScope as error:
-            raise Http404(str(error)) from error
+        done = _act(scope, plan, action, request, forms)
         if done:
             messages.success(request, done)
             return redirect("plan_detail", pk=plan.pk)
@@ -279,7 +267,7 @@ def plan_history(plan: Plan):
 @require_GET
 def plan_summary_xlsx(request):
     """The 一社区一方案 summary table of the plans the list shows (same filters, same scope)."""
-    scope = _scope(request)
+    scope = node_scope(request)
     today = timezone.localdate()
     streets = scope.streets().filter(valid_to__isnull=True)
     form = PlanFilterForm(request.GET or None, streets=streets)
@@ -297,7 +285,7 @@ def plan_summary_xlsx(request):
 @require_GET
 def plan_word(request, pk: int):
     """One plan as a Word document, to print and sign."""
-    plan = _plan(_scope(request), pk)
+    plan = _plan(node_scope(request), pk)
     plan = Plan.objects.prefetch_related("measures", "consultations").get(pk=plan.pk)
     row = LedgerRow.objects.filter(community=plan.community, period=plan.gap_period).first()
     data = plan_docx(plan, row, settings.SHEQU_DISTRICT_NAME)
@@ -308,7 +296,7 @@ def plan_word(request, pk: int):
 @require_GET
 def plan_evidence(request, pk: int):
     """The 销号 evidence, to users who may see the plan only."""
-    plan = _plan(_scope(request), pk)
+    plan = _plan(node_scope(request), pk)
     if not plan.evidence:
         raise Http404("没有佐证文件")
     return FileResponse(plan.evidence.open("rb"), as_attachment=True, filename=plan.evidence_name)

@@ -5,25 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shequ.accounts.scope import scope_for
-from shequ.core.errors import DomainError, NotAllowed
+from shequ.core.errors import DomainError
 from shequ.plans.evidence import document_from_upload
 from shequ.plans.models import StreetPlan
 from shequ.plans.street_plans import can_file_street_plan, street_plan_save, street_year
 from shequ.web.plan_forms import StreetPlanForm
-
-
-def _scope(request):
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
-    return scope
+from shequ.web.scoping import node_scope
 
 
 def _year(request) -> int:
@@ -36,7 +28,7 @@ def _year(request) -> int:
 @login_required
 @require_GET
 def street_plans(request):
-    scope = _scope(request)
+    scope = node_scope(request)
     year = _year(request)
     streets = scope.streets().filter(valid_to__isnull=True).order_by("code")
     if scope.node.is_street:
@@ -55,7 +47,7 @@ def street_plans(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def street_plan(request, street_code: str, year: int):
-    scope = _scope(request)
+    scope = node_scope(request)
     street = get_object_or_404(scope.streets(), code=street_code)
     current = StreetPlan.objects.filter(street=street, year=year).first()
     initial = {"title": f"{street.name}{year}年城乡社区综合服务设施建设实施方案"}
@@ -73,8 +65,6 @@ def street_plan(request, street_code: str, year: int):
                 notes=form.cleaned_data["notes"],
                 document=document_from_upload(upload) if upload else None,
             )
-        except NotAllowed as error:
-            raise PermissionDenied(str(error)) from error
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -95,7 +85,7 @@ def street_plan(request, street_code: str, year: int):
 @login_required
 @require_GET
 def street_plan_document(request, street_code: str, year: int):
-    scope = _scope(request)
+    scope = node_scope(request)
     street = get_object_or_404(scope.streets(), code=street_code)
     plan = get_object_or_404(StreetPlan, street=street, year=year)
     if not plan.document:

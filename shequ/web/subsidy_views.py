@@ -9,15 +9,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shequ.accounts.scope import Scope, scope_for
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.accounts.scope import Scope
+from shequ.core.errors import DomainError
 from shequ.plans.models import Measure
 from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
@@ -25,16 +24,10 @@ from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
 from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
 from shequ.subsidy.workbook import write_allocations_xlsx
 from shequ.web.downloads import attachment
+from shequ.web.scoping import node_scope
 from shequ.web.subsidy_forms import AllocationForm, BudgetForm, CancelForm, FilterForm, PayForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _scope(request) -> Scope:
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
-    return scope
 
 
 def _year(data) -> int:
@@ -76,16 +69,11 @@ def _allocation_form(scope: Scope, data=None, initial=None) -> AllocationForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def subsidy_page(request):
-    scope = _scope(request)
+    scope = node_scope(request)
     year = _year(request.POST if request.method == "POST" else request.GET)
     forms = _blank_forms(scope, year, request)
     if request.method == "POST":
-        try:
-            done = _act(scope, year, request, forms)
-        except NotAllowed as error:
-            raise PermissionDenied(str(error)) from error
-        except OutOfScope as error:
-            raise Http404(str(error)) from error
+        done = _act(scope, year, request, forms)
         if done:
             messages.success(request, done)
             return redirect(_page_url(year))
@@ -258,7 +246,7 @@ def _context(scope: Scope, year: int, request, forms: dict) -> dict:
 @require_GET
 def subsidy_xlsx(request):
     """The year's allocations the caller sees (with the page's filters) as .xlsx."""
-    scope = _scope(request)
+    scope = node_scope(request)
     year = _year(request.GET)
     streets = _active_streets(scope)
     filters = FilterForm(request.GET, streets=streets)
