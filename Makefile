@@ -30,6 +30,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/shequ check
 	$(BIN)/shequ makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -52,6 +53,7 @@ load: $(VENV)/.load-installed
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

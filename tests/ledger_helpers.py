@@ -5,9 +5,9 @@ from decimal import Decimal
 from shequ.accounts.scope import operator_scope
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.periods import period_open
 from shequ.ledger.rows import rows_bulk_update
-from shequ.ledger.submissions import submission_approve, submission_submit
+from shequ.workflow.periods import period_open
+from shequ.workflow.submissions import submission_approve, submission_submit
 
 from .conftest import region
 

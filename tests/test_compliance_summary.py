@@ -20,14 +20,14 @@ from shequ.compliance.targets import TargetBook
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.rows import rows_bulk_update
-from shequ.ledger.submissions import (
+from shequ.regions.levels import Level
+from shequ.regions.models import Region
+from shequ.workflow.submissions import (
     submission_load_approved,
     submission_reopen,
     submission_return,
     submission_submit,
 )
-from shequ.regions.levels import Level
-from shequ.regions.models import Region
 
 from .conftest import region
 from .ledger_helpers import approve_street, fill_street, open_period, set_target, submission
@@ -223,7 +223,7 @@ def test_every_transition_updates_the_tallies(beibei, district_approver):
     assert street_tally().status == "returned"
     assert district_tally().streets_submitted == 0
     submitted = submission_submit(scope=operator, submission=submission(period, TONGJIAXI))
-    from shequ.ledger.submissions import submission_approve
+    from shequ.workflow.submissions import submission_approve
 
     submission_approve(scope=operator, submission=submitted)
     assert (street_tally().status, street_tally().compliant) == ("approved", 5)

@@ -7,12 +7,12 @@ import pytest
 from django.core.management import call_command
 
 from shequ.ledger import rules
-from shequ.ledger.demo import build_profiles, values_for
 from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.models import Period, Submission
 from shequ.ledger.rows import rows_check
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
+from shequ.workflow.demo_history import build_profiles, values_for
 
 pytestmark = pytest.mark.django_db
 

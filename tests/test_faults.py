@@ -30,10 +30,10 @@ from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.ledger.models import LedgerRow, SealedVersion
-from shequ.ledger.submissions import submission_approve, submission_return, submission_submit
 from shequ.plans.models import Plan
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
+from shequ.workflow.submissions import submission_approve, submission_return, submission_submit
 
 from .conftest import TIANSHENG, make_user
 from .ledger_helpers import fill_street, open_period, submission

@@ -368,8 +368,8 @@ def test_the_official_workbook_carried_into_a_period_with_other_gives_its_own_ve
     total, no 其他 column) imported into a period carried forward with 其他用房 50 on every
     row: each stored total is the file's, and on approval a plan is drafted for every
     community the file shows short (29 m² per 100 households, where the old 其他 made 34)."""
-    from shequ.ledger.importing.apply import import_backfill_approved
     from shequ.plans.models import Plan
+    from shequ.workflow.imports import import_backfill_approved
 
     rows = LedgerRow.objects.filter(period=period, street__code=CHENGJIANG).select_related(
         "community"

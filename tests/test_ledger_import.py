@@ -232,7 +232,7 @@ def test_a_zip_bomb_is_refused_before_inflating(period, tmp_path):
 
 def test_apply_is_refused_when_the_street_has_submitted(period, tmp_path):
     from shequ.accounts.scope import operator_scope
-    from shequ.ledger.submissions import submission_submit
+    from shequ.workflow.submissions import submission_submit
 
     fill_street(period, CHENGJIANG)
     submission_submit(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from shequ.accounts.scope import operator_scope
 from shequ.core.models import Notification
 from shequ.ledger.models import LedgerRow
-from shequ.ledger.submissions import submission_submit
+from shequ.workflow.submissions import submission_submit
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, YUNHE_CUN
 from .ledger_helpers import approve_street, fill_street, open_period, submission

@@ -13,8 +13,9 @@ from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.models import AuditEvent
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.periods import deadline_for, period_close, period_extend, period_open
+from shequ.ledger.periods import deadline_for, period_close, period_extend
 from shequ.regions.changes import region_merge
+from shequ.workflow.periods import period_open
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, YUNHE_CUN, YUNHE_SHEQU, region
 from .ledger_helpers import approve_street, open_period, street_rows

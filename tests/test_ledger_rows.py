@@ -16,7 +16,7 @@ from shequ.ledger.rows import (
     rows_check,
     rows_visible_to,
 )
-from shequ.ledger.submissions import submission_submit
+from shequ.workflow.submissions import submission_submit
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, YUNHE_CUN
 from .ledger_helpers import approve_street, fill_street, open_period, submission

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger.rules import ComplianceYear
-from shequ.ledger.submissions import submission_reopen
 from shequ.plans import services
 from shequ.plans.evidence import MAX_BYTES, evidence_from_upload
 from shequ.plans.models import Measure, Plan
+from shequ.workflow.submissions import submission_reopen
 
 from .conftest import PASSWORD
 from .ledger_helpers import approve_street, open_period, submission

@@ -12,10 +12,9 @@ from shequ.ledger.fingerprint import sealed_diff
 from shequ.ledger.models import SealedVersion
 from shequ.ledger.periods import period_close, period_extend
 from shequ.ledger.rows import row_update
-from shequ.ledger.submissions import (
-    SubmissionBlocked,
+from shequ.ledger.submissions import SubmissionBlocked, submission_blockers
+from shequ.workflow.submissions import (
     submission_approve,
-    submission_blockers,
     submission_reopen,
     submission_return,
     submission_submit,

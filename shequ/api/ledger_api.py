@@ -34,7 +34,7 @@ from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.rows import StaleRow, open_for_editing, row_history, row_update, rows_visible_to
-from shequ.ledger.submissions import (
+from shequ.workflow.submissions import (
     submission_approve,
     submission_reopen,
     submission_return,

@@ -24,7 +24,6 @@ from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.queries import filled_compliance_years
-from shequ.plans.queries import open_plan_target_years
 from shequ.regions.history import versions_as_of
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -286,8 +285,12 @@ class CommunityPeriod:
     compliance_year: rules.ComplianceYear  # as the exported workbook shows it
 
 
-def community_history(community: Region) -> list[CommunityPeriod]:
-    """Every period's row of one community, oldest first, judged by its year's standard."""
+def community_history(
+    community: Region, plan_target_years: dict[int, int]
+) -> list[CommunityPeriod]:
+    """Every period's row of one community, oldest first, judged by its year's standard;
+    `plan_target_years` (plans.queries.open_plan_target_years) fills a blank 达标年度 as the
+    export does."""
     rows = list(
         LedgerRow.objects.filter(community=community)
         .select_related("period", "street")
@@ -301,7 +304,7 @@ def community_history(community: Region) -> list[CommunityPeriod]:
         ).values_list("period_id", "street_id")
     )
     book = TargetBook.load()
-    years = _compliance_years(community, rows, book)
+    years = _compliance_years(rows, book, plan_target_years)
     result = []
     for row in rows:
         standard = book.standard(row.period.year)
@@ -323,10 +326,9 @@ def community_history(community: Region) -> list[CommunityPeriod]:
 
 
 def _compliance_years(
-    community: Region, rows: list[LedgerRow], book: TargetBook
+    rows: list[LedgerRow], book: TargetBook, plan_years: dict[int, int]
 ) -> dict[int, rules.ComplianceYear]:
     """Each row's 达标年度 as the export fills it, each judged by its year's standard."""
-    plan_years = open_plan_target_years([community.pk])
     by_standard: dict[Decimal, list[LedgerRow]] = {}
     for row in rows:
         by_standard.setdefault(book.standard(row.period.year), []).append(row)

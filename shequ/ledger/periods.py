@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from shequ.accounts.scope import Scope
-from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.audit import audit_record
 from shequ.core.bulk import analyze, insert_rows
 from shequ.core.errors import DomainError
@@ -49,7 +48,8 @@ def period_open(
 ) -> OpenReport:
     """Open a period (past or future), carrying every community's last approved values
     forward as its draft. Opening an open period only adds rows for communities created
-    since; opening a closed one opens it again."""
+    since; opening a closed one opens it again. (`workflow.periods.period_open` also
+    builds the period's tallies: callers use that one.)"""
     scope.require_root_admin("开启报告期")
     period = Period.objects.select_for_update().filter(ordinal=code.ordinal).first()
     created = reopened = False
@@ -68,7 +68,6 @@ def period_open(
             reopened = True
     rows_created, rows_carried = _create_missing_rows(period)
     submissions_created = _create_missing_submissions(period)
-    tallies_rebuild(period)  # new communities count in the denominator from now on
     if created or reopened or rows_created:
         audit_record(
             actor=scope.actor,

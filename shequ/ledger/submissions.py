@@ -2,6 +2,8 @@
 
 Each transition is one transaction: it locks the submission, checks who may act and from
 which state, writes its audit row, and (on approval) seals the version with its fingerprint.
+What follows elsewhere (tallies, plans) is the workflow layer's (`shequ.workflow`): pages,
+the API and commands call `workflow.submissions`, never these directly.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
-from shequ.compliance.tallies import tally_refresh_street
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError
 from shequ.ledger.fingerprint import seal
@@ -22,7 +23,6 @@ from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.notifications import notify_submission
 from shequ.ledger.periods import deadline_for
 from shequ.ledger.rows import RowCheck, rows_check
-from shequ.plans.lifecycle import plans_follow_approval
 
 State = Submission.State
 
@@ -80,10 +80,8 @@ def _require_state(submission: Submission, allowed: tuple[str, ...], action: str
 def _audit(
     scope: Scope, submission: Submission, before: str, action: str, summary: str, reason: str = ""
 ):
-    """Record the transition, tell the other side and bring the dashboards' figures up to
-    date, all in the transition's transaction."""
+    """Record the transition and tell the other side, in the transition's transaction."""
     notify_submission(submission, action, reason)
-    tally_refresh_street(submission.period, submission.street)
     audit_record(
         actor=scope.actor,
         action=f"ledger.{action}",
@@ -152,10 +150,7 @@ def _approve_and_seal(scope: Scope, submission: Submission, now: datetime.dateti
     submission.approved_version += 1
     submission.return_reason = ""
     submission.save()
-    sealed = seal(submission, sealed_by=scope.actor.label, sealed_at=now)
-    # One plan per non-compliant community, drafted from the figures just approved.
-    plans_follow_approval(submission.period, submission.street, scope.actor)
-    return sealed
+    return seal(submission, sealed_by=scope.actor.label, sealed_at=now)
 
 
 @transaction.atomic

@@ -38,7 +38,7 @@ from shequ.core.errors import DomainError
 from shequ.ledger import rules
 from shequ.ledger.models import Period
 from shequ.ledger.rows import row_history
-from shequ.plans.queries import plan_counts, plans_visible_to
+from shequ.plans.queries import open_plan_target_years, plan_counts, plans_visible_to
 from shequ.regions.models import Region
 
 
@@ -192,7 +192,7 @@ def community_page(request, code: str):
     community = _scoped(scope, code)
     if not community.is_community:
         return redirect("dashboard_region", community.code)
-    history = community_history(community)
+    history = community_history(community, open_plan_target_years([community.pk]))
     latest = history[-1] if history else None
     events = list(row_history(latest.row)[:50]) if latest else []
     chart = {

@@ -27,14 +27,7 @@ from shequ.ledger.rows import (
     row_update,
     rows_visible_to,
 )
-from shequ.ledger.submissions import (
-    SubmissionBlocked,
-    submission_approve,
-    submission_blockers,
-    submission_reopen,
-    submission_return,
-    submission_submit,
-)
+from shequ.ledger.submissions import SubmissionBlocked, submission_blockers
 from shequ.ledger.values import clean_values
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
@@ -48,6 +41,12 @@ from shequ.web.ledger_grid import (
     grid_row,
     split_by_class,
     subtotal,
+)
+from shequ.workflow.submissions import (
+    submission_approve,
+    submission_reopen,
+    submission_return,
+    submission_submit,
 )
 
 

@@ -38,7 +38,7 @@ def import_apply(*, scope: Scope, plan: ImportPlan, reason: str = "") -> int:
 
 def _require_drafts(plan: ImportPlan) -> None:
     """Lock the streets' ledgers for the write and refuse any that is no longer a draft."""
-    # The same rows locked as `_submissions` locks (each submission, its street and the
+    # The same rows locked as `locked_submissions` locks (each submission, its street and the
     # period: FOR UPDATE covers every table joined), read as values: a city's thousand
     # streets as model instances took longer than the lock.
     locked = (
@@ -58,43 +58,10 @@ def _streets(plan: ImportPlan) -> set[int]:
     return {p.row.street_id for p in plan.rows}
 
 
-def _submissions(plan: ImportPlan) -> list[Submission]:
+def locked_submissions(plan: ImportPlan) -> list[Submission]:
+    """The submissions of the streets the plan writes, locked for the transaction."""
     return list(
         Submission.objects.select_for_update()
         .filter(period=plan.period, street_id__in=_streets(plan))
         .select_related("street", "period")
     )
-
-
-@transaction.atomic
-@without_cycle_search
-def import_backfill_approved(*, scope: Scope, plan: ImportPlan, reason: str) -> int:
-    """Load history the bureau already has as approved: the reason stands as the comment on
-    every warning; errors still refuse. For the root's administrators and the command line."""
-    # Imported here: the submission workflow (seals, notifications) is only needed to
-    # backfill, and every plain import would pay for loading it at start-up.
-    from shequ.ledger.submissions import submission_load_approved, submission_open_for_backfill
-
-    scope.require_root_admin("把历史台账导入为已审核")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("请写明导入为已审核的依据（--reason）")
-    if not plan.ok:
-        raise DomainError("导入文件仍有错误，未写入任何数据")
-    submissions = [
-        submission_open_for_backfill(scope=scope, submission=submission, reason=reason)
-        for submission in _submissions(plan)
-    ]
-    comments = {p.row.pk: {f.code: reason for f in p.findings if not f.is_error} for p in plan.rows}
-    written = rows_bulk_update(
-        scope=scope,
-        updates=[(p.row, p.values) for p in plan.rows],
-        reason=reason,
-        action="ledger.import_approved",
-        comments=comments,
-        allow_closed_period=True,
-        permission=Permission.MANAGE,
-    )
-    for submission in submissions:
-        submission_load_approved(scope=scope, submission=submission, reason=reason)
-    return written

@@ -8,11 +8,11 @@ from shequ.checklist.demo import demo_checklist_build
 from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
-from shequ.ledger.demo import demo_history_build
 from shequ.plans.demo import DEMO_YEAR, DemoPlanBuilder
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
 from shequ.subsidy.demo import DEMO_BUDGET, DEMO_YEARS, demo_subsidy_create
+from shequ.workflow.demo_history import demo_history_build
 
 DEMO_REGION_FILE = "beibei_divisions.csv"
 

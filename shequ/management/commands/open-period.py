@@ -4,8 +4,8 @@ from django.core.management.base import CommandError
 
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode, PeriodCodeError
-from shequ.ledger.periods import period_open
 from shequ.management.base import ShequCommand
+from shequ.workflow.periods import period_open
 
 
 class Command(ShequCommand):

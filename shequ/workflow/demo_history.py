@@ -23,15 +23,12 @@ from shequ.core.periods import PeriodCode
 from shequ.ledger import rules
 from shequ.ledger.fields import CO_LOCATION_FLAGS
 from shequ.ledger.models import LedgerRow, Period
-from shequ.ledger.periods import period_close, period_open
+from shequ.ledger.periods import period_close
 from shequ.ledger.rows import rows_bulk_update
-from shequ.ledger.submissions import (
-    submission_approve,
-    submission_return,
-    submission_submit,
-)
 from shequ.regions.levels import Level, UrbanRural
 from shequ.regions.models import Region
+from shequ.workflow.periods import period_open
+from shequ.workflow.submissions import submission_approve, submission_return, submission_submit
 
 FIRST, LAST = PeriodCode(2020, 1), PeriodCode(2026, 2)
 SEED = 20201109  # the notice's date
