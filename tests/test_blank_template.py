@@ -14,14 +14,13 @@ from shequ.accounts.scope import operator_scope
 from shequ.core.actors import Actor
 from shequ.core.periods import PeriodCode
 from shequ.ledger.blank_template import blank_workbook, write_blank_csv
-from shequ.ledger.export import ledger_workbook
 from shequ.ledger.importing.files import read_sheets
-from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.ledger_csv import csv_header
 from shequ.ledger.models import LedgerRow
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions import changes
 from shequ.regions.levels import UrbanRural
+from shequ.workflow.ledger_files import ledger_workbook, plan_import
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, region
 from .ledger_helpers import fill_street, open_period

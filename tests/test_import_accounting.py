@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from shequ.accounts.scope import operator_scope
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.layout import find_layout
-from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.report import plan_document
 from shequ.ledger.models import LedgerRow
+from shequ.workflow.ledger_files import plan_import
 
 from . import import_fixtures
 from .conftest import CHENGJIANG
@@ -219,8 +219,8 @@ def test_a_clerks_messy_workbook_accounts_for_every_row(period, tmp_path):
 
 @pytest.mark.parametrize("scope", ["street", "district"])
 def test_the_systems_own_workbook_accounts_for_every_row(period, tmp_path, scope):
-    from shequ.ledger.export import ledger_workbook
     from shequ.ledger.workbook_xlsx import write_xlsx
+    from shequ.workflow.ledger_files import ledger_workbook
 
     streets = {row.street for row in LedgerRow.objects.filter(period=period)}
     for street in streets:

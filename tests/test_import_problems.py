@@ -14,7 +14,6 @@ from openpyxl.styles import Font
 from shequ.accounts.scope import operator_scope
 from shequ.ledger.fields import LABELS
 from shequ.ledger.importing.files import read_sheets
-from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import (
     ERROR_COLOUR,
     MARK_HEADING,
@@ -24,6 +23,7 @@ from shequ.ledger.importing.problems import (
     without_problem_list,
 )
 from shequ.ledger.models import Period
+from shequ.workflow.ledger_files import plan_import
 
 from .ledger_helpers import open_period
 

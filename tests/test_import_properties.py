@@ -18,11 +18,12 @@ from shequ.core.errors import DomainError
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import read_sheets
-from shequ.ledger.importing.plan import ImportPlan, plan_import
+from shequ.ledger.importing.plan import ImportPlan
 from shequ.ledger.importing.report import plan_document
 from shequ.ledger.models import LedgerRow
 from shequ.ledger.rows import rows_bulk_update
 from shequ.regions.models import Region
+from shequ.workflow.ledger_files import plan_import
 
 from .conftest import make_user
 from .import_layouts import (

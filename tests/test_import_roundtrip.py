@@ -13,18 +13,16 @@ from shequ.accounts.scope import operator_scope
 from shequ.core.actors import Actor
 from shequ.core.periods import PeriodCode
 from shequ.ledger import rules
-from shequ.ledger.export import ledger_workbook
 from shequ.ledger.fields import CO_LOCATION_FLAGS
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import read_sheets
-from shequ.ledger.importing.plan import plan_import
-from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.models import LedgerRow
 from shequ.ledger.rows import rows_bulk_update
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.plans.models import Plan
 from shequ.regions import changes
 from shequ.regions.models import Region
+from shequ.workflow.ledger_files import ledger_workbook, plan_import, write_csv
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU
 from .ledger_helpers import approve_street, open_period

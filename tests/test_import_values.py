@@ -13,13 +13,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from shequ.accounts.scope import operator_scope
-from shequ.ledger.export import LedgerWorkbook, Line, Sheet, ledger_workbook
+from shequ.ledger.export import LedgerWorkbook, Line, Sheet
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import read_sheets
-from shequ.ledger.importing.plan import plan_import
-from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.models import LedgerRow
 from shequ.ledger.workbook_xlsx import write_xlsx
+from shequ.workflow.ledger_files import ledger_workbook, plan_import, write_csv
 
 from .conftest import CHENGJIANG, YUNHE_CUN, YUNHE_SHEQU
 from .import_fixtures import xlsx

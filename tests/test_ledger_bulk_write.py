@@ -22,8 +22,8 @@ from shequ.core.models import AuditEvent
 from shequ.ledger import rows as ledger_rows
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import COMMAND_LINE_LIMITS, read_sheets
-from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.models import LedgerRow
+from shequ.workflow.ledger_files import plan_import
 
 from .conftest import CHENGJIANG, YUNHE_CUN, YUNHE_SHEQU
 from .import_fixtures import xlsx

@@ -12,10 +12,11 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from shequ.accounts.scope import operator_scope
-from shequ.ledger.export import ledger_workbook, remarks_for
+from shequ.ledger.export import remarks_for
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.models import Region
+from shequ.workflow.ledger_files import ledger_workbook
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU
 from .ledger_helpers import fill_street, open_period

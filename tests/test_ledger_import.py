@@ -277,8 +277,8 @@ def test_a_street_user_cannot_import_another_streets_rows(period, tiansheng_edit
 
 def test_export_then_import_is_unchanged(period, tmp_path):
     from shequ.accounts.scope import operator_scope
-    from shequ.ledger.export import ledger_workbook
     from shequ.ledger.workbook_xlsx import write_xlsx
+    from shequ.workflow.ledger_files import ledger_workbook
 
     fill_street(
         period,
@@ -352,9 +352,9 @@ ledgers = st.lists(
 @given(ledger=ledgers)
 def test_any_ledger_exported_and_imported_again_is_unchanged(period, tmp_path, ledger):
     from shequ.accounts.scope import operator_scope
-    from shequ.ledger.export import ledger_workbook
     from shequ.ledger.rows import rows_bulk_update
     from shequ.ledger.workbook_xlsx import write_xlsx
+    from shequ.workflow.ledger_files import ledger_workbook
 
     rows = list(
         LedgerRow.objects.filter(period=period, street__code=CHENGJIANG)
@@ -381,8 +381,8 @@ def test_any_ledger_exported_and_imported_again_is_unchanged(period, tmp_path, l
 def test_the_json_document_written_piece_by_piece_is_the_document(period):
     from shequ.accounts.scope import operator_scope
     from shequ.ledger.importing.files import read_sheets
-    from shequ.ledger.importing.plan import plan_import
     from shequ.ledger.importing.report import plan_document, plan_document_bytes
+    from shequ.workflow.ledger_files import plan_import
 
     content = sheet_with(
         ["澄江镇", "运河村", 1000, 100, ""],

@@ -204,7 +204,7 @@ def test_evidence_is_checked_by_content_and_size(name, data, message):
 
 
 def test_a_blank_compliance_year_takes_the_plans_target_year(plan):
-    from shequ.ledger.export import ledger_workbook
+    from shequ.workflow.ledger_files import ledger_workbook
 
     book = ledger_workbook(scope=operator_scope(), period=plan.gap_period)
     years = {line.community: line.compliance_year for sheet in book.sheets for line in sheet.lines}
@@ -318,8 +318,8 @@ def test_a_workbook_exported_with_plan_years_imports_unchanged(plan, tmp_path):
     """The export fills blank 达标年度 from the plans; importing it back changes nothing."""
     import io
 
-    from shequ.ledger.export import ledger_workbook
     from shequ.ledger.workbook_xlsx import write_xlsx
+    from shequ.workflow.ledger_files import ledger_workbook
 
     from .test_ledger_import import run_import
 
@@ -390,9 +390,8 @@ def test_a_planned_year_reads_the_same_in_the_workbook_the_csv_and_on_screen(
 
     import openpyxl
 
-    from shequ.ledger.export import ledger_workbook
-    from shequ.ledger.ledger_csv import write_csv
     from shequ.ledger.workbook_xlsx import write_xlsx
+    from shequ.workflow.ledger_files import ledger_workbook, write_csv
 
     from .import_fixtures import run_import
 

@@ -22,7 +22,6 @@ from shequ.ledger.queries import filled_compliance_years, names_in_period
 from shequ.ledger.records import Place, RowRecord, row_records
 from shequ.ledger.remarks import workbook_remarks
 from shequ.ledger.rows import rows_visible_to
-from shequ.plans.queries import open_plan_target_years
 from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 
@@ -121,9 +120,16 @@ def _sum_line(label: str, sums: rules.Sums, kind: str, street: str = "") -> Line
 
 
 def ledger_workbook(
-    *, scope: Scope, period: Period, street: Region | None = None, today=None
+    *,
+    scope: Scope,
+    period: Period,
+    plan_target_years: dict[int, int],
+    street: Region | None = None,
+    today=None,
 ) -> LedgerWorkbook:
-    """The workbook's content for the caller's rows of `period` (one street, or all)."""
+    """The workbook's content for the caller's rows of `period` (one street, or all);
+    `plan_target_years` (community id → its open plan's target year) fills a blank 达标年度
+    of a community still short, marked 计划."""
     chosen = rows_visible_to(scope).filter(period=period)
     if street is not None:
         chosen = chosen.filter(street=street)
@@ -132,10 +138,7 @@ def ledger_workbook(
     _name_as_in_period(rows, names_in_period(period, chosen))
     communities = chosen.values("community_id")
     years = filled_compliance_years(
-        rows,
-        rules.thresholds(period.year).standard,
-        open_plan_target_years(communities),
-        communities=communities,
+        rows, rules.thresholds(period.year).standard, plan_target_years, communities=communities
     )
     by_district = street is None
     return official_workbook(

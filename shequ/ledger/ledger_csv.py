@@ -14,7 +14,6 @@ from shequ.ledger.models import Period, Submission
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.remarks import guard_formula
 from shequ.ledger.rows import rows_visible_to
-from shequ.plans.queries import open_plan_target_years
 from shequ.regions.models import Region
 
 IDENTITY = [
@@ -63,7 +62,15 @@ def _input_value(row, field: str, years: dict[int, rules.ComplianceYear]) -> str
     return _value(getattr(row, field))
 
 
-def write_csv(*, scope: Scope, period: Period, street: Region | None, stream: TextIO) -> int:
+def write_csv(
+    *,
+    scope: Scope,
+    period: Period,
+    street: Region | None,
+    stream: TextIO,
+    plan_target_years: dict[int, int],
+) -> int:
+    """The caller's rows of `period` as CSV; `plan_target_years` as for the workbook."""
     rows = rows_visible_to(scope).filter(period=period)
     if street is not None:
         rows = rows.filter(street=street)
@@ -80,9 +87,7 @@ def write_csv(*, scope: Scope, period: Period, street: Region | None, stream: Te
     communities = rows.values("community_id")
     rows = list(rows)
     # 达标年度 as the workbook shows it: stated, achieved, or a plan's year marked 计划.
-    years = filled_compliance_years(
-        rows, standard, open_plan_target_years(communities), communities=communities
-    )
+    years = filled_compliance_years(rows, standard, plan_target_years, communities=communities)
     stream.write("\ufeff")
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(csv_header())

@@ -20,7 +20,6 @@ from shequ.core.errors import DomainError
 from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
-from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import may_import
@@ -28,6 +27,7 @@ from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 from shequ.web.downloads import download
+from shequ.workflow.ledger_files import plan_import
 
 SESSION_KEY = "ledger_imports"
 

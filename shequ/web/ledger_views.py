@@ -14,9 +14,7 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
 from shequ.core.errors import DomainError
 from shequ.ledger import rules
-from shequ.ledger.export import ledger_workbook
 from shequ.ledger.fields import INPUT_FIELDS
-from shequ.ledger.ledger_csv import write_csv
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for, overdue_street_ids
 from shequ.ledger.rows import (
@@ -42,6 +40,7 @@ from shequ.web.ledger_grid import (
     split_by_class,
     subtotal,
 )
+from shequ.workflow.ledger_files import ledger_workbook, write_csv
 from shequ.workflow.submissions import (
     submission_approve,
     submission_reopen,

@@ -22,7 +22,6 @@ from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.records import Place, RowRecord, row_records
 from shequ.ledger.rows import CARRIED_FIELDS, approved_values_before, rows_visible_to
-from shequ.plans.queries import open_plan_target_years_within
 from shequ.regions.models import Region
 from shequ.regions.names import CommunityNameIndex, find_street
 
@@ -113,7 +112,6 @@ class _Context:
 
     def __init__(self, scope: Scope, period: Period, street: Region | None):
         self.scope, self.period, self.street = scope, period, street
-        self.within = street or scope.node
         rows = rows_visible_to(scope).filter(period=period)
         if street is not None:
             rows = rows.filter(street=street)
@@ -145,8 +143,12 @@ def plan_import(
     period: Period,
     sheets: list[RawSheet],
     filename: str,
+    plan_target_years: dict[int, int],
     street: Region | None = None,
 ) -> ImportPlan:
+    """The file's rows against the period's: what would change, and every problem.
+    `plan_target_years` (community id → its open plan's target year) fills a blank 达标年度
+    as the export does, so that a file's year equal to it is not read as stated."""
     plan = ImportPlan(file=filename, period=period)
     context = _Context(scope, period, street)
     seen: dict[int, SourceRow] = {}
@@ -182,7 +184,7 @@ def plan_import(
         plan.sheets.append(_account(table, refused_here, imported=len(planned_here)))
         if len(data) < len(table.rows):  # the table has 合计/小计 rows
             _check_sums(table.rows, planned_here, plan)
-    _status(plan, context.limits, context.within)
+    _status(plan, context.limits, plan_target_years)
     return plan
 
 
@@ -362,14 +364,14 @@ def _as_written(value: Decimal, name: str) -> str:
     return str(value)
 
 
-def _status(plan: ImportPlan, limits: rules.Thresholds, within: Region) -> None:
+def _status(plan: ImportPlan, limits: rules.Thresholds, plan_target_years: dict) -> None:
     """new / changed / unchanged against the period's current row, and the rules' findings.
     A blank 达标年度 the export would fill in for the row as imported counts as unchanged
     when the file brings it back; fields a sheet cannot state are named as kept."""
     if not plan.rows:
         return
     communities = _communities(plan)
-    filled = _filled_years(plan, communities, within, limits.standard)
+    filled = _filled_years(plan, communities, plan_target_years, limits.standard)
     # As tuples, each made a record only while its row is checked: a country's previous
     # rows as model instances took gigabytes.
     previous = approved_values_before(plan.period, communities)
@@ -397,7 +399,7 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, within: Region) -> None:
 
 
 def _filled_years(
-    plan: ImportPlan, communities: QuerySet, within: Region, standard: Decimal
+    plan: ImportPlan, communities: QuerySet, targets: dict[int, int], standard: Decimal
 ) -> dict[int, int | None]:
     """The 达标年度 the export would fill in for a blank, by row id, for the stored blanks
     the file fills: worked out on the row as imported, so that a file whose year is the
@@ -410,7 +412,6 @@ def _filled_years(
     ]
     if not blanks:
         return {}
-    targets = open_plan_target_years_within(within)
     # A row never filled in does not meet the standard, so its filled year can only be its
     # plan's target: without one there is nothing to work out (a new period's first
     # import, where the filling took a city's rows for nothing).

@@ -5,12 +5,12 @@ from django.core.management.base import CommandError
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.blank_template import blank_workbook, community_count, write_blank_csv
-from shequ.ledger.export import ledger_workbook, unit_name
-from shequ.ledger.ledger_csv import write_csv
+from shequ.ledger.export import unit_name
 from shequ.ledger.periods import period_by_code
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
+from shequ.workflow.ledger_files import ledger_workbook, write_csv
 
 
 class Command(ShequCommand):

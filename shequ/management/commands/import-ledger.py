@@ -7,13 +7,13 @@ from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import FileRefused, read_named_file
-from shequ.ledger.importing.plan import plan_import
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.importing.report import plan_document_bytes, plan_summary, refused_document
 from shequ.ledger.models import Period
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
 from shequ.workflow.imports import import_backfill_approved
+from shequ.workflow.ledger_files import plan_import
 from shequ.workflow.periods import period_open
 
 EXIT_ERRORS, EXIT_REFUSED = 1, 2

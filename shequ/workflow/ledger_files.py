@@ -1,0 +1,62 @@
+"""The ledger's files with what the plans add to them: a blank 达标年度 of a community
+still short shows its open plan's target year (marked 计划) in the workbook and the CSV,
+and the import reads that year back as no stated one. The ledger takes the plans' years as
+an argument; they are looked up here, for the caller's region."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from shequ.accounts.scope import Scope
+from shequ.ledger import export, ledger_csv
+from shequ.ledger.importing import plan as importing
+from shequ.ledger.importing.files import RawSheet
+from shequ.ledger.models import Period
+from shequ.plans.queries import open_plan_target_years_within
+from shequ.regions.models import Region
+
+
+def plan_years(scope: Scope, street: Region | None) -> dict[int, int]:
+    """Open plans' target years of the communities under the street, or the caller's node."""
+    within = street or scope.node
+    return open_plan_target_years_within(within) if within is not None else {}
+
+
+def ledger_workbook(
+    *, scope: Scope, period: Period, street: Region | None = None, today=None
+) -> export.LedgerWorkbook:
+    return export.ledger_workbook(
+        scope=scope,
+        period=period,
+        street=street,
+        today=today,
+        plan_target_years=plan_years(scope, street),
+    )
+
+
+def write_csv(*, scope: Scope, period: Period, street: Region | None, stream: TextIO) -> int:
+    return ledger_csv.write_csv(
+        scope=scope,
+        period=period,
+        street=street,
+        stream=stream,
+        plan_target_years=plan_years(scope, street),
+    )
+
+
+def plan_import(
+    *,
+    scope: Scope,
+    period: Period,
+    sheets: list[RawSheet],
+    filename: str,
+    street: Region | None = None,
+) -> importing.ImportPlan:
+    return importing.plan_import(
+        scope=scope,
+        period=period,
+        sheets=sheets,
+        filename=filename,
+        street=street,
+        plan_target_years=plan_years(scope, street),
+    )
