@@ -15,11 +15,11 @@ from shequ.accounts.tokens import token_create
 from shequ.assets.services import asset_create
 from shequ.core.actors import Actor
 from shequ.ledger.models import LedgerRow
-from shequ.plans import services
 from shequ.plans.models import Plan
 from shequ.plans.street_plans import street_plan_save
 from shequ.regions.models import Region
 from shequ.subsidy import services as subsidy
+from shequ.workflow import measures
 
 from .conftest import PASSWORD, TIANSHENG
 from .ledger_helpers import approve_street, open_period, set_target
@@ -41,7 +41,7 @@ def period(beibei):
     approve_street(period, TONGJIAXI, households=1000, service_center="320.0")
     approve_street(period, SHIJIALIANG, households=1000, service_center="250.0")  # plans
     plan = Plan.objects.filter(street__code=SHIJIALIANG).first()
-    services.measure_save(
+    measures.measure_save(
         scope=operator_scope(),
         plan=plan,
         values={

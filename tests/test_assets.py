@@ -14,8 +14,8 @@ from shequ.assets.services import asset_create, asset_update
 from shequ.assets.suggestions import suggest_assets
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
-from shequ.plans import services
 from shequ.plans.models import Measure, Plan
+from shequ.workflow import measures
 
 from .conftest import CHENGJIANG, TIANSHENG, make_user, region
 from .ledger_helpers import approve_street, open_period
@@ -138,25 +138,25 @@ def test_using_an_asset_allocates_it_done_uses_it_unlinking_frees_it(
 ):
     scope = scope_for(tongjiaxi_editor)
     close, tie = register["close"], register["tie"]
-    measure = services.measure_save(scope=scope, plan=plan, values=measure_values(asset=close))
+    measure = measures.measure_save(scope=scope, plan=plan, values=measure_values(asset=close))
     assert status(close) == "allocated"
 
     done = measure_values(asset=close, status="done", actual_area=Decimal("60.0"))
-    services.measure_save(
+    measures.measure_save(
         scope=scope, plan=plan, measure=measure, values=done | {"actual_date": TODAY}
     )
     assert status(close) == "used"
 
-    services.measure_save(scope=scope, plan=plan, measure=measure, values=measure_values(asset=tie))
+    measures.measure_save(scope=scope, plan=plan, measure=measure, values=measure_values(asset=tie))
     assert (status(close), status(tie)) == ("available", "allocated")
 
-    services.measure_save(
+    measures.measure_save(
         scope=scope, plan=plan, measure=measure, values=measure_values(asset=None)
     )
     assert status(tie) == "available"
 
-    services.measure_save(scope=scope, plan=plan, measure=measure, values=measure_values(asset=tie))
-    services.measure_delete(scope=scope, measure=Measure.objects.get(pk=measure.pk))
+    measures.measure_save(scope=scope, plan=plan, measure=measure, values=measure_values(asset=tie))
+    measures.measure_delete(scope=scope, measure=Measure.objects.get(pk=measure.pk))
     assert status(tie) == "available"
     actions = AuditEvent.objects.filter(target_type="asset", target_id=str(tie.pk))
     assert actions.filter(action="assets.status").count() == 4
@@ -164,9 +164,9 @@ def test_using_an_asset_allocates_it_done_uses_it_unlinking_frees_it(
 
 def test_an_allocated_asset_cannot_serve_a_second_measure(plan, register, tongjiaxi_editor):
     scope = scope_for(tongjiaxi_editor)
-    services.measure_save(scope=scope, plan=plan, values=measure_values(asset=register["close"]))
+    measures.measure_save(scope=scope, plan=plan, values=measure_values(asset=register["close"]))
     with pytest.raises(DomainError, match="已分配，不能再用于其他措施") as refused:
-        services.measure_save(
+        measures.measure_save(
             scope=scope, plan=plan, values=measure_values(asset=register["close"])
         )
     assert refused.value.field == "asset"
@@ -175,7 +175,7 @@ def test_an_allocated_asset_cannot_serve_a_second_measure(plan, register, tongji
 
 def test_a_street_user_cannot_use_another_streets_asset(plan, register, tongjiaxi_editor):
     with pytest.raises(OutOfScope):
-        services.measure_save(
+        measures.measure_save(
             scope=scope_for(tongjiaxi_editor),
             plan=plan,
             values=measure_values(asset=register["tiansheng"]),
@@ -187,14 +187,14 @@ def test_district_approvers_assign_across_streets_but_edit_no_other_measure(
     plan, register, district_approver, tongjiaxi_editor
 ):
     scope = scope_for(district_approver)
-    measure = services.measure_save(
+    measure = measures.measure_save(
         scope=scope, plan=plan, values=measure_values(asset=register["chengjiang"])
     )
     assert (measure.asset, status(register["chengjiang"])) == (register["chengjiang"], "allocated")
     with pytest.raises(NotAllowed):
-        services.measure_save(scope=scope, plan=plan, values=measure_values())
+        measures.measure_save(scope=scope, plan=plan, values=measure_values())
     # The street keeps working on the measure the district assigned.
-    services.measure_save(
+    measures.measure_save(
         scope=scope_for(tongjiaxi_editor),
         plan=plan,
         measure=measure,
@@ -205,7 +205,7 @@ def test_district_approvers_assign_across_streets_but_edit_no_other_measure(
 
 def test_district_viewers_cannot_assign(plan, register, district_viewer):
     with pytest.raises(NotAllowed):
-        services.measure_save(
+        measures.measure_save(
             scope=scope_for(district_viewer),
             plan=plan,
             values=measure_values(asset=register["close"]),
@@ -282,7 +282,7 @@ def test_a_street_cannot_be_given_a_community_as_its_street(beibei):
 
 
 def test_the_status_of_an_asset_in_a_measure_follows_the_measure(plan, register):
-    services.measure_save(
+    measures.measure_save(
         scope=operator_scope(), plan=plan, values=measure_values(asset=register["close"])
     )
     with pytest.raises(DomainError, match="状态随措施自动变化") as refused:
@@ -441,7 +441,7 @@ def test_an_allocated_assets_status_cannot_be_typed_on_its_page(
     login, plan, register, tongjiaxi_editor
 ):
     close = register["close"]
-    services.measure_save(
+    measures.measure_save(
         scope=scope_for(tongjiaxi_editor), plan=plan, values=measure_values(asset=close)
     )
     client = login(tongjiaxi_editor)

@@ -11,6 +11,7 @@ from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope
 from shequ.plans import services
 from shequ.plans.models import Measure, Plan
+from shequ.workflow import measures
 
 from .conftest import make_user
 from .ledger_helpers import approve_street, open_period
@@ -32,7 +33,7 @@ def plan(beibei):
         service_center="250.0",
     )
     plan = Plan.objects.filter(street__code=TONGJIAXI).order_by("community__code").first()
-    services.measure_save(
+    measures.measure_save(
         scope=operator_scope(),
         plan=plan,
         values={

@@ -13,6 +13,7 @@ from shequ.ledger.rules import ComplianceYear
 from shequ.plans import services
 from shequ.plans.evidence import MAX_BYTES, evidence_from_upload
 from shequ.plans.models import Measure, Plan
+from shequ.workflow import measures
 from shequ.workflow.submissions import submission_reopen
 
 from .conftest import PASSWORD
@@ -120,15 +121,15 @@ def test_street_editor_walks_a_plan_to_pending(plan, tongjiaxi_editor):
     scope = scope_for(tongjiaxi_editor)
     with pytest.raises(DomainError, match="至少一项措施"):
         services.plan_start(scope=scope, plan=plan)
-    measure = services.measure_save(scope=scope, plan=plan, values=measure_values())
+    measure = measures.measure_save(scope=scope, plan=plan, values=measure_values())
     services.plan_start(scope=scope, plan=plan)
     with pytest.raises(DomainError, match="未完成的措施"):
         services.plan_request_close(scope=scope, plan=plan)
     with pytest.raises(DomainError, match="实际面积和实际完成日期"):
-        services.measure_save(
+        measures.measure_save(
             scope=scope, plan=plan, measure=measure, values=measure_values(status="done")
         )
-    services.measure_save(
+    measures.measure_save(
         scope=scope,
         plan=plan,
         measure=measure,
@@ -143,11 +144,11 @@ def test_street_editor_walks_a_plan_to_pending(plan, tongjiaxi_editor):
 
 def test_who_may_change_a_plan(plan, tiansheng_editor, district_viewer, district_approver):
     with pytest.raises(OutOfScope):
-        services.measure_save(scope=scope_for(tiansheng_editor), plan=plan, values=measure_values())
+        measures.measure_save(scope=scope_for(tiansheng_editor), plan=plan, values=measure_values())
     with pytest.raises(NotAllowed):
-        services.measure_save(scope=scope_for(district_viewer), plan=plan, values=measure_values())
+        measures.measure_save(scope=scope_for(district_viewer), plan=plan, values=measure_values())
     with pytest.raises(NotAllowed):
-        services.measure_save(
+        measures.measure_save(
             scope=scope_for(district_approver), plan=plan, values=measure_values()
         )
 
@@ -158,7 +159,7 @@ def test_close_is_refused_until_an_approved_ledger_shows_compliance(
     approver = scope_for(district_approver)
     with pytest.raises(DomainError, match="编制中"):
         services.plan_close(scope=approver, plan=plan, closed_on=TODAY, note="已完成")
-    services.measure_save(scope=operator_scope(), plan=plan, values=measure_values())
+    measures.measure_save(scope=operator_scope(), plan=plan, values=measure_values())
     plan = services.plan_start(scope=operator_scope(), plan=plan)
     with pytest.raises(DomainError, match="尚未达标，不能销号"):
         services.plan_close(scope=approver, plan=plan, closed_on=TODAY, note="已完成")
@@ -178,7 +179,7 @@ def test_close_is_refused_until_an_approved_ledger_shows_compliance(
     assert (closed.state, closed.closed_period.code) == ("closed", "2026H2")
     assert closed.evidence.name.endswith(".pdf") and closed.evidence_name == "验收报告.pdf"
     with pytest.raises(DomainError, match="已销号"):
-        services.measure_save(scope=operator_scope(), plan=closed, values=measure_values())
+        measures.measure_save(scope=operator_scope(), plan=closed, values=measure_values())
 
 
 def test_send_back_needs_a_reason(plan, district_approver):
@@ -278,7 +279,7 @@ def test_summary_table_and_word_plan(client, plan, district_viewer):
     import docx
     import openpyxl
 
-    services.measure_save(
+    measures.measure_save(
         scope=operator_scope(),
         plan=plan,
         values=measure_values(description='=HYPERLINK("x")', budget=Decimal("8.25")),

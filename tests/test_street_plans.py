@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.core.errors import DomainError, NotAllowed
-from shequ.plans import services
 from shequ.plans.evidence import document_from_upload
 from shequ.plans.street_plans import street_plan_save, street_year
+from shequ.workflow import measures
 
 from .conftest import PASSWORD, make_user, region
 from .ledger_helpers import approve_street, open_period
@@ -35,7 +35,7 @@ def word_file(name="实施方案.docx") -> SimpleUploadedFile:
 def planned(beibei):
     approve_street(open_period("2025H2"), TONGJIAXI, **SHORT)  # plans target 2026
     plans = list(plans_of(TONGJIAXI))
-    services.measure_save(scope=operator_scope(), plan=plans[0], values=measure_values())
+    measures.measure_save(scope=operator_scope(), plan=plans[0], values=measure_values())
     return plans
 
 

@@ -13,11 +13,11 @@ from shequ.accounts.scope import operator_scope, scope_for
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
 from shequ.core.settings_store import setting_set
-from shequ.plans import services as plan_services
 from shequ.plans.models import Measure, Plan
 from shequ.subsidy import services
 from shequ.subsidy.models import SubsidyAllocation
 from shequ.subsidy.queries import allocations_visible_to
+from shequ.workflow import measures
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, region
 from .ledger_helpers import approve_street, open_period
@@ -50,7 +50,7 @@ def measure(beibei):
     """A 童家溪镇 plan's measure funded by district subsidy, budget 30 万元."""
     approve_street(open_period("2026H1"), TONGJIAXI, households=1000, service_center="250.0")
     plan = Plan.objects.filter(street__code=TONGJIAXI).order_by("community__code").first()
-    return plan_services.measure_save(
+    return measures.measure_save(
         scope=operator_scope(),
         plan=plan,
         values={
@@ -282,7 +282,7 @@ def test_a_measure_not_funded_by_the_district_is_warned(budget, measure):
 def test_a_measure_with_subsidy_cannot_be_deleted(budget, measure):
     allocate(TONGJIAXI, "5", purpose=Purpose.MEASURE, measure=measure)
     with pytest.raises(DomainError, match="已安排区级补助资金"):
-        plan_services.measure_delete(scope=operator_scope(), measure=measure)
+        measures.measure_delete(scope=operator_scope(), measure=measure)
     assert Measure.objects.filter(pk=measure.pk).exists()
 
 

@@ -43,6 +43,7 @@ from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
 from shequ.regions.levels import is_above_street
+from shequ.workflow import measures
 
 router = Router()
 
@@ -167,7 +168,7 @@ def _measure_values(scope, data: MeasureIn, current_asset_id: int | None) -> dic
 )
 def measure_add(request, plan_id: int):
     scope, plan, data = _measure_request(request, plan_id)
-    services.measure_save(scope=scope, plan=plan, values=_measure_values(scope, data, None))
+    measures.measure_save(scope=scope, plan=plan, values=_measure_values(scope, data, None))
     return _fresh(plan)
 
 
@@ -184,7 +185,7 @@ def measure_change(request, plan_id: int, measure_id: int):
     if measure is None:
         raise Http404("措施不存在")
     values = _measure_values(scope, data, measure.asset_id)
-    services.measure_save(scope=scope, plan=plan, values=values, measure=measure)
+    measures.measure_save(scope=scope, plan=plan, values=values, measure=measure)
     return _fresh(plan)
 
 

@@ -210,6 +210,23 @@ def _in_a_measure(asset: IdleAsset) -> bool:
 # ---------------------------------------------------------------- measures
 
 
+def asset_require_usable(
+    *, scope: Scope, before: IdleAsset | None, after: IdleAsset | None
+) -> None:
+    """A measure's newly chosen asset must be visible to the caller and available (asked
+    before the measure is saved, so that the refusal names the asset, not a database
+    constraint)."""
+    if after is None or (before is not None and before.pk == after.pk):
+        return
+    asset = _locked(after)
+    _require_visible(scope, asset)
+    if asset.status != Status.AVAILABLE:
+        raise DomainError(
+            f"闲置资产“{asset.name}”{asset.get_status_display()}，不能再用于其他措施",
+            field="asset",
+        )
+
+
 def asset_follow_measure(
     *,
     scope: Scope,
@@ -219,22 +236,15 @@ def asset_follow_measure(
     purpose: str,
 ) -> None:
     """Keep assets in step with the measure that uses them, inside its transaction
-    (`plans.services.measure_save` / `measure_delete` call this, and only they):
-    a newly chosen asset must be visible to the caller and available; it becomes 已分配,
-    or 已使用 once the measure is done; an asset no longer used returns to 可用."""
+    (`workflow.measures` calls this, and only it): the chosen asset becomes 已分配, or 已使用
+    once the measure is done; an asset no longer used returns to 可用."""
     if before is not None and (after is None or after.pk != before.pk):
         _status_set(scope, _locked(before), Status.AVAILABLE, f"不再用于{purpose}")
     if after is None:
         return
-    asset = _locked(after)
-    if before is None or before.pk != asset.pk:
-        _require_visible(scope, asset)
-        if asset.status != Status.AVAILABLE:
-            raise DomainError(
-                f"闲置资产“{asset.name}”{asset.get_status_display()}，不能再用于其他措施",
-                field="asset",
-            )
-    _status_set(scope, asset, Status.USED if in_use else Status.ALLOCATED, f"用于{purpose}")
+    asset_require_usable(scope=scope, before=before, after=after)
+    status = Status.USED if in_use else Status.ALLOCATED
+    _status_set(scope, _locked(after), status, f"用于{purpose}")
 
 
 def _status_set(scope: Scope, asset: IdleAsset, status: str, summary: str) -> None:

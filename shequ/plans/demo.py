@@ -108,6 +108,7 @@ class DemoPlanBuilder:
         method, description, programme = idea
         services.measure_save(
             scope=street,
+            assigns_assets=False,  # the demo's plans use no asset (step ⑥ adds those)
             plan=plan,
             values={
                 "method": method,
@@ -165,6 +166,7 @@ class DemoPlanBuilder:
         for measure in open_measures:
             services.measure_save(
                 scope=street,
+                assigns_assets=False,
                 plan=plan,
                 measure=measure,
                 values={

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
-from shequ.assets.services import asset_follow_measure, may_assign_across_streets
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
@@ -44,10 +43,13 @@ def require_plan_editor(scope: Scope, plan: Plan) -> None:
         raise NotAllowed("您没有编辑一社区一方案的权限")
 
 
-def require_measure_editor(scope: Scope, plan: Plan, *, uses_asset: bool) -> None:
+def require_measure_editor(
+    scope: Scope, plan: Plan, *, uses_asset: bool, assigns_assets: bool
+) -> None:
     """Plan editors change measures; the district, which assigns idle assets across
-    streets, may also add, change or remove a measure that uses one."""
-    if uses_asset and scope.contains(plan.community) and may_assign_across_streets(scope):
+    streets (`assigns_assets`: assets.services.may_assign_across_streets), may also add,
+    change or remove a measure that uses one."""
+    if uses_asset and assigns_assets and scope.contains(plan.community):
         return
     require_plan_editor(scope, plan)
 
@@ -127,9 +129,15 @@ def _text(value):
 
 @transaction.atomic
 def measure_save(
-    *, scope: Scope, plan: Plan, values: dict, measure: Measure | None = None
+    *,
+    scope: Scope,
+    plan: Plan,
+    values: dict,
+    assigns_assets: bool,
+    measure: Measure | None = None,
 ) -> Measure:
-    """Add a measure to a plan, or change one (and the status of the asset it uses)."""
+    """Add a measure to a plan, or change one. The asset it uses follows it in
+    `workflow.measures.measure_save`, which pages, the API and commands call."""
     plan = _locked(plan)
     if measure is None:
         measure = Measure(plan=plan)
@@ -138,18 +146,11 @@ def measure_save(
         measure = Measure.objects.select_for_update().get(pk=measure.pk, plan=plan)
         before = {name: getattr(measure, name) for name in MEASURE_FIELDS}
     uses_asset = values.get("asset") is not None or before.get("asset") is not None
-    require_measure_editor(scope, plan, uses_asset=uses_asset)
+    require_measure_editor(scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets)
     _require_open(plan)
     _check_measure(values)
     for name in MEASURE_FIELDS:
         setattr(measure, name, values.get(name, getattr(measure, name)))
-    asset_follow_measure(
-        scope=scope,
-        before=before.get("asset"),
-        after=measure.asset,
-        in_use=measure.status == Measure.Status.DONE,
-        purpose=f"{plan.community.name}方案措施“{measure.description}”",
-    )
     measure.save()
     plan_recheck(plan)  # a completed measure explains a changed area
     changes = {
@@ -163,18 +164,13 @@ def measure_save(
 
 
 @transaction.atomic
-def measure_delete(*, scope: Scope, measure: Measure) -> None:
-    """Remove a measure; the asset it used, if any, is available again."""
+def measure_delete(*, scope: Scope, measure: Measure, assigns_assets: bool) -> None:
+    """Remove a measure (the asset it used is freed by `workflow.measures.measure_delete`)."""
     plan = _locked(measure.plan)
-    require_measure_editor(scope, plan, uses_asset=measure.asset_id is not None)
-    _require_open(plan)
-    asset_follow_measure(
-        scope=scope,
-        before=measure.asset,
-        after=None,
-        in_use=False,
-        purpose=f"{plan.community.name}方案措施“{measure.description}”",
+    require_measure_editor(
+        scope, plan, uses_asset=measure.asset_id is not None, assigns_assets=assigns_assets
     )
+    _require_open(plan)
     _audit(
         scope,
         plan,

@@ -38,6 +38,7 @@ from shequ.web.plan_forms import (
 )
 from shequ.web.scoping import node_scope
 from shequ.web.subsidy_views import plan_measure_funds
+from shequ.workflow import measures
 
 PROGRAMMES = ("城市品质提升", "老旧小区改造", "乡村振兴", "城市更新", "党群服务中心建设")
 
@@ -155,7 +156,7 @@ def _post_measure(scope, plan, request, forms):
     if not form.is_valid():
         return None
     try:
-        services.measure_save(
+        measures.measure_save(
             scope=scope,
             plan=plan,
             values={name: form.cleaned_data.get(name) for name in services.MEASURE_FIELDS},
@@ -169,7 +170,7 @@ def _post_measure(scope, plan, request, forms):
 
 def _post_delete(scope, plan, request, forms):
     measure = get_object_or_404(Measure, pk=request.POST.get("measure"), plan=plan)
-    services.measure_delete(scope=scope, measure=measure)
+    measures.measure_delete(scope=scope, measure=measure)
     return "措施已删除"
 
 

@@ -3,7 +3,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from shequ.accounts.demo import DEMO_PASSWORD, demo_accounts_create
-from shequ.assets.demo import demo_assets_create
 from shequ.checklist.demo import demo_checklist_build
 from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
@@ -12,6 +11,7 @@ from shequ.plans.demo import DEMO_YEAR, DemoPlanBuilder
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
 from shequ.subsidy.demo import DEMO_BUDGET, DEMO_YEARS, demo_subsidy_create
+from shequ.workflow.demo_assets import demo_assets_create
 from shequ.workflow.demo_history import demo_history_build
 
 DEMO_REGION_FILE = "beibei_divisions.csv"

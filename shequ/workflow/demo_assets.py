@@ -12,7 +12,11 @@ from django.db import transaction
 from shequ.accounts.scope import operator_scope
 from shequ.assets.models import IdleAsset
 from shequ.assets.services import asset_create
+from shequ.assets.suggestions import measure_defaults
+from shequ.plans.models import Plan
+from shequ.plans.queries import OPEN
 from shequ.regions.models import Region
+from shequ.workflow.measures import measure_save
 
 # street code | kind | name | owner unit | address | area m² | status | notes (demo data)
 DEMO_ASSETS = """
@@ -62,12 +66,6 @@ def _lines(text: str) -> list[str]:
 
 def _use_in_a_plan(scope, asset: IdleAsset) -> str:
     """A measure using `asset` in the open plan of its street whose gap it fits best."""
-    # Imported here: plans depends on assets, only the demo goes the other way.
-    from shequ.assets.suggestions import measure_defaults
-    from shequ.plans.models import Plan
-    from shequ.plans.queries import OPEN
-    from shequ.plans.services import measure_save
-
     plan = (
         Plan.objects.filter(street=asset.street, state__in=OPEN, gap_m2__gt=0)
         .filter(gap_m2__lte=asset.area)

@@ -1,0 +1,69 @@
+"""A community plan's measures with the idle assets they use: a measure saved or removed,
+and the asset's state following it, in one transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from shequ.accounts.scope import Scope
+from shequ.assets.models import IdleAsset
+from shequ.assets.services import (
+    asset_follow_measure,
+    asset_require_usable,
+    may_assign_across_streets,
+)
+from shequ.plans import services
+from shequ.plans.models import Measure, Plan
+
+
+def _purpose(plan: Plan, measure: Measure) -> str:
+    return f"{plan.community.name}方案措施“{measure.description}”"
+
+
+def _asset_now(measure: Measure | None) -> IdleAsset | None:
+    """The asset the stored measure uses, read under the measure's lock."""
+    if measure is None:
+        return None
+    stored = Measure.objects.select_for_update().select_related("asset").get(pk=measure.pk)
+    return stored.asset
+
+
+@transaction.atomic
+def measure_save(
+    *, scope: Scope, plan: Plan, values: dict, measure: Measure | None = None
+) -> Measure:
+    """Add a measure to a plan, or change one; a newly chosen asset must be visible to the
+    caller and available, and becomes 已分配 (已使用 once the measure is done); an asset no
+    longer used is 可用 again."""
+    before = _asset_now(measure)
+    chosen = values.get("asset", before)
+    assigns_assets = may_assign_across_streets(scope)
+    # Who may act first, then whether the asset is free: a refusal names the asset only to
+    # someone who may use it, and before the measure's save meets the database's constraint.
+    uses_asset = chosen is not None or before is not None
+    services.require_measure_editor(
+        scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets
+    )
+    asset_require_usable(scope=scope, before=before, after=chosen)
+    saved = services.measure_save(
+        scope=scope, plan=plan, values=values, measure=measure, assigns_assets=assigns_assets
+    )
+    asset_follow_measure(
+        scope=scope,
+        before=before,
+        after=saved.asset,
+        in_use=saved.status == Measure.Status.DONE,
+        purpose=_purpose(saved.plan, saved),
+    )
+    return saved
+
+
+@transaction.atomic
+def measure_delete(*, scope: Scope, measure: Measure) -> None:
+    """Remove a measure; the asset it used, if any, is available again."""
+    asset, plan = _asset_now(measure), measure.plan
+    purpose = _purpose(plan, measure)
+    services.measure_delete(
+        scope=scope, measure=measure, assigns_assets=may_assign_across_streets(scope)
+    )
+    asset_follow_measure(scope=scope, before=asset, after=None, in_use=False, purpose=purpose)
