@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.accounts.scope import operator_scope
+from shequ.compliance.targets import thresholds_for
 from shequ.core.actors import Actor
 from shequ.core.periods import PeriodCode
 from shequ.ledger import rules
@@ -79,7 +80,7 @@ def planned(content: bytes, name: str, period):
 
 def stored_error_fields(row) -> set[str]:
     """The fields on which the rules refuse the stored row (the grid shows the same)."""
-    limits = rules.thresholds(row.period.year)
+    limits = thresholds_for(row.period.year)
     findings = rules.validate(row, previous=None, period_year=row.period.year, limits=limits)
     return {finding.field for finding in findings if finding.is_error}
 

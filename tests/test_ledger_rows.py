@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from shequ.accounts.scope import operator_scope, scope_for
+from shequ.compliance.targets import thresholds_for
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
@@ -187,7 +188,7 @@ def test_warning_comments_are_kept_per_warning(tiansheng_editor):
         comments={"center_small": "正在扩建"},
         expected_version=1,
     )
-    check = rows_check([row])[0]
+    check = rows_check([row], thresholds_for(row.period.year))[0]
     assert [f.code for f in check.warnings] == ["center_small"]
     assert check.blocking == []
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from shequ.accounts.scope import operator_scope, scope_for
+from shequ.compliance.targets import thresholds_for
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.models import AuditEvent
 from shequ.ledger.fingerprint import sealed_diff
@@ -96,9 +97,10 @@ def test_a_commented_warning_no_longer_blocks(beibei, tiansheng_editor):
         changes={"service_center": "150.0"},
         expected_version=row.version,
     )
-    assert [b.field for b in submission_blockers(submission(period, TIANSHENG))] == [
-        "service_center"
-    ]
+    assert [
+        b.field
+        for b in submission_blockers(submission(period, TIANSHENG), thresholds_for(period.year))
+    ] == ["service_center"]
     row_update(
         scope=scope_for(tiansheng_editor),
         row=street_rows(period, TIANSHENG).get(community__code=XINXINGLU),
@@ -106,7 +108,7 @@ def test_a_commented_warning_no_longer_blocks(beibei, tiansheng_editor):
         comments={"center_small": "租用场地扩建中"},
         expected_version=row.version + 1,
     )
-    assert submission_blockers(submission(period, TIANSHENG)) == []
+    assert submission_blockers(submission(period, TIANSHENG), thresholds_for(period.year)) == []
 
 
 def test_a_submission_after_the_deadline_is_late_unless_extended(filled, district_admin):

@@ -28,6 +28,7 @@ from shequ.api.schemas import (
     SubmissionOut,
     SubmissionPage,
 )
+from shequ.compliance.targets import standard_for_year
 from shequ.core.errors import NotAllowed
 from shequ.core.jsonvalues import json_moment, json_number
 from shequ.ledger import rules
@@ -71,7 +72,7 @@ ACTION_PERMISSIONS = {
 
 
 def row_json(row: LedgerRow, editable: bool) -> dict:
-    standard = rules.thresholds(row.period.year).standard
+    standard = standard_for_year(row.period.year)
     derived = rules.derive(row, standard)
     return {
         "id": row.pk,

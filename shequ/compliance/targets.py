@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from shequ.compliance.models import Target
 from shequ.core.settings_store import setting_get
+from shequ.ledger import rules
 
 DEFAULT_STANDARD = Decimal("30")
 STANDARD_SETTING = "ledger.standard"
@@ -68,3 +69,8 @@ def standard_for_year(year: int) -> Decimal:
         .first()
     )
     return stated if stated is not None else default_standard()
+
+
+def thresholds_for(year: int) -> rules.Thresholds:
+    """The ledger's thresholds with `year`'s standard: what the ledger's checks take."""
+    return rules.thresholds(standard=standard_for_year(year))

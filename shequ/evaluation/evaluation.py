@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from shequ.accounts.scope import Scope
 from shequ.compliance.dashboard import approved_period_ids, judging_period
 from shequ.compliance.summary import Unit, summary
+from shequ.compliance.targets import standard_for_year
 from shequ.core.errors import DomainError
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
@@ -241,7 +242,7 @@ def _plan_counts(region: Region, year: int, period: Period, as_of: datetime.date
 
 def _short_on(period: Period, plans) -> list[int]:
     """Communities of these plans that the period's approved ledger shows short."""
-    standard = rules.thresholds(period.year).standard
+    standard = standard_for_year(period.year)
     rows = approved_only(
         LedgerRow.objects.filter(period=period, community_id__in=plans.values("community_id"))
     )

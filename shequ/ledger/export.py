@@ -123,13 +123,15 @@ def ledger_workbook(
     *,
     scope: Scope,
     period: Period,
+    standard: Decimal,
     plan_target_years: dict[int, int],
     street: Region | None = None,
     today=None,
 ) -> LedgerWorkbook:
-    """The workbook's content for the caller's rows of `period` (one street, or all);
-    `plan_target_years` (community id → its open plan's target year) fills a blank 达标年度
-    of a community still short, marked 计划."""
+    """The workbook's content for the caller's rows of `period` (one street, or all),
+    judged by `standard` (the year's m² per 100 households); `plan_target_years`
+    (community id → its open plan's target year) fills a blank 达标年度 of a community
+    still short, marked 计划."""
     chosen = rows_visible_to(scope).filter(period=period)
     if street is not None:
         chosen = chosen.filter(street=street)
@@ -137,9 +139,7 @@ def ledger_workbook(
     rows = row_records(ordered, period)
     _name_as_in_period(rows, names_in_period(period, chosen))
     communities = chosen.values("community_id")
-    years = filled_compliance_years(
-        rows, rules.thresholds(period.year).standard, plan_target_years, communities=communities
-    )
+    years = filled_compliance_years(rows, standard, plan_target_years, communities=communities)
     by_district = street is None
     return official_workbook(
         scope=scope,

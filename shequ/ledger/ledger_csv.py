@@ -68,9 +68,11 @@ def write_csv(
     period: Period,
     street: Region | None,
     stream: TextIO,
+    standard: Decimal,
     plan_target_years: dict[int, int],
 ) -> int:
-    """The caller's rows of `period` as CSV; `plan_target_years` as for the workbook."""
+    """The caller's rows of `period` as CSV; `standard` and `plan_target_years` as for the
+    workbook."""
     rows = rows_visible_to(scope).filter(period=period)
     if street is not None:
         rows = rows.filter(street=street)
@@ -82,7 +84,6 @@ def write_csv(
             "street_id", flat=True
         )
     )
-    standard = rules.thresholds(period.year).standard
     # A subquery, not a city's 11,000 ids as parameters.
     communities = rows.values("community_id")
     rows = list(rows)

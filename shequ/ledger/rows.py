@@ -333,12 +333,12 @@ class RowCheck:
         return rules.blocking(self.findings, self.row.warning_comments)
 
 
-def rows_check(rows: list[LedgerRow], limits: rules.Thresholds | None = None) -> list[RowCheck]:
-    """Validate rows against their communities' last approved rows (few queries)."""
+def rows_check(rows: list[LedgerRow], limits: rules.Thresholds) -> list[RowCheck]:
+    """Validate rows against their communities' last approved rows (few queries), by the
+    thresholds of their period's year (`compliance.targets.thresholds_for`)."""
     if not rows:
         return []
     period = rows[0].period
-    limits = limits or rules.thresholds(period.year)
     previous = approved_rows_before(period, [row.community_id for row in rows])
     return [
         RowCheck(

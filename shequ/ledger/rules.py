@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 from django.db.models import F
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 
-from shequ.compliance.targets import standard_for_year
 from shequ.core.settings_store import settings_get_many
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
 
@@ -40,9 +39,10 @@ class Thresholds:
     }
 
 
-def thresholds(year: int | None = None) -> Thresholds:
-    """The thresholds in force: stored settings over the defaults, and the standard of
-    `year` where that year (or an earlier one) has a target that sets it."""
+def thresholds(standard: Decimal | None = None) -> Thresholds:
+    """The thresholds in force: stored settings over the defaults, with `standard` (the
+    year's m² per 100 households, which the compliance targets keep: pass
+    `compliance.targets.thresholds_for(year)` from above) where one is given."""
     stored = settings_get_many(Thresholds.SETTING_KEYS.values())
     limits = Thresholds(
         **{
@@ -51,7 +51,7 @@ def thresholds(year: int | None = None) -> Thresholds:
             if stored.get(key) is not None
         }
     )
-    return limits if year is None else replace(limits, standard=standard_for_year(year))
+    return limits if standard is None else replace(limits, standard=standard)
 
 
 # ---------------------------------------------------------------- arithmetic

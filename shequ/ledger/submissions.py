@@ -18,6 +18,7 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError
+from shequ.ledger import rules
 from shequ.ledger.fingerprint import seal
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.notifications import notify_submission
@@ -37,20 +38,20 @@ class Blocker:
         return f"{self.community}：{self.message}"
 
 
-def submission_checks(submission: Submission) -> list[RowCheck]:
+def submission_checks(submission: Submission, limits: rules.Thresholds) -> list[RowCheck]:
     rows = list(
         LedgerRow.objects.filter(period=submission.period, street=submission.street)
         .select_related("community", "period")
         .order_by("community__code")
     )
-    return rows_check(rows)
+    return rows_check(rows, limits)
 
 
-def submission_blockers(submission: Submission) -> list[Blocker]:
+def submission_blockers(submission: Submission, limits: rules.Thresholds) -> list[Blocker]:
     """Every error, and every warning without a comment, in the street's rows."""
     return [
         Blocker(check.row.community.name, finding.field, finding.message)
-        for check in submission_checks(submission)
+        for check in submission_checks(submission, limits)
         for finding in check.blocking
     ]
 
@@ -103,15 +104,21 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
 
 @transaction.atomic
 def submission_submit(
-    *, scope: Scope, submission: Submission, now: datetime.datetime | None = None
+    *,
+    scope: Scope,
+    submission: Submission,
+    limits: rules.Thresholds,
+    now: datetime.datetime | None = None,
 ) -> Submission:
+    """Submit the street's ledger; its rows are checked by `limits`, the thresholds of the
+    period's year (`compliance.targets.thresholds_for`)."""
     submission = _locked(submission)
     scope.require(Permission.SUBMIT, submission.street, "上报台账")
     _require_state(submission, (State.DRAFT, State.RETURNED), "上报")
     before = submission.state
     if not submission.period.is_open:
         raise DomainError(f"{submission.period.label}已关闭，不能上报")
-    blockers = submission_blockers(submission)
+    blockers = submission_blockers(submission, limits)
     if blockers:
         raise SubmissionBlocked(blockers)
     now = now or timezone.now()

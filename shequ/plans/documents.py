@@ -15,6 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from shequ.compliance.targets import standard_for_year
 from shequ.core.xlsx import values_only_workbook
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
@@ -244,7 +245,7 @@ def _facts(plan: Plan, row: LedgerRow | None, district_name: str) -> str:
     if row is None:
         return f"{where}尚无已审核台账数据。目标年度 {plan.target_year} 年。"
     ratio = rules.display_ratio(rules.per_100_households(row.total_area, row.households))
-    standard = rules.thresholds(plan.gap_period.year).standard
+    standard = standard_for_year(plan.gap_period.year)
     return (
         f"{where}辖区户籍人口 {row.households} 户，据{plan.gap_period.label}审核台账，"
         f"综合服务设施总建筑面积 {row.total_area}㎡，每百户居民拥有 {ratio}㎡，"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from shequ.compliance.targets import standard_for_year
 from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
 from shequ.ledger import rules
@@ -47,7 +48,7 @@ def plans_follow_approval(period: Period, street: Region, actor: Actor) -> Follo
     report = FollowReport()
     if not _is_latest_approved(period, street):
         return report
-    standard = rules.thresholds(period.year).standard
+    standard = standard_for_year(period.year)
     rows = list(LedgerRow.objects.filter(period=period, street=street).select_related("community"))
     open_plans = {
         p.community_id: p
@@ -133,7 +134,7 @@ def plan_recheck(plan: Plan) -> None:
     row = LedgerRow.objects.filter(period=period, community=plan.community).first()
     if row is None:
         return
-    derived = rules.derive(row, rules.thresholds(period.year).standard)
+    derived = rules.derive(row, standard_for_year(period.year))
     before = _previous_totals(period, [plan.community_id]).get(plan.community_id)
     plan.outcome, plan.outcome_note = plan_outcome(plan, period, derived, before)
     plan.save(update_fields=["outcome", "outcome_note", "updated_at"])

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
+from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
@@ -276,7 +277,7 @@ def shows_compliant(row: LedgerRow | None) -> bool:
     """Does this approved row meet its year's standard (the condition of 销号)?"""
     if row is None:
         return False
-    standard = rules.thresholds(row.period.year).standard
+    standard = standard_for_year(row.period.year)
     return rules.is_compliant(row.total_area, row.households, standard)
 
 

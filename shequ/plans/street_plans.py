@@ -12,6 +12,7 @@ from django.db import transaction
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.compliance.dashboard import judging_period
+from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
@@ -95,7 +96,7 @@ def street_year(street: Region, year: int) -> StreetYear:
 def _compliant_communities(period: Period | None, community_ids: list[int]) -> set[int]:
     if period is None:
         return set()
-    standard = rules.thresholds(period.year).standard
+    standard = standard_for_year(period.year)
     rows = LedgerRow.objects.filter(period=period, community_id__in=community_ids)
     return {
         row.community_id

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from shequ.compliance.targets import standard_for_year
 from shequ.core.actors import COMMAND_LINE
 from shequ.core.bulk import insert_rows
 from shequ.ledger import rules
@@ -136,7 +137,7 @@ class LedgerWriter:
     def __init__(self, periods: list[Period], *, seed: int, now: datetime.datetime):
         self.periods = periods
         # The standard of each period's year, as the rules judge it (read once, not per row).
-        self.standards = {period.pk: rules.thresholds(period.year).standard for period in periods}
+        self.standards = {period.pk: standard_for_year(period.year) for period in periods}
         self.rng = random.Random(seed)
         self.now = now
         self.decided = {period.pk: _before_deadline(period) for period in periods}

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
+from shequ.compliance.targets import standard_for_year, thresholds_for
 from shequ.core.errors import DomainError
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
@@ -73,7 +74,7 @@ def _grid_rows(scope: Scope, period: Period, street: Region, *, editable: bool) 
         .order_by("community__code")
     )
     previous = approved_rows_before(period, [row.community_id for row in rows])
-    limits = rules.thresholds(period.year)
+    limits = thresholds_for(period.year)
     return [
         grid_row(r, previous.get(r.community_id), limits, editable=editable, year=period.year)
         for r in rows
@@ -199,7 +200,7 @@ def _row_item(scope: Scope, row: LedgerRow, refused: DomainError | None = None) 
     return grid_row(
         row,
         previous,
-        rules.thresholds(row.period.year),
+        thresholds_for(row.period.year),
         editable=_can_edit(scope, submission, row.period),
         year=row.period.year,
         refused=(refused.field or "", refused.message) if refused else None,
@@ -262,7 +263,7 @@ def row_preview(request, pk: int):
     try:
         for name, value in clean_values(_posted_changes(request.POST)).items():
             setattr(row, name, value)
-        derived = rules.derive(row, rules.thresholds(row.period.year).standard)
+        derived = rules.derive(row, standard_for_year(row.period.year))
     except DomainError:
         derived = None
     return render(request, "ledger/_derived.html", {"row": row, "derived": derived})
@@ -326,7 +327,7 @@ def review(request, period_code: str, street_code: str):
             "rows": rows,
             "headers": column_headers(),
             "total": subtotal("合计", rows),
-            "blockers": submission_blockers(submission)
+            "blockers": submission_blockers(submission, thresholds_for(submission.period.year))
             if submission.state == Submission.State.SUBMITTED
             else [],
             "deadline": deadline_for(submission.period, submission.street),

@@ -1,4 +1,5 @@
-"""The ledger's files with what the plans add to them: a blank 达标年度 of a community
+"""The ledger's files with what the layers above add to them: the year's standard (kept
+with the compliance targets), and the plans': a blank 达标年度 of a community
 still short shows its open plan's target year (marked 计划) in the workbook and the CSV,
 and the import reads that year back as no stated one. The ledger takes the plans' years as
 an argument; they are looked up here, for the caller's region."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from shequ.accounts.scope import Scope
+from shequ.compliance.targets import standard_for_year, thresholds_for
 from shequ.ledger import export, ledger_csv
 from shequ.ledger.importing import plan as importing
 from shequ.ledger.importing.files import RawSheet
@@ -30,6 +32,7 @@ def ledger_workbook(
         period=period,
         street=street,
         today=today,
+        standard=standard_for_year(period.year),
         plan_target_years=plan_years(scope, street),
     )
 
@@ -40,6 +43,7 @@ def write_csv(*, scope: Scope, period: Period, street: Region | None, stream: Te
         period=period,
         street=street,
         stream=stream,
+        standard=standard_for_year(period.year),
         plan_target_years=plan_years(scope, street),
     )
 
@@ -58,5 +62,6 @@ def plan_import(
         sheets=sheets,
         filename=filename,
         street=street,
+        limits=thresholds_for(period.year),
         plan_target_years=plan_years(scope, street),
     )

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from shequ.accounts.scope import Scope
 from shequ.compliance.tallies import tally_refresh_street
+from shequ.compliance.targets import thresholds_for
 from shequ.ledger import submissions as ledger
 from shequ.ledger.models import Submission
 from shequ.plans.lifecycle import plans_follow_approval
@@ -30,7 +31,10 @@ def _approved(scope: Scope, submission: Submission) -> Submission:
 def submission_submit(
     *, scope: Scope, submission: Submission, now: datetime.datetime | None = None
 ) -> Submission:
-    return _counted(ledger.submission_submit(scope=scope, submission=submission, now=now))
+    limits = thresholds_for(submission.period.year)
+    return _counted(
+        ledger.submission_submit(scope=scope, submission=submission, limits=limits, now=now)
+    )
 
 
 @transaction.atomic

@@ -110,7 +110,9 @@ class ImportPlan:
 class _Context:
     """What the rows of one import share: the period's rows, name indexes, streets."""
 
-    def __init__(self, scope: Scope, period: Period, street: Region | None):
+    def __init__(
+        self, scope: Scope, period: Period, street: Region | None, limits: rules.Thresholds
+    ):
         self.scope, self.period, self.street = scope, period, street
         rows = rows_visible_to(scope).filter(period=period)
         if street is not None:
@@ -121,7 +123,7 @@ class _Context:
         self.rows = {record.community_id: record for record in records}
         self._indexes: dict[int, CommunityNameIndex] = {}
         self._streets: dict[str, object] = {}
-        self.limits = rules.thresholds(period.year)
+        self.limits = limits
         # Communities by code, for files with a division-code column: one query, not one a row.
         self.by_code = {row.community.code: row.community for row in self.rows.values()}
 
@@ -143,14 +145,16 @@ def plan_import(
     period: Period,
     sheets: list[RawSheet],
     filename: str,
+    limits: rules.Thresholds,
     plan_target_years: dict[int, int],
     street: Region | None = None,
 ) -> ImportPlan:
     """The file's rows against the period's: what would change, and every problem.
+    `limits` are the thresholds of the period's year (`compliance.targets.thresholds_for`);
     `plan_target_years` (community id → its open plan's target year) fills a blank 达标年度
     as the export does, so that a file's year equal to it is not read as stated."""
     plan = ImportPlan(file=filename, period=period)
-    context = _Context(scope, period, street)
+    context = _Context(scope, period, street, limits)
     seen: dict[int, SourceRow] = {}
     tables = [read_table(sheet) for sheet in sheets]
     if not any(table.layout for table in tables):
