@@ -24,8 +24,8 @@ def _asset_now(measure: Measure | None) -> IdleAsset | None:
     """The asset the stored measure uses, read under the measure's lock."""
     if measure is None:
         return None
-    stored = Measure.objects.select_for_update().select_related("asset").get(pk=measure.pk)
-    return stored.asset
+    # Not joined to the asset: PostgreSQL locks no row of a nullable outer join.
+    return Measure.objects.select_for_update().get(pk=measure.pk).asset
 
 
 @transaction.atomic
