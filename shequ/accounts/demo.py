@@ -7,7 +7,6 @@ from django.db import transaction
 
 from shequ.accounts.models import Role, User
 from shequ.accounts.roles import role_label_at
-from shequ.regions.levels import Level
 from shequ.regions.models import Region
 
 DEMO_PASSWORD = "demo1234"
@@ -34,12 +33,8 @@ def demo_accounts(root: Region) -> list[DemoAccount]:
         # able to approve and return the streets' ledgers in the demo.
         DemoAccount("approver", root, Role.APPROVER),
     ]
-    streets = Region.objects.filter(
-        level=Level.STREET, path__startswith=root.path, valid_to__isnull=True
-    ).order_by("code")
-    communities = Region.objects.filter(
-        level=Level.COMMUNITY, path__startswith=root.path, valid_to__isnull=True
-    ).order_by("code")
+    streets = Region.objects.active().streets().within(root).order_by("code")
+    communities = Region.objects.active().communities().within(root).order_by("code")
     by_street: dict[int, list[Region]] = {}
     for community in communities:
         by_street.setdefault(community.parent_id, []).append(community)

@@ -73,7 +73,7 @@ class YearQuery(Schema):
 @router.get("/street-plans", response={200: StreetYearPage, **ERRORS}, summary="各街镇年度实施方案")
 def street_plan_list(request, query: Query[YearQuery]):
     """Every active street in the caller's node for the year, filed or not."""
-    streets = caller_scope(request).streets().filter(valid_to__isnull=True).order_by("code")
+    streets = caller_scope(request).streets().active().order_by("code")
     return paged(streets, query, lambda street: street_year_json(street_year(street, query.year)))
 
 

@@ -35,7 +35,7 @@ def asset_streets(scope: Scope) -> QuerySet[Region]:
         return Region.objects.none()
     if node.is_community:
         return Region.objects.filter(pk=scope.own_street.pk)
-    return scope.streets().filter(valid_to__isnull=True).order_by("code")
+    return scope.streets().active().order_by("code")
 
 
 def assets_usable_by(scope: Scope, current_id: int | None = None) -> QuerySet[IdleAsset]:

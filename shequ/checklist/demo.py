@@ -21,7 +21,7 @@ from shequ.checklist.models import ChecklistEntry
 from shequ.checklist.photos import photo_from_upload
 from shequ.checklist.queries import completeness_by_street
 from shequ.checklist.services import checklist_save, photo_save
-from shequ.regions.levels import Level, UrbanRural
+from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 
 SEED = "shequ-demo-checklist"
@@ -135,9 +135,7 @@ def demo_checklist_build(root: Region) -> DemoChecklist | None:
     if ChecklistEntry.objects.exists():
         return None
     report = DemoChecklist()
-    communities = Region.objects.filter(
-        level=Level.COMMUNITY, path__startswith=root.path, valid_to__isnull=True
-    ).select_related("parent")
+    communities = Region.objects.active().communities().within(root).select_related("parent")
     scopes: dict[int, Scope] = {}
     for community in communities.order_by("code"):
         scope = scopes.get(community.parent_id) or _street_scope(community.parent)

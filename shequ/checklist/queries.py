@@ -41,9 +41,7 @@ class CommunityCompleteness:
 
 
 def _active_communities(region: Region) -> QuerySet[Region]:
-    return Region.objects.filter(
-        level=Level.COMMUNITY, path__startswith=region.path, valid_to__isnull=True
-    )
+    return Region.objects.active().communities().within(region)
 
 
 def _present_counted(region: Region) -> QuerySet[ChecklistEntry]:
@@ -64,9 +62,7 @@ def share_of(present: int, communities: int) -> Decimal | None:
 
 def completeness_by_street(region: Region) -> dict[int, StreetCompleteness]:
     """Every active street below `region` (the district, or a street itself): three queries."""
-    street_ids = Region.objects.filter(
-        level=Level.STREET, path__startswith=region.path, valid_to__isnull=True
-    ).values_list("pk", flat=True)
+    street_ids = Region.objects.active().streets().within(region).values_list("pk", flat=True)
     communities = dict(
         _active_communities(region).values_list("parent_id").annotate(n=Count("pk")).order_by()
     )

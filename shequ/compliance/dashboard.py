@@ -169,7 +169,7 @@ def cheapest_way(
         street_id__in=_streets_within(period, region)
     )
     if approved_only:
-        approved = Submission.objects.filter(period=period, state=Submission.State.APPROVED)
+        approved = Submission.objects.approved().filter(period=period)
         rows = rows.filter(street_id__in=approved.values("street_id"))
     rows = (
         rows.annotate(gap=gap)
@@ -297,11 +297,12 @@ def community_history(
         .order_by("period__ordinal")
     )
     approved = set(
-        Submission.objects.filter(
-            state=Submission.State.APPROVED,
+        Submission.objects.approved()
+        .filter(
             street_id__in={row.street_id for row in rows},
             period_id__in={row.period_id for row in rows},
-        ).values_list("period_id", "street_id")
+        )
+        .values_list("period_id", "street_id")
     )
     book = TargetBook.load()
     years = _compliance_years(rows, book, plan_target_years)

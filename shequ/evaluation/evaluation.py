@@ -22,7 +22,6 @@ from shequ.compliance.targets import standard_for_year
 from shequ.core.errors import DomainError
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.queries import approved_only
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_under
 from shequ.plans.street_plans import street_year
@@ -243,9 +242,9 @@ def _plan_counts(region: Region, year: int, period: Period, as_of: datetime.date
 def _short_on(period: Period, plans) -> list[int]:
     """Communities of these plans that the period's approved ledger shows short."""
     standard = standard_for_year(period.year)
-    rows = approved_only(
-        LedgerRow.objects.filter(period=period, community_id__in=plans.values("community_id"))
-    )
+    rows = LedgerRow.objects.filter(
+        period=period, community_id__in=plans.values("community_id")
+    ).approved()
     return [
         row.community_id
         for row in rows.only("community_id", "households", "total_area")

@@ -232,9 +232,9 @@ def _sheet(label: str, rows: list[RowRecord], years: dict, by_district: bool) ->
 def _all_approved(period: Period, rows: list[RowRecord]) -> bool:
     streets = {row.street_id for row in rows}
     approved = set(
-        Submission.objects.filter(
-            period=period, street_id__in=streets, state=Submission.State.APPROVED
-        ).values_list("street_id", flat=True)
+        Submission.objects.approved()
+        .filter(period=period, street_id__in=streets)
+        .values_list("street_id", flat=True)
     )
     return streets <= approved
 

@@ -120,9 +120,11 @@ def ledger_verify(period: Period | None = None, *, within: str = "/") -> VerifyR
         chains.setdefault(version.street_id, []).append(version)
     for chain in chains.values():
         problems += _check_chain(chain, period)
-    approved = Submission.objects.filter(
-        state=Submission.State.APPROVED, street__path__startswith=within
-    ).select_related("street", "period")
+    approved = (
+        Submission.objects.approved()
+        .filter(street__path__startswith=within)
+        .select_related("street", "period")
+    )
     if period is not None:
         approved = approved.filter(period=period)
     latest = {(v.street_id, v.period_id, v.version): v for v in versions}

@@ -80,9 +80,7 @@ def write_csv(
         "street__code", "community__code"
     )
     approved = set(
-        Submission.objects.filter(period=period, state=Submission.State.APPROVED).values_list(
-            "street_id", flat=True
-        )
+        Submission.objects.approved().filter(period=period).values_list("street_id", flat=True)
     )
     # A subquery, not a city's 11,000 ids as parameters.
     communities = rows.values("community_id")

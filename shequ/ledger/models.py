@@ -1,5 +1,7 @@
 """Periods, ledger rows, street submissions and their sealed (approved) versions."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -74,6 +76,15 @@ def _flag(field: str) -> models.BooleanField:
     return models.BooleanField(LABELS[field], default=False)
 
 
+class LedgerRowQuerySet(models.QuerySet):
+    def approved(self) -> LedgerRowQuerySet:
+        """Rows whose street's ledger for their period is approved."""
+        approved = Submission.objects.approved().filter(
+            period=models.OuterRef("period"), street=models.OuterRef("street")
+        )
+        return self.filter(models.Exists(approved))
+
+
 class LedgerRow(models.Model):
     """One community in one period. Written only through `shequ.ledger.rows`."""
 
@@ -110,6 +121,8 @@ class LedgerRow(models.Model):
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = LedgerRowQuerySet.as_manager()
+
     class Meta:
         verbose_name = "台账行"
         verbose_name_plural = "台账行"
@@ -121,6 +134,11 @@ class LedgerRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.community}"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def approved(self) -> SubmissionQuerySet:
+        return self.filter(state=Submission.State.APPROVED)
 
 
 class Submission(models.Model):
@@ -154,6 +172,8 @@ class Submission(models.Model):
     )
     return_reason = models.TextField("退回原因", blank=True)
     reopen_reason = models.TextField("重新打开原因", blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "上报"

@@ -2,19 +2,11 @@
 
 from decimal import Decimal
 
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from shequ.ledger import rules
-from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.models import LedgerRow, Period
 from shequ.regions.history import versions_as_of
-
-
-def approved_only(rows):
-    """Rows whose street ledger for their period is approved."""
-    approved = Submission.objects.filter(
-        period=OuterRef("period"), street=OuterRef("street"), state=Submission.State.APPROVED
-    )
-    return rows.filter(Exists(approved))
 
 
 def first_compliant_years(
@@ -28,7 +20,7 @@ def first_compliant_years(
     rows = LedgerRow.objects.filter(community_id__in=community_ids).order_by()
     if up_to_ordinal is not None:
         rows = rows.filter(period__ordinal__lte=up_to_ordinal)
-    compliant = approved_only(rows.filter(rules.compliant_condition(standard)))
+    compliant = rows.filter(rules.compliant_condition(standard)).approved()
     firsts = compliant.values("community_id").annotate(first=Min("period__ordinal"))
     return {item["community_id"]: item["first"] // 2 for item in firsts}
 

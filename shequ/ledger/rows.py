@@ -23,7 +23,6 @@ from shequ.core.models import AuditEvent
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.queries import approved_only
 from shequ.ledger.records import RowRecord, read_values
 from shequ.ledger.values import clean_values
 
@@ -51,7 +50,7 @@ def rows_visible_to(scope: Scope) -> QuerySet[LedgerRow]:
 def _approved_before(period: Period) -> bool:
     """Whether any street's ledger of an earlier period is approved."""
     earlier = Submission.objects.filter(period__ordinal__lt=period.ordinal)
-    return earlier.filter(state=Submission.State.APPROVED).exists()
+    return earlier.approved().exists()
 
 
 def _latest_approved_before(period: Period, communities) -> QuerySet[LedgerRow]:
@@ -65,7 +64,7 @@ def _latest_approved_before(period: Period, communities) -> QuerySet[LedgerRow]:
     latest_first = Window(
         RowNumber(), partition_by=F("community_id"), order_by=F("period__ordinal").desc()
     )
-    return approved_only(earlier).annotate(rank=latest_first).filter(rank=1).order_by()
+    return earlier.approved().annotate(rank=latest_first).filter(rank=1).order_by()
 
 
 def approved_rows_before(

@@ -15,7 +15,6 @@ from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
-from shequ.ledger.queries import approved_only
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import OPEN
 from shequ.regions.models import Region
@@ -37,9 +36,8 @@ class FollowReport:
 
 def _is_latest_approved(period: Period, street: Region) -> bool:
     """Backfilling an old period must not draft plans from outdated figures."""
-    return not Submission.objects.filter(
-        street=street, state=Submission.State.APPROVED, period__ordinal__gt=period.ordinal
-    ).exists()
+    later = Submission.objects.approved().filter(street=street, period__ordinal__gt=period.ordinal)
+    return not later.exists()
 
 
 def plans_follow_approval(period: Period, street: Region, actor: Actor) -> FollowReport:
@@ -72,9 +70,9 @@ def plans_follow_approval(period: Period, street: Region, actor: Actor) -> Follo
 
 def _previous_totals(period: Period, community_ids: list[int]) -> dict[int, Decimal]:
     """Each community's total area on its approved row of the period before."""
-    rows = approved_only(
-        LedgerRow.objects.filter(community_id__in=community_ids, period__ordinal=period.ordinal - 1)
-    )
+    rows = LedgerRow.objects.filter(
+        community_id__in=community_ids, period__ordinal=period.ordinal - 1
+    ).approved()
     return dict(rows.values_list("community_id", "total_area"))
 
 

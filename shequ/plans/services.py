@@ -18,7 +18,6 @@ from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
-from shequ.ledger.queries import approved_only
 from shequ.plans.evidence import Evidence
 from shequ.plans.lifecycle import plan_recheck
 from shequ.plans.models import Consultation, Measure, Plan
@@ -269,7 +268,7 @@ def plan_send_back(*, scope: Scope, plan: Plan, reason: str) -> Plan:
 
 
 def latest_approved_row(plan: Plan) -> LedgerRow | None:
-    rows = approved_only(LedgerRow.objects.filter(community=plan.community))
+    rows = LedgerRow.objects.filter(community=plan.community).approved()
     return rows.select_related("period").order_by("-period__ordinal").first()
 
 

@@ -68,9 +68,7 @@ def street_year(street: Region, year: int) -> StreetYear:
     )
     periods = list(Period.objects.all())
     approved = set(
-        Submission.objects.filter(street=street, state=Submission.State.APPROVED).values_list(
-            "period_id", flat=True
-        )
+        Submission.objects.approved().filter(street=street).values_list("period_id", flat=True)
     )
     judged = judging_period(year, periods, approved)
     if judged is not None and judged.pk not in approved:

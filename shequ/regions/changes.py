@@ -177,9 +177,7 @@ def region_deactivate(
 ) -> Region:
     if region.parent_id is None:
         raise RegionChangeError("根节点不能撤销")
-    active_children = region.children.filter(valid_to__isnull=True).exclude(
-        valid_from__gte=effective.ordinal
-    )
+    active_children = region.children.active().exclude(valid_from__gte=effective.ordinal)
     if active_children.exists():
         raise RegionChangeError(f"{region.name}下还有在用的下级区划，请先调整或撤销它们")
     current = _check_open_for_change(region, effective)

@@ -6,11 +6,31 @@
 from the versions, so a rename or a move never rewrites history.
 """
 
+from __future__ import annotations
+
 from django.db import models
 from django.db.models import Q
 
 from shequ.core.periods import PeriodCode, period_label
 from shequ.regions.levels import Kind, Level, UrbanRural
+
+
+class RegionQuerySet(models.QuerySet):
+    """The filters every app writes of the tree, written once."""
+
+    def active(self) -> RegionQuerySet:
+        """Regions that exist now (not ended by a merge or a split)."""
+        return self.filter(valid_to__isnull=True)
+
+    def streets(self) -> RegionQuerySet:
+        return self.filter(level=Level.STREET)
+
+    def communities(self) -> RegionQuerySet:
+        return self.filter(level=Level.COMMUNITY)
+
+    def within(self, region: Region) -> RegionQuerySet:
+        """`region` and everything below it, as the tree stands now."""
+        return self.filter(path__startswith=region.path)
 
 
 class Region(models.Model):
@@ -41,6 +61,8 @@ class Region(models.Model):
     source_year = models.PositiveSmallIntegerField("数据年份", null=True, blank=True)
     valid_from = models.PositiveIntegerField("起始期序", default=0)
     valid_to = models.PositiveIntegerField("终止期序", null=True, blank=True)
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "区划"
@@ -89,7 +111,7 @@ class Region(models.Model):
     def end_label(self) -> str:
         return period_label(self.valid_to) if self.valid_to else ""
 
-    def is_within(self, other: "Region") -> bool:
+    def is_within(self, other: Region) -> bool:
         return self.path.startswith(other.path)
 
 

@@ -100,9 +100,7 @@ class CommunityNameIndex:
     def build(cls, within: Region, period: PeriodCode | None = None) -> CommunityNameIndex:
         """Index the communities under `within`: as they are now, or as they were in `period`."""
         if period is None:
-            communities = Region.objects.filter(
-                level=Level.COMMUNITY, path__startswith=within.path, valid_to__isnull=True
-            )
+            communities = Region.objects.active().communities().within(within)
             return cls([(region, region.name) for region in communities])
         versions = communities_as_of(period, within=within)
         return cls([(version.region, version.name) for version in versions])

@@ -119,7 +119,7 @@ def budget_status(year: int, *, scope: Scope | None = None) -> BudgetStatus:
     """The year's figures, district-wide; with a scope below the root, only its streets
     (every active one, with zeros where nothing is allocated) and no district budget."""
     rows = SubsidyAllocation.objects.filter(year=year)
-    streets = Region.objects.filter(level=Level.STREET, valid_to__isnull=True)
+    streets = Region.objects.active().streets()
     district_wide = scope is None or scope.is_root
     if scope is not None:
         rows = rows & allocations_visible_to(scope)

@@ -75,7 +75,7 @@ def _plan(request, period: Period, entry: dict):
 def _streets(scope):
     if scope.node is None:
         return Region.objects.none()
-    return scope.streets().filter(valid_to__isnull=True).order_by("code")
+    return scope.streets().active().order_by("code")
 
 
 @login_required

@@ -47,7 +47,7 @@ PROGRAMMES = ("城市品质提升", "老旧小区改造", "乡村振兴", "城�
 @require_GET
 def plan_list(request):
     scope = node_scope(request)
-    streets = scope.streets().filter(valid_to__isnull=True).order_by("code")
+    streets = scope.streets().active().order_by("code")
     form = PlanFilterForm(request.GET or None, streets=streets)
     plans = with_overdue_flag(plans_visible_to(scope), timezone.localdate())
     if form.is_valid():
@@ -270,7 +270,7 @@ def plan_summary_xlsx(request):
     """The 一社区一方案 summary table of the plans the list shows (same filters, same scope)."""
     scope = node_scope(request)
     today = timezone.localdate()
-    streets = scope.streets().filter(valid_to__isnull=True)
+    streets = scope.streets().active()
     form = PlanFilterForm(request.GET or None, streets=streets)
     plans = with_overdue_flag(plans_visible_to(scope), today)
     if form.is_valid():

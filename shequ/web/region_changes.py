@@ -41,7 +41,7 @@ def _form(action: str, region: Region, scope, data=None):
     if action == "rename":
         return forms.RenameForm(data, prefix=action, initial={"name": region.name})
     if action == "move":
-        parents = scope.streets().filter(valid_to__isnull=True).exclude(pk=region.parent_id)
+        parents = scope.streets().active().exclude(pk=region.parent_id)
         return forms.MoveForm(data, prefix=action, parents=parents)
     if action == "reclassify":
         initial = {"urban_rural_class": region.urban_rural_class, "kind": region.kind}
@@ -49,7 +49,7 @@ def _form(action: str, region: Region, scope, data=None):
     if action == "create":
         return forms.CreateForm(data, prefix=action)
     if action == "merge":
-        communities = region.children.filter(valid_to__isnull=True).order_by("code")
+        communities = region.children.active().order_by("code")
         return forms.MergeForm(data, prefix=action, communities=communities)
     if action == "split":
         return forms.SplitForm(data, prefix=action)

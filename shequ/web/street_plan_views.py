@@ -30,7 +30,7 @@ def _year(request) -> int:
 def street_plans(request):
     scope = node_scope(request)
     year = _year(request)
-    streets = scope.streets().filter(valid_to__isnull=True).order_by("code")
+    streets = scope.streets().active().order_by("code")
     if scope.node.is_street:
         return redirect("street_plan", street_code=scope.node.code, year=year)
     return render(

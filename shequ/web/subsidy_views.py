@@ -44,7 +44,7 @@ def _page_url(year: int) -> str:
 
 
 def _active_streets(scope: Scope):
-    return scope.streets().filter(valid_to__isnull=True).order_by("code")
+    return scope.streets().active().order_by("code")
 
 
 def _allocation_form(scope: Scope, data=None, initial=None) -> AllocationForm:
@@ -53,9 +53,7 @@ def _allocation_form(scope: Scope, data=None, initial=None) -> AllocationForm:
         .select_related("plan__community", "plan__street")
         .order_by("plan__street__code", "plan__community__code", "pk")
     )
-    communities = (
-        scope.communities().filter(valid_to__isnull=True).select_related("parent").order_by("code")
-    )
+    communities = scope.communities().active().select_related("parent").order_by("code")
     return AllocationForm(
         data,
         initial=initial,

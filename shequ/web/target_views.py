@@ -35,7 +35,7 @@ def _manager_scope(request) -> Scope:
 @require_http_methods(["GET", "POST"])
 def targets(request):
     scope = _manager_scope(request)
-    regions = [scope.node, *scope.streets().filter(valid_to__isnull=True).order_by("code")]
+    regions = [scope.node, *scope.streets().active().order_by("code")]
     if request.method == "POST" and request.POST.get("remove"):
         return _remove(request, scope)
     form = TargetForm(request.POST or None, regions=regions)

@@ -13,7 +13,7 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.core.models import AuditEvent
 from shequ.ledger.models import Period
-from shequ.regions.levels import Level, UrbanRural
+from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 
 
@@ -51,17 +51,13 @@ def region_browser(request, code: str | None = None):
         return render(request, "web/region_community.html", context)
     children = region.children.order_by("code")
     if not context["show_ended"]:
-        children = children.filter(valid_to__isnull=True)
+        children = children.active()
     if region.is_street:
         context["communities"] = children
         context["totals"] = _class_totals(children)
         return render(request, "web/region_street.html", context)
     context["children"] = _with_community_counts(children)
-    context["totals"] = _class_totals(
-        Region.objects.filter(
-            level=Level.COMMUNITY, path__startswith=region.path, valid_to__isnull=True
-        )
-    )
+    context["totals"] = _class_totals(Region.objects.active().communities().within(region))
     return render(request, "web/region_district.html", context)
 
 
@@ -84,7 +80,7 @@ def _class_totals(communities) -> dict:
 def _with_community_counts(children) -> list[Region]:
     """Each child with how many active communities, urban and rural, lie below it."""
     result = list(children)
-    active = Region.objects.filter(level=Level.COMMUNITY, valid_to__isnull=True)
+    active = Region.objects.active().communities()
     for child in result:
         below = active.filter(path__startswith=child.path)
         child.counts = _class_totals(below)
