@@ -34,7 +34,13 @@ from shequ.core.jsonvalues import json_moment, json_number
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Submission
-from shequ.ledger.rows import StaleRow, open_for_editing, row_history, row_update, rows_visible_to
+from shequ.ledger.rows import (
+    StaleRow,
+    may_edit_row,
+    row_history,
+    row_update,
+    rows_visible_to,
+)
 from shequ.workflow.submissions import (
     submission_approve,
     submission_reopen,
@@ -93,8 +99,7 @@ def row_json(row: LedgerRow, editable: bool) -> dict:
 
 
 def _editable(scope, row: LedgerRow, submissions: dict) -> bool:
-    submission = submissions.get((row.period_id, row.street_id))
-    return open_for_editing(row.period, submission) and scope.can(Permission.EDIT, row.community)
+    return may_edit_row(scope, row, submissions.get((row.period_id, row.street_id)))
 
 
 def _submissions_for(rows) -> dict:

@@ -279,6 +279,13 @@ _WRITTEN_FIELDS = (*INPUT_FIELDS, "warning_comments", "total_area", "version")
 _written_values = attrgetter("pk", *_WRITTEN_FIELDS)
 
 
+def may_edit_row(scope: Scope, row: LedgerRow, submission: Submission | None) -> bool:
+    """The one answer to "may this user change this row now" (`submission`: the street's
+    ledger of the row's period): the grid and the API draw their inputs with it, and
+    `row_update` refuses exactly where it is False."""
+    return open_for_editing(row.period, submission) and scope.can(Permission.EDIT, row.community)
+
+
 def open_for_editing(period: Period, submission: Submission | None) -> bool:
     """May a street's ledger of `period` be changed: its period open and its submission
     still a draft (or returned)? The pages and the API ask this, the rules below enforce it."""

@@ -33,14 +33,25 @@ def _locked(plan: Plan) -> Plan:
     )
 
 
+def is_plan_editor(scope: Scope, plan: Plan) -> bool:
+    """Street editors and approvers (and the community's own editor) work on a plan: the
+    one answer, which `require_plan_editor` refuses by and the pages draw with."""
+    return scope.contains(plan.community) and (
+        scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
+    )
+
+
+def may_edit_plan(scope: Scope, plan: Plan) -> bool:
+    """May the user change the plan now: an editor of it, and the plan still open."""
+    return plan.is_open and is_plan_editor(scope, plan)
+
+
 def require_plan_editor(scope: Scope, plan: Plan) -> None:
-    """Street editors and approvers (and the community's own editor) work on a plan."""
+    if is_plan_editor(scope, plan):
+        return
     if not scope.contains(plan.community):
         raise OutOfScope(f"{plan.community.name}不在您的管辖范围内")
-    if not (
-        scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
-    ):
-        raise NotAllowed("您没有编辑一社区一方案的权限")
+    raise NotAllowed("您没有编辑一社区一方案的权限")
 
 
 def require_measure_editor(

@@ -18,11 +18,11 @@ from shequ.assets import services
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_usable_by, assets_visible_to
 from shequ.assets.suggestions import measure_defaults, suggest_assets
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
-from shequ.plans.services import require_plan_editor
+from shequ.plans.services import is_plan_editor
 from shequ.regions.levels import is_above_street
 from shequ.web.asset_forms import AssetFilterForm, AssetForm
 from shequ.web.plan_forms import MeasureForm
@@ -163,18 +163,12 @@ def _edit_form(asset: IdleAsset, streets, data=None) -> AssetForm:
 # ---------------------------------------------------------------- on the plan page
 
 
-def _edits_plan(scope: Scope, plan: Plan) -> bool:
-    try:
-        require_plan_editor(scope, plan)
-    except (NotAllowed, OutOfScope):
-        return False
-    return True
-
-
 def assigns_only(scope: Scope, plan: Plan) -> bool:
     """A district user who may not edit the plan but assigns idle assets to it."""
     return (
-        plan.is_open and not _edits_plan(scope, plan) and services.may_assign_across_streets(scope)
+        plan.is_open
+        and not is_plan_editor(scope, plan)
+        and services.may_assign_across_streets(scope)
     )
 
 
@@ -184,7 +178,7 @@ def suggestions_context(scope: Scope, plan: Plan) -> dict:
     return {
         "asset_suggestions": suggest_assets(scope, plan),
         "can_assign": can_assign,
-        "can_use_assets": plan.is_open and (can_assign or _edits_plan(scope, plan)),
+        "can_use_assets": plan.is_open and (can_assign or is_plan_editor(scope, plan)),
         "assets_where": "全区" if is_above_street(scope.node.level) else "本街镇",
     }
 

@@ -17,8 +17,12 @@ from shequ.checklist import queries
 from shequ.checklist.items import BY_CODE, ITEMS, KIND_LABELS, TOTAL
 from shequ.checklist.models import ChecklistEntry
 from shequ.checklist.photos import content_type_of, photo_from_upload
-from shequ.checklist.services import checklist_update, require_checklist_editor
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.checklist.services import (
+    checklist_update,
+    may_edit_checklist,
+    require_checklist_editor,
+)
+from shequ.core.errors import DomainError
 from shequ.regions.models import Region
 from shequ.web.scoping import node_scope
 
@@ -109,14 +113,6 @@ def _street(request, scope: Scope, street: Region):
 # ---------------------------------------------------------------- one community
 
 
-def _can_edit(scope: Scope, community: Region) -> bool:
-    try:
-        require_checklist_editor(scope, community)
-    except (NotAllowed, OutOfScope):
-        return False
-    return True
-
-
 def _posted_values(post) -> dict[str, dict]:
     return {
         item.code: {
@@ -176,7 +172,7 @@ def _community_context(scope, community, request, error):
         "missing": missing,
         "rooms": queries.shared_rooms([line.entry for line in lines if line.entry]),
         "room_names": sorted({line.entry.room_name for line in lines if line.entry} - {""}),
-        "can_edit": _can_edit(scope, community),
+        "can_edit": may_edit_checklist(scope, community),
         "error": error,
     }
 

@@ -21,7 +21,7 @@ from shequ.ledger.periods import deadline_for, overdue_street_ids
 from shequ.ledger.rows import (
     StaleRow,
     approved_rows_before,
-    open_for_editing,
+    may_edit_row,
     row_history,
     row_update,
     rows_visible_to,
@@ -62,11 +62,16 @@ def _street(scope: Scope, code: str) -> Region:
     raise Http404("不在您的管辖范围内")
 
 
-def _can_edit(scope: Scope, submission: Submission | None, period: Period) -> bool:
-    return open_for_editing(period, submission) and Permission.EDIT in scope.permissions
-
-
-def _grid_rows(scope: Scope, period: Period, street: Region, *, editable: bool) -> list[GridRow]:
+def _grid_rows(
+    scope: Scope,
+    period: Period,
+    street: Region,
+    submission: Submission | None,
+    *,
+    read_only: bool = False,
+) -> list[GridRow]:
+    """The street's rows as the grid shows them; each editable where `may_edit_row` says
+    so, unless the page only reads them (the review, the subtotals)."""
     rows = list(
         rows_visible_to(scope)
         .filter(period=period, street=street)
@@ -76,7 +81,13 @@ def _grid_rows(scope: Scope, period: Period, street: Region, *, editable: bool) 
     previous = approved_rows_before(period, [row.community_id for row in rows])
     limits = thresholds_for(period.year)
     return [
-        grid_row(r, previous.get(r.community_id), limits, editable=editable, year=period.year)
+        grid_row(
+            r,
+            previous.get(r.community_id),
+            limits,
+            editable=not read_only and may_edit_row(scope, r, submission),
+            year=period.year,
+        )
         for r in rows
     ]
 
@@ -136,7 +147,7 @@ def ledger_grid(request, period_code: str, street_code: str):
     scope = scope_for(request.user)
     period, street = _period(period_code), _street(scope, street_code)
     submission = Submission.objects.filter(period=period, street=street).first()
-    rows = _grid_rows(scope, period, street, editable=_can_edit(scope, submission, period))
+    rows = _grid_rows(scope, period, street, submission)
     if not rows:
         raise Http404("没有可查看的台账行")
     return render(
@@ -169,7 +180,7 @@ def _groups(rows: list[GridRow]) -> list[tuple[str, str, list[GridRow], object]]
 
 def _subtotals(scope: Scope, row: LedgerRow) -> list[tuple[str, object]]:
     """The street's subtotals after a save, to refresh them in place."""
-    rows = _grid_rows(scope, row.period, row.street, editable=False)
+    rows = _grid_rows(scope, row.period, row.street, None, read_only=True)
     return [(f"subtotal-{klass}", sub) for klass, _, _, sub in _groups(rows)] + [
         ("subtotal-all", subtotal("合计", rows))
     ]
@@ -201,7 +212,7 @@ def _row_item(scope: Scope, row: LedgerRow, refused: DomainError | None = None) 
         row,
         previous,
         thresholds_for(row.period.year),
-        editable=_can_edit(scope, submission, row.period),
+        editable=may_edit_row(scope, row, submission),
         year=row.period.year,
         refused=(refused.field or "", refused.message) if refused else None,
     )
@@ -314,7 +325,7 @@ def review(request, period_code: str, street_code: str):
     submission = _submission(scope, period_code, street_code)
     if not scope.can(Permission.APPROVE, submission.street):
         raise PermissionDenied("只有区级审核员可以审核")
-    rows = _grid_rows(scope, submission.period, submission.street, editable=False)
+    rows = _grid_rows(scope, submission.period, submission.street, submission, read_only=True)
     # Rows with warnings (and their comments) first, then the rest, each by code.
     rows.sort(key=lambda r: (not r.findings, r.row.community.code))
     return render(

@@ -88,12 +88,6 @@ def _plan(scope: Scope, pk: int) -> Plan:
     )
 
 
-def _can_edit(scope: Scope, plan: Plan) -> bool:
-    return plan.is_open and (
-        scope.can(Permission.EDIT, plan.community) or scope.can(Permission.SUBMIT, plan.street)
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_detail(request, pk: int):
@@ -248,7 +242,7 @@ def _detail_context(scope: Scope, plan: Plan, forms: dict, request) -> dict:
         "warnings": plan_warnings(plan, today),
         "planned": planned_total(plan),
         "overdue": {m.pk for m in overdue_measures(plan, today)},
-        "can_edit": _can_edit(scope, plan),
+        "can_edit": services.may_edit_plan(scope, plan),
         "can_verify": plan.is_open and scope.can(Permission.APPROVE, plan.street),
         "latest": latest,
         "closable": services.shows_compliant(latest),
