@@ -31,6 +31,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/shequ check
 	$(BIN)/shequ makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -109,14 +109,15 @@ def scope_for(user: User) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return Scope(actor=Actor(None, "匿名"), node=None, permissions=frozenset())
     actor = Actor.for_user(user)
-    if user.node_id is None:
+    node = user.node
+    if node is None:
         if user.is_superuser:
             # A superuser made with `createsuperuser` works at the root, as its admin.
             root = _root()
             grants = permissions_for(Role.ADMIN, root.level) if root else frozenset()
             return Scope(actor, root, grants, Role.ADMIN)
         return Scope(actor=actor, node=None, permissions=frozenset(), role=user.role)
-    return Scope(actor, user.node, permissions_for(user.role, user.node.level), user.role)
+    return Scope(actor, node, permissions_for(user.role, node.level), user.role)
 
 
 def operator_scope() -> Scope:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
+from typing_extensions import TypeIs
 
 from shequ.core.settings_store import settings_get_many
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
@@ -83,7 +84,7 @@ def total_area(values: Any) -> Decimal:
     return total
 
 
-def has_valid_households(households: int | None) -> bool:
+def has_valid_households(households: int | None) -> TypeIs[int]:
     return households is not None and households > 0
 
 
@@ -161,7 +162,7 @@ def sums_of(parts: list[Sums]) -> Sums:
     )
 
 
-def compliant_condition(standard: Decimal, prefix: str = ""):
+def compliant_condition(standard: Decimal, prefix: str = "") -> Q:
     """The compliance rule as a database condition, for aggregates (same rule as above)."""
     households, total = F(f"{prefix}households"), F(f"{prefix}total_area")
     return GreaterThan(households, 0) & GreaterThanOrEqual(total * 100, households * standard)
@@ -347,7 +348,9 @@ def _warnings(
     return found
 
 
-def _change_warnings(values, previous, total: Decimal, limits: Thresholds) -> list[Finding]:
+def _change_warnings(
+    values: Any, previous: Any, total: Decimal, limits: Thresholds
+) -> list[Finding]:
     found = []
     households, before = values.households, previous.households
     if has_valid_households(households):
@@ -376,7 +379,9 @@ def _change_warnings(values, previous, total: Decimal, limits: Thresholds) -> li
     return found
 
 
-def _compliance_year_contradiction(values, compliant: bool, year: int, standard: Decimal) -> str:
+def _compliance_year_contradiction(
+    values: Any, compliant: bool, year: int, standard: Decimal
+) -> str:
     stated = values.compliance_year
     if not stated or not has_valid_households(values.households):
         return ""

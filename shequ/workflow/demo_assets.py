@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from shequ.accounts.scope import operator_scope
+from shequ.accounts.scope import Scope, operator_scope
 from shequ.assets.models import IdleAsset
 from shequ.assets.services import asset_create
 from shequ.assets.suggestions import measure_defaults
@@ -64,7 +64,7 @@ def _lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-def _use_in_a_plan(scope, asset: IdleAsset) -> str:
+def _use_in_a_plan(scope: Scope, asset: IdleAsset) -> str:
     """A measure using `asset` in the open plan of its street whose gap it fits best."""
     plan = (
         Plan.objects.filter(street=asset.street, state__in=OPEN, gap_m2__gt=0)

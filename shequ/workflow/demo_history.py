@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +24,7 @@ from shequ.core.models import Notification
 from shequ.core.periods import PeriodCode
 from shequ.ledger import rules
 from shequ.ledger.fields import CO_LOCATION_FLAGS
-from shequ.ledger.models import LedgerRow, Period
+from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import period_close
 from shequ.ledger.rows import rows_bulk_update
 from shequ.regions.levels import Level, UrbanRural
@@ -163,10 +165,10 @@ def _shares(rng: random.Random, community: Region) -> dict[str, Decimal]:
     }
 
 
-def values_for(profile: Profile, index: int) -> dict:
+def values_for(profile: Profile, index: int) -> dict[str, Any]:
     """The row a street would enter for this community in period `index`."""
     total = profile.totals[index]
-    values: dict = {"households": profile.households[index], "remarks": ""}
+    values: dict[str, Any] = {"households": profile.households[index], "remarks": ""}
     allocated = Decimal("0")
     for facility, share in profile.shares.items():
         if facility == "grocery" and not profile.grocery:
@@ -190,7 +192,9 @@ def values_for(profile: Profile, index: int) -> dict:
     return values
 
 
-def _comments_for(values: dict, previous: dict | None, year: int) -> dict:
+def _comments_for(
+    values: dict[str, Any], previous: dict[str, Any] | None, year: int
+) -> dict[str, str]:
     probe = LedgerRow(**{k: v for k, v in values.items()})
     before = LedgerRow(**previous) if previous else None
     findings = rules.validate(probe, previous=before, period_year=year, limits=rules.Thresholds())
@@ -210,7 +214,7 @@ class DemoHistory:
     returned: int = 0
 
 
-def demo_history_build(after_period=None) -> DemoHistory:
+def demo_history_build(after_period: Callable[[Period], None] | None = None) -> DemoHistory:
     """Build the history once; a database that already has periods is left alone.
 
     `after_period(period)` runs once each period's ledgers are decided: what later apps do
@@ -220,10 +224,12 @@ def demo_history_build(after_period=None) -> DemoHistory:
         return report
     operator = operator_scope()
     root = operator.node
+    if root is None:
+        return report  # no regions loaded: nothing to build on
     communities = list(Region.objects.filter(level=Level.COMMUNITY, path__startswith=root.path))
     profiles = build_profiles(communities)
     district = _district_approver(operator)
-    previous_values: dict[int, dict] = {}
+    previous_values: dict[int, dict[str, Any]] = {}
     for index, code in enumerate(_periods()):
         with transaction.atomic():
             period = period_open(scope=operator, code=code).period
@@ -246,7 +252,14 @@ def _district_approver(operator: Scope) -> Scope:
         return operator
 
 
-def _fill(period, index, profiles, previous_values, operator, report) -> dict[int, dict]:
+def _fill(
+    period: Period,
+    index: int,
+    profiles: dict[int, Profile],
+    previous_values: dict[int, dict[str, Any]],
+    operator: Scope,
+    report: DemoHistory,
+) -> dict[int, dict[str, Any]]:
     rows = list(period.rows.select_related("community", "period", "street"))
     updates, comments, current = [], {}, {}
     for row in rows:
@@ -302,7 +315,9 @@ def _decide(period: Period, district: Scope, report: DemoHistory) -> None:
         report.approvals += 1
 
 
-def _decide_open_period(submission, position, street, district, report) -> None:
+def _decide_open_period(
+    submission: Submission, position: int, street: Scope, district: Scope, report: DemoHistory
+) -> None:
     """2026H2 as the demo finds it: some streets submitted, one returned, the rest in draft."""
     if position % 2 == 1:
         return  # still in draft

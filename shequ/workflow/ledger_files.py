@@ -6,6 +6,7 @@ an argument; they are looked up here, for the caller's region."""
 
 from __future__ import annotations
 
+import datetime
 from typing import TextIO
 
 from shequ.accounts.scope import Scope
@@ -25,7 +26,11 @@ def plan_years(scope: Scope, street: Region | None) -> dict[int, int]:
 
 
 def ledger_workbook(
-    *, scope: Scope, period: Period, street: Region | None = None, today=None
+    *,
+    scope: Scope,
+    period: Period,
+    street: Region | None = None,
+    today: datetime.date | None = None,
 ) -> export.LedgerWorkbook:
     return export.ledger_workbook(
         scope=scope,

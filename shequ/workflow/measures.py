@@ -3,6 +3,8 @@ and the asset's state following it, in one transaction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from shequ.accounts.scope import Scope
@@ -30,7 +32,7 @@ def _asset_now(measure: Measure | None) -> IdleAsset | None:
 
 @transaction.atomic
 def measure_save(
-    *, scope: Scope, plan: Plan, values: dict, measure: Measure | None = None
+    *, scope: Scope, plan: Plan, values: dict[str, Any], measure: Measure | None = None
 ) -> Measure:
     """Add a measure to a plan, or change one; a newly chosen asset must be visible to the
     caller and available, and becomes 已分配 (已使用 once the measure is done); an asset no
