@@ -105,12 +105,11 @@ def ranked(units: list[Unit]) -> list[Unit]:
     reported by their reported rate; then those with nothing reported yet, by code (an
     unknown rate is not a low one)."""
 
+    order = {"complete": 0, "partial": 1, "unknown": 2}
+
     def key(unit: Unit):
-        if unit.complete:
-            return (0, -(unit.rate or 0), unit.code)
-        if unit.figures.reported:
-            return (1, -(unit.rate_reported or 0), unit.code)
-        return (2, 0, unit.code)
+        rate = unit.rate if unit.complete else unit.rate_reported
+        return (order[unit.standing], -(rate or 0), unit.code)
 
     return sorted(units, key=key)
 
@@ -329,11 +328,11 @@ def community_history(
 def _compliance_years(
     rows: list[LedgerRow], book: TargetBook, plan_years: dict[int, int]
 ) -> dict[int, rules.ComplianceYear]:
-    """Each row's 达标年度 as the export fills it, each judged by its year's standard."""
-    by_standard: dict[Decimal, list[LedgerRow]] = {}
+    """Each row's 达标年度 as the export of its own period fills it: judged by that year's
+    standard, and achieved no later than that period (never a later year shown as if it
+    had been reached then)."""
+    years: dict[int, rules.ComplianceYear] = {}
     for row in rows:
-        by_standard.setdefault(book.standard(row.period.year), []).append(row)
-    years = {}
-    for standard, judged in by_standard.items():
-        years.update(filled_compliance_years(judged, standard, plan_years))
+        standard = book.standard(row.period.year)
+        years.update(filled_compliance_years([row], standard, plan_years))
     return years

@@ -85,10 +85,13 @@ class Unit:
         return f.streets > 0 and done == f.streets
 
     @property
-    def shown_rate(self) -> float | None:
-        """The rate to show: of all communities once complete, else of the reported ones
-        (a period in progress never counts the unknown as failures)."""
-        return self.rate if self.complete else self.rate_reported
+    def standing(self) -> str:
+        """What the unit's figures are worth: "complete" (its rate is the rate), "partial"
+        (some communities reported: only the rate among them means anything) or "unknown"
+        (nothing reported: never 0 %)."""
+        if self.complete:
+            return "complete"
+        return "partial" if self.figures.reported else "unknown"
 
     @property
     def coverage(self) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,11 +39,10 @@ from shequ.ledger.models import Period
 from shequ.ledger.rows import row_history
 from shequ.plans.queries import open_plan_target_years, plan_counts, plans_visible_to
 from shequ.regions.models import Region
+from shequ.web.scoping import node_scope
 
 
 def _scoped(scope: Scope, code: str | None) -> Region:
-    if scope.node is None:
-        raise Http404("未分配区划")
     if code is None:
         return scope.node
     return get_object_or_404(scope.regions(), code=code)
@@ -67,7 +65,7 @@ def _breadcrumb(scope: Scope, region: Region) -> list[Region]:
 @require_GET
 @reads_from_replica
 def dashboard(request, code: str | None = None):
-    scope = scope_for(request.user)
+    scope = node_scope(request)
     region = _scoped(scope, code)
     if region.is_community:
         return redirect("community_page", region.code)
@@ -188,7 +186,7 @@ def _two_decimals(ratio) -> float | None:
 @require_GET
 @reads_from_replica
 def community_page(request, code: str):
-    scope = scope_for(request.user)
+    scope = node_scope(request)
     community = _scoped(scope, code)
     if not community.is_community:
         return redirect("dashboard_region", community.code)

@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from shequ.accounts.scope import scope_for
 from shequ.core.errors import DomainError
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
@@ -17,12 +16,11 @@ from shequ.evaluation.report import TABLE_HEADERS, report_text, report_title, ta
 from shequ.ledger.models import Period
 from shequ.regions.levels import is_above_street
 from shequ.web.downloads import download
+from shequ.web.scoping import node_scope
 
 
 def _documents(request):
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
+    scope = node_scope(request)
     if not is_above_street(scope.node.level):
         raise PermissionDenied("年度评估由区级用户查看")
     years = sorted({p.year for p in Period.objects.all()}, reverse=True)

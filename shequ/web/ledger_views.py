@@ -41,6 +41,7 @@ from shequ.web.ledger_grid import (
     split_by_class,
     subtotal,
 )
+from shequ.web.scoping import node_scope
 from shequ.workflow.ledger_files import ledger_workbook, write_csv
 from shequ.workflow.submissions import (
     submission_approve,
@@ -96,9 +97,7 @@ def _grid_rows(
 @require_GET
 def ledger_home(request):
     """District users pick a period and see every street's status; others go to their grid."""
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
+    scope = node_scope(request)
     periods = list(Period.objects.all())
     if not periods:
         return render(request, "ledger/home.html", {"periods": [], "period": None})
@@ -373,9 +372,7 @@ def decide(request, period_code: str, street_code: str):
 @require_GET
 def export(request, period_code: str, fmt: str):
     """The official workbook (xlsx) or the data-exchange CSV, for a street or all in scope."""
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
+    scope = node_scope(request)
     period = _period(period_code)
     street = _street(scope, request.GET["street"]) if request.GET.get("street") else None
     if street is None and scope.node.is_community:

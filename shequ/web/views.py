@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -15,6 +14,7 @@ from shequ.core.models import AuditEvent
 from shequ.ledger.models import Period
 from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
+from shequ.web.scoping import node_scope
 
 
 @login_required
@@ -34,9 +34,7 @@ def scoped_region(request, code: str) -> Region:
 
 @login_required
 def region_browser(request, code: str | None = None):
-    scope = scope_for(request.user)
-    if scope.node is None:
-        raise Http404("未分配区划")
+    scope = node_scope(request)
     region = scope.node if code is None else scoped_region(request, code)
     context = {
         "region": region,
