@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
-from typing_extensions import TypeIs
 
 from shequ.core.settings_store import settings_get_many
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
+
+if TYPE_CHECKING:
+    # For the type checker only (typing has TypeIs from Python 3.13): importing it at run
+    # time cost every verb's start-up more than the rules' own module.
+    from typing_extensions import TypeIs
 
 ZERO = Decimal("0.0")
 TENTH = Decimal("0.1")

@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 import python_calamine
 
+from shequ.core.collection import without_cycle_search
 from shequ.ledger.importing.extent import (
     Extent,
     ExtentUnreadable,
@@ -110,6 +111,7 @@ def _file_bytes(path: Path) -> bytes:
         raise FileRefused(f"无法读取文件 {path}") from error
 
 
+@without_cycle_search  # a sheet's cells are lists of values: nothing for it to find
 def read_sheets(
     content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
 ) -> list[RawSheet]:

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from shequ.core.collection import without_cycle_search
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode, PeriodCodeError
 from shequ.ledger.importing.apply import import_apply
@@ -120,6 +121,7 @@ class Command(ShequCommand):
             self.stderr.write(f"文件被拒收：{reason}")
         sys.exit(EXIT_REFUSED)
 
+    @without_cycle_search  # the document's dicts are acyclic, a city's rows of them
     def _report(self, options, plan, *, written: bool) -> None:
         if options["json"]:
             self.print_json_bytes(options, plan_document_bytes(plan))
