@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "shequ.web.security.DenialLogMiddleware",
     "shequ.web.database_errors.DatabaseUnavailableMiddleware",
     "shequ.web.scoping.DomainErrorMiddleware",
+    "shequ.web.sessions.ExpiredSessionMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

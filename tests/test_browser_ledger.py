@@ -202,12 +202,12 @@ def test_a_save_while_the_database_is_unreachable_says_so_and_the_next_one_saves
     from shequ.web import ledger_views
 
     period, (first, _) = journey
-    real_update = ledger_views.row_update
+    real_update = ledger_views.row_update_cells
 
     def unreachable(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(ledger_views, "row_update", unreachable)
+    monkeypatch.setattr(ledger_views, "row_update_cells", unreachable)
     log_in(page, live_server, "tjx-editor")
     page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
     cell(page, first, "households").fill("2000")
@@ -219,10 +219,90 @@ def test_a_save_while_the_database_is_unreachable_says_so_and_the_next_one_saves
     )
     assert LedgerRow.objects.get(period=period, community__name=first).households is None
 
-    monkeypatch.setattr(ledger_views, "row_update", real_update)
+    monkeypatch.setattr(ledger_views, "row_update_cells", real_update)
     with saving(page, "service_center=651"):
         cell(page, first, "service_center").fill("651")
         cell(page, first, "service_center").press("Tab")
     expect(page.locator("#database-unavailable")).to_have_count(0)
     expect(page.locator("tbody.grid-row", has_text=first)).to_contain_text("32.55")
     assert LedgerRow.objects.get(period=period, community__name=first).households == 2000
+
+
+def row_of(page, community: str):
+    return page.locator("tbody.grid-row", has_text=community)
+
+
+def test_a_refused_cell_costs_its_row_nothing_else(page, live_server, journey):
+    period, (first, _) = journey
+    grid = f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/"
+    log_in(page, live_server, "tjx-editor")
+    page.goto(grid)
+    cell(page, first, "households").fill("2,000")
+    cell(page, first, "police_room").fill("６６．８")
+    cell(page, first, "day_care").fill("13O.5")
+    with saving(page, "service_center=650㎡"):
+        cell(page, first, "service_center").fill("650㎡")
+        cell(page, first, "service_center").press("Tab")
+    row = row_of(page, first)
+    expect(row.locator(".row-state")).to_have_text("1 项未保存")
+    expect(row).to_contain_text("日间照料中心（养老服务站）应为数字（㎡），不能是“13O.5”（未保存）")
+    expect(page.locator("#unsaved-count")).to_have_text("有 1 个单元格尚未保存")
+    # What was read is shown as stored; the refused cell keeps what was typed.
+    expect(cell(page, first, "households")).to_have_value("2000")
+    expect(cell(page, first, "day_care")).to_have_value("13O.5")
+
+    # Leaving asks first (the refused cell); after a reload it is the one thing lost.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.goto(grid)
+    expect(cell(page, first, "households")).to_have_value("2000")
+    expect(cell(page, first, "police_room")).to_have_value("66.8")
+    expect(cell(page, first, "service_center")).to_have_value("650.0")
+    expect(cell(page, first, "day_care")).to_have_value("")
+
+
+def test_saving_after_the_session_ended_signs_in_again_and_loses_nothing(
+    page, live_server, journey
+):
+    period, (first, _) = journey
+    log_in(page, live_server, "tjx-editor")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
+    page.context.clear_cookies(name="sessionid")  # the session ends while the page is open
+
+    cell(page, first, "households").fill("1800")
+    cell(page, first, "service_center").fill("640")
+    cell(page, first, "service_center").press("Tab")
+    dialog = page.get_by_role("dialog", name="登录已过期")
+    expect(dialog).to_be_visible()
+    expect(row_of(page, first).locator(".row-state")).to_contain_text("未保存")
+    assert LedgerRow.objects.get(period=period, community__name=first).households is None
+
+    dialog.get_by_label("密码").fill("wrong password")
+    dialog.get_by_role("button", name="登录并继续保存").click()
+    expect(dialog.get_by_role("alert")).not_to_be_empty()
+    with saving(page, "service_center=640"):
+        dialog.get_by_label("密码").fill("correct horse 42")
+        dialog.get_by_role("button", name="登录并继续保存").click()
+    expect(row_of(page, first).locator(".row-state")).to_contain_text("已保存")
+    expect(page.locator("#unsaved-count")).to_be_hidden()
+    saved = LedgerRow.objects.get(period=period, community__name=first)
+    assert saved.households == 1800 and str(saved.service_center) == "640.0"
+
+
+def test_leaving_with_unsaved_cells_asks_first(page, live_server, journey):
+    period, (first, _) = journey
+    grid = f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/"
+    log_in(page, live_server, "tjx-editor")
+    page.goto(grid)
+    cell(page, first, "households").fill("1900")  # typed, not yet left: not saved
+    expect(page.locator("#unsaved-count")).to_have_text("有 1 个单元格尚未保存")
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    page.evaluate("() => { window.location.href = '/'; }")
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(cell(page, first, "households")).to_have_value("1900")  # still on the page

@@ -218,7 +218,7 @@ def test_viewers_district_users_and_other_streets_cannot_edit(
 def test_a_viewer_gets_403_on_the_form(login, district_viewer):
     client = login(district_viewer)
     response = client.get(f"/checklist/{XINXINGLU}/")
-    assert response.status_code == 200 and "保存" not in response.content.decode()
+    assert response.status_code == 200 and "checklist-save" not in response.content.decode()
     response = client.post(f"/checklist/{XINXINGLU}/", {"hall-present": "on"})
     assert response.status_code == 403
     assert not ChecklistEntry.objects.exists()

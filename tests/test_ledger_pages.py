@@ -1,6 +1,7 @@
 """The ledger screens through HTTP: the grid, saving cells, submission, review, history."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.urls import reverse
 
 from shequ.accounts.scope import operator_scope
 from shequ.core.models import Notification
-from shequ.ledger.models import LedgerRow
+from shequ.ledger.models import LedgerRow, Submission
 from shequ.workflow.submissions import submission_submit
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, YUNHE_CUN
@@ -100,11 +101,47 @@ def test_a_co_location_tick_clears_nothing_silently_but_an_area_beside_it_is_an_
     assert target.police_room_in_center is True
 
 
-def test_a_bad_value_is_refused_in_chinese_and_nothing_is_saved(login, tiansheng_editor, period):
-    response = save(login(tiansheng_editor), row(period), households="2000", service_center="一百")
+def test_a_bad_value_is_refused_in_chinese_and_the_rows_other_cells_are_saved(
+    login, tiansheng_editor, period
+):
+    response = save(login(tiansheng_editor), row(period), households="2000", service_center="13O.5")
+    assert response.status_code == 200
+    target = row(period)
+    assert (
+        f'<div id="msg-{target.pk}-service_center" class="cell-messages" hx-swap-oob="true">'
+        '<div class="msg-error">便民服务中心应为数字（㎡），不能是“13O.5”（未保存）'
+        in response.content.decode()
+    )
+    # The good cell is kept; the refused one keeps what was stored.
+    assert target.households == 2000 and target.service_center is None and target.version == 2
+    outcome = json.loads(response["HX-Trigger"])["rowSaved"]
+    assert outcome["refused"] == {"service_center": "便民服务中心应为数字（㎡），不能是“13O.5”"}
+    assert outcome["stored"]["households"] == "2000" and outcome["version"] == 2
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [("６６．８", "66.8"), ("1,082.2", "1082.2"), ("66.8㎡", "66.8"), ("66.8 平方米", "66.8")],
+)
+def test_the_grid_reads_figures_as_the_importer_does(
+    login, tiansheng_editor, period, typed, stored
+):
+    response = save(login(tiansheng_editor), row(period), households="１,２００户", other=typed)
+    assert response.status_code == 200
+    assert row(period).households == 1200 and str(row(period).other) == stored
+    assert json.loads(response["HX-Trigger"])["rowSaved"]["stored"]["other"] == stored
+
+
+def test_a_save_to_a_submitted_ledger_saves_nothing_and_says_why(login, tiansheng_editor, period):
+    target = row(period)
+    Submission.objects.filter(pk=submission(period, TIANSHENG).pk).update(
+        state=Submission.State.SUBMITTED
+    )
+    response = save(login(tiansheng_editor), target, households="2000")
     assert response.status_code == 422
-    assert "便民服务中心应为数字（㎡），不能是“一百”" in response.content.decode()
-    assert row(period).households is None and row(period).version == 1
+    outcome = json.loads(response["HX-Trigger"])["rowSaved"]
+    assert outcome["saved"] is False and "不能修改" in outcome["refused"][""]
+    assert row(period).households is None
 
 
 def test_a_stale_save_answers_409_with_both_values_and_overwrites_nothing(

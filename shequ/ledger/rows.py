@@ -24,7 +24,7 @@ from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.records import RowRecord, read_values
-from shequ.ledger.values import clean_values
+from shequ.ledger.values import clean_each, clean_values
 
 CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
 
@@ -199,6 +199,38 @@ def row_update(
         reason=reason,
     )
     return current
+
+
+@dataclass
+class CellsSaved:
+    """What a save of a grid row kept: the row as stored now, and each cell refused (by
+    field, with the reason), whose typed value was not saved."""
+
+    row: LedgerRow
+    refused: dict[str, str]
+
+
+def row_update_cells(
+    *,
+    scope: Scope,
+    row: LedgerRow,
+    cells: dict[str, Any],
+    expected_version: int,
+    comments: dict[str, str] | None = None,
+) -> CellsSaved:
+    """Save the cells of a grid row that read; a cell that does not is refused on its own
+    and the others are kept, so that one mistyped figure never costs the row's other
+    input. Who may edit, the row's state and its version are checked as by `row_update`,
+    for the row as a whole: then nothing is saved."""
+    cleaned, refused = clean_each(cells)
+    saved = row_update(
+        scope=scope,
+        row=row,
+        changes=cleaned,
+        comments=comments,
+        expected_version=expected_version,
+    )
+    return CellsSaved(saved, refused)
 
 
 # The cycle search paused: with an import's plan alive (hundreds of thousands of objects),

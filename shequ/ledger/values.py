@@ -6,6 +6,8 @@ Strict: a figure is either read exactly or refused; nothing is rounded or guesse
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,21 +21,50 @@ TENTH = Decimal("0.1")
 MAX_HOUSEHOLDS = 10_000_000
 
 
+# What streets write for "none", in a workbook's cell and in the grid alike.
+NONE_MARKS = {"", "/", "／", "—", "——", "-", "－", "无", "没有", "暂无", "空", "\\"}
+# Units a figure may carry, the longest first: 平方米 before 米 would ever be tried.
+UNITS = ("平方米", "平米", "㎡", "m²", "m2", "M2", "户", "个", "年")
+SEPARATORS = re.compile(r"[,，\s]")
+
+
+def normalized_text(text: str) -> str:
+    """Text as typed or stored, full-width forms made half-width (６６．８ → 66.8)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def number_in_text(text: str) -> Decimal | None:
+    """The figure in normalized text as streets write it (1,082.2 · 66.8㎡ · 320户), or
+    None when it holds no number. The one reading of a typed figure: the grid, the API
+    and the workbook importer all come here."""
+    stripped = SEPARATORS.sub("", text)
+    for unit in UNITS:
+        stripped = stripped.removesuffix(unit)
+    try:
+        number = Decimal(stripped)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (isinstance(value, str) and normalized_text(value) in NONE_MARKS)
+
+
+def _typed_number(value: Any) -> Decimal | None:
+    """A value given as a number, or the figure its text states (None if it states none)."""
+    if isinstance(value, Decimal):
+        return value  # read already (an import): the same number as its text would give
+    if type(value) is int:
+        return Decimal(value)  # no text round trip; Decimal(int) is the same number
+    return number_in_text(normalized_text(str(value)))
 
 
 def parse_area(field: str, value: Any) -> Decimal | None:
     if _blank(value):
         return None
-    if isinstance(value, Decimal):
-        number = value  # read already (an import): the same number as its text would give
-    else:
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise DomainError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field) from None
-    if not number.is_finite():
+    number = _typed_number(value)
+    if number is None or not number.is_finite():
         raise DomainError(f"{LABELS[field]}应为数字（㎡），不能是“{value}”", field)
     # The size first: 1e300 cannot even be rounded to a tenth (Decimal's 28 digits).
     if abs(number) > MAX_AREA:
@@ -47,12 +78,8 @@ def parse_area(field: str, value: Any) -> Decimal | None:
 def parse_integer(field: str, value: Any) -> int | None:
     if _blank(value):
         return None
-    try:
-        # An int (an import) needs no text round trip; Decimal(int) is the same number.
-        number = Decimal(value) if type(value) is int else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise DomainError(f"{LABELS[field]}应为整数，不能是“{value}”", field) from None
-    if not number.is_finite() or number != number.to_integral_value():
+    number = _typed_number(value)
+    if number is None or not number.is_finite() or number != number.to_integral_value():
         raise DomainError(f"{LABELS[field]}应为整数，不能是“{value}”", field)
     if abs(number) > MAX_HOUSEHOLDS:
         raise DomainError(f"{LABELS[field]}数值过大：“{value}”", field)
@@ -73,8 +100,8 @@ def parse_flag(field: str, value: Any) -> bool:
 def parse_year(value: Any) -> int | None:
     if _blank(value):
         return None
-    text = str(value).strip()
-    if not (text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
+    text = normalized_text(str(value)).removesuffix("年度").removesuffix("年")
+    if not (text.isascii() and text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
         raise DomainError(f"达标年度应为四位年份，如 2024，不能是“{value}”", "compliance_year")
     return int(text)
 
@@ -107,3 +134,19 @@ def clean_values(changes: dict[str, Any]) -> dict[str, Any]:
             raise DomainError(f"未知字段“{field}”", field)
         cleaned[field] = parse(field, value)
     return cleaned
+
+
+def clean_each(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each field read on its own: the typed values of those that read, and the message of
+    each that does not, by field. A grid row keeps the cells that read when one of them is
+    refused; unknown fields are still refused as a whole, as by `clean_values`."""
+    cleaned: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    for field, value in changes.items():
+        try:
+            cleaned.update(clean_values({field: value}))
+        except DomainError as error:
+            if field not in _PARSERS:
+                raise
+            refused[field] = error.message
+    return cleaned, refused

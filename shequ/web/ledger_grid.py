@@ -42,18 +42,19 @@ class Cell:
 
     @property
     def shown(self) -> str:
-        return _show(self.value)
+        return shown_value(self.value)
 
     @property
     def previous_shown(self) -> str:
-        return _show(self.previous)
+        return shown_value(self.previous)
 
 
 def _same(value):
     return value if value not in ("", None) else None
 
 
-def _show(value) -> str:
+def shown_value(value) -> str:
+    """A stored value as the grid's input shows it (areas with their tenth: 150.0)."""
     if value is None or value == "":
         return ""
     if isinstance(value, Decimal):
@@ -105,21 +106,22 @@ def grid_row(
     *,
     editable: bool,
     year: int,
-    refused: tuple[str, str] | None = None,
+    refused: dict[str, str] | None = None,
 ) -> GridRow:
-    """One row of the grid. `refused` is (field, message) of a value just refused unsaved."""
+    """One row of the grid. `refused` holds the message of each value just refused, by
+    field ("" for the row as a whole): shown beside its cell, or under the row."""
     findings = rules.validate(row, previous=previous, period_year=year, limits=limits)
     by_field: dict[str, list[str]] = {}
     for finding in findings:
         if finding.is_error:
             by_field.setdefault(finding.field, []).append(finding.message)
-    error_message = ""
-    if refused is not None:
-        field_name, message = refused
+    row_messages = []
+    for field_name, message in (refused or {}).items():
         if field_name in (*GRID_NUMBER_FIELDS, "compliance_year"):
             by_field.setdefault(field_name, []).insert(0, f"{message}（未保存）")
         else:
-            error_message = message
+            row_messages.append(message)
+    error_message = "；".join(row_messages)
     cells = []
     for name in GRID_NUMBER_FIELDS:
         flag = CO_LOCATION_FLAGS.get(name)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.roles import Permission
@@ -23,7 +26,7 @@ from shequ.ledger.rows import (
     approved_rows_before,
     may_edit_row,
     row_history,
-    row_update,
+    row_update_cells,
     rows_visible_to,
 )
 from shequ.ledger.submissions import SubmissionBlocked, submission_blockers
@@ -38,6 +41,7 @@ from shequ.web.ledger_grid import (
     column_headers,
     field_label,
     grid_row,
+    shown_value,
     split_by_class,
     subtotal,
 )
@@ -204,7 +208,7 @@ def _posted_comments(post) -> dict[str, str]:
     }
 
 
-def _row_item(scope: Scope, row: LedgerRow, refused: DomainError | None = None) -> GridRow:
+def _row_item(scope: Scope, row: LedgerRow, refused: dict[str, str] | None = None) -> GridRow:
     submission = Submission.objects.filter(period=row.period, street=row.street).first()
     previous = approved_rows_before(row.period, [row.community_id]).get(row.community_id)
     return grid_row(
@@ -213,7 +217,7 @@ def _row_item(scope: Scope, row: LedgerRow, refused: DomainError | None = None) 
         thresholds_for(row.period.year),
         editable=may_edit_row(scope, row, submission),
         year=row.period.year,
-        refused=(refused.field or "", refused.message) if refused else None,
+        refused=refused,
     )
 
 
@@ -228,21 +232,49 @@ def row_save(request, pk: int):
     except ValueError:
         return HttpResponse("缺少版本号", status=400)
     try:
-        row = row_update(
+        saved = row_update_cells(
             scope=scope,
             row=row,
-            changes=_posted_changes(request.POST),
+            cells=_posted_changes(request.POST),
             comments=_posted_comments(request.POST),
             expected_version=version,
         )
     except StaleRow as stale:
         return _conflict(request, scope, stale.current)
     except DomainError as error:
-        # Nothing was saved: the message goes beside the cell, the typed value stays in it.
-        item = _row_item(scope, row, refused=error)
-        return render(request, "ledger/_row_refresh.html", {"item": item}, status=422)
-    context = {"item": _row_item(scope, row), "subtotals": _subtotals(scope, row)}
-    return render(request, "ledger/_row_refresh.html", context)
+        # Nothing was saved (the row is not open, or not the user's): said under the row.
+        item = _row_item(scope, row, refused={error.field or "": error.message})
+        response = render(request, "ledger/_row_refresh.html", {"item": item}, status=422)
+        return _with_save_outcome(response, row, {error.field or "": error.message}, saved=False)
+    row = saved.row
+    item = _row_item(scope, row, refused=saved.refused)
+    context = {"item": item, "subtotals": _subtotals(scope, row)}
+    response = render(request, "ledger/_row_refresh.html", context)
+    return _with_save_outcome(response, row, saved.refused, saved=True)
+
+
+def _with_save_outcome(
+    response: HttpResponse, row: LedgerRow, refused: dict[str, str], *, saved: bool
+) -> HttpResponse:
+    """The save's outcome for the grid's script (`rowSaved`, an htmx trigger): the stored
+    value of each field as the input shows it, the cells refused with their reason, the
+    row's version and the time, so that the row can say 已保存 hh:mm or 未保存 and a
+    cell is marked unsaved only while its typed value differs from what is stored."""
+    outcome = {
+        "saved": saved,
+        "version": row.version,
+        "at": timezone.localtime().strftime("%H:%M"),
+        "stored": {name: _stored_shown(row, name) for name in GRID_FIELDS},
+        "refused": refused,
+    }
+    # ASCII JSON: a header carries Latin-1 only; the script decodes the \u escapes.
+    response["HX-Trigger"] = json.dumps({"rowSaved": outcome})
+    return response
+
+
+def _stored_shown(row: LedgerRow, name: str):
+    value = getattr(row, name)
+    return value if isinstance(value, bool) else shown_value(value)
 
 
 def _conflict(request, scope: Scope, current: LedgerRow) -> HttpResponse:

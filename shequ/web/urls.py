@@ -8,6 +8,7 @@ from shequ.web import (
     evaluation_views,
     plan_views,
     region_changes,
+    sessions,
     street_plan_views,
     subsidy_views,
     target_views,
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/relogin/", sessions.relogin, name="relogin"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import NamedTuple
 
 from shequ.ledger.rules import PLANNED_MARK
+from shequ.ledger.values import NONE_MARKS, normalized_text, number_in_text
 
-NONE_MARKS = {"", "/", "／", "—", "——", "-", "－", "无", "没有", "暂无", "空", "\\"}
-UNITS = ("平方米", "平米", "㎡", "m²", "m2", "M2", "户", "个", "年")
 CO_LOCATED = re.compile(r"(设|含|建|位)?在便民服务中心(内|里)?")
-SEPARATORS = re.compile(r"[,，\s]")
 YEAR = re.compile(r"(\d{4})(\.0+)?\s*年?(度)?")
 # A plan's target year as the export marks it (计划2027): not a year the street stated.
 PLANNED_YEAR = re.compile(PLANNED_MARK + r"\s*(\d{4})\s*年?(度)?")
@@ -30,7 +27,7 @@ class Parsed(NamedTuple):
 def cell_text(value) -> str:
     """Any cell value as the text a person sees, normalized (full-width → half-width)."""
     if type(value) is str:  # the common case first
-        return unicodedata.normalize("NFKC", value).strip()
+        return normalized_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -40,7 +37,7 @@ def cell_text(value) -> str:
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return normalized_text(str(value))
 
 
 # A city's file repeats the same few thousand figures (120.0, 2086.0…): each number
@@ -73,14 +70,8 @@ def parse_number(value, *, what: str) -> Parsed:
         return Parsed()
     if CO_LOCATED.search(text):
         return Parsed(co_located=True)
-    stripped = SEPARATORS.sub("", text)
-    for unit in UNITS:
-        stripped = stripped.removesuffix(unit)
-    try:
-        number = Decimal(stripped)
-    except InvalidOperation:
-        return Parsed(error=f"{what}应为数字，不能是“{text}”")
-    if not number.is_finite():
+    number = number_in_text(text)
+    if number is None:
         return Parsed(error=f"{what}应为数字，不能是“{text}”")
     return Parsed(value=number)
 

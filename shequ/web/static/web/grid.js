@@ -1,5 +1,6 @@
 // The street's ledger grid: keyboard movement, pasting blocks from Excel/WPS, co-location
-// ticks, and showing the server's 409/422 answers in place. Saving itself is htmx's job.
+// ticks, showing the server's 409/422 answers in place, and what is saved. Sending a row
+// is htmx's job; this script keeps count of what has not been saved and says so.
 (function () {
   "use strict";
 
@@ -58,7 +59,7 @@
       line.split("\t").forEach((value, offset) => {
         const cell = inputAt(body, firstColumn + offset);
         if (cell && !cell.readOnly) {
-          cell.value = value.trim().replace(/,/g, "");
+          cell.value = value.trim(); // 1,082.2 and 66.8㎡ are read by the server
           touched.add(body);
         }
       });
@@ -109,4 +110,159 @@
       area.readOnly = false;
     }
   }, true);
+
+  // ---------------------------------------------------------------- what is saved
+  // A cell is unsaved while what it shows differs from what the server last stored for
+  // it (the input's default value, which each save's answer moves on). Each row says
+  // 保存中…, 已保存 hh:mm or 未保存 with the reason; the page counts unsaved cells and
+  // warns before it is left with any.
+  const trackedSelector =
+    "input.grid-input:not([readonly]), input[type=checkbox][data-area], input.comment-input";
+
+  function isUnsaved(input) {
+    return input.type === "checkbox"
+      ? input.checked !== input.defaultChecked
+      : input.value !== input.defaultValue;
+  }
+
+  function unsavedInputs() {
+    const table = grid();
+    return table ? Array.from(table.querySelectorAll(trackedSelector)).filter(isUnsaved) : [];
+  }
+
+  function countUnsaved() {
+    const counter = document.getElementById("unsaved-count");
+    if (!counter) return;
+    const count = unsavedInputs().length;
+    counter.hidden = count === 0;
+    counter.textContent = count ? `有 ${count} 个单元格尚未保存` : "";
+  }
+
+  function rowState(body, kind, text, reason) {
+    const state = body.querySelector(".row-state");
+    if (!state) return;
+    state.className = `row-state row-state-${kind}`;
+    state.textContent = text;
+    state.title = reason || "";
+    if (kind === "failed") {
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.className = "btn btn-link btn-sm p-0 ms-1 row-retry";
+      retry.textContent = "重试";
+      retry.addEventListener("click", () => htmx.trigger(body, "change"));
+      state.appendChild(retry);
+    }
+  }
+
+  const isRowSave = (event) =>
+    event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("tbody.grid-row");
+
+  // What each row sent, to tell after the answer whether a cell was typed on meanwhile.
+  const sent = new WeakMap();
+
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (!isRowSave(event)) return;
+    sent.set(event.detail.elt, Object.fromEntries(event.detail.formData));
+    rowState(event.detail.elt, "saving", "保存中…");
+  });
+
+  function takeStored(body, outcome) {
+    const posted = sent.get(body) || {};
+    body.querySelectorAll(trackedSelector).forEach((input) => {
+      const refused = outcome.refused[input.name];
+      input.closest("td") && input.closest("td").classList.toggle("cell-unsaved", Boolean(refused));
+      if (refused) {
+        input.setAttribute("aria-invalid", "true");
+        return; // stays unsaved: what it shows was not stored
+      }
+      input.removeAttribute("aria-invalid");
+      if (!(input.name in outcome.stored)) return; // a comment box: its own notes answer it
+      const stored = outcome.stored[input.name];
+      if (input.type === "checkbox") {
+        input.defaultChecked = stored === true;
+        return;
+      }
+      // Typed on since it was sent: another save follows; the cell stays unsaved till then.
+      if ((posted[input.name] ?? "") !== input.value) {
+        input.defaultValue = stored;
+        return;
+      }
+      // Shown as stored (1,082.2 as 1082.2). The cell Tab has just moved into keeps its
+      // whole text selected, as Tab left it, so that typing still replaces it.
+      const selectedWhole =
+        document.activeElement === input &&
+        input.selectionStart === 0 && input.selectionEnd === input.value.length;
+      input.defaultValue = stored;
+      input.value = stored;
+      if (selectedWhole) input.select();
+    });
+  }
+
+  document.body.addEventListener("rowSaved", (event) => {
+    const body = event.target.closest ? event.target.closest("tbody.grid-row") : null;
+    if (!body) return;
+    const outcome = event.detail;
+    const version = document.getElementById(`version-${body.dataset.row}`);
+    if (version && outcome.saved) version.value = outcome.version;
+    const reasons = Object.values(outcome.refused);
+    if (!outcome.saved) {
+      rowState(body, "failed", "未保存", reasons.join("；"));
+      window.shequSaveAlert(`row-${body.dataset.row}`, `${rowName(body)}：${reasons.join("；")}（未保存）`);
+      countUnsaved();
+      return;
+    }
+    takeStored(body, outcome);
+    window.shequSaveAlert(`row-${body.dataset.row}`, "");
+    if (reasons.length) {
+      rowState(body, "refused", `${reasons.length} 项未保存`, reasons.join("；"));
+    } else {
+      rowState(body, "saved", `已保存 ${outcome.at}`);
+    }
+    countUnsaved();
+  });
+
+  function rowName(body) {
+    const link = body.querySelector(".name-cell a");
+    return link ? link.textContent.trim() : "";
+  }
+
+  // Every other answer: a stale row (409, its two versions shown under the row), an
+  // expired session (401, the sign-in dialog opens), a server or network failure.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (!isRowSave(event)) return;
+    const body = event.detail.elt;
+    const xhr = event.detail.xhr;
+    const status = xhr ? xhr.status : 0;
+    if (status === 200 || status === 422) return; // rowSaved has said it
+    let reason;
+    if (status === 409) reason = "该行已被他人修改，请在下方选择保留哪个数值";
+    else if (status === 401) reason = "登录已过期，重新登录后将自动保存";
+    else if (status === 403 || status === 404) reason = "您没有修改这一行的权限";
+    else if (status === 0) reason = "网络连接失败，数据没有送到服务器";
+    else reason = `服务器出错（${status}），数据没有保存`;
+    rowState(body, "failed", "未保存", reason);
+    if (status !== 401 && status !== 409) {
+      window.shequSaveAlert(`row-${body.dataset.row}`, `${rowName(body)}：${reason}。请稍后点“重试”。`);
+    }
+    countUnsaved();
+  });
+
+  // Signed in again: send every row that still holds unsaved input, as typed.
+  document.addEventListener("shequ:signed-in", () => {
+    const rows = new Set(unsavedInputs().map((input) => input.closest("tbody.grid-row")));
+    rows.forEach((body) => body && htmx.trigger(body, "change"));
+  });
+
+  document.addEventListener("input", (event) => {
+    if (event.target.matches && event.target.matches(trackedSelector)) countUnsaved();
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches(trackedSelector)) countUnsaved();
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (unsavedInputs().length === 0) return;
+    event.preventDefault();
+    event.returnValue = ""; // the browser asks whether to leave; its words, not ours
+  });
 })();

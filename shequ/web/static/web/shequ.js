@@ -36,6 +36,106 @@
     alert.textContent = message ? message.textContent : "数据库暂时无法连接，请稍后重试。";
     document.body.appendChild(alert);
   });
+  // A background request answered 401: the session ended while the page was open
+  // (web/sessions.py). Sign in again in a dialog; the page's inputs keep what was typed,
+  // and "shequ:signed-in" tells the page to send it again.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.status === 401) {
+      askToSignIn();
+    }
+  });
+
+  function askToSignIn() {
+    var dialog = document.getElementById("relogin");
+    if (!dialog || dialog.classList.contains("show")) {
+      return;
+    }
+    document.getElementById("relogin-error").textContent = "";
+    bootstrap.Modal.getOrCreateInstance(dialog).show();
+    dialog.addEventListener("shown.bs.modal", function () {
+      document.getElementById("relogin-password").focus();
+    }, { once: true });
+  }
+
+  function useToken(token) {
+    document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": token }));
+    document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+      input.value = token;
+    });
+  }
+
+  function answerOf(response) {
+    var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+    return json ? response.json() : Promise.resolve({
+      error: response.status === 429 || response.status === 403
+        ? "登录失败次数过多，账号已暂时锁定，请稍后再试"
+        : "登录未成功（服务器回答 " + response.status + "），请稍后再试",
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "relogin-form") {
+      return;
+    }
+    event.preventDefault();
+    var address = document.body.dataset.relogin;
+    var error = document.getElementById("relogin-error");
+    error.textContent = "";
+    fetch(address, { credentials: "same-origin" })
+      .then(answerOf)
+      .then(function (fresh) {
+        return fetch(address, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": fresh.csrf },
+          body: new FormData(form),
+        });
+      })
+      .then(answerOf)
+      .then(function (answer) {
+        if (answer.error) {
+          error.textContent = answer.error;
+          return;
+        }
+        useToken(answer.csrf);
+        form.reset();
+        bootstrap.Modal.getOrCreateInstance(document.getElementById("relogin")).hide();
+        document.dispatchEvent(new CustomEvent("shequ:signed-in"));
+      })
+      .catch(function () {
+        error.textContent = "网络连接失败，请检查网络后再试";
+      });
+  });
+
+  // A save that failed is said where the user looks: at the top of the screen, until it
+  // is dismissed or a later save of the same thing gets through (`key`).
+  window.shequSaveAlert = function (key, message) {
+    var box = document.getElementById("save-alerts");
+    if (!box) {
+      return;
+    }
+    var old = box.querySelector('[data-key="' + CSS.escape(key) + '"]');
+    if (old) {
+      old.remove();
+    }
+    if (!message) {
+      return;
+    }
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger alert-dismissible shadow-sm py-2 mb-2";
+    alert.dataset.key = key;
+    alert.textContent = message;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "btn-close";
+    close.setAttribute("aria-label", "关闭");
+    close.addEventListener("click", function () { alert.remove(); });
+    alert.appendChild(close);
+    box.appendChild(alert);
+  };
+
   // The next answer that gets through means the database is back.
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail && event.detail.xhr;
