@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typing_extensions import get_protocol_members
 
 from shequ.ledger import rules
-from shequ.ledger.fields import AREA_FIELDS
+from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS
 
 STANDARD = Decimal("30")
 LIMITS = rules.Thresholds()
@@ -40,6 +41,11 @@ areas = st.one_of(
     st.decimals(min_value=0, max_value=10_000_000, places=1, allow_nan=False),
 )
 households = st.integers(min_value=1, max_value=10_000_000)
+
+
+def test_the_rules_read_every_input_field_but_the_remarks():
+    """rules.RowInputs (what mypy holds every kind of row to) names the contract's fields."""
+    assert get_protocol_members(rules.RowInputs) == set(INPUT_FIELDS) - {"remarks"}
 
 
 def codes(findings) -> set[str]:

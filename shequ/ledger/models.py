@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,11 @@ from django.db.models import Q
 from shequ.core.periods import PeriodCode
 from shequ.ledger.fields import GROCERY_HELP, LABELS
 from shequ.regions.models import Region
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from django.db.models.expressions import Combinable
 
 
 class Period(models.Model):
@@ -66,13 +73,16 @@ class StreetExtension(models.Model):
         return f"{self.street} {self.period} 延期至 {self.deadline}"
 
 
-def _area(field: str, **kwargs) -> models.DecimalField:
+# Typed (what may be set, what is read) so that a LedgerRow is a rules.RowInputs to mypy.
+def _area(
+    field: str, **kwargs: Any
+) -> models.DecimalField[Decimal | float | str | Combinable | None, Decimal | None]:
     return models.DecimalField(
         LABELS[field], max_digits=9, decimal_places=1, null=True, blank=True, **kwargs
     )
 
 
-def _flag(field: str) -> models.BooleanField:
+def _flag(field: str) -> models.BooleanField[bool | Combinable, bool]:
     return models.BooleanField(LABELS[field], default=False)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import NamedTuple
 
 import django
@@ -52,6 +53,32 @@ class RowRecord:
         "community",
         "street",
     )
+    # The slots' types, as LedgerRow's fields read (so a record is a rules.RowInputs).
+    pk: int
+    period_id: int
+    community_id: int
+    street_id: int
+    version: int
+    households: int | None
+    resident_households: int | None
+    service_center: Decimal | None
+    police_room: Decimal | None
+    day_care: Decimal | None
+    health_station: Decimal | None
+    culture_room: Decimal | None
+    grocery: Decimal | None
+    other: Decimal | None
+    police_room_in_center: bool
+    day_care_in_center: bool
+    health_station_in_center: bool
+    culture_room_in_center: bool
+    compliance_year: int | None
+    remarks: str
+    warning_comments: dict[str, str]
+    total_area: Decimal
+    period: Period
+    community: Place
+    street: Place
 
     def take(self, stored: tuple) -> None:
         """The values of _STORED_COLUMNS, in their order (a test holds the two together).

@@ -7,9 +7,10 @@ exact (Decimal): compliance compares total × 100 with standard × households, s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
@@ -59,15 +60,52 @@ def thresholds(standard: Decimal | None = None) -> Thresholds:
     return limits if standard is None else replace(limits, standard=standard)
 
 
+class RowInputs(Protocol):
+    """What the rules read of a row: the input fields (`fields.INPUT_FIELDS` but 备注),
+    read only, so that a model's fields, a record's slots and plain attributes all satisfy
+    it. Types only: no row is checked or wrapped at run time (a city's import reads every
+    row through these functions); mypy holds each kind of row the rules are given to it
+    in tests/typing_row_inputs.py."""
+
+    @property
+    def households(self) -> int | None: ...
+    @property
+    def resident_households(self) -> int | None: ...
+    @property
+    def service_center(self) -> Decimal | None: ...
+    @property
+    def police_room(self) -> Decimal | None: ...
+    @property
+    def day_care(self) -> Decimal | None: ...
+    @property
+    def health_station(self) -> Decimal | None: ...
+    @property
+    def culture_room(self) -> Decimal | None: ...
+    @property
+    def grocery(self) -> Decimal | None: ...
+    @property
+    def other(self) -> Decimal | None: ...
+    @property
+    def police_room_in_center(self) -> bool: ...
+    @property
+    def day_care_in_center(self) -> bool: ...
+    @property
+    def health_station_in_center(self) -> bool: ...
+    @property
+    def culture_room_in_center(self) -> bool: ...
+    @property
+    def compliance_year(self) -> int | None: ...
+
+
 # ---------------------------------------------------------------- arithmetic
 
 
-def is_co_located(values: Any, field: str) -> bool:
+def is_co_located(values: RowInputs, field: str) -> bool:
     flag = CO_LOCATION_FLAGS.get(field)
     return bool(flag and getattr(values, flag))
 
 
-def co_located_fields(values: Any) -> tuple[str, ...]:
+def co_located_fields(values: RowInputs) -> tuple[str, ...]:
     """The facilities set in the 便民服务中心, in the fields' order (is_co_located of each
     in one call, for the loops over every row of a city)."""
     return tuple(field for field, flag in CO_LOCATION_FLAGS.items() if getattr(values, flag))
@@ -78,7 +116,7 @@ def co_located_fields(values: Any) -> tuple[str, ...]:
 _AREAS_AND_FLAGS = tuple((field, CO_LOCATION_FLAGS.get(field)) for field in AREA_FIELDS)
 
 
-def total_area(values: Any) -> Decimal:
+def total_area(values: RowInputs) -> Decimal:
     """Sum of the areas entered; a facility set in the 便民服务中心 counts zero."""
     total = ZERO
     for field, flag in _AREAS_AND_FLAGS:
@@ -138,7 +176,7 @@ class Sums:
         return per_100_households(self.total, self.households)
 
 
-def sums(rows: list[Any]) -> Sums:
+def sums(rows: Iterable[RowInputs]) -> Sums:
     """Households with a valid count, each area as it counts (co-located facilities zero),
     and the total."""
     households = 0
@@ -187,7 +225,7 @@ class Derived(NamedTuple):
         return shortfall(self.total_area, self.households, self.standard)
 
 
-def derive(values: Any, standard: Decimal) -> Derived:
+def derive(values: RowInputs, standard: Decimal) -> Derived:
     total = total_area(values)
     households = values.households
     return Derived(
@@ -261,9 +299,9 @@ def _m2(value: Decimal) -> str:
 
 
 def validate(
-    values: Any,
+    values: RowInputs,
     *,
-    previous: Any | None,
+    previous: RowInputs | None,
     period_year: int,
     limits: Thresholds,
     in_street: bool = True,
@@ -283,7 +321,7 @@ def validate(
     ]
 
 
-def _errors(values: Any, in_street: bool) -> list[Finding]:
+def _errors(values: RowInputs, in_street: bool) -> list[Finding]:
     found = []
     if not in_street:
         found.append(Finding("outside_street", "community", ERROR, "该社区/村不属于本街镇"))
@@ -318,12 +356,12 @@ def _errors(values: Any, in_street: bool) -> list[Finding]:
 
 
 def _warnings(
-    values: Any, previous: Any | None, year: int, limits: Thresholds, derived: Derived
+    values: RowInputs, previous: RowInputs | None, year: int, limits: Thresholds, derived: Derived
 ) -> list[Finding]:
     found = []
     total = derived.total_area
     if previous is not None and has_valid_households(previous.households):
-        found += _change_warnings(values, previous, total, limits)
+        found += _change_warnings(values, previous, previous.households, total, limits)
     ratio = derived.per_100_households
     if ratio is not None and ratio > limits.ratio_max:
         found.append(
@@ -353,10 +391,11 @@ def _warnings(
 
 
 def _change_warnings(
-    values: Any, previous: Any, total: Decimal, limits: Thresholds
+    values: RowInputs, previous: RowInputs, before: int, total: Decimal, limits: Thresholds
 ) -> list[Finding]:
+    """`before` is the previous row's households, a valid count."""
     found = []
-    households, before = values.households, previous.households
+    households = values.households
     if has_valid_households(households):
         change = Decimal(abs(households - before)) / Decimal(before)
         if change > limits.households_change:
@@ -384,7 +423,7 @@ def _change_warnings(
 
 
 def _compliance_year_contradiction(
-    values: Any, compliant: bool, year: int, standard: Decimal
+    values: RowInputs, compliant: bool, year: int, standard: Decimal
 ) -> str:
     stated = values.compliance_year
     if not stated or not has_valid_households(values.households):

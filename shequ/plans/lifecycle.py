@@ -2,7 +2,7 @@
 street's ledger is approved, their gap kept to the latest approved data, and each one
 compared with every new approved ledger (met / still short / slipped / changed).
 
-Runs inside the approval's transaction (called by `ledger.submissions`).
+Runs inside the approval's transaction (called by `workflow.submissions`).
 """
 
 from __future__ import annotations
