@@ -7,6 +7,7 @@ the command line) and go through the returned `Scope`; nothing else decides visi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db.models import QuerySet
 
@@ -20,6 +21,17 @@ from shequ.regions.models import Region
 
 class UnknownUser(LookupError):
     pass
+
+
+class Placed(Protocol):
+    """What scoping reads of a place: a Region, or the plain record of one that the
+    readers of a whole city use (`ledger.records.Place`)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -54,16 +66,16 @@ class Scope:
         """For scoping other tables that store a region path (None: sees nothing)."""
         return self.node.path if self.node is not None else None
 
-    def contains(self, region: Region) -> bool:
+    def contains(self, region: Placed) -> bool:
         return self.node is not None and region.path.startswith(self.node.path)
 
-    def can(self, permission: Permission, region: Region | None = None) -> bool:
+    def can(self, permission: Permission, region: Placed | None = None) -> bool:
         """May the user do `permission` on `region` (default: on their own node)?"""
         if permission not in self.permissions:
             return False
         return region is None or self.contains(region)
 
-    def require(self, permission: Permission, region: Region, what: str) -> None:
+    def require(self, permission: Permission, region: Placed, what: str) -> None:
         """Refuse unless the user may do `permission` on `region`: outside their node is
         OutOfScope (as if it did not exist), above their role NotAllowed."""
         if not self.contains(region):
