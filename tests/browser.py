@@ -93,3 +93,8 @@ def _wait_until_answered(page, in_flight: set) -> None:
             quiet_since = time.monotonic()
         elif time.monotonic() - quiet_since >= QUIET_MS / 1000:
             return
+
+
+def accept_next_confirmation(page) -> None:
+    """Answer the confirmation the next click asks for (data-confirm) with 确定."""
+    page.once("dialog", lambda dialog: dialog.accept())

@@ -6,6 +6,7 @@ import pytest
 from shequ.accounts.models import Role
 from shequ.ledger.models import LedgerRow
 
+from .browser import accept_next_confirmation
 from .conftest import CHENGJIANG, make_user
 from .import_fixtures import xlsx
 from .ledger_helpers import fill_street, open_period
@@ -65,6 +66,7 @@ def test_upload_preview_problem_file_fix_and_apply(page, live_server, beibei, tm
     page.get_by_role("button", name="上传并预览").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("errors").count() == 0
+    accept_next_confirmation(page)
     page.get_by_test_id("apply").click()
     page.wait_for_load_state()
     assert "写入 2 行" in page.content()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from shequ.accounts.models import Role
 from shequ.ledger.models import LedgerRow, Submission
 
+from .browser import accept_next_confirmation
 from .conftest import make_user
 from .ledger_helpers import fill_street, open_period
 
@@ -118,6 +119,7 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     # The street approver submits.
     log_in(page, live_server, "tjx-approver")
     page.goto(grid)
+    accept_next_confirmation(page)
     page.get_by_test_id("submit").click()
     page.wait_for_load_state()
     assert "已上报2026年下半年台账" in page.content()
@@ -128,6 +130,7 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/review/")
     assert "租用村委会旧办公楼扩建中" in page.content()
     page.get_by_label("退回原因（退回时必填）").fill("请附上扩建合同")
+    accept_next_confirmation(page)
     page.get_by_role("button", name="退回修改").click()
     page.wait_for_url(re.compile(r"/ledger/"))
     assert Submission.objects.get(period=period, street__code=TONGJIAXI).state == "returned"
@@ -137,6 +140,7 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     log_in(page, live_server, "tjx-approver")
     page.goto(grid)
     assert "退回原因：请附上扩建合同" in page.content()
+    accept_next_confirmation(page)
     page.get_by_test_id("submit").click()
     page.wait_for_load_state()
     log_out(page)
@@ -144,6 +148,7 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     # The district approves.
     log_in(page, live_server, "qu-approver")
     page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/review/")
+    accept_next_confirmation(page)
     page.get_by_role("button", name="审核通过").click()
     page.wait_for_load_state()
     assert "已审核通过童家溪镇2026年下半年台账" in page.content()
@@ -306,3 +311,35 @@ def test_leaving_with_unsaved_cells_asks_first(page, live_server, journey):
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
     expect(cell(page, first, "households")).to_have_value("1900")  # still on the page
+
+
+def test_a_decision_asks_first_and_approving_waits_until_no_return_reason_is_typed(
+    page, live_server, journey
+):
+    period, _ = journey
+    fill_street(period, TONGJIAXI)
+    from shequ.accounts.scope import operator_scope
+    from shequ.workflow.submissions import submission_submit
+
+    from .ledger_helpers import submission
+
+    submission_submit(scope=operator_scope(), submission=submission(period, TONGJIAXI))
+    log_in(page, live_server, "qu-approver")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/review/")
+    approve = page.get_by_role("button", name="审核通过")
+    page.get_by_label("退回原因（退回时必填）").fill("户数有误")
+    expect(approve).to_be_disabled()
+    page.get_by_label("退回原因（退回时必填）").fill("")
+    expect(approve).to_be_enabled()
+
+    asked = []
+
+    def decline(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    approve.click()
+    page.wait_for_timeout(300)
+    assert asked and "审核通过后童家溪镇2026年下半年台账锁定" in asked[0]
+    assert Submission.objects.get(period=period, street__code=TONGJIAXI).state == "submitted"

@@ -13,6 +13,7 @@ from shequ.plans import services
 from shequ.plans.models import Measure, Plan
 from shequ.workflow import measures
 
+from .browser import accept_next_confirmation
 from .conftest import make_user
 from .ledger_helpers import approve_street, open_period
 from .test_browser_ledger import log_in, log_out
@@ -69,6 +70,7 @@ def test_editor_completes_the_measures_and_the_district_closes_the_plan(
     form.get_by_role("button", name="保存措施").click()
     expect(page.get_by_text("措施已保存")).to_be_visible()
     expect(page.get_by_test_id("measures")).to_contain_text("已完成")
+    accept_next_confirmation(page)
     page.get_by_test_id("request-close").click()
     expect(page.get_by_text("已申请销号，等待区级审核")).to_be_visible()
     log_out(page)
@@ -83,6 +85,7 @@ def test_editor_completes_the_measures_and_the_district_closes_the_plan(
     evidence = tmp_path / "验收照片.png"
     evidence.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
     close.get_by_label("佐证文件（PDF、JPEG 或 PNG，不超过 10 MB）").set_input_files(str(evidence))
+    accept_next_confirmation(page)
     close.get_by_role("button", name="销号").click()
     expect(page.get_by_text("已销号").first).to_be_visible()
     expect(page.get_by_test_id("closed")).to_contain_text("依据2026年下半年审核数")

@@ -362,3 +362,16 @@ def test_the_grids_cells_escape_what_they_show(login, tiansheng_editor, period):
     assert 'aria-label="新星路&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt; households"' in page
     answer = save(login(tiansheng_editor), row(period), households="<b>多</b>").content.decode()
     assert "<b>多</b>" not in answer and "&lt;b&gt;多&lt;/b&gt;" in answer
+
+
+def test_approving_with_a_return_reason_typed_approves_nothing(login, district_approver, period):
+    fill_street(period, TIANSHENG)
+    submission_submit(scope=operator_scope(), submission=submission(period, TIANSHENG))
+    client = login(district_approver)
+    response = client.post(
+        reverse("ledger_decide", args=[period.code, TIANSHENG]),
+        {"action": "approve", "reason": "户数有误"},
+        follow=True,
+    )
+    assert "已填写退回原因，未审核通过" in response.content.decode()
+    assert submission(period, TIANSHENG).state == Submission.State.SUBMITTED

@@ -390,6 +390,13 @@ def decide(request, period_code: str, street_code: str):
     }
     if action not in services:
         return HttpResponse("未知操作", status=400)
+    if action == "approve" and reason.strip():
+        # Both buttons share the form: a reason typed means the approver meant to return.
+        messages.error(
+            request,
+            "已填写退回原因，未审核通过：要退回请点“退回修改”，要审核通过请先清空退回原因",
+        )
+        return redirect("ledger_review", period_code, street_code)
     try:
         services[action]()
     except DomainError as error:

@@ -14,6 +14,18 @@
       event.preventDefault();
     }
   });
+  // A button that must not be pressed while another field holds text (审核通过 while a
+  // return reason is typed): disabled, saying why, until the field is emptied.
+  function followFilled() {
+    document.querySelectorAll("[data-off-while-filled]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-off-while-filled"));
+      var filled = Boolean(field && field.value.trim());
+      button.disabled = filled;
+      button.title = filled ? button.getAttribute("data-off-title") : "";
+    });
+  }
+  document.addEventListener("input", followFilled);
+  document.addEventListener("DOMContentLoaded", followFilled);
   // A save made with htmx while the database is unreachable answers 503, which htmx does
   // not show: say so at the top of the page, in the server's words, so nobody believes
   // the change was kept.
