@@ -136,7 +136,13 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     assert Submission.objects.get(period=period, street__code=TONGJIAXI).state == "returned"
     log_out(page)
 
-    # The street sees why, and resubmits.
+    # The street sees why, corrects a figure, and resubmits.
+    log_in(page, live_server, "tjx-editor")
+    page.goto(grid)
+    with saving(page, "households=1480"):
+        cell(page, second, "households").fill("1480")
+        cell(page, second, "households").press("Tab")
+    log_out(page)
     log_in(page, live_server, "tjx-approver")
     page.goto(grid)
     assert "退回原因：请附上扩建合同" in page.content()
@@ -145,9 +151,14 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     page.wait_for_load_state()
     log_out(page)
 
-    # The district approves.
+    # The district sees what changed since its return, with its own reason, and approves.
     log_in(page, live_server, "qu-approver")
     page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/review/")
+    since = page.get_by_test_id("since-return")
+    expect(since).to_contain_text("原因：请附上扩建合同")
+    expect(since).to_contain_text("退回后街镇修改了 1 个单元格")
+    expect(since.locator("tbody tr")).to_have_text([re.compile(f"{second}.*户数.*1500.*1480")])
+    expect(row_of(page, second).locator("td.cell-since-return")).to_contain_text("退回时 1500")
     accept_next_confirmation(page)
     page.get_by_role("button", name="审核通过").click()
     page.wait_for_load_state()

@@ -35,6 +35,12 @@ class Cell:
     flag: str | None = None
     flagged: bool = False
     errors: list[str] = field(default_factory=list)
+    since_return: bool = False  # changed since the ledger was returned
+    returned: Any = None  # its value as returned, where since_return
+
+    @property
+    def returned_shown(self) -> str:
+        return shown_value(_typed(self.returned)) or "空"
 
     @property
     def changed(self) -> bool:
@@ -47,6 +53,16 @@ class Cell:
     @property
     def previous_shown(self) -> str:
         return shown_value(self.previous)
+
+
+def _typed(value):
+    """A value as the audit log keeps it (a Decimal as text) back as the grid shows it."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value
 
 
 def _same(value):
@@ -136,7 +152,10 @@ def grid_row(
             )
         )
     year_cell = Cell(
-        "compliance_year", row.compliance_year, None, errors=by_field.get("compliance_year", [])
+        "compliance_year",
+        row.compliance_year,
+        None,
+        errors=by_field.get("compliance_year", []),
     )
     return GridRow(
         row,
@@ -147,6 +166,14 @@ def grid_row(
         year_cell,
         error_message,
     )
+
+
+def mark_returned(item: GridRow, returned: dict[str, Any]) -> None:
+    """Mark the cells of `item` changed since its ledger's return, with their value as
+    returned (`ledger.since_return`), for the review."""
+    for cell in (*item.cells, item.year_cell):
+        if cell.field in returned:
+            cell.since_return, cell.returned = True, returned[cell.field]
 
 
 @dataclass

@@ -29,6 +29,7 @@ from shequ.ledger.rows import (
     row_update_cells,
     rows_visible_to,
 )
+from shequ.ledger.since_return import SinceReturn, changes_since_return
 from shequ.ledger.submissions import SubmissionBlocked, submission_blockers
 from shequ.ledger.values import clean_values
 from shequ.ledger.workbook_xlsx import write_xlsx
@@ -41,6 +42,7 @@ from shequ.web.ledger_grid import (
     column_headers,
     field_label,
     grid_row,
+    mark_returned,
     shown_value,
     split_by_class,
     subtotal,
@@ -357,8 +359,19 @@ def review(request, period_code: str, street_code: str):
     if not scope.can(Permission.APPROVE, submission.street):
         raise PermissionDenied("只有区级审核员可以审核")
     rows = _grid_rows(scope, submission.period, submission.street, submission, read_only=True)
-    # Rows with warnings (and their comments) first, then the rest, each by code.
-    rows.sort(key=lambda r: (not r.findings, r.row.community.code))
+    since = changes_since_return(submission, [item.row for item in rows])
+    if since is not None:
+        for item in rows:
+            mark_returned(item, since.returned.get(item.row.pk, {}))
+    # Rows changed since the return first, then rows with warnings (and their comments),
+    # then the rest, each by code.
+    rows.sort(
+        key=lambda r: (
+            not (since and r.row.pk in since.returned),
+            not r.findings,
+            r.row.community.code,
+        )
+    )
     return render(
         request,
         "ledger/review.html",
@@ -373,8 +386,30 @@ def review(request, period_code: str, street_code: str):
             if submission.state == Submission.State.SUBMITTED
             else [],
             "deadline": deadline_for(submission.period, submission.street),
+            "since": since,
+            "since_rows": _since_return_lines(rows, since),
         },
     )
+
+
+def _since_return_lines(rows: list[GridRow], since: SinceReturn | None) -> list[tuple]:
+    """(community, field label, value as returned, value now) for each changed cell."""
+    if since is None:
+        return []
+    lines = []
+    for item in rows:
+        for name, returned in since.returned.get(item.row.pk, {}).items():
+            now = getattr(item.row, name)
+            lines.append((item.row.community.name, field_label(name), _said(returned), _said(now)))
+    return lines
+
+
+def _said(value) -> str:
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
 
 
 @login_required
