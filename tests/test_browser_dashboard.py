@@ -39,7 +39,8 @@ def first_street_of_a_new_period(beibei):
 def test_leader_sees_the_last_complete_period_and_the_new_one_in_progress(
     page, live_server, first_street_of_a_new_period, district_approver
 ):
-    log_in(page, live_server, "qu-approver")
+    log_in(page, live_server, "qu-approver")  # lands on 待审核; the dashboard is in the menu
+    page.goto(f"{live_server.url}/dashboard/")
     expect(page.get_by_role("heading", name="北碚区 · 社区综合服务设施达标看板")).to_be_visible()
     picker = page.locator("#period")
     expect(picker.locator("option:checked")).to_have_text("2025年下半年")

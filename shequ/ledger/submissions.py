@@ -33,6 +33,7 @@ class Blocker:
     community: str
     field: str
     message: str
+    row_id: int | None = None  # the row it concerns, so that a page can lead to its cell
 
     def __str__(self) -> str:
         return f"{self.community}：{self.message}"
@@ -50,7 +51,7 @@ def submission_checks(submission: Submission, limits: rules.Thresholds) -> list[
 def submission_blockers(submission: Submission, limits: rules.Thresholds) -> list[Blocker]:
     """Every error, and every warning without a comment, in the street's rows."""
     return [
-        Blocker(check.row.community.name, finding.field, finding.message)
+        Blocker(check.row.community.name, finding.field, finding.message, check.row.pk)
         for check in submission_checks(submission, limits)
         for finding in check.blocking
     ]

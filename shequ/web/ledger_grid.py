@@ -217,6 +217,19 @@ def split_by_class(rows: list[GridRow]) -> list[tuple[str, str, list[GridRow]]]:
     ]
 
 
+def cell_anchor(row_id: int | None, field_name: str) -> str:
+    """The id of the grid's input for a row's field, or of the row where the field has no
+    input of its own (a page's list of problems leads there)."""
+    if row_id is None:
+        return ""
+    return f"in-{row_id}-{field_name}" if field_name in GRID_FIELDS else f"row-{row_id}"
+
+
+def linked_problems(blockers) -> list[dict[str, str]]:
+    """Blockers as (text, anchor) pairs, for a list whose items lead to their cells."""
+    return [{"text": str(b), "anchor": cell_anchor(b.row_id, b.field)} for b in blockers]
+
+
 def column_headers() -> list[tuple[str, str]]:
     return [(name, SHORT_LABELS[name]) for name in GRID_NUMBER_FIELDS]
 

@@ -42,6 +42,7 @@ from shequ.web.ledger_grid import (
     column_headers,
     field_label,
     grid_row,
+    linked_problems,
     mark_returned,
     shown_value,
     split_by_class,
@@ -342,7 +343,7 @@ def submit(request, period_code: str, street_code: str):
     try:
         submission_submit(scope=scope, submission=submission)
     except SubmissionBlocked as blocked:
-        request.session["blockers"] = [str(b) for b in blocked.blockers]
+        request.session["blockers"] = linked_problems(blocked.blockers)
         messages.error(request, blocked.message)
     except DomainError as error:
         messages.error(request, error.message)

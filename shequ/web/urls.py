@@ -9,6 +9,7 @@ from shequ.web import (
     plan_views,
     region_changes,
     sessions,
+    start_views,
     street_plan_views,
     subsidy_views,
     target_views,
@@ -17,7 +18,8 @@ from shequ.web import (
 )
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", start_views.home, name="home"),
+    path("ledger/rows/<int:pk>/form/", start_views.community_row, name="community_row"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/relogin/", sessions.relogin, name="relogin"),

@@ -4,27 +4,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.core.models import AuditEvent
-from shequ.ledger.models import Period
 from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 from shequ.web.scoping import node_scope
-
-
-@login_required
-def home(request):
-    """District and street users land on their dashboard once a period is open, community
-    users on their ledger row; before any period, everyone sees the region tree."""
-    if not Period.objects.exists():
-        return redirect("regions")
-    node = scope_for(request.user).node
-    return redirect("ledger_home" if node is None or node.is_community else "dashboard")
 
 
 def scoped_region(request, code: str) -> Region:

@@ -14,6 +14,32 @@
       event.preventDefault();
     }
   });
+  // A community's form: ticking 设在便民服务中心 clears and locks the facility's area, as
+  // the grid does (web/grid.js for the grid's cells).
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var area = box.dataset && box.dataset.area && document.getElementById("f-" + box.dataset.area);
+    if (!area) {
+      return;
+    }
+    if (box.checked) {
+      area.value = "";
+    }
+    area.readOnly = box.checked;
+  });
+  // A problem in a list leads to its cell: scrolled to, the cell itself focused.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-focus]") : null;
+    var target = link && document.getElementById(link.getAttribute("data-focus"));
+    if (!target) {
+      return;
+    }
+    event.preventDefault();
+    target.scrollIntoView({ block: "center" });
+    if (target.focus) {
+      target.focus();
+    }
+  });
   // A button that must not be pressed while another field holds text (审核通过 while a
   // return reason is typed): disabled, saying why, until the field is emptied.
   function followFilled() {
