@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from shequ.accounts.models import Role
+from shequ.ledger.fields import AREA_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Submission
 
 from .browser import accept_next_confirmation
@@ -34,7 +35,10 @@ def log_out(page) -> None:
 
 
 def cell(page, community: str, field: str):
-    return page.get_by_label(f"{community} {field}", exact=True)
+    """A grid input by its accessible name, as a screen reader says it
+    (新星路社区 便民服务中心面积)."""
+    spoken = LABELS[field] + ("面积" if field in AREA_FIELDS else "")
+    return page.get_by_label(f"{community} {spoken}", exact=True)
 
 
 def settled(page) -> None:
@@ -107,7 +111,7 @@ def test_fill_fix_comment_submit_return_resubmit_approve(page, live_server, jour
     # Every save answered and swapped in first: on a busy machine a late answer replaced
     # the comment box after the text was typed into it, and nothing was posted.
     settled(page)
-    comment = page.get_by_label(f"{second} 说明 center_small")
+    comment = page.get_by_label(re.compile(f"^{second} 说明：便民服务中心面积为 150.0㎡"))
     with saving(page, "comment-center_small=租用村委会旧办公楼扩建中"):
         comment.fill("租用村委会旧办公楼扩建中")
         comment.press("Tab")
@@ -354,3 +358,20 @@ def test_a_decision_asks_first_and_approving_waits_until_no_return_reason_is_typ
     page.wait_for_timeout(300)
     assert asked and "审核通过后童家溪镇2026年下半年台账锁定" in asked[0]
     assert Submission.objects.get(period=period, street__code=TONGJIAXI).state == "submitted"
+
+
+def test_tab_skips_the_cells_that_cannot_be_typed_in(page, live_server, journey):
+    period, (first, _) = journey
+    log_in(page, live_server, "tjx-editor")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
+    row = row_of(page, first)
+    with saving(page, "police_room_in_center=1"):
+        row.locator("input[name=police_room_in_center]").check()
+    cell(page, first, "service_center").focus()
+    page.keyboard.press("Tab")
+    # The area set in the centre is locked: Tab goes on to its 在中心 box, not into it.
+    focused = page.evaluate("document.activeElement.name")
+    assert focused == "police_room_in_center"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
+        f"{first} 警务室设在便民服务中心"
+    )

@@ -55,9 +55,7 @@ def test_district_leader_sees_the_ranking_and_the_cheapest_way(client, period, d
     assert response.context["total"].needed_for_target == 154 - 5
 
 
-def test_street_users_land_on_their_task_and_open_their_dashboard(
-    client, period, tiansheng_editor
-):
+def test_street_users_land_on_their_task_and_open_their_dashboard(client, period, tiansheng_editor):
     home = signed_in(client, tiansheng_editor).get("/").content.decode()
     assert "天生街道 · " in home and 'href="/dashboard/"' in home  # issue 21: the task first
     page = client.get("/dashboard/").content.decode()

@@ -359,7 +359,8 @@ def test_the_grids_cells_escape_what_they_show(login, tiansheng_editor, period):
     Region.objects.filter(code=XINXINGLU).update(name=hostile)
     page = login(tiansheng_editor).get(grid_url(period)).content.decode()
     assert "<script>alert(1)</script>" not in page
-    assert 'aria-label="新星路&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt; households"' in page
+    escaped = "新星路&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert f'aria-label="{escaped} 辖区户籍人口总户数"' in page
     answer = save(login(tiansheng_editor), row(period), households="<b>多</b>").content.decode()
     assert "<b>多</b>" not in answer and "&lt;b&gt;多&lt;/b&gt;" in answer
 

@@ -39,6 +39,16 @@ class Cell:
     returned: Any = None  # its value as returned, where since_return
 
     @property
+    def spoken(self) -> str:
+        """The field's name as a screen reader says it after the community's name:
+        新星路社区 便民服务中心面积."""
+        return LABELS[self.field] + ("面积" if self.field in AREA_FIELDS else "")
+
+    @property
+    def flag_spoken(self) -> str:
+        return LABELS[self.flag] if self.flag else ""
+
+    @property
     def returned_shown(self) -> str:
         return shown_value(_typed(self.returned)) or "空"
 

@@ -106,8 +106,10 @@
     if (box.checked) {
       area.value = "";
       area.readOnly = true;
+      area.tabIndex = -1; // Tab skips a cell that cannot be typed in
     } else {
       area.readOnly = false;
+      area.removeAttribute("tabindex");
     }
   }, true);
 

@@ -27,6 +27,23 @@
     }
     area.readOnly = box.checked;
   });
+  // A region that scrolls (a wide table on a phone, a long list) can be scrolled from the
+  // keyboard too: it takes the focus when it has nothing focusable of its own.
+  function scrollableByKeyboard() {
+    document.querySelectorAll("main .card, main .card-body, .scroll-panel").forEach(function (region) {
+      var scrolls = region.scrollWidth > region.clientWidth + 1 || region.scrollHeight > region.clientHeight + 1;
+      var scrollStyle = getComputedStyle(region);
+      var canScroll = /auto|scroll/.test(scrollStyle.overflowX + scrollStyle.overflowY);
+      var focusable = region.querySelector("a[href], button, input, select, textarea, [tabindex]");
+      if (scrolls && canScroll && !focusable) {
+        region.tabIndex = 0;
+      } else if (region.getAttribute("tabindex") === "0" && !scrolls) {
+        region.removeAttribute("tabindex");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scrollableByKeyboard);
+  window.addEventListener("resize", scrollableByKeyboard);
   // A problem in a list leads to its cell: scrolled to, the cell itself focused.
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[data-focus]") : null;
