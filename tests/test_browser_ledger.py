@@ -375,3 +375,39 @@ def test_tab_skips_the_cells_that_cannot_be_typed_in(page, live_server, journey)
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
         f"{first} 警务室设在便民服务中心"
     )
+
+
+def test_a_conflict_is_resolved_cell_by_cell_without_retyping(page, live_server, journey):
+    from shequ.accounts.scope import scope_for
+    from shequ.ledger.rows import row_update
+
+    period, (first, _) = journey
+    log_in(page, live_server, "tjx-editor")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
+    # Meanwhile the street's approver's colleague saves the same row.
+    other = make_user("tjx-editor-2", TONGJIAXI, Role.EDITOR)
+    stored = LedgerRow.objects.get(period=period, community__name=first)
+    row_update(
+        scope=scope_for(other),
+        row=stored,
+        changes={"households": 1700, "police_room": "40.5"},
+        expected_version=stored.version,
+    )
+    cell(page, first, "households").fill("1800")
+    with saving(page, "service_center=620"):
+        cell(page, first, "service_center").fill("620")
+        cell(page, first, "service_center").press("Tab")
+    conflict = row_of(page, first).get_by_test_id("conflict")
+    expect(conflict).to_contain_text("tjx-editor-2")
+    # Only the cell both changed is asked about; 警务室 takes the colleague's value.
+    expect(conflict.locator("tr[data-conflict-field]")).to_have_count(1)
+    expect(cell(page, first, "police_room")).to_have_value("40.5")
+    with saving(page, "households=1700"):
+        conflict.get_by_role("button", name="用对方的").click()
+    expect(row_of(page, first).locator(".row-state")).to_contain_text("已保存")
+    saved = LedgerRow.objects.get(period=period, community__name=first)
+    assert (saved.households, str(saved.police_room), str(saved.service_center)) == (
+        1700,
+        "40.5",
+        "620.0",
+    )

@@ -44,6 +44,8 @@ def test_a_district_admin_previews_and_applies_a_streets_file(login, district_ad
     response = upload(client, messy_chengjiang())
     body = response.content.decode()
     assert "导入预览：台账.xlsx" in body and "新填 3" in body and "错误 0 个" in body
+    # Every changed cell with its value before and after (issue 21).
+    assert "辖区户籍人口总户数：空 → <strong>800</strong>" in body
     assert LedgerRow.objects.get(period=period, community__code=YUNHE_CUN).households is None
     apply_url = reverse(
         "ledger_import_apply", args=["2026H2", response.resolver_match.kwargs["token"]]

@@ -153,9 +153,12 @@ def test_a_stale_save_answers_409_with_both_values_and_overwrites_nothing(
     response = save(client, target, version=1, households="3500")
     body = response.content.decode()
     assert response.status_code == 409
-    assert "您刚才的修改<strong>没有保存</strong>" in body
+    assert "您的修改<strong>还没有保存</strong>" in body and "tiansheng-editor" in body
+    assert 'data-conflict-field="households"' in body and 'data-value="3000"' in body
     assert "3500" in body and "3000" in body
     assert row(period).households == 3000
+    conflict = json.loads(response["HX-Trigger-After-Swap"])["rowConflict"]
+    assert conflict["version"] == 2 and conflict["stored"]["households"] == "3000"
 
 
 def test_a_community_editor_cannot_save_a_neighbours_row(login, xinxinglu_editor, period):

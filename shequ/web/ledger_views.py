@@ -281,23 +281,50 @@ def _stored_shown(row: LedgerRow, name: str):
 
 
 def _conflict(request, scope: Scope, current: LedgerRow) -> HttpResponse:
-    """Both values side by side. The page keeps its old version number, so nothing can
-    overwrite the newer row until the user reloads it."""
+    """Both values side by side, with who changed the row and when. Nothing is saved: the
+    page takes the stored value of every cell the user did not touch, and asks, cell by
+    cell, which value to keep where both changed (`rowConflict`, web/grid.js); then it
+    saves against the current version."""
     differences = []
     for name, value in _posted_changes(request.POST).items():
         try:
             typed = clean_values({name: value})[name]
         except DomainError:
             typed = value
-        if typed != getattr(current, name):
-            differences.append((field_label(name), typed, getattr(current, name)))
+        stored = getattr(current, name)
+        if typed != stored:
+            differences.append(
+                {
+                    "field": name,
+                    "label": field_label(name),
+                    "mine": _said(typed),
+                    "stored": _said(stored),
+                    "stored_value": _stored_shown(current, name),
+                }
+            )
+    change = row_history(current).first()
     context = {
         "item": _row_item(scope, current),
         "row": current,
         "oob": True,
-        "conflict": {"version": current.version, "differences": differences},
+        "conflict": {
+            "version": current.version,
+            "differences": differences,
+            "by": change.actor if change else "",
+            "at": change.at if change else None,
+        },
     }
-    return render(request, "ledger/_notes.html", context, status=409)
+    response = render(request, "ledger/_notes.html", context, status=409)
+    # After the swap: the script reads the conflict's table, which the swap puts in place.
+    response["HX-Trigger-After-Swap"] = json.dumps(
+        {
+            "rowConflict": {
+                "version": current.version,
+                "stored": {name: _stored_shown(current, name) for name in GRID_FIELDS},
+            }
+        }
+    )
+    return response
 
 
 @login_required

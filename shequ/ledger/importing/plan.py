@@ -59,6 +59,11 @@ class PlannedRow:
     def change_labels(self) -> list[str]:
         return [LABELS[name] for name in self.changes]
 
+    @property
+    def changed_values(self) -> list[tuple[str, Any, Any]]:
+        """(label, stored value, imported value) of each field the import changes."""
+        return [(LABELS[name], getattr(self.row, name), self.values[name]) for name in self.changes]
+
 
 @dataclass(slots=True)
 class SheetAccount:

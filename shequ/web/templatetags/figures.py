@@ -20,3 +20,13 @@ def points(value) -> str:
         return "—"
     shown = abs(round(value * 100, 1))
     return "已达目标" if value <= 0 else f"差 {shown} 个百分点"
+
+
+@register.filter
+def said(value) -> str:
+    """A ledger value as a sentence says it: 空 for nothing, 是/否 for a tick."""
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)

@@ -237,7 +237,7 @@
     const status = xhr ? xhr.status : 0;
     if (status === 200 || status === 422) return; // rowSaved has said it
     let reason;
-    if (status === 409) reason = "该行已被他人修改，请在下方选择保留哪个数值";
+    if (status === 409) return; // rowConflict says what is left to choose
     else if (status === 401) reason = "登录已过期，重新登录后将自动保存";
     else if (status === 403 || status === 404) reason = "您没有修改这一行的权限";
     else if (status === 0) reason = "网络连接失败，数据没有送到服务器";
@@ -247,6 +247,90 @@
       window.shequSaveAlert(`row-${body.dataset.row}`, `${rowName(body)}：${reason}。请稍后点“重试”。`);
     }
     countUnsaved();
+  });
+
+  // ---------------------------------------------------------------- a conflict (409)
+  // Someone else saved the row meanwhile. Every cell this user did not touch takes the
+  // stored value; each cell both changed waits for 保留我的 / 用对方的; once none waits,
+  // the row is saved against the current version, nothing retyped.
+  function inputNamed(body, name) {
+    return body.querySelector(`[name="${CSS.escape(name)}"]`);
+  }
+
+  function takeValue(input, value) {
+    if (input.type === "checkbox") {
+      input.checked = input.defaultChecked = value === true || value === "True";
+      return;
+    }
+    input.value = input.defaultValue = value;
+  }
+
+  function conflictsLeft(body) {
+    const notes = document.getElementById(`notes-${body.dataset.row}`);
+    return notes ? Array.from(notes.querySelectorAll("tr[data-conflict-field]")) : [];
+  }
+
+  function saveWhenResolved(body) {
+    if (conflictsLeft(body).length) {
+      rowState(body, "refused", "未保存：请选择", "有与他人修改冲突的单元格，请在下方逐项选择");
+      return;
+    }
+    const version = document.getElementById(`version-${body.dataset.row}`);
+    if (version && body.dataset.conflictVersion) version.value = body.dataset.conflictVersion;
+    delete body.dataset.conflictVersion;
+    const notice = document.querySelector(`#notes-${body.dataset.row} [data-testid=conflict]`);
+    if (notice) notice.remove();
+    if (unsavedInputs().some((input) => body.contains(input))) htmx.trigger(body, "change");
+    else rowState(body, "saved", "已换成对方保存的数值");
+    countUnsaved();
+  }
+
+  document.body.addEventListener("rowConflict", (event) => {
+    const body = event.target.closest ? event.target.closest("tbody.grid-row") : null;
+    if (!body) return;
+    const conflict = event.detail;
+    body.dataset.conflictVersion = conflict.version;
+    // What the page loaded (the inputs' default values) tells who changed what: a cell
+    // only this user changed keeps its value, one only the other side changed takes theirs.
+    const asLoaded = (input) => (input.type === "checkbox" ? input.defaultChecked : input.defaultValue);
+    const theyChanged = (input) => {
+      const stored = conflict.stored[input.name];
+      return input.type === "checkbox"
+        ? (stored === true) !== input.defaultChecked
+        : stored !== asLoaded(input);
+    };
+    const sameAsStored = (input) => {
+      const stored = conflict.stored[input.name];
+      return input.type === "checkbox" ? (stored === true) === input.checked : stored === input.value;
+    };
+    conflictsLeft(body).forEach((line) => {
+      const input = inputNamed(body, line.dataset.conflictField);
+      if (input && isUnsaved(input) && theyChanged(input) && !sameAsStored(input)) return;
+      line.remove(); // one side changed it, or both alike: nothing to choose
+    });
+    body.querySelectorAll(trackedSelector).forEach((input) => {
+      if (!(input.name in conflict.stored)) return;
+      if (!isUnsaved(input) || sameAsStored(input)) takeValue(input, conflict.stored[input.name]);
+      else if (!theyChanged(input)) {
+        // Still this user's change, now against the stored row: the default moves on.
+        if (input.type === "checkbox") input.defaultChecked = conflict.stored[input.name] === true;
+        else input.defaultValue = conflict.stored[input.name];
+      }
+    });
+    saveWhenResolved(body);
+  });
+
+  document.addEventListener("click", (event) => {
+    const choice = event.target.closest ? event.target.closest("[data-keep]") : null;
+    const line = choice && choice.closest("tr[data-conflict-field]");
+    const notes = line && line.closest("tr.findings-row");
+    const body = notes && notes.closest("tbody.grid-row");
+    if (!body) return;
+    if (choice.dataset.keep === "stored") {
+      takeValue(inputNamed(body, line.dataset.conflictField), choice.dataset.value);
+    }
+    line.remove();
+    saveWhenResolved(body);
   });
 
   // Signed in again: send every row that still holds unsaved input, as typed.
