@@ -298,7 +298,14 @@ def test_the_preview_page_lists_other_among_the_changes(login, district_admin, p
     body = response.content.decode()
     assert "导入预览：台账.xlsx" in body
     # The police room and 备注 are blank in the file; the carried-forward 其他 goes too.
-    assert '<td class="small">警务室、其他用房、备注</td>' in body
+    # Each with its stored value and the file's (issue 21: old → new for every changed cell).
+    changes = body.split('<td class="small">')[-1].split("</td>")[0]
+    assert [line.split("：")[0] for line in changes.split('<div class="text-nowrap">')[1:]] == [
+        "警务室",
+        "其他用房",
+        "备注",
+    ]
+    assert "→ <strong>空</strong>" in changes
     assert "本表没有“常住户数”列" in body
 
 
