@@ -5,59 +5,21 @@ predicate the page and the API draw with must agree with the service's own refus
 import datetime
 
 import pytest
-from django.db import transaction
 
-from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.checklist.services import checklist_update, may_edit_checklist
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.rows import may_edit_row, row_update
 from shequ.plans import services as plan_services
 from shequ.plans.models import Plan
 from shequ.workflow.submissions import submission_submit
 
-from .conftest import CHENGJIANG, PASSWORD, TIANSHENG, XINXINGLU, make_user, region
+from .conftest import CHENGJIANG, PASSWORD, TIANSHENG, XINXINGLU, region
+from .gates import service_allows
 from .ledger_helpers import approve_street, fill_street, open_period, submission
 from .test_plans import SHORT
 
 pytestmark = pytest.mark.django_db
-
-PERSONAS = [
-    ("qu-admin", "500109", Role.ADMIN),
-    ("qu-viewer", "500109", Role.VIEWER),
-    ("qu-approver", "500109", Role.APPROVER),
-    ("tiansheng-editor", TIANSHENG, Role.EDITOR),
-    ("tiansheng-approver", TIANSHENG, Role.APPROVER),
-    ("chengjiang-editor", CHENGJIANG, Role.EDITOR),
-    ("xinxinglu-editor", XINXINGLU, Role.EDITOR),
-    ("outsider", None, Role.VIEWER),
-]
-
-
-@pytest.fixture
-def people(beibei):
-    return {name: make_user(name, code, role) for name, code, role in PERSONAS}
-
-
-class Rollback(Exception):
-    """Raised to undo what an allowed service call wrote."""
-
-
-def service_allows(call) -> bool:
-    """Whether the service goes through for this caller: run it, then undo it."""
-    try:
-        with transaction.atomic():
-            call()
-            raise Rollback
-    except Rollback:
-        return True
-    except (NotAllowed, OutOfScope):
-        return False
-    except DomainError:
-        # The values given are valid: a DomainError refuses the object's state (a
-        # submitted ledger, a closed plan).
-        return False
 
 
 def test_the_grid_and_the_api_offer_a_row_exactly_when_row_update_takes_it(people):

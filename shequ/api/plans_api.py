@@ -33,7 +33,7 @@ from shequ.api.schemas import (
     TargetYearIn,
 )
 from shequ.assets.queries import assets_usable_by
-from shequ.assets.services import may_assign_across_streets
+from shequ.assets.services import require_asset_assigner
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.jsonvalues import json_number
 from shequ.evaluation.documents import evaluation_documents
@@ -140,8 +140,7 @@ def plan_detail(request, plan_id: int):
 def _measure_request(request, plan_id: int):
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
-    if not may_assign_across_streets(scope):  # the district assigns idle assets anywhere
-        services.require_plan_editor(scope, plan)
+    require_asset_assigner(scope, plan)  # the plan's editors, the district with an asset
     return scope, plan, json_body(request, MeasureIn)
 
 

@@ -54,15 +54,20 @@ def require_plan_editor(scope: Scope, plan: Plan) -> None:
     raise NotAllowed("您没有编辑一社区一方案的权限")
 
 
+def is_measure_editor(scope: Scope, plan: Plan, *, uses_asset: bool, assigns_assets: bool) -> bool:
+    """Plan editors change measures; the district, which assigns idle assets across
+    streets (`assigns_assets`: assets.services.may_assign_across_streets), may also add,
+    change or remove a measure that uses one (before or after the change)."""
+    if uses_asset and assigns_assets and scope.contains(plan.community):
+        return True
+    return is_plan_editor(scope, plan)
+
+
 def require_measure_editor(
     scope: Scope, plan: Plan, *, uses_asset: bool, assigns_assets: bool
 ) -> None:
-    """Plan editors change measures; the district, which assigns idle assets across
-    streets (`assigns_assets`: assets.services.may_assign_across_streets), may also add,
-    change or remove a measure that uses one."""
-    if uses_asset and assigns_assets and scope.contains(plan.community):
-        return
-    require_plan_editor(scope, plan)
+    if not is_measure_editor(scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets):
+        require_plan_editor(scope, plan)  # names the refusal: outside the node, or the role
 
 
 def _require_open(plan: Plan) -> None:
