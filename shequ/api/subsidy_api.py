@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from shequ.accounts.roles import Permission
 from shequ.api.common import (
     caller_scope,
     json_body,
@@ -204,7 +203,7 @@ def allocation_change(request, allocation_id: int):
 def allocation_pay(request, allocation_id: int):
     scope = caller_scope(request)
     allocation = _allocation(scope, allocation_id)
-    scope.require(Permission.APPROVE, allocation.street, "拨付补助资金")
+    services.require_payer(scope, allocation)
     paid_on = json_body(request, PaidIn).paid_on
     paid = services.allocation_mark_paid(scope=scope, allocation=allocation, paid_on=paid_on)
     return allocation_json(paid)

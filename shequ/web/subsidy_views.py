@@ -235,8 +235,18 @@ def _context(scope: Scope, year: int, request, forms: dict) -> dict:
         "query": request.GET.urlencode(),
         "can_manage": services.may_manage(scope),
         "can_pay": services.may_pay(scope),
+        **_allocation_gates(scope, allocations),
         "today": timezone.localdate(),
         **forms,
+    }
+
+
+def _allocation_gates(scope: Scope, allocations: list[SubsidyAllocation]) -> dict:
+    """Which allocations the caller is offered to pay, change and cancel."""
+    return {
+        "payable": {a.pk for a in allocations if services.may_pay_allocation(scope, a)},
+        "changeable": {a.pk for a in allocations if services.may_change_allocation(scope, a)},
+        "cancellable": {a.pk for a in allocations if services.may_cancel_allocation(scope, a)},
     }
 
 
