@@ -35,15 +35,20 @@ def service_allows(call: Callable[[], object]) -> bool:
 REFUSALS = (400, 403, 404)
 
 
-def api_allows(send: Callable[[], object]) -> bool:
-    """Whether an API write goes through (200) for the signed-in caller: send it, then undo
-    what it wrote."""
+def api_allows(send: Callable[[], object], *, done: int = 200) -> bool:
+    """Whether an API write (or a page's form, `done=302`) goes through for the signed-in
+    caller: send it, then undo what it wrote."""
     try:
         with transaction.atomic():
             response = send()
-            if response.status_code == 200:
+            if response.status_code == done:
                 raise Rollback
     except Rollback:
         return True
     assert response.status_code in REFUSALS, (response.status_code, response.content)
     return False
+
+
+def page_allows(send: Callable[[], object]) -> bool:
+    """Whether a page's form goes through (redirected after the change) for the caller."""
+    return api_allows(send, done=302)
