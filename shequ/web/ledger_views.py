@@ -18,6 +18,7 @@ from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for, overdue_street_ids
+from shequ.ledger.permissions import may_import, may_import_row
 from shequ.ledger.rows import (
     StaleRow,
     approved_rows_before,
@@ -123,7 +124,7 @@ def ledger_home(request):
             "submissions": _with_overdue(period, list(submissions)),
             "counts": counts,
             "can_review": scope.can(Permission.APPROVE),
-            "can_import": scope.can(Permission.MANAGE),
+            "can_import": may_import(scope),
         },
     )
 
@@ -161,6 +162,7 @@ def ledger_grid(request, period_code: str, street_code: str):
             "total": subtotal("合计", rows),
             "headers": column_headers(),
             "editable": any(r.editable for r in rows),
+            "can_import": any(may_import_row(scope, r.row, submission) for r in rows),
             "can_submit": scope.can(Permission.SUBMIT, street),
             "can_review": scope.can(Permission.APPROVE, street),
             "blockers": request.session.pop("blockers", None),
