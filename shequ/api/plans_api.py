@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from shequ.accounts.roles import Permission
 from shequ.api.common import (
     attachment,
     caller_scope,
@@ -246,7 +245,7 @@ def _approver_request(request, plan_id: int, what: str) -> tuple:
     """Scope, then the district's or street's approver role, before any body is read."""
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
-    scope.require(Permission.APPROVE, plan.street, what)
+    services.require_plan_verifier(scope, plan, what)
     return scope, plan
 
 
