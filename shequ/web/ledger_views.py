@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
 from shequ.compliance.targets import standard_for_year, thresholds_for
 from shequ.core.errors import DomainError
@@ -27,7 +26,14 @@ from shequ.ledger.rows import (
     row_update,
     rows_visible_to,
 )
-from shequ.ledger.submissions import SubmissionBlocked, submission_blockers
+from shequ.ledger.submissions import (
+    SubmissionBlocked,
+    may_decide,
+    may_reopen,
+    may_submit,
+    submission_blockers,
+    takes_step,
+)
 from shequ.ledger.values import clean_values
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
@@ -123,7 +129,7 @@ def ledger_home(request):
             "period": period,
             "submissions": _with_overdue(period, list(submissions)),
             "counts": counts,
-            "can_review": scope.can(Permission.APPROVE),
+            "reviewable": {s.pk for s in submissions if takes_step(scope, s.street, "approve")},
             "can_import": may_import(scope),
         },
     )
@@ -146,7 +152,8 @@ def _default_period(periods: list[Period]) -> Period:
 def ledger_grid(request, period_code: str, street_code: str):
     scope = scope_for(request.user)
     period, street = _period(period_code), _street(scope, street_code)
-    submission = Submission.objects.filter(period=period, street=street).first()
+    ledgers = Submission.objects.select_related("period", "street")  # read by the gates
+    submission = ledgers.filter(period=period, street=street).first()
     rows = _grid_rows(scope, period, street, submission)
     if not rows:
         raise Http404("没有可查看的台账行")
@@ -163,8 +170,8 @@ def ledger_grid(request, period_code: str, street_code: str):
             "headers": column_headers(),
             "editable": any(r.editable for r in rows),
             "can_import": any(may_import_row(scope, r.row, submission) for r in rows),
-            "can_submit": scope.can(Permission.SUBMIT, street),
-            "can_review": scope.can(Permission.APPROVE, street),
+            "can_submit": may_submit(scope, submission),
+            "can_review": takes_step(scope, street, "approve"),
             "blockers": request.session.pop("blockers", None),
             "periods": Period.objects.all(),
         },
@@ -324,7 +331,7 @@ def submit(request, period_code: str, street_code: str):
 def review(request, period_code: str, street_code: str):
     scope = scope_for(request.user)
     submission = _submission(scope, period_code, street_code)
-    if not scope.can(Permission.APPROVE, submission.street):
+    if not takes_step(scope, submission.street, "approve"):
         raise PermissionDenied("只有区级审核员可以审核")
     rows = _grid_rows(scope, submission.period, submission.street, submission, read_only=True)
     # Rows with warnings (and their comments) first, then the rest, each by code.
@@ -343,6 +350,8 @@ def review(request, period_code: str, street_code: str):
             if submission.state == Submission.State.SUBMITTED
             else [],
             "deadline": deadline_for(submission.period, submission.street),
+            "can_decide": may_decide(scope, submission),
+            "can_reopen": may_reopen(scope, submission),
         },
     )
 
