@@ -8,6 +8,7 @@ import pytest
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.checklist.services import checklist_update, may_edit_checklist
+from shequ.evaluation.evaluation import may_evaluate
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import period_close
 from shequ.ledger.rows import may_edit_row, row_update
@@ -201,3 +202,16 @@ def test_the_grid_the_review_page_and_the_api_offer_each_step_exactly_where_it_i
     assert ("qu-approver", "tongjiaxi", "reopen") in taken
     assert not any(key == "tiansheng-closed" for _, key, _ in taken)
     assert {name for name, _, _ in taken} == {"tiansheng-approver", "qu-approver"}
+
+
+def test_the_evaluation_opens_on_the_page_and_the_api_exactly_to_district_users(client, people):
+    approve_street(open_period("2026H2"), TIANSHENG)
+    for name, user in people.items():
+        client.force_login(user)
+        may = may_evaluate(scope_for(user))
+        page = client.get("/evaluation/?year=2026")
+        assert page.status_code in (200, 403, 404), name
+        assert (page.status_code == 200) == may, name
+        answer = client.get("/api/v1/evaluations/2026")
+        assert answer.status_code in (200, 403, 404), name
+        assert (answer.status_code == 200) == may, name

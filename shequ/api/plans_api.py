@@ -33,15 +33,14 @@ from shequ.api.schemas import (
 )
 from shequ.assets.queries import assets_usable_by
 from shequ.assets.services import require_asset_assigner
-from shequ.core.errors import DomainError, NotAllowed
+from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_number
 from shequ.evaluation.documents import evaluation_documents
-from shequ.evaluation.evaluation import evaluate
+from shequ.evaluation.evaluation import evaluate, require_evaluator
 from shequ.plans import services
 from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
-from shequ.regions.levels import is_above_street
 from shequ.workflow import measures
 
 router = Router()
@@ -304,6 +303,5 @@ def evaluation(request, year: int):
     """The annual evaluation of the caller's district: the same JSON as
     `shequ evaluate --json` (district users only)."""
     scope = caller_scope(request)
-    if not is_above_street(scope.node.level):
-        raise NotAllowed("年度评估由区级用户查看")
+    require_evaluator(scope)
     return evaluation_documents(evaluate(scope=scope, year=year, region=scope.node)).as_json()

@@ -77,7 +77,7 @@ def budget_detail(request, year: int):
 )
 def budget_set(request, year: int):
     scope = caller_scope(request)
-    services.require_manager(scope)
+    services.require_manager(scope, "设定补助资金预算")
     data = json_body(request, BudgetIn)
     services.budget_set(scope=scope, year=year, amount=Decimal(str(data.amount)), notes=data.notes)
     return budget_detail(request, year)

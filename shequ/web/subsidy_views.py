@@ -132,7 +132,7 @@ def _bound_error(form, error: DomainError) -> None:
 
 
 def _post_budget(scope: Scope, year: int, request, forms: dict) -> str | None:
-    services.require_manager(scope)  # 403 before any parsing: the role decides first
+    services.require_manager(scope, "设定补助资金预算")  # the role before any parsing
     form = BudgetForm(request.POST, prefix="b")
     forms["budget_form"] = form
     if not form.is_valid():
