@@ -106,9 +106,9 @@ def may_use_asset(scope: Scope, asset: IdleAsset) -> bool:
 def may_assign_asset(scope: Scope, plan: Plan, asset: IdleAsset | None = None) -> bool:
     """The one answer to "may this user put `asset` (or, without one, an idle asset) on a
     measure of `plan` now": the plan open, the caller an asset assigner of it, the asset one
-    they may use. The plan page draws its measure form and suggestions' buttons with it, the
-    API asks it before reading a measure, and `workflow.measures.measure_save` refuses a
-    measure choosing `asset` exactly where it is False."""
+    they may use. The plan page draws its measure form and suggestions' buttons with it,
+    and `workflow.measures.measure_save` refuses a measure newly choosing `asset` exactly
+    where it is False (the API, before reading the measure, `require_asset_assigner`)."""
     if not (plan.is_open and is_asset_assigner(scope, plan)):
         return False
     return asset is None or may_use_asset(scope, asset)
