@@ -92,6 +92,24 @@ def make_user(username: str, code: str | None, role: str) -> User:
     )
 
 
+# Eight personas, in and out of each other's nodes, for the tests that walk every gate.
+PERSONAS = [
+    ("qu-admin", "500109", Role.ADMIN),
+    ("qu-viewer", "500109", Role.VIEWER),
+    ("qu-approver", "500109", Role.APPROVER),
+    ("tiansheng-editor", TIANSHENG, Role.EDITOR),
+    ("tiansheng-approver", TIANSHENG, Role.APPROVER),
+    ("chengjiang-editor", CHENGJIANG, Role.EDITOR),
+    ("xinxinglu-editor", XINXINGLU, Role.EDITOR),
+    ("outsider", None, Role.VIEWER),
+]
+
+
+@pytest.fixture
+def people(beibei) -> dict[str, User]:
+    return {name: make_user(name, code, role) for name, code, role in PERSONAS}
+
+
 @pytest.fixture
 def district_admin(beibei) -> User:
     return make_user("qu-admin", "500109", Role.ADMIN)

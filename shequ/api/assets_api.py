@@ -13,7 +13,6 @@ from shequ.api.schemas import ERRORS, AssetChange, AssetIn, AssetOut, AssetPage
 from shequ.assets import services
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import assets_visible_to
-from shequ.core.errors import NotAllowed
 
 router = Router(tags=["闲置资产"])
 
@@ -87,8 +86,7 @@ def _values(scope, data: AssetIn | AssetChange) -> dict:
 )
 def asset_create(request):
     scope = caller_scope(request)
-    if not services.can_manage_assets(scope):
-        raise NotAllowed("您没有登记闲置资产的权限")
+    services.require_asset_registrar(scope)
     values = _values(scope, json_body(request, AssetIn))
     return asset_json(services.asset_create(scope=scope, values=values))
 
@@ -102,7 +100,6 @@ def asset_create(request):
 def asset_change(request, asset_id: int):
     scope = caller_scope(request)
     asset = _asset(scope, asset_id)
-    if not services.can_manage_assets(scope, asset.street):
-        raise NotAllowed("您没有修改该闲置资产的权限")
+    services.require_asset_editor(scope, asset)
     values = _values(scope, json_body(request, AssetChange))
     return asset_json(services.asset_update(scope=scope, asset=asset, values=values))

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import Query, Router, Schema, Status
 
-from shequ.accounts.roles import Permission
 from shequ.api.common import (
     caller_scope,
     find_period,
@@ -29,7 +28,6 @@ from shequ.api.schemas import (
     SubmissionPage,
 )
 from shequ.compliance.targets import standard_for_year
-from shequ.core.errors import NotAllowed
 from shequ.core.jsonvalues import json_moment, json_number
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
@@ -37,10 +35,12 @@ from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.rows import (
     StaleRow,
     may_edit_row,
+    require_row_editor,
     row_history,
     row_update,
     rows_visible_to,
 )
+from shequ.ledger.submissions import require_step
 from shequ.workflow.submissions import (
     submission_approve,
     submission_reopen,
@@ -68,13 +68,6 @@ def _reopen(scope, submission, reason):
 
 
 ACTIONS = {"submit": _submit, "approve": _approve, "return": _return, "reopen": _reopen}
-# Who may take each action, checked before the body is read (scope, then role, then body).
-ACTION_PERMISSIONS = {
-    "submit": Permission.SUBMIT,
-    "approve": Permission.APPROVE,
-    "return": Permission.APPROVE,
-    "reopen": Permission.APPROVE,
-}
 
 
 def row_json(row: LedgerRow, editable: bool) -> dict:
@@ -164,8 +157,7 @@ def row_change(request, row_id: int):
     row when someone changed it since `version`."""
     scope = caller_scope(request)
     row = _row(scope, row_id)
-    if not scope.can(Permission.EDIT, row.community):
-        raise NotAllowed("您没有修改台账的权限")
+    require_row_editor(scope, row)  # scope, then role, then the body
     change = json_body(request, RowChange)
     try:
         updated = row_update(
@@ -289,8 +281,7 @@ def submission_act(request, period: str, street: str, action: str):
         raise Http404(f"未知操作“{action}”：可用 submit、approve、return、reopen")
     scope = caller_scope(request)
     submission = _submission(scope, period, street)
-    if not scope.can(ACTION_PERMISSIONS[action], submission.street):
-        raise NotAllowed("您没有该操作的权限")
+    require_step(scope, submission, action)  # scope, then role, then the reason
     decision = json_body(request, Decision)
     result = ACTIONS[action](scope, submission, decision.reason)
     return submission_json(Submission.objects.select_related("period", "street").get(pk=result.pk))

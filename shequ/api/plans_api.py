@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from shequ.accounts.roles import Permission
 from shequ.api.common import (
     attachment,
     caller_scope,
@@ -33,16 +32,15 @@ from shequ.api.schemas import (
     TargetYearIn,
 )
 from shequ.assets.queries import assets_usable_by
-from shequ.assets.services import may_assign_across_streets
-from shequ.core.errors import DomainError, NotAllowed
+from shequ.assets.services import require_asset_assigner
+from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_number
 from shequ.evaluation.documents import evaluation_documents
-from shequ.evaluation.evaluation import evaluate
+from shequ.evaluation.evaluation import evaluate, require_evaluator
 from shequ.plans import services
 from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
-from shequ.regions.levels import is_above_street
 from shequ.workflow import measures
 
 router = Router()
@@ -140,8 +138,7 @@ def plan_detail(request, plan_id: int):
 def _measure_request(request, plan_id: int):
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
-    if not may_assign_across_streets(scope):  # the district assigns idle assets anywhere
-        services.require_plan_editor(scope, plan)
+    require_asset_assigner(scope, plan)  # the plan's editors, the district with an asset
     return scope, plan, json_body(request, MeasureIn)
 
 
@@ -247,7 +244,7 @@ def _approver_request(request, plan_id: int, what: str) -> tuple:
     """Scope, then the district's or street's approver role, before any body is read."""
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
-    scope.require(Permission.APPROVE, plan.street, what)
+    services.require_plan_verifier(scope, plan, what)
     return scope, plan
 
 
@@ -306,6 +303,5 @@ def evaluation(request, year: int):
     """The annual evaluation of the caller's district: the same JSON as
     `shequ evaluate --json` (district users only)."""
     scope = caller_scope(request)
-    if not is_above_street(scope.node.level):
-        raise NotAllowed("年度评估由区级用户查看")
+    require_evaluator(scope)
     return evaluation_documents(evaluate(scope=scope, year=year, region=scope.node)).as_json()

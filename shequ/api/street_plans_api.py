@@ -18,11 +18,10 @@ from shequ.api.common import (
     street_in_scope,
 )
 from shequ.api.schemas import ERRORS, StreetYearOut, StreetYearPage
-from shequ.core.errors import NotAllowed
 from shequ.core.jsonvalues import json_number
 from shequ.plans.evidence import document_from_upload
 from shequ.plans.models import StreetPlan
-from shequ.plans.street_plans import can_file_street_plan, street_plan_save, street_year
+from shequ.plans.street_plans import require_street_plan_filer, street_plan_save, street_year
 
 router = Router(tags=["街镇实施方案"])
 
@@ -99,8 +98,7 @@ def street_plan_detail(request, street: str, year: int):
 def street_plan_file(request, street: str, year: int):
     scope = caller_scope(request)
     region = street_in_scope(scope, street)
-    if not can_file_street_plan(scope, region):
-        raise NotAllowed("只有街镇填报员、审核员或区级管理员可以上传实施方案")
+    require_street_plan_filer(scope, region)  # before the body is read
     street_plan_save(
         scope=scope,
         street=region,

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from shequ.accounts.roles import Permission
 from shequ.api.common import (
     caller_scope,
     json_body,
@@ -78,7 +77,7 @@ def budget_detail(request, year: int):
 )
 def budget_set(request, year: int):
     scope = caller_scope(request)
-    services.require_manager(scope)
+    services.require_manager(scope, "设定补助资金预算")
     data = json_body(request, BudgetIn)
     services.budget_set(scope=scope, year=year, amount=Decimal(str(data.amount)), notes=data.notes)
     return budget_detail(request, year)
@@ -204,7 +203,7 @@ def allocation_change(request, allocation_id: int):
 def allocation_pay(request, allocation_id: int):
     scope = caller_scope(request)
     allocation = _allocation(scope, allocation_id)
-    scope.require(Permission.APPROVE, allocation.street, "拨付补助资金")
+    services.require_payer(scope, allocation)
     paid_on = json_body(request, PaidIn).paid_on
     paid = services.allocation_mark_paid(scope=scope, allocation=allocation, paid_on=paid_on)
     return allocation_json(paid)

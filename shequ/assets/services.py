@@ -16,6 +16,8 @@ from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_visible_to
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.plans.models import Plan
+from shequ.plans.services import is_measure_editor, may_edit_plan, require_plan_editor
 from shequ.regions.levels import Level, is_above_street
 from shequ.regions.models import Region
 
@@ -41,8 +43,10 @@ MAX_AREA = Decimal("99999999.9")
 MANAGING = (Permission.EDIT, Permission.SUBMIT, Permission.APPROVE, Permission.MANAGE)
 
 
-def can_manage_assets(scope: Scope, street: Region | None = None) -> bool:
-    """May the caller add or change assets (of `street`, or of some street)?"""
+def may_manage_assets(scope: Scope, street: Region | None = None) -> bool:
+    """May the caller add or change assets (of `street`, or of some street)? The register's
+    pages and the API draw their buttons and forms with it; `asset_create` and
+    `asset_update` refuse exactly where it is False."""
     node = scope.node
     if node is None or node.is_community:
         return False
@@ -50,18 +54,77 @@ def can_manage_assets(scope: Scope, street: Region | None = None) -> bool:
     return scope.contains(target) and any(scope.can(p, target) for p in MANAGING)
 
 
+def may_edit_asset(scope: Scope, asset: IdleAsset) -> bool:
+    """May the caller change this asset: it belongs to a street whose register they keep
+    (and so one whose assets they see)."""
+    return may_manage_assets(scope, asset.street)
+
+
+def require_asset_registrar(scope: Scope) -> None:
+    """Refuse, before any value is read, a caller who keeps no street's register."""
+    if not may_manage_assets(scope):
+        raise NotAllowed("您没有登记闲置资产的权限")
+
+
+def require_asset_editor(scope: Scope, asset: IdleAsset) -> None:
+    """Refuse unless `may_edit_asset`: an asset the caller does not see is OutOfScope."""
+    _require_visible(scope, asset)
+    _require_manager(scope, asset.street)
+
+
 def may_assign_across_streets(scope: Scope) -> bool:
     """District users who keep the register also assign its assets to any street's plan."""
-    return scope.node is not None and is_above_street(scope.node.level) and can_manage_assets(scope)
+    return scope.node is not None and is_above_street(scope.node.level) and may_manage_assets(scope)
 
 
 def _require_manager(scope: Scope, street: Region) -> None:
     """403 for those who see the street's assets but may not change them, else 404."""
-    if can_manage_assets(scope, street):
+    if may_manage_assets(scope, street):
         return
     if asset_streets(scope).filter(pk=street.pk).exists():
         raise NotAllowed("您没有管理闲置资产的权限")
     raise OutOfScope(f"{street.name}不在您的管辖范围内")
+
+
+# ---------------------------------------------------------------- assigning to plans
+
+
+def is_asset_assigner(scope: Scope, plan: Plan) -> bool:
+    """Who may put an idle asset on (or take it off) a measure of `plan`: its editors, and
+    the district users who keep the register, for any street's plan."""
+    return is_measure_editor(
+        scope, plan, uses_asset=True, assigns_assets=may_assign_across_streets(scope)
+    )
+
+
+def may_use_asset(scope: Scope, asset: IdleAsset) -> bool:
+    """May a measure of the caller's newly choose `asset`: one they see, still 可用."""
+    visible = assets_visible_to(scope).filter(pk=asset.pk)
+    return asset.status == Status.AVAILABLE and visible.exists()
+
+
+def may_assign_asset(scope: Scope, plan: Plan, asset: IdleAsset | None = None) -> bool:
+    """The one answer to "may this user put `asset` (or, without one, an idle asset) on a
+    measure of `plan` now": the plan open, the caller an asset assigner of it, the asset one
+    they may use. The plan page draws its measure form and suggestions' buttons with it,
+    and `workflow.measures.measure_save` refuses a measure newly choosing `asset` exactly
+    where it is False (the API, before reading the measure, `require_asset_assigner`)."""
+    if not (plan.is_open and is_asset_assigner(scope, plan)):
+        return False
+    return asset is None or may_use_asset(scope, asset)
+
+
+def assigns_only(scope: Scope, plan: Plan) -> bool:
+    """A district user who assigns idle assets to a plan they may not edit: every measure
+    they add or change must use an asset (the measure form requires one)."""
+    return may_assign_asset(scope, plan) and not may_edit_plan(scope, plan)
+
+
+def require_asset_assigner(scope: Scope, plan: Plan) -> None:
+    """Refuse, before any value is read, a caller who may change none of the plan's
+    measures (whether the plan is still open is the service's to say)."""
+    if not is_asset_assigner(scope, plan):
+        require_plan_editor(scope, plan)  # names the refusal: outside the node, or the role
 
 
 def _locked(asset: IdleAsset) -> IdleAsset:
@@ -167,14 +230,13 @@ def asset_create(*, scope: Scope, values: dict) -> IdleAsset:
 @transaction.atomic
 def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
     asset = _locked(asset)
-    _require_visible(scope, asset)
-    _require_manager(scope, asset.street)
+    require_asset_editor(scope, asset)
     values = _clean_text({name: getattr(asset, name) for name in ASSET_FIELDS} | values)
     _check_values(values, asset)
     _require_manager(scope, values["street"])
     if not values["code"]:
         values["code"] = asset.code
-    if values["status"] != asset.status and _in_a_measure(asset):
+    if values["status"] != asset.status and status_follows_measure(asset):
         raise DomainError(
             "该资产已用于方案措施，状态随措施自动变化（删除措施或改选资产后恢复为可用）",
             field="status",
@@ -202,8 +264,10 @@ def _require_visible(scope: Scope, asset: IdleAsset) -> None:
         raise OutOfScope("该闲置资产不在您的管辖范围内")
 
 
-def _in_a_measure(asset: IdleAsset) -> bool:
-    # The reverse of `plans.Measure.asset`: plans depends on assets, never the reverse.
+def status_follows_measure(asset: IdleAsset) -> bool:
+    """A measure uses the asset, so its status follows the measure and is not typed (the
+    asset page disables the field, `asset_update` refuses a change)."""
+    # The reverse of `plans.Measure.asset`.
     return asset.measures.exists()
 
 
@@ -219,12 +283,13 @@ def asset_require_usable(
     if after is None or (before is not None and before.pk == after.pk):
         return
     asset = _locked(after)
+    if may_use_asset(scope, asset):
+        return
     _require_visible(scope, asset)
-    if asset.status != Status.AVAILABLE:
-        raise DomainError(
-            f"闲置资产“{asset.name}”{asset.get_status_display()}，不能再用于其他措施",
-            field="asset",
-        )
+    raise DomainError(
+        f"闲置资产“{asset.name}”{asset.get_status_display()}，不能再用于其他措施",
+        field="asset",
+    )
 
 
 def asset_follow_measure(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -18,9 +17,7 @@ from django.utils import timezone
 from shequ.accounts.scope import Scope
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import assets_visible_to
-
-if TYPE_CHECKING:  # plans depends on assets; the reverse only for type hints
-    from shequ.plans.models import Plan
+from shequ.plans.models import Measure, Plan
 
 PER_GROUP = 5  # a small panel: five of the plan's street, five of the others
 LARGEST = 3
@@ -77,10 +74,9 @@ def _grouped(assets: QuerySet[IdleAsset], plan: Plan, gap: Decimal, limit: int):
     ]
 
 
-# `Measure.Method` values (plans depends on assets, so they are spelled here):
-# buying an enterprise's factory building, sharing a public unit's rooms.
-METHOD_FOR_KIND = {IdleAsset.Kind.FACTORY: "purchase"}
-DEFAULT_METHOD = "share"
+# Buying an enterprise's factory building, sharing a public unit's rooms.
+METHOD_FOR_KIND = {IdleAsset.Kind.FACTORY: Measure.Method.PURCHASE}
+DEFAULT_METHOD = Measure.Method.SHARE
 
 
 def measure_defaults(asset: IdleAsset, plan: Plan) -> dict:

@@ -19,13 +19,13 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.dashboard import approved_period_ids, judging_period
 from shequ.compliance.summary import Unit, summary
 from shequ.compliance.targets import standard_for_year
-from shequ.core.errors import DomainError
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_under
 from shequ.plans.street_plans import street_year
-from shequ.regions.levels import Level
+from shequ.regions.levels import Level, is_above_street
 from shequ.regions.models import Region
 
 
@@ -153,6 +153,17 @@ def evaluation_period(year: int, region: Region) -> Period:
     if period is None:
         raise DomainError(f"{year}年没有报告期，无法评估", field="year")
     return period
+
+
+def may_evaluate(scope: Scope) -> bool:
+    """The evaluation is the district's: users whose node lies above the street (the page
+    and the API ask this; `evaluate` itself refuses a street or a community as the region)."""
+    return scope.node is not None and is_above_street(scope.node.level)
+
+
+def require_evaluator(scope: Scope) -> None:
+    if not may_evaluate(scope):
+        raise NotAllowed("年度评估由区级用户查看")
 
 
 def evaluate(*, scope: Scope, year: int, region: Region | None = None, today=None) -> Evaluation:

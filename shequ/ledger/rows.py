@@ -167,7 +167,7 @@ def row_update(
 ) -> LedgerRow:
     """Change some input fields of a draft row. Raises StaleRow if the row moved on since
     `expected_version`; nothing is overwritten then."""
-    scope.require(Permission.EDIT, row.community, "修改台账")
+    require_row_editor(scope, row)
     _require_editable([(row, changes)], allow_closed_period=False)
     new_values = clean_values(changes)
     current = LedgerRow.objects.select_for_update().get(pk=row.pk)
@@ -315,7 +315,17 @@ def may_edit_row(scope: Scope, row: LedgerRow, submission: Submission | None) ->
     """The one answer to "may this user change this row now" (`submission`: the street's
     ledger of the row's period): the grid and the API draw their inputs with it, and
     `row_update` refuses exactly where it is False."""
-    return open_for_editing(row.period, submission) and scope.can(Permission.EDIT, row.community)
+    return open_for_editing(row.period, submission) and is_row_editor(scope, row)
+
+
+def is_row_editor(scope: Scope, row: LedgerRow) -> bool:
+    """Who edits a row: the editors of its community (a street's, or the community's own)."""
+    return scope.can(Permission.EDIT, row.community)
+
+
+def require_row_editor(scope: Scope, row: LedgerRow) -> None:
+    """Refuse where `is_row_editor` is False (the API asks it before reading the body)."""
+    scope.require(Permission.EDIT, row.community, "修改台账")
 
 
 def open_for_editing(period: Period, submission: Submission | None) -> bool:

@@ -24,6 +24,7 @@ from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.notifications import notify_submission
 from shequ.ledger.periods import deadline_for
 from shequ.ledger.rows import RowCheck, rows_check
+from shequ.regions.models import Region
 
 State = Submission.State
 
@@ -61,6 +62,53 @@ class SubmissionBlocked(DomainError):
     def __init__(self, blockers: list[Blocker]):
         super().__init__(f"还有 {len(blockers)} 个问题需要处理，暂不能上报")
         self.blockers = blockers
+
+
+# Who takes each step of a street's ledger: the transitions below, the grid, the review page
+# and the API read this one table.
+STEP_PERMISSIONS = {
+    "submit": (Permission.SUBMIT, "上报台账"),  # the street's approvers
+    "approve": (Permission.APPROVE, "审核台账"),  # the district's
+    "return": (Permission.APPROVE, "退回台账"),
+    "reopen": (Permission.APPROVE, "重新打开台账"),
+}
+
+
+def takes_step(scope: Scope, street: Region, step: str) -> bool:
+    return scope.can(STEP_PERMISSIONS[step][0], street)
+
+
+def require_step(scope: Scope, submission: Submission, step: str) -> None:
+    """Refuse where `takes_step` is False (the API asks it before reading a reason)."""
+    permission, what = STEP_PERMISSIONS[step]
+    scope.require(permission, submission.street, what)
+
+
+# Each step now: the role, and the ledger's state (the pages draw their buttons with these;
+# the transitions refuse exactly where they are False, a reason given where one is needed
+# and nothing blocking a submission).
+
+
+def may_submit(scope: Scope, submission: Submission | None) -> bool:
+    return (
+        submission is not None
+        and takes_step(scope, submission.street, "submit")
+        and submission.is_editable
+        and submission.period.is_open
+    )
+
+
+def may_decide(scope: Scope, submission: Submission) -> bool:
+    """Approve or return: a submitted ledger."""
+    return submission.state == State.SUBMITTED and takes_step(scope, submission.street, "approve")
+
+
+def may_reopen(scope: Scope, submission: Submission) -> bool:
+    return (
+        submission.state == State.APPROVED
+        and submission.period.is_open
+        and takes_step(scope, submission.street, "reopen")
+    )
 
 
 def _locked(submission: Submission) -> Submission:
@@ -114,7 +162,7 @@ def submission_submit(
     """Submit the street's ledger; its rows are checked by `limits`, the thresholds of the
     period's year (`compliance.targets.thresholds_for`)."""
     submission = _locked(submission)
-    scope.require(Permission.SUBMIT, submission.street, "上报台账")
+    require_step(scope, submission, "submit")
     _require_state(submission, (State.DRAFT, State.RETURNED), "上报")
     before = submission.state
     if not submission.period.is_open:
@@ -137,7 +185,7 @@ def submission_approve(
     *, scope: Scope, submission: Submission, now: datetime.datetime | None = None
 ) -> Submission:
     submission = _locked(submission)
-    scope.require(Permission.APPROVE, submission.street, "审核台账")
+    require_step(scope, submission, "approve")
     _require_state(submission, (State.SUBMITTED,), "审核通过")
     before = submission.state
     sealed = _approve_and_seal(scope, submission, now or timezone.now())
@@ -208,7 +256,7 @@ def submission_return(
     now: datetime.datetime | None = None,
 ) -> Submission:
     submission = _locked(submission)
-    scope.require(Permission.APPROVE, submission.street, "退回台账")
+    require_step(scope, submission, "return")
     _require_state(submission, (State.SUBMITTED,), "退回")
     before = submission.state
     reason = (reason or "").strip()
@@ -227,7 +275,7 @@ def submission_return(
 def submission_reopen(*, scope: Scope, submission: Submission, reason: str) -> Submission:
     """Unfreeze an approved ledger for correction; its next approval is a new version."""
     submission = _locked(submission)
-    scope.require(Permission.APPROVE, submission.street, "重新打开台账")
+    require_step(scope, submission, "reopen")
     _require_state(submission, (State.APPROVED,), "重新打开")
     before = submission.state
     if not submission.period.is_open:

@@ -54,15 +54,20 @@ def require_plan_editor(scope: Scope, plan: Plan) -> None:
     raise NotAllowed("您没有编辑一社区一方案的权限")
 
 
+def is_measure_editor(scope: Scope, plan: Plan, *, uses_asset: bool, assigns_assets: bool) -> bool:
+    """Plan editors change measures; the district, which assigns idle assets across
+    streets (`assigns_assets`: assets.services.may_assign_across_streets), may also add,
+    change or remove a measure that uses one (before or after the change)."""
+    if uses_asset and assigns_assets and scope.contains(plan.community):
+        return True
+    return is_plan_editor(scope, plan)
+
+
 def require_measure_editor(
     scope: Scope, plan: Plan, *, uses_asset: bool, assigns_assets: bool
 ) -> None:
-    """Plan editors change measures; the district, which assigns idle assets across
-    streets (`assigns_assets`: assets.services.may_assign_across_streets), may also add,
-    change or remove a measure that uses one."""
-    if uses_asset and assigns_assets and scope.contains(plan.community):
-        return
-    require_plan_editor(scope, plan)
+    if not is_measure_editor(scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets):
+        require_plan_editor(scope, plan)  # names the refusal: outside the node, or the role
 
 
 def _require_open(plan: Plan) -> None:
@@ -232,6 +237,43 @@ def consultation_add(
 # ---------------------------------------------------------------- states
 
 
+# The state moves' gates: who, and from which state (the plan page draws its buttons and
+# forms with them; the moves below refuse exactly where they are False, the values given
+# being valid and the plan's measures and ledger as each move needs them).
+CLOSABLE = (State.PENDING, State.IMPLEMENTING)
+
+
+def may_start_plan(scope: Scope, plan: Plan) -> bool:
+    return plan.state == State.DRAFTING and is_plan_editor(scope, plan)
+
+
+def may_request_close(scope: Scope, plan: Plan) -> bool:
+    return plan.state == State.IMPLEMENTING and is_plan_editor(scope, plan)
+
+
+def is_plan_verifier(scope: Scope, plan: Plan) -> bool:
+    """The district's approvers verify 销号: close a plan, or send it back."""
+    return scope.can(Permission.APPROVE, plan.street)
+
+
+def require_plan_verifier(scope: Scope, plan: Plan, what: str) -> None:
+    scope.require(Permission.APPROVE, plan.street, what)
+
+
+def may_send_back_plan(scope: Scope, plan: Plan) -> bool:
+    return plan.state == State.PENDING and is_plan_verifier(scope, plan)
+
+
+def may_close_plan(scope: Scope, plan: Plan) -> bool:
+    """销号 needs a verifier, a plan 实施中 or 待销号, and the community compliant on its
+    latest approved ledger."""
+    return (
+        plan.state in CLOSABLE
+        and is_plan_verifier(scope, plan)
+        and shows_compliant(latest_approved_row(plan))
+    )
+
+
 def _move(scope: Scope, plan: Plan, to: str, summary: str, reason: str = "") -> Plan:
     before = plan.state
     plan.state = to
@@ -271,7 +313,7 @@ def plan_request_close(*, scope: Scope, plan: Plan) -> Plan:
 def plan_send_back(*, scope: Scope, plan: Plan, reason: str) -> Plan:
     """待销号 → 实施中: the district does not accept it yet."""
     plan = _locked(plan)
-    scope.require(Permission.APPROVE, plan.street, "审核销号")
+    require_plan_verifier(scope, plan, "审核销号")
     _require_state(plan, (State.PENDING,), "退回")
     if not (reason or "").strip():
         raise DomainError("请填写退回原因", field="reason")
@@ -302,8 +344,8 @@ def plan_close(
 ) -> Plan:
     """已销号: only on an approved ledger that shows the community compliant."""
     plan = _locked(plan)
-    scope.require(Permission.APPROVE, plan.street, "销号")
-    _require_state(plan, (State.PENDING, State.IMPLEMENTING), "销号")
+    require_plan_verifier(scope, plan, "销号")
+    _require_state(plan, CLOSABLE, "销号")
     row = latest_approved_row(plan)
     if not shows_compliant(row):
         shown = f"{row.period.label}审核数" if row else "已审核台账"

@@ -103,8 +103,10 @@ def _compliant_communities(period: Period | None, community_ids: list[int]) -> s
     }
 
 
-def can_file_street_plan(scope: Scope, street: Region) -> bool:
-    """The street's editors and approvers file it; district administrators may too."""
+def may_file_street_plan(scope: Scope, street: Region) -> bool:
+    """The street's editors and approvers file it; district administrators may too. The
+    street plan page and the API draw with it; `street_plan_save` refuses exactly where it
+    is False."""
     return street.is_street and (
         scope.can(Permission.EDIT, street)
         or scope.can(Permission.SUBMIT, street)
@@ -112,10 +114,11 @@ def can_file_street_plan(scope: Scope, street: Region) -> bool:
     )
 
 
-def _require_street_writer(scope: Scope, street: Region) -> None:
+def require_street_plan_filer(scope: Scope, street: Region) -> None:
+    """Refuse where `may_file_street_plan` is False: outside the node as OutOfScope."""
     if not scope.contains(street):
         raise OutOfScope(f"{street.name}不在您的管辖范围内")
-    if not can_file_street_plan(scope, street):
+    if not may_file_street_plan(scope, street):
         raise NotAllowed("只有街镇填报员、审核员或区级管理员可以上传实施方案")
 
 
@@ -130,7 +133,7 @@ def street_plan_save(
     document: Evidence | None = None,
 ) -> StreetPlan:
     """File or replace a street's implementation plan for a year (audited)."""
-    _require_street_writer(scope, street)
+    require_street_plan_filer(scope, street)
     if not (title or "").strip():
         raise DomainError("请填写文件名称", field="title")
     if not 2000 <= year <= 2100:

@@ -43,18 +43,50 @@ def warn_share() -> Decimal:
     return Decimal(str(setting_get(WARN_SHARE_SETTING, DEFAULT_WARN_SHARE)))
 
 
+# The gates: the subsidy page and the API draw with them, and the services below refuse
+# exactly where they are False (NotAllowed, or OutOfScope outside the caller's node).
+
+
 def may_manage(scope: Scope) -> bool:
     """Budgets and allocations belong to the district: its administrators decide them."""
     return scope.is_root_admin
 
 
+def require_manager(scope: Scope, what: str = "安排补助资金") -> None:
+    """Refuse where `may_manage` is False."""
+    scope.require_root_admin(what)
+
+
+def may_change_allocation(scope: Scope, allocation: SubsidyAllocation) -> bool:
+    """May the caller change (or cancel) this allocation: an administrator of the district,
+    whose node it lies in. Once paid, only its notes change (`allocation_update` says so)."""
+    return scope.contains(allocation.street) and may_manage(scope)
+
+
+def may_cancel_allocation(scope: Scope, allocation: SubsidyAllocation) -> bool:
+    return may_change_allocation(scope, allocation) and not allocation.is_paid
+
+
+def _require_admin_on(scope: Scope, allocation: SubsidyAllocation, what: str) -> None:
+    """Refuse where `may_change_allocation` is False."""
+    if not scope.contains(allocation.street):
+        raise OutOfScope(f"{allocation.street.name}不在您的管辖范围内")
+    require_manager(scope, what)
+
+
 def may_pay(scope: Scope) -> bool:
-    """The district's approvers confirm that money has been paid out."""
+    """The district's approvers confirm that money has been paid out (some allocation)."""
     return scope.can(Permission.APPROVE)
 
 
-def require_manager(scope: Scope) -> None:
-    scope.require_root_admin("安排补助资金")
+def may_pay_allocation(scope: Scope, allocation: SubsidyAllocation) -> bool:
+    """May the caller mark this allocation paid: an approver of its street, and unpaid."""
+    return scope.can(Permission.APPROVE, allocation.street) and not allocation.is_paid
+
+
+def require_payer(scope: Scope, allocation: SubsidyAllocation) -> None:
+    """Refuse, for its role or node, a caller `may_pay_allocation` turns away."""
+    scope.require(Permission.APPROVE, allocation.street, "拨付补助资金")
 
 
 # ---------------------------------------------------------------- figures
@@ -321,7 +353,7 @@ def _diff(before: dict, after: dict) -> dict:
 @transaction.atomic
 def budget_set(*, scope: Scope, year: int, amount, notes: str = "") -> SubsidyBudget:
     """Set (or change) a year's budget; never below what is already allocated."""
-    scope.require_root_admin("设定补助资金预算")
+    require_manager(scope, "设定补助资金预算")
     _check_year(year)
     amount = _money(amount, field_name="amount", positive=False)
     budget = SubsidyBudget.objects.select_for_update().filter(year=year).first()
@@ -360,7 +392,7 @@ def allocation_create(
     notes: str = "",
 ) -> Allocated:
     """Set money of the year's budget aside for a street; refused over the budget."""
-    scope.require_root_admin("安排补助资金")
+    require_manager(scope)
     _check_year(year)
     _check_street(scope, street)
     community = _check_target(scope, street, purpose, measure, community)
@@ -395,12 +427,6 @@ def _locked(allocation: SubsidyAllocation) -> SubsidyAllocation:
         .select_related("street", "community", "measure__plan")
         .get(pk=allocation.pk)
     )
-
-
-def _require_admin_on(scope: Scope, allocation: SubsidyAllocation, what: str) -> None:
-    if not scope.contains(allocation.street):
-        raise OutOfScope(f"{allocation.street.name}不在您的管辖范围内")
-    scope.require_root_admin(what)
 
 
 MONEY_FIELDS = ("year", "street", "purpose", "measure", "community", "amount")
@@ -474,7 +500,7 @@ def allocation_mark_paid(
 ) -> SubsidyAllocation:
     """已安排 → 已拨付, by a district approver, on a date not in the future."""
     allocation = _locked(allocation)
-    scope.require(Permission.APPROVE, allocation.street, "拨付补助资金")
+    require_payer(scope, allocation)
     if allocation.is_paid:
         raise DomainError(f"该笔资金已于 {allocation.paid_on:%Y-%m-%d} 拨付")
     if paid_on > timezone.localdate():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404
@@ -22,11 +21,11 @@ from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
-from shequ.plans.services import is_plan_editor
 from shequ.regions.levels import is_above_street
 from shequ.web.asset_forms import AssetFilterForm, AssetForm
 from shequ.web.plan_forms import MeasureForm
 from shequ.web.scoping import node_scope
+from shequ.workflow.measures import may_delete_measure
 
 
 @login_required
@@ -49,7 +48,7 @@ def asset_list(request):
             "form": form,
             "page": page,
             "totals": _totals(visible),
-            "can_add": services.can_manage_assets(scope),
+            "can_add": services.may_manage_assets(scope),
             "one_street": len(streets) == 1,
             "query": request.GET.urlencode(),
         },
@@ -92,8 +91,7 @@ def _mark_uses(scope: Scope, assets) -> None:
 @require_http_methods(["GET", "POST"])
 def asset_create(request):
     scope = node_scope(request)
-    if not services.can_manage_assets(scope):
-        raise PermissionDenied("您没有登记闲置资产的权限")
+    services.require_asset_registrar(scope)
     streets = list(asset_streets(scope))
     initial = {"street": streets[0].code if len(streets) == 1 else request.GET.get("street")}
     form = AssetForm(request.POST or None, initial=initial, streets=streets)
@@ -119,11 +117,10 @@ def _saved(form: AssetForm, save):
 def asset_detail(request, pk: int):
     scope = node_scope(request)
     asset = get_object_or_404(assets_visible_to(scope).select_related("street"), pk=pk)
-    can_edit = services.can_manage_assets(scope, asset.street)
+    can_edit = services.may_edit_asset(scope, asset)
     streets = list(asset_streets(scope))
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied("您没有修改闲置资产的权限")
+        services.require_asset_editor(scope, asset)
         form = _edit_form(asset, streets, data=request.POST)
         if form.is_valid():
             saved = _saved(
@@ -155,30 +152,22 @@ def asset_detail(request, pk: int):
 
 def _edit_form(asset: IdleAsset, streets, data=None) -> AssetForm:
     form = AssetForm(data, initial=AssetForm.initial_for(asset), streets=streets)
-    # The status of an asset a measure uses follows the measure (assets.services).
-    form.fields["status"].disabled = asset.measures.exists()
+    form.fields["status"].disabled = services.status_follows_measure(asset)
     return form
 
 
 # ---------------------------------------------------------------- on the plan page
 
 
-def assigns_only(scope: Scope, plan: Plan) -> bool:
-    """A district user who may not edit the plan but assigns idle assets to it."""
-    return (
-        plan.is_open
-        and not is_plan_editor(scope, plan)
-        and services.may_assign_across_streets(scope)
-    )
-
-
 def suggestions_context(scope: Scope, plan: Plan) -> dict:
-    """What `assets/_suggestions.html` needs on the plan page."""
-    can_assign = assigns_only(scope, plan)
+    """What the plan page's measures and `assets/_suggestions.html` need: may the caller
+    change the plan's measures (`can_change_measures`; only with an idle asset when they
+    only assign assets, `can_assign`), and which measures may they delete."""
     return {
         "asset_suggestions": suggest_assets(scope, plan),
-        "can_assign": can_assign,
-        "can_use_assets": plan.is_open and (can_assign or is_plan_editor(scope, plan)),
+        "can_assign": services.assigns_only(scope, plan),
+        "can_change_measures": services.may_assign_asset(scope, plan),
+        "deletable": {m.pk for m in plan.measures.all() if may_delete_measure(scope, m)},
         "assets_where": "全区" if is_above_street(scope.node.level) else "本街镇",
     }
 
@@ -200,5 +189,5 @@ def measure_form(
         prefix="m",
         initial=initial,
         assets=assets_usable_by(scope, instance.asset_id if instance else None),
-        require_asset=assigns_only(scope, plan),
+        require_asset=services.assigns_only(scope, plan),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,18 +10,16 @@ from django.views.decorators.http import require_GET
 
 from shequ.core.errors import DomainError
 from shequ.evaluation.documents import evaluation_documents
-from shequ.evaluation.evaluation import evaluate
+from shequ.evaluation.evaluation import evaluate, require_evaluator
 from shequ.evaluation.report import TABLE_HEADERS, report_text, report_title, table_cells
 from shequ.ledger.models import Period
-from shequ.regions.levels import is_above_street
 from shequ.web.downloads import download
 from shequ.web.scoping import node_scope
 
 
 def _documents(request):
     scope = node_scope(request)
-    if not is_above_street(scope.node.level):
-        raise PermissionDenied("年度评估由区级用户查看")
+    require_evaluator(scope)
     years = sorted({p.year for p in Period.objects.all()}, reverse=True)
     if not years:
         return None, years

@@ -10,7 +10,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +21,7 @@ from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
-from shequ.ledger.permissions import may_import
+from shequ.ledger.permissions import require_importer
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -50,7 +49,8 @@ def _forget_old_uploads() -> None:
 
 
 def _stored(request, token: str) -> dict:
-    """An upload this user made in this session, or 404."""
+    """An upload this user made in this session, or 404 (403 once they may not import)."""
+    require_importer(scope_for(request.user))
     entry = request.session.get(SESSION_KEY, {}).get(token)
     if entry is None or not (_upload_dir() / entry["stored"]).exists():
         raise Http404("上传的文件已失效，请重新上传")
@@ -83,8 +83,7 @@ def _streets(scope):
 def upload(request, period_code: str):
     scope = scope_for(request.user)
     period = get_object_or_404(Period, code=period_code.upper())
-    if not may_import(scope):
-        raise PermissionDenied("只有填报员和管理员可以导入台账")
+    require_importer(scope)
     context = {"period": period, "streets": _streets(scope)}
     if request.method == "GET":
         return render(request, "ledger/import.html", context)
@@ -185,8 +184,7 @@ def blank_template(request, period_code: str):
     (every street of theirs when they pick none)."""
     scope = scope_for(request.user)
     period = get_object_or_404(Period, code=period_code.upper())
-    if not may_import(scope):
-        raise PermissionDenied("只有填报员和管理员可以导入台账")
+    require_importer(scope)
     street = _template_street(scope, request.GET.get("street", ""))
     data = blank_workbook(scope=scope, period=period, street=street)
     buffer = io.BytesIO()

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
 from shequ.compliance.targets import standard_for_year, thresholds_for
 from shequ.core.errors import DomainError
@@ -21,6 +20,7 @@ from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for, overdue_street_ids
+from shequ.ledger.permissions import may_import, may_import_row
 from shequ.ledger.rows import (
     StaleRow,
     approved_rows_before,
@@ -30,7 +30,14 @@ from shequ.ledger.rows import (
     rows_visible_to,
 )
 from shequ.ledger.since_return import SinceReturn, changes_since_return
-from shequ.ledger.submissions import SubmissionBlocked, submission_blockers
+from shequ.ledger.submissions import (
+    SubmissionBlocked,
+    may_decide,
+    may_reopen,
+    may_submit,
+    submission_blockers,
+    takes_step,
+)
 from shequ.ledger.values import clean_values
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.levels import Level
@@ -129,8 +136,8 @@ def ledger_home(request):
             "period": period,
             "submissions": _with_overdue(period, list(submissions)),
             "counts": counts,
-            "can_review": scope.can(Permission.APPROVE),
-            "can_import": scope.can(Permission.MANAGE),
+            "reviewable": {s.pk for s in submissions if takes_step(scope, s.street, "approve")},
+            "can_import": may_import(scope),
         },
     )
 
@@ -152,7 +159,8 @@ def _default_period(periods: list[Period]) -> Period:
 def ledger_grid(request, period_code: str, street_code: str):
     scope = scope_for(request.user)
     period, street = _period(period_code), _street(scope, street_code)
-    submission = Submission.objects.filter(period=period, street=street).first()
+    ledgers = Submission.objects.select_related("period", "street")  # read by the gates
+    submission = ledgers.filter(period=period, street=street).first()
     rows = _grid_rows(scope, period, street, submission)
     if not rows:
         raise Http404("没有可查看的台账行")
@@ -168,8 +176,9 @@ def ledger_grid(request, period_code: str, street_code: str):
             "total": subtotal("合计", rows),
             "headers": column_headers(),
             "editable": any(r.editable for r in rows),
-            "can_submit": scope.can(Permission.SUBMIT, street),
-            "can_review": scope.can(Permission.APPROVE, street),
+            "can_import": any(may_import_row(scope, r.row, submission) for r in rows),
+            "can_submit": may_submit(scope, submission),
+            "can_review": takes_step(scope, street, "approve"),
             "blockers": request.session.pop("blockers", None),
             "periods": Period.objects.all(),
         },
@@ -384,7 +393,7 @@ def submit(request, period_code: str, street_code: str):
 def review(request, period_code: str, street_code: str):
     scope = scope_for(request.user)
     submission = _submission(scope, period_code, street_code)
-    if not scope.can(Permission.APPROVE, submission.street):
+    if not takes_step(scope, submission.street, "approve"):
         raise PermissionDenied("只有区级审核员可以审核")
     rows = _grid_rows(scope, submission.period, submission.street, submission, read_only=True)
     since = changes_since_return(submission, [item.row for item in rows])
@@ -416,6 +425,8 @@ def review(request, period_code: str, street_code: str):
             "deadline": deadline_for(submission.period, submission.street),
             "since": since,
             "since_rows": _since_return_lines(rows, since),
+            "can_decide": may_decide(scope, submission),
+            "can_reopen": may_reopen(scope, submission),
         },
     )
 

@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
@@ -243,7 +242,11 @@ def _detail_context(scope: Scope, plan: Plan, forms: dict, request) -> dict:
         "planned": planned_total(plan),
         "overdue": {m.pk for m in overdue_measures(plan, today)},
         "can_edit": services.may_edit_plan(scope, plan),
-        "can_verify": plan.is_open and scope.can(Permission.APPROVE, plan.street),
+        "can_start": services.may_start_plan(scope, plan),
+        "can_request_close": services.may_request_close(scope, plan),
+        "can_verify": plan.is_open and services.is_plan_verifier(scope, plan),
+        "can_close": services.may_close_plan(scope, plan),
+        "can_send_back": services.may_send_back_plan(scope, plan),
         "latest": latest,
         "closable": services.shows_compliant(latest),
         "programmes": PROGRAMMES,

@@ -20,6 +20,7 @@ from shequ.compliance.targets import thresholds_for
 from shequ.core.errors import DomainError
 from shequ.ledger.fields import LABELS
 from shequ.ledger.models import Period, Submission
+from shequ.ledger.permissions import may_import
 from shequ.ledger.rows import (
     StaleRow,
     last_approved_row,
@@ -27,6 +28,7 @@ from shequ.ledger.rows import (
     row_update_cells,
     rows_visible_to,
 )
+from shequ.ledger.submissions import may_submit
 from shequ.ledger.tasks import current_period, review_queue, street_task
 from shequ.web.ledger_grid import GRID_FIELDS, GridRow, grid_row, linked_problems
 from shequ.web.scoping import node_scope
@@ -59,8 +61,9 @@ def _street_start(request, scope: Scope, period: Period):
         {
             "task": task,
             "problems": linked_problems(task.blockers),
-            "can_submit": scope.can(Permission.SUBMIT, scope.node),
+            "can_submit": may_submit(scope, task.submission),
             "can_edit": scope.can(Permission.EDIT, scope.node),
+            "can_import": may_import(scope) and task.to_fill,
         },
     )
 

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shequ.core.errors import DomainError
 from shequ.plans.evidence import document_from_upload
 from shequ.plans.models import StreetPlan
-from shequ.plans.street_plans import can_file_street_plan, street_plan_save, street_year
+from shequ.plans.street_plans import (
+    may_file_street_plan,
+    require_street_plan_filer,
+    street_plan_save,
+    street_year,
+)
 from shequ.web.plan_forms import StreetPlanForm
 from shequ.web.scoping import node_scope
 
@@ -53,6 +58,8 @@ def street_plan(request, street_code: str, year: int):
     initial = {"title": f"{street.name}{year}年城乡社区综合服务设施建设实施方案"}
     if current:
         initial = {"title": current.title, "notes": current.notes}
+    if request.method == "POST":
+        require_street_plan_filer(scope, street)  # the role first, then what was typed
     form = StreetPlanForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -76,7 +83,7 @@ def street_plan(request, street_code: str, year: int):
         {
             "data": street_year(street, year),
             "form": form,
-            "can_file": can_file_street_plan(scope, street),
+            "can_file": may_file_street_plan(scope, street),
             "years": range(year - 3, year + 3),
         },
     )

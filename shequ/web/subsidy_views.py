@@ -132,7 +132,7 @@ def _bound_error(form, error: DomainError) -> None:
 
 
 def _post_budget(scope: Scope, year: int, request, forms: dict) -> str | None:
-    services.require_manager(scope)  # 403 before any parsing: the role decides first
+    services.require_manager(scope, "设定补助资金预算")  # the role before any parsing
     form = BudgetForm(request.POST, prefix="b")
     forms["budget_form"] = form
     if not form.is_valid():
@@ -235,8 +235,18 @@ def _context(scope: Scope, year: int, request, forms: dict) -> dict:
         "query": request.GET.urlencode(),
         "can_manage": services.may_manage(scope),
         "can_pay": services.may_pay(scope),
+        **_allocation_gates(scope, allocations),
         "today": timezone.localdate(),
         **forms,
+    }
+
+
+def _allocation_gates(scope: Scope, allocations: list[SubsidyAllocation]) -> dict:
+    """Which allocations the caller is offered to pay, change and cancel."""
+    return {
+        "payable": {a.pk for a in allocations if services.may_pay_allocation(scope, a)},
+        "changeable": {a.pk for a in allocations if services.may_change_allocation(scope, a)},
+        "cancellable": {a.pk for a in allocations if services.may_cancel_allocation(scope, a)},
     }
 
 

@@ -60,6 +60,19 @@ def measure_save(
     return saved
 
 
+def may_delete_measure(scope: Scope, measure: Measure) -> bool:
+    """The one answer `measure_delete` refuses by (the plan page draws each measure's 删除
+    with it): the plan open, and the caller its editor, or the district when the measure
+    uses an idle asset."""
+    plan = measure.plan
+    return plan.is_open and services.is_measure_editor(
+        scope,
+        plan,
+        uses_asset=measure.asset_id is not None,
+        assigns_assets=may_assign_across_streets(scope),
+    )
+
+
 @transaction.atomic
 def measure_delete(*, scope: Scope, measure: Measure) -> None:
     """Remove a measure; the asset it used, if any, is available again."""

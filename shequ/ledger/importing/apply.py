@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.collection import without_cycle_search
 from shequ.core.errors import DomainError
 from shequ.ledger.importing.plan import ImportPlan
 from shequ.ledger.models import Submission
+from shequ.ledger.permissions import import_permission, require_importer
 from shequ.ledger.rows import rows_bulk_update
 
 
@@ -19,20 +19,19 @@ from shequ.ledger.rows import rows_bulk_update
 @transaction.atomic
 @without_cycle_search
 def import_apply(*, scope: Scope, plan: ImportPlan, reason: str = "") -> int:
-    """Write the planned rows into their streets' drafts (all or nothing)."""
+    """Write the planned rows into their streets' drafts (all or nothing): each a row
+    `permissions.may_import_row` allows."""
+    require_importer(scope)
     if not plan.ok:
         raise DomainError("导入文件仍有错误，未写入任何数据")
     _require_drafts(plan)
     updates = [(p.row, p.values) for p in plan.rows if p.changes]
-    # Editors import their own rows; the district's administrators import the files
-    # streets send them by e-mail, for any street in their node.
-    permission = Permission.EDIT if scope.can(Permission.EDIT) else Permission.MANAGE
     return rows_bulk_update(
         scope=scope,
         updates=updates,
         reason=reason or f"导入 {plan.file}",
         action="ledger.import",
-        permission=permission,
+        permission=import_permission(scope),
     )
 
 

@@ -139,8 +139,14 @@ class _Context:
 
     def find_street(self, text: str):
         if text not in self._streets:
-            self._streets[text] = find_street(text, within=self.scope.node)
+            self._streets[text] = find_street(text, within=self._streets_within())
         return self._streets[text]
+
+    def _streets_within(self) -> Region:
+        """Where the file's streets are looked for: the caller's node, or for a community's
+        user their own street, which their file (and their blank template) names."""
+        node = self.scope.node
+        return self.scope.own_street if node is not None and node.is_community else node
 
 
 @without_cycle_search  # the plan's objects are acyclic and alive until it is done
