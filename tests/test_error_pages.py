@@ -114,8 +114,9 @@ def test_a_403_says_the_chinese_reason_in_the_layout(login, tiansheng_editor):
     assert_in_layout(body)
 
 
-def test_a_bare_permission_denied_gets_the_standard_sentence(login, tiansheng_editor):
-    response = login(tiansheng_editor).get("/audit/")
+def test_a_bare_permission_denied_gets_the_standard_sentence(login, tiansheng_editor, monkeypatch):
+    monkeypatch.setattr("shequ.web.views.node_scope", raising(PermissionDenied()))
+    response = login(tiansheng_editor).get("/regions/")
     assert response.status_code == 403
     assert "您没有权限打开此页面或进行此操作" in page(response)
 

@@ -5,21 +5,27 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from shequ.accounts.audit_log import (
+    AuditSearch,
+    audit_events_visible_to,
+    audit_search,
+    object_label,
+    users_visible_to,
+)
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.core import inbox
-from shequ.core.models import AuditEvent
 from shequ.ledger.models import Period
 from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
+from shequ.web.audit_forms import AuditSearchForm
 from shequ.web.paging import paged
 from shequ.web.scoping import node_scope
 
@@ -92,18 +98,30 @@ def _with_community_counts(children) -> list[Region]:
     return result
 
 
+AUDIT_PER_PAGE = 50
+
+
 @login_required
-@require_http_methods(["GET"])
+@require_GET
 def audit_log(request):
+    """The audit trail within the admin's node, searched by who, what and when."""
     scope = scope_for(request.user)
     if not scope.can(Permission.MANAGE):
-        raise PermissionDenied
-    within = Q(region_path__startswith=scope.path_prefix())
-    if scope.is_root:
-        within |= Q(region_path="")  # tree-wide events (loads, settings) belong to the root
-    events = AuditEvent.objects.filter(within)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "web/audit.html", {"page": page})
+        raise PermissionDenied("操作记录只有管理员可以查看")
+    form = AuditSearchForm(request.GET, periods=Period.objects.order_by("-ordinal"))
+    search = form.search()
+    events = audit_search(audit_events_visible_to(scope), search)
+    page, query = paged(request, events.select_related("user"), AUDIT_PER_PAGE)
+    for event in page:
+        event.object_label = object_label(event.target_type)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "searched": search != AuditSearch(),
+        "users": users_visible_to(scope).values_list("username", "full_name"),
+    }
+    return render(request, "web/audit.html", context)
 
 
 NOTIFICATIONS_PER_PAGE = 20
