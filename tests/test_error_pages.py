@@ -93,6 +93,7 @@ def test_a_404_for_a_visitor_offers_the_login(client, beibei):
     body = page(response)
     assert response.status_code == 404
     assert "页面不存在" in body and "/accounts/login/" in body and "退出" not in body
+    assert "请先登录，再从菜单进入" in body
 
 
 def test_the_back_link_is_offered_only_for_our_own_pages(login, tiansheng_editor):

@@ -57,7 +57,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         # What the message is about, for the 通知 page's filter; each sender names its own.
-        SUBMITTED = "submitted", "上报待审核"
+        SUBMITTED = "submitted", "上报"
         APPROVED = "approved", "审核通过"
         RETURNED = "returned", "退回"
         REOPENED = "reopened", "重新打开"

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             name="kind",
             field=models.CharField(
                 choices=[
-                    ("submitted", "上报待审核"),
+                    ("submitted", "上报"),
                     ("approved", "审核通过"),
                     ("returned", "退回"),
                     ("reopened", "重新打开"),
