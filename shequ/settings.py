@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shequ.web.security.ContentSecurityPolicyMiddleware",
     "shequ.web.security.DenialLogMiddleware",
+    # Ahead of every view (the middleware above reads nothing on the way in): during a
+    # migration every request is a 503.
+    "shequ.web.maintenance.MaintenanceMiddleware",
     "shequ.web.database_errors.DatabaseUnavailableMiddleware",
     "shequ.web.scoping.DomainErrorMiddleware",
     "shequ.web.sessions.ExpiredSessionMiddleware",
@@ -123,6 +126,10 @@ if not DEBUG:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "shequ.urls"
+# A refused CSRF token (a form left open past a logout) answers the site's Chinese 403.
+CSRF_FAILURE_VIEW = "shequ.web.errors.csrf_failure"
+# While this file exists every request answers 503 with its text (shequ.web.maintenance).
+SHEQU_MAINTENANCE_FILE = Path(os.environ.get("SHEQU_MAINTENANCE_FILE") or VAR_DIR / "maintenance")
 WSGI_APPLICATION = "shequ.wsgi.application"
 
 # The API docs page (Swagger UI) ships inside django-ninja. Its templates and assets are

@@ -1,20 +1,38 @@
 """Every API error is JSON with a Chinese `message` and, where one is at fault, the
 `field`: 400 refused by the rules, 401 no caller, 403 above the caller's role, 404 not
-found or outside the caller's node, 422 malformed request."""
+found or outside the caller's node (also a path no operation answers), 422 malformed
+request, 500 an error of ours, 503 the database unreachable or the system in maintenance.
+The operations' errors are answered here; the others (no operation reached, or an
+exception ninja hands back to Django) by `error_json`, through `web.errors`."""
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope, user_message
+
+NOT_FOUND = "不存在或不在您的管辖范围内"
+# Said when the code gave no reason that may be shown (`core.errors.user_message`).
+STANDARD_MESSAGES = {
+    400: "请求有误，无法处理",
+    403: "您没有该操作的权限",
+    404: NOT_FOUND,
+    500: "服务器处理请求时出错，操作可能没有完成，请稍后重试",
+    503: "系统暂时无法使用，请稍后再试",
+}
 
 
 def error(api: NinjaAPI, request, status: int, message: str, field: str | None = None, **extra):
     return api.create_response(
         request, {"message": message, "field": field, **extra}, status=status
     )
+
+
+def error_json(status: int, message: str, field: str | None = None) -> JsonResponse:
+    """The same shape for an answer no operation gave."""
+    return JsonResponse({"message": message, "field": field}, status=status)
 
 
 def _field_of(detail: dict) -> str | None:
@@ -43,11 +61,12 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(OutOfScope)
     def out_of_scope(request, exc):
-        return error(api, request, 404, str(exc) or "不存在或不在您的管辖范围内")
+        return error(api, request, 404, str(exc) or NOT_FOUND)
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
-        return error(api, request, 404, str(exc) or "不存在或不在您的管辖范围内")
+        # Our own 404s name what is missing; Django's ("No Plan matches…") are not shown.
+        return error(api, request, 404, user_message(exc) or NOT_FOUND)
 
     @api.exception_handler(DomainError)
     def refused(request, exc):

@@ -21,6 +21,7 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.models import ReminderSent
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed
+from shequ.core.models import Notification
 from shequ.core.notify import notify
 from shequ.core.settings_store import setting_get
 from shequ.ledger.models import Period, Submission
@@ -109,7 +110,12 @@ def _send(scope: Scope, reminder: Reminder, kind: str, today: datetime.date) -> 
     except IntegrityError as error:
         raise AlreadyReminded(reminder.street) from error
     url = reverse("ledger_grid", args=[reminder.period.code, reminder.street.code])
-    notify(users=reminder.recipients, message=reminder.message, url=url)
+    notify(
+        users=reminder.recipients,
+        message=reminder.message,
+        url=url,
+        kind=Notification.Kind.REMINDER,
+    )
     audit_record(
         actor=scope.actor,
         action="ledger.remind",

@@ -55,9 +55,19 @@ class Setting(models.Model):
 class Notification(models.Model):
     """A message shown to one user on screen (and mailed when they have an address)."""
 
+    class Kind(models.TextChoices):
+        # What the message is about, for the 通知 page's filter; each sender names its own.
+        SUBMITTED = "submitted", "上报"
+        APPROVED = "approved", "审核通过"
+        RETURNED = "returned", "退回"
+        REOPENED = "reopened", "重新打开"
+        REMINDER = "reminder", "催报"
+        OTHER = "other", "其他"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices, default=Kind.OTHER)
     message = models.CharField("内容", max_length=500)
     url = models.CharField("链接", max_length=300, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True)

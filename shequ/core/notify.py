@@ -7,10 +7,19 @@ from django.db import transaction
 from shequ.core.models import Notification
 
 
-def notify(*, users, message: str, url: str = "", subject: str = "") -> int:
+def notify(
+    *,
+    users,
+    message: str,
+    url: str = "",
+    subject: str = "",
+    kind: str = Notification.Kind.OTHER,
+) -> int:
     """Store one notification per user now, and mail those with an address after commit."""
     users = [user for user in users if user.is_active]
-    Notification.objects.bulk_create(Notification(user=u, message=message, url=url) for u in users)
+    Notification.objects.bulk_create(
+        Notification(user=u, kind=kind, message=message, url=url) for u in users
+    )
     mails = [
         (
             subject or f"【{settings.SHEQU_SYSTEM_NAME}】{message[:40]}",

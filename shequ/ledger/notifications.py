@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from shequ.accounts.models import Role, User
+from shequ.core.models import Notification
 from shequ.core.notify import notify
 from shequ.ledger.models import Submission
 
@@ -26,22 +27,24 @@ def _review_url(submission: Submission) -> str:
     return reverse("ledger_review", args=[submission.period.code, submission.street.code])
 
 
-# Each step, who hears of it, what they read, and the page it leads to.
+Kind = Notification.Kind
+
+# Each step, who hears of it, what they read, the page it leads to, and its kind.
 _STEPS = {
-    "submit": (_district_approvers, "{name}已上报{late}，请审核", _review_url),
-    "approve": (_street_users, "{name}已审核通过", _grid_url),
-    "return": (_street_users, "{name}被退回：{reason}", _grid_url),
-    "reopen": (_street_users, "{name}已重新打开：{reason}", _grid_url),
+    "submit": (_district_approvers, "{name}已上报{late}，请审核", _review_url, Kind.SUBMITTED),
+    "approve": (_street_users, "{name}已审核通过", _grid_url, Kind.APPROVED),
+    "return": (_street_users, "{name}被退回：{reason}", _grid_url, Kind.RETURNED),
+    "reopen": (_street_users, "{name}已重新打开：{reason}", _grid_url, Kind.REOPENED),
 }
 
 
 def notify_submission(submission: Submission, event: str, reason: str = "") -> None:
     if event not in _STEPS:
         return  # steps nobody waits for, such as loading history from files
-    recipients, message, url = _STEPS[event]
+    recipients, message, url, kind = _STEPS[event]
     text = message.format(
         name=f"{submission.street.name}{submission.period.label}台账",
         late="（逾期）" if submission.late else "",
         reason=reason,
     )
-    notify(users=recipients(submission), message=text, url=url(submission))
+    notify(users=recipients(submission), message=text, url=url(submission), kind=kind)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from shequ.accounts.scope import Scope
 from shequ.plans.checks import late_measures
-from shequ.plans.models import Plan
+from shequ.plans.models import Measure, Plan
 from shequ.regions.models import Region
 
 OPEN = (Plan.State.DRAFTING, Plan.State.IMPLEMENTING, Plan.State.PENDING)
@@ -45,6 +45,53 @@ def open_plan_target_years_within(region: Region) -> dict[int, int]:
 
 def _target_years(plans: QuerySet[Plan]) -> dict[int, int]:
     return dict(plans.filter(state__in=OPEN).values_list("community_id", "target_year"))
+
+
+# The plan list's state filter: the open plans by default, every plan, or one state.
+OPEN_PLANS = ""
+ALL_PLANS = "all"
+
+
+@dataclass(frozen=True)
+class StateTab:
+    state: str  # OPEN_PLANS, ALL_PLANS or a Plan.State
+    label: str
+    count: int
+
+
+def plans_filtered(
+    plans: QuerySet[Plan], *, street: str = "", method: str = "", overdue: bool = False
+) -> QuerySet[Plan]:
+    """`plans` of a street (by code), with a measure of `method`, with a measure past its
+    date (`overdue` needs `checks.with_overdue_flag`); a blank criterion is no filter."""
+    if street:
+        plans = plans.filter(street__code=street)
+    if method:
+        # Exists rather than a join: the plan's other measures still count in its sums.
+        plans = plans.filter(Exists(Measure.objects.filter(plan=OuterRef("pk"), method=method)))
+    if overdue:
+        plans = plans.filter(has_overdue=True)
+    return plans
+
+
+def plans_in_state(plans: QuerySet[Plan], state: str) -> QuerySet[Plan]:
+    if state == ALL_PLANS:
+        return plans
+    if state == OPEN_PLANS:
+        return plans.filter(state__in=OPEN)
+    return plans.filter(state=state)
+
+
+def state_tabs(plans: QuerySet[Plan]) -> list[StateTab]:
+    """未销号 (the default), each state and 全部, each with how many of `plans` it holds
+    (one query)."""
+    by_state = dict(plans.order_by().values_list("state").annotate(n=Count("pk", distinct=True)))
+    open_count = sum(n for state, n in by_state.items() if state in OPEN)
+    return [
+        StateTab(OPEN_PLANS, "未销号", open_count),
+        *(StateTab(state, label, by_state.get(state, 0)) for state, label in Plan.State.choices),
+        StateTab(ALL_PLANS, "全部", sum(by_state.values())),
+    ]
 
 
 @dataclass

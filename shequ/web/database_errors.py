@@ -8,8 +8,8 @@ connects afresh and works as soon as the database is back."""
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
-from django.template.loader import render_to_string
+
+from shequ.web.errors import unavailable_response
 
 MESSAGE = "数据库暂时无法连接，请稍后重试。刚才的操作没有保存，请稍后重新提交。"
 RETRY_AFTER_SECONDS = "30"
@@ -27,12 +27,6 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         log.error("database unavailable on %s %s: %s", request.method, request.path, exception)
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"message": MESSAGE, "field": None}, status=503)
-        else:
-            # Rendered without the request: the context processors would query the
-            # database that just failed.
-            page = render_to_string("web/database_unavailable.html", {"message": MESSAGE})
-            response = HttpResponse(page, status=503)
-        response["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
+        # Drawn without the request: the context processors would query the database that
+        # just failed.
+        return unavailable_response(request, MESSAGE, RETRY_AFTER_SECONDS)

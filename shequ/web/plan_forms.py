@@ -4,6 +4,7 @@ from django import forms
 
 from shequ.assets.models import IdleAsset
 from shequ.plans.models import Consultation, Measure, Plan
+from shequ.plans.queries import ALL_PLANS, OPEN_PLANS
 from shequ.plans.services import MEASURE_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -98,18 +99,50 @@ class SendBackForm(Compact, forms.Form):
 
 
 class PlanFilterForm(Compact, forms.Form):
-    street = forms.ChoiceField(label="街镇", required=False)
+    """The plan list's filters, always bound to the query: a wrong value (a street outside
+    the user's node, an unknown state) is reported beside the list and left out."""
+
+    street = forms.ChoiceField(
+        label="街镇",
+        required=False,
+        error_messages={"invalid_choice": "所选街镇不存在或不在您的管辖范围内，已列出全部街镇。"},
+    )
     state = forms.ChoiceField(
-        label="状态", required=False, choices=[("", "全部"), *Plan.State.choices]
+        label="状态",
+        required=False,
+        choices=[(OPEN_PLANS, "未销号"), (ALL_PLANS, "全部"), *Plan.State.choices],
+        widget=forms.HiddenInput,  # chosen with the state tabs above the list
+        error_messages={"invalid_choice": "没有这种方案状态，已列出未销号的方案。"},
     )
     method = forms.ChoiceField(
-        label="措施方式", required=False, choices=[("", "全部"), *Measure.Method.choices]
+        label="措施方式",
+        required=False,
+        choices=[("", "全部"), *Measure.Method.choices],
+        error_messages={"invalid_choice": "没有这种措施方式，已列出全部方式。"},
     )
     overdue = forms.BooleanField(label="有逾期措施", required=False)
 
     def __init__(self, *args, streets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["street"].choices = [("", "全部")] + [(s.code, s.name) for s in streets]
+
+    def criteria(self) -> dict:
+        """The street, method and overdue filters given correctly (`plans_filtered`)."""
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "street": data.get("street", ""),
+            "method": data.get("method", ""),
+            "overdue": data.get("overdue", False),
+        }
+
+    def chosen_state(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("state", OPEN_PLANS)
+
+    def problems(self) -> list[str]:
+        self.is_valid()
+        return [message for messages in self.errors.values() for message in messages]
 
 
 class StreetPlanForm(Compact, forms.Form):

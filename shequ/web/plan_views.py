@@ -8,7 +8,6 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
@@ -25,9 +24,10 @@ from shequ.plans.checks import overdue_measures, plan_warnings, planned_total, w
 from shequ.plans.documents import plan_docx, summary_lines, write_summary_xlsx
 from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Measure, Plan
-from shequ.plans.queries import plans_visible_to
+from shequ.plans.queries import plans_filtered, plans_in_state, plans_visible_to, state_tabs
 from shequ.web.asset_views import measure_form, suggestions_context
 from shequ.web.downloads import download
+from shequ.web.paging import paged, query_without
 from shequ.web.plan_forms import (
     CloseForm,
     ConsultationForm,
@@ -40,45 +40,42 @@ from shequ.web.subsidy_views import plan_measure_funds
 from shequ.workflow import measures
 
 PROGRAMMES = ("城市品质提升", "老旧小区改造", "乡村振兴", "城市更新", "党群服务中心建设")
+LIST_ORDER = ("street__code", "community__code", "-created_at")
 
 
 @login_required
 @require_GET
 def plan_list(request):
+    """The open plans by default; tabs per state with their counts; street, method and
+    overdue filters kept in the tabs' and pages' links."""
     scope = node_scope(request)
-    streets = scope.streets().active().order_by("code")
-    form = PlanFilterForm(request.GET or None, streets=streets)
-    plans = with_overdue_flag(plans_visible_to(scope), timezone.localdate())
-    if form.is_valid():
-        plans = _filtered(plans, form.cleaned_data)
+    form, plans, tabs = _listed(request, scope, timezone.localdate())
     plans = plans.select_related("community", "street", "gap_period").annotate(
         planned=Coalesce(Sum("measures__planned_area"), Value(0), output_field=DecimalField()),
         measure_count=Count("measures"),
     )
-    page = Paginator(plans.order_by("street__code", "community__code", "-created_at"), 50)
-    counts = dict(plans_visible_to(scope).values_list("state").annotate(n=Count("pk")).order_by())
+    page, query = paged(request, plans.order_by(*LIST_ORDER), 50)
     return render(
         request,
         "plans/list.html",
         {
             "form": form,
-            "page": page.get_page(request.GET.get("page")),
-            "counts": [(label, counts.get(state, 0)) for state, label in Plan.State.choices],
-            "query": request.GET.urlencode(),
+            "page": page,
+            "query": query,
+            "tabs": tabs,
+            "state": form.chosen_state(),
+            "tab_query": query_without(request, "state", "page"),
         },
     )
 
 
-def _filtered(plans, data: dict):
-    if data.get("street"):
-        plans = plans.filter(street__code=data["street"])
-    if data.get("state"):
-        plans = plans.filter(state=data["state"])
-    if data.get("method"):
-        plans = plans.filter(measures__method=data["method"]).distinct()
-    if data.get("overdue"):
-        plans = plans.filter(has_overdue=True)
-    return plans
+def _listed(request, scope: Scope, today):
+    """The filter form, the plans it selects (in scope), and the state tabs counted over
+    the plans the other filters select."""
+    form = PlanFilterForm(request.GET, streets=scope.streets().active().order_by("code"))
+    plans = with_overdue_flag(plans_visible_to(scope), today)
+    plans = plans_filtered(plans, **form.criteria())
+    return form, plans_in_state(plans, form.chosen_state()), state_tabs(plans)
 
 
 def _plan(scope: Scope, pk: int) -> Plan:
@@ -267,15 +264,10 @@ def plan_summary_xlsx(request):
     """The 一社区一方案 summary table of the plans the list shows (same filters, same scope)."""
     scope = node_scope(request)
     today = timezone.localdate()
-    streets = scope.streets().active()
-    form = PlanFilterForm(request.GET or None, streets=streets)
-    plans = with_overdue_flag(plans_visible_to(scope), today)
-    if form.is_valid():
-        plans = _filtered(plans, form.cleaned_data)
-    plans = plans.order_by("street__code", "community__code", "-created_at")
+    _, plans, _ = _listed(request, scope, today)
     stream = io.BytesIO()
     title = f"{scope.node.name}一社区一方案汇总表（{today:%Y年%m月%d日}）"
-    write_summary_xlsx(title, summary_lines(plans, today), stream)
+    write_summary_xlsx(title, summary_lines(plans.order_by(*LIST_ORDER), today), stream)
     return download(stream.getvalue(), f"{scope.node.name}一社区一方案汇总表.xlsx")
 
 

@@ -40,6 +40,8 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("ledger/", include("shequ.web.urls_ledger")),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/<str:code>/", dashboard_views.dashboard, name="dashboard_region"),
     path(

@@ -1,18 +1,32 @@
 """Views translate HTTP to domain calls and back; no rules live here."""
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
+from shequ.accounts.audit_log import (
+    AuditSearch,
+    audit_events_visible_to,
+    audit_search,
+    object_label,
+    users_visible_to,
+)
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
-from shequ.core.models import AuditEvent
+from shequ.core import inbox
+from shequ.ledger.models import Period
 from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
+from shequ.web.audit_forms import AuditSearchForm
+from shequ.web.paging import paged
 from shequ.web.scoping import node_scope
 
 
@@ -74,23 +88,79 @@ def _with_community_counts(children) -> list[Region]:
     return result
 
 
+AUDIT_PER_PAGE = 50
+
+
 @login_required
-@require_http_methods(["GET"])
+@require_GET
 def audit_log(request):
+    """The audit trail within the admin's node, searched by who, what and when."""
     scope = scope_for(request.user)
     if not scope.can(Permission.MANAGE):
-        raise PermissionDenied
-    within = Q(region_path__startswith=scope.path_prefix())
-    if scope.is_root:
-        within |= Q(region_path="")  # tree-wide events (loads, settings) belong to the root
-    events = AuditEvent.objects.filter(within)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "web/audit.html", {"page": page})
+        raise PermissionDenied("操作记录只有管理员可以查看")
+    form = AuditSearchForm(request.GET, periods=Period.objects.order_by("-ordinal"))
+    search = form.search()
+    events = audit_search(audit_events_visible_to(scope), search)
+    page, query = paged(request, events.select_related("user"), AUDIT_PER_PAGE)
+    for event in page:
+        event.object_label = object_label(event.target_type)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "searched": search != AuditSearch(),
+        "users": users_visible_to(scope).values_list("username", "full_name"),
+    }
+    return render(request, "web/audit.html", context)
+
+
+NOTIFICATIONS_PER_PAGE = 20
 
 
 @login_required
+@require_GET
 def notifications(request):
-    """The user's notifications, newest first; opening the page marks them read."""
-    items = list(request.user.notifications.all()[:100])
-    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
-    return render(request, "web/notifications.html", {"items": items})
+    """The user's notifications, unread first, a page at a time, filtered by kind. A
+    notification is read when it is opened (or all at once), not when it is listed, so
+    what waits stays on top."""
+    kind = request.GET.get("kind", inbox.ALL)
+    if not inbox.is_kind(kind):
+        messages.warning(request, "没有这一类通知，下面列出全部通知。")
+        kind = inbox.ALL
+    page, query = paged(request, inbox.inbox(request.user, kind), NOTIFICATIONS_PER_PAGE)
+    tabs = inbox.kind_tabs(request.user, kind)
+    context = {
+        "page": page,
+        "query": query,
+        "kind": kind,
+        "tabs": tabs,
+        "unread_here": next(tab.unread for tab in tabs if tab.kind == kind),
+    }
+    return render(request, "web/notifications.html", context)
+
+
+@login_required
+@require_GET
+def notification_open(request, pk: int):
+    """Open a notification: it is read now, and the user goes where it points."""
+    notification = inbox.notification_open(request.user, pk)
+    if notification is None:
+        raise Http404("没有这条通知")
+    if notification.url and url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}
+    ):
+        return redirect(notification.url)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """全部标为已读, of the kind the list shows."""
+    kind = request.POST.get("kind", inbox.ALL)
+    if not inbox.is_kind(kind):
+        kind = inbox.ALL
+    count = inbox.mark_all_read(request.user, kind)
+    messages.success(request, f"已将 {count} 条通知标为已读。")
+    url = reverse("notifications")
+    return redirect(f"{url}?{urlencode({'kind': kind})}" if kind else url)

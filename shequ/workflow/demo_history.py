@@ -17,6 +17,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from shequ.accounts.scope import Scope, operator_scope, scope_for_username
@@ -230,7 +231,10 @@ def demo_history_build(after_period: Callable[[Period], None] | None = None) -> 
     profiles = build_profiles(communities)
     district = _district_approver(operator)
     previous_values: dict[int, dict[str, Any]] = {}
+    history_end = 0
     for index, code in enumerate(_periods()):
+        if code == LAST:
+            history_end = Notification.objects.aggregate(last=Max("id"))["last"] or 0
         with transaction.atomic():
             period = period_open(scope=operator, code=code).period
             report.periods += 1
@@ -240,8 +244,9 @@ def demo_history_build(after_period: Callable[[Period], None] | None = None) -> 
                 after_period(period)
             if code != LAST:
                 period_close(scope=operator, period=period)
-    # The history is the past: its notifications are not news to anyone.
-    Notification.objects.update(read_at=timezone.now())
+    # The history is the past: its notifications are not news to anyone. The period still
+    # open is the present: what it brought (submissions to review, a return) is unread.
+    Notification.objects.filter(id__lte=history_end).update(read_at=timezone.now())
     return report
 
 
