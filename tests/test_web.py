@@ -194,3 +194,27 @@ def test_a_refusal_no_view_answered_becomes_404_or_403_with_its_message(rf):
         middleware.process_exception(request, NotAllowed("您没有审核台账的权限"))
     assert middleware.process_exception(request, DomainError("报告期已关闭")) is None
     assert middleware.process_exception(request, ValueError("x")) is None
+
+
+def test_a_refusal_page_is_in_chinese_and_says_why(login, district_viewer):
+    response = login(district_viewer).get(reverse("region_change", args=[XINXINGLU]))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "没有权限" in body and 'lang="zh-CN"' in body and "Forbidden" not in body
+
+
+def test_a_missing_page_is_in_chinese_and_does_not_say_what_exists(login, tiansheng_editor):
+    response = login(tiansheng_editor).get(reverse("region", args=[CHENGJIANG]))
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "页面不存在" in body and "Not Found" not in body
+    assert "澄江镇" not in body  # the refusal's reason would tell that the code exists
+
+
+def test_a_too_short_new_password_is_refused_in_chinese(login, tiansheng_editor):
+    response = login(tiansheng_editor).post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "q7#x", "new_password2": "q7#x"},
+    )
+    body = response.content.decode()
+    assert "密码太短，至少要有 8 个字符" in body and "too short" not in body
