@@ -126,8 +126,25 @@ def test_the_admin_site_is_closed_to_street_users(login, tiansheng_editor):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_an_admin_manages_users_in_the_back_office(login, district_admin, tiansheng_editor):
+@pytest.fixture
+def superuser(beibei):
+    """As `shequ createsuperuser` makes one: no node, staff and superuser."""
+    from shequ.accounts.models import User
+
+    return User.objects.create_superuser("root", password=PASSWORD)
+
+
+def test_the_back_office_is_for_superusers_only(login, district_admin):
+    """Administrators manage users on the 用户管理 pages (ADR 0027); Django's admin, in
+    English and outside the pages' scoping, is the superusers' alone."""
     client = login(district_admin)
+    for path in ("/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], path
+
+
+def test_a_superuser_manages_users_in_the_back_office(login, superuser, tiansheng_editor):
+    client = login(superuser)
     listing = client.get("/admin/accounts/user/")
     assert listing.status_code == 200 and "tiansheng-editor" in listing.content.decode()
     response = client.post(
@@ -145,8 +162,19 @@ def test_an_admin_manages_users_in_the_back_office(login, district_admin, tiansh
     assert AuditEvent.objects.filter(action="users.create", target_id="chengjiang-new").exists()
 
 
-def test_the_back_office_refuses_a_role_that_does_not_fit_the_node(login, district_admin):
-    response = login(district_admin).post(
+def test_a_password_changed_in_the_back_office_is_audited(login, superuser, tiansheng_editor):
+    response = login(superuser).post(
+        f"/admin/accounts/user/{tiansheng_editor.pk}/password/",
+        {"password1": "another long pass 7", "password2": "another long pass 7"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="users.password_reset")
+    assert event.target_id == "tiansheng-editor" and event.actor == "root"
+    assert "another" not in str(event.changes) + event.summary
+
+
+def test_the_back_office_refuses_a_role_that_does_not_fit_the_node(login, superuser):
+    response = login(superuser).post(
         "/admin/accounts/user/add/",
         {
             "username": "wrong-role",
