@@ -88,7 +88,6 @@ def make_user(username: str, code: str | None, role: str) -> User:
         password=make_password(PASSWORD),
         node=region(code) if code else None,
         role=role,
-        is_staff=role == Role.ADMIN,
     )
 
 

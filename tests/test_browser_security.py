@@ -52,7 +52,8 @@ def test_pages_keep_to_the_policy(page, live_server, data):
         "/checklist/",
         "/targets/",
         f"/ledger/2026H2/{TONGJIAXI}/",
-        "/admin/accounts/user/",
+        "/users/",
+        "/users/new/",
         "/accounts/tokens/",
         "/api/v1/docs",
     ]

@@ -1,12 +1,12 @@
 """The one scoping function: who sees what, who may do what."""
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from shequ.accounts.models import Role
 from shequ.accounts.roles import Permission, role_allowed_at
 from shequ.accounts.scope import UnknownUser, operator_scope, scope_for, scope_for_username
 from shequ.accounts.services import user_create
+from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.models import AuditEvent
 from shequ.regions.levels import Level
 
@@ -99,7 +99,7 @@ def test_an_admin_creates_users_inside_the_tree_with_an_audit_row(district_admin
 
 
 def test_no_one_but_an_admin_creates_users_and_roles_must_fit(district_admin, tiansheng_editor):
-    with pytest.raises(ValidationError, match="只有管理员"):
+    with pytest.raises(NotAllowed, match="您没有管理用户的权限"):
         user_create(
             scope=scope_for(tiansheng_editor),
             username="x",
@@ -107,7 +107,7 @@ def test_no_one_but_an_admin_creates_users_and_roles_must_fit(district_admin, ti
             node=region(TIANSHENG),
             role=Role.VIEWER,
         )
-    with pytest.raises(ValidationError, match="不能设“审核”角色"):
+    with pytest.raises(DomainError, match="社区/村不能设“审核”角色，只能设“查看”、“填报”"):
         user_create(
             scope=scope_for(district_admin),
             username="x",

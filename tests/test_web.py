@@ -126,8 +126,25 @@ def test_the_admin_site_is_closed_to_street_users(login, tiansheng_editor):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_an_admin_manages_users_in_the_back_office(login, district_admin, tiansheng_editor):
+@pytest.fixture
+def superuser(beibei):
+    """As `shequ createsuperuser` makes one: no node, staff and superuser."""
+    from shequ.accounts.models import User
+
+    return User.objects.create_superuser("root", password=PASSWORD)
+
+
+def test_the_back_office_is_for_superusers_only(login, district_admin):
+    """Administrators manage users on the 用户管理 pages (ADR 0027); Django's admin, in
+    English and outside the pages' scoping, is the superusers' alone."""
     client = login(district_admin)
+    for path in ("/admin/", "/admin/accounts/user/", "/admin/accounts/user/add/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], path
+
+
+def test_a_superuser_manages_users_in_the_back_office(login, superuser, tiansheng_editor):
+    client = login(superuser)
     listing = client.get("/admin/accounts/user/")
     assert listing.status_code == 200 and "tiansheng-editor" in listing.content.decode()
     response = client.post(
@@ -145,8 +162,19 @@ def test_an_admin_manages_users_in_the_back_office(login, district_admin, tiansh
     assert AuditEvent.objects.filter(action="users.create", target_id="chengjiang-new").exists()
 
 
-def test_the_back_office_refuses_a_role_that_does_not_fit_the_node(login, district_admin):
-    response = login(district_admin).post(
+def test_a_password_changed_in_the_back_office_is_audited(login, superuser, tiansheng_editor):
+    response = login(superuser).post(
+        f"/admin/accounts/user/{tiansheng_editor.pk}/password/",
+        {"password1": "another long pass 7", "password2": "another long pass 7"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="users.password_reset")
+    assert event.target_id == "tiansheng-editor" and event.actor == "root"
+    assert "another" not in str(event.changes) + event.summary
+
+
+def test_the_back_office_refuses_a_role_that_does_not_fit_the_node(login, superuser):
+    response = login(superuser).post(
         "/admin/accounts/user/add/",
         {
             "username": "wrong-role",
@@ -194,3 +222,27 @@ def test_a_refusal_no_view_answered_becomes_404_or_403_with_its_message(rf):
         middleware.process_exception(request, NotAllowed("您没有审核台账的权限"))
     assert middleware.process_exception(request, DomainError("报告期已关闭")) is None
     assert middleware.process_exception(request, ValueError("x")) is None
+
+
+def test_a_refusal_page_is_in_chinese_and_says_why(login, district_viewer):
+    response = login(district_viewer).get(reverse("region_change", args=[XINXINGLU]))
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "没有权限" in body and 'lang="zh-CN"' in body and "Forbidden" not in body
+
+
+def test_a_missing_page_is_in_chinese_and_does_not_say_what_exists(login, tiansheng_editor):
+    response = login(tiansheng_editor).get(reverse("region", args=[CHENGJIANG]))
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "页面不存在" in body and "Not Found" not in body
+    assert "澄江镇" not in body  # the refusal's reason would tell that the code exists
+
+
+def test_a_too_short_new_password_is_refused_in_chinese(login, tiansheng_editor):
+    response = login(tiansheng_editor).post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "q7#x", "new_password2": "q7#x"},
+    )
+    body = response.content.decode()
+    assert "密码太短，至少要有 8 个字符" in body and "too short" not in body

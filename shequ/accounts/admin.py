@@ -1,20 +1,22 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, SetPasswordMixin
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from shequ.accounts.admin_site import ScopedAdmin
-from shequ.accounts.models import Role, User
+from shequ.accounts.admin_site import SuperuserAdmin
+from shequ.accounts.models import User
 from shequ.accounts.scope import scope_for
 from shequ.accounts.services import check_assignment, describe
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.regions.models import Region
 
 
 class ScopedUserForm(forms.ModelForm):
-    """Checks the node and role against the administrator's own scope."""
+    """Checks the node and role as the 用户管理 pages do (a user without a node, who sees
+    nothing, is the back office's to keep)."""
 
     class Meta:
         model = User
@@ -26,12 +28,16 @@ class ScopedUserForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        node = cleaned.get("node")
+        # Unchanged, a node since merged away must not keep the user from being deactivated.
+        if node is None or not {"node", "role"} & set(self.changed_data):
+            return cleaned
         try:
-            check_assignment(
-                scope=self.scope, node=cleaned.get("node"), role=cleaned.get("role") or ""
-            )
-        except ValidationError as error:
-            self.add_error(None, error)
+            check_assignment(scope=self.scope, node=node, role=cleaned.get("role") or "")
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        except (NotAllowed, OutOfScope) as error:
+            self.add_error(None, str(error))
         return cleaned
 
 
@@ -56,8 +62,7 @@ class ScopedUserCreationForm(SetPasswordMixin, ScopedUserForm):
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdmin, DjangoUserAdmin):
-    region_path_field = "node__path"
+class UserAdmin(SuperuserAdmin, DjangoUserAdmin):
     form = ScopedUserForm
     add_form = ScopedUserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -103,7 +108,7 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
         return BoundToScope
 
     def save_model(self, request, obj, form, change):
-        obj.is_staff = obj.role == Role.ADMIN
+        obj.is_staff = obj.is_superuser  # Django's admin login form asks for is_staff
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             fields = [name for name in form.changed_data if not name.startswith("password")]
@@ -117,12 +122,28 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
                 changes={"fields": fields},
             )
 
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page, audited as the 用户管理 pages audit a reset (never the password)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                audit_record(
+                    actor=scope_for(request.user).actor,
+                    action="users.password_reset",
+                    target_type="user",
+                    target_id=user.username,
+                    region_path=user.node.path if user.node else "",
+                    summary=f"重置用户 {describe(user)}的密码（后台管理）",
+                )
+        return response
+
 
 @admin.register(Region)
-class RegionAdmin(ScopedAdmin):
+class RegionAdmin(SuperuserAdmin):
     """Read-only list, for picking a user's node; changes go through 区划调整, which keeps
-    their history. Registered here because the back office is scoped, and scope lives in
-    accounts (regions must not import it)."""
+    their history. Registered here because the back office belongs to accounts (regions
+    must not import it)."""
 
     list_display = ["code", "name", "level", "kind", "urban_rural_class", "valid_to"]
     list_filter = ["level", "kind", "urban_rural_class"]

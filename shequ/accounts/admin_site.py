@@ -1,10 +1,14 @@
-"""Django's admin as the back office of administrators only, scoped to their node."""
+"""Django's admin as a back office for superusers only (ADR 0027). Administrators manage
+users on the 用户管理 pages, in Chinese and scoped like every other page; the back office
+is for what those pages leave out: users without a node, and superusers themselves."""
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from shequ.accounts.roles import Permission
-from shequ.accounts.scope import scope_for
+
+def is_back_office_user(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_active and user.is_superuser
 
 
 class ShequAdminSite(admin.AdminSite):
@@ -13,20 +17,14 @@ class ShequAdminSite(admin.AdminSite):
     index_title = "用户与区划"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        return user.is_active and scope_for(user).can(Permission.MANAGE)
+        return is_back_office_user(request)
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Permissions come from the user's role and node, not from Django's permission table."""
-
-    region_path_field = "path"  # lookup to the region path that scopes each object
-
-    def scope(self, request):
-        return scope_for(request.user)
+class SuperuserAdmin(admin.ModelAdmin):
+    """Permissions come from being a superuser, not from Django's permission table."""
 
     def has_module_permission(self, request):
-        return self.scope(request).can(Permission.MANAGE)
+        return is_back_office_user(request)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -39,10 +37,3 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: history must keep who did what
-
-    def get_queryset(self, request):
-        prefix = self.scope(request).path_prefix()
-        queryset = super().get_queryset(request)
-        if prefix is None:
-            return queryset.none()
-        return queryset.filter(**{f"{self.region_path_field}__startswith": prefix})

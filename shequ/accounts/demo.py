@@ -64,7 +64,6 @@ def demo_accounts_create(root: Region) -> tuple[list[DemoAccount], int]:
             password=hashed,
             node=a.node,
             role=a.role,
-            is_staff=a.role == Role.ADMIN,
         )
         for a in accounts
         if a.username not in existing

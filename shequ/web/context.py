@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
+from shequ.accounts.services import may_manage_users
 from shequ.core.settings_store import is_demo
 from shequ.regions.levels import is_above_street
 
@@ -52,6 +53,10 @@ _ACTIVE_BY_URL_NAME = {
     "subsidy": "subsidy",
     "checklist": "checklist",
     "checklist_region": "checklist",
+    "users": "users",
+    "user_create": "users",
+    "user_detail": "users",
+    "user_password": "users",
 }
 
 
@@ -85,11 +90,11 @@ def _menu(scope) -> list[dict]:
     )
     admin = [_entry("区划", "regions", "regions")]
     if scope.can(Permission.MANAGE):
-        admin += [
-            _entry("达标目标", "targets", "targets"),
-            _entry("用户管理", "admin:accounts_user_changelist", "users"),
-            _entry("操作记录", "audit", "audit"),
-        ]
+        admin.append(_entry("达标目标", "targets", "targets"))
+    if may_manage_users(scope):
+        admin.append(_entry("用户管理", "users", "users"))
+    if scope.can(Permission.MANAGE):
+        admin.append(_entry("操作记录", "audit", "audit"))
     items.append({"label": "管理" if len(admin) > 1 else "区划", "key": "admin", "children": admin})
     for item in items:
         children = item.get("children")

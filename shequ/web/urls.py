@@ -14,6 +14,7 @@ from shequ.web import (
     subsidy_views,
     target_views,
     token_views,
+    user_views,
     views,
 )
 
@@ -34,6 +35,12 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/tokens/", token_views.tokens, name="tokens"),
+    path("users/", user_views.user_list, name="users"),
+    path("users/new/", user_views.user_create, name="user_create"),
+    path("users/<int:pk>/", user_views.user_detail, name="user_detail"),
+    path("users/<int:pk>/password/", user_views.user_password, name="user_password"),
+    path("users/<int:pk>/deactivate/", user_views.user_deactivate, name="user_deactivate"),
+    path("users/<int:pk>/reactivate/", user_views.user_reactivate, name="user_reactivate"),
     path("regions/", views.region_browser, name="regions"),
     path("regions/<str:code>/", views.region_browser, name="region"),
     path("regions/<str:code>/change/", region_changes.region_change, name="region_change"),
