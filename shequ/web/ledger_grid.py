@@ -227,6 +227,15 @@ def split_by_class(rows: list[GridRow]) -> list[tuple[str, str, list[GridRow]]]:
     ]
 
 
+def said(value) -> str:
+    """A ledger value as a sentence says it: 空 for nothing, 是/否 for a tick."""
+    if value is None or value == "":
+        return "空"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
 def cell_anchor(row_id: int | None, field_name: str) -> str:
     """The id of the grid's input for a row's field, or of the row where the field has no
     input of its own (a page's list of problems leads there)."""

@@ -51,6 +51,7 @@ from shequ.web.ledger_grid import (
     grid_row,
     linked_problems,
     mark_returned,
+    said,
     shown_value,
     split_by_class,
     subtotal,
@@ -306,8 +307,8 @@ def _conflict(request, scope: Scope, current: LedgerRow) -> HttpResponse:
                 {
                     "field": name,
                     "label": field_label(name),
-                    "mine": _said(typed),
-                    "stored": _said(stored),
+                    "mine": said(typed),
+                    "stored": said(stored),
                     "stored_value": _stored_shown(current, name),
                 }
             )
@@ -439,16 +440,8 @@ def _since_return_lines(rows: list[GridRow], since: SinceReturn | None) -> list[
     for item in rows:
         for name, returned in since.returned.get(item.row.pk, {}).items():
             now = getattr(item.row, name)
-            lines.append((item.row.community.name, field_label(name), _said(returned), _said(now)))
+            lines.append((item.row.community.name, field_label(name), said(returned), said(now)))
     return lines
-
-
-def _said(value) -> str:
-    if value is None or value == "":
-        return "空"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
 
 
 @login_required

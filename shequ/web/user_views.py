@@ -139,28 +139,29 @@ def user_password(request, pk: int):
 @login_required
 @require_POST
 def user_deactivate(request, pk: int):
-    scope = manager_scope(request)
-    user = _visible_user(scope, pk)
-    try:
-        services.user_deactivate(scope=scope, user=user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"已停用用户“{user.username}”：不能再登录，历史记录保留")
-    return redirect("user_detail", pk=user.pk)
+    return _account_step(
+        request, pk, services.user_deactivate, "已停用用户“{}”：不能再登录，历史记录保留"
+    )
 
 
 @login_required
 @require_POST
 def user_reactivate(request, pk: int):
+    return _account_step(
+        request, pk, services.user_reactivate, "已重新启用用户“{}”，可用原密码登录"
+    )
+
+
+def _account_step(request, pk: int, step, done: str):
+    """Deactivate or reactivate: the service decides, the page says what became of it."""
     scope = manager_scope(request)
     user = _visible_user(scope, pk)
     try:
-        services.user_reactivate(scope=scope, user=user)
+        step(scope=scope, user=user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"已重新启用用户“{user.username}”，可用原密码登录")
+        messages.success(request, done.format(user.username))
     return redirect("user_detail", pk=user.pk)
 
 

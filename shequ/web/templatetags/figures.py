@@ -3,6 +3,7 @@
 from django import template
 
 from shequ.compliance.summary import percent
+from shequ.web.ledger_grid import said
 
 register = template.Library()
 
@@ -22,11 +23,4 @@ def points(value) -> str:
     return "已达目标" if value <= 0 else f"差 {shown} 个百分点"
 
 
-@register.filter
-def said(value) -> str:
-    """A ledger value as a sentence says it: 空 for nothing, 是/否 for a tick."""
-    if value is None or value == "":
-        return "空"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
+register.filter("said", said)
