@@ -338,3 +338,11 @@ def _set_active(scope: Scope, user: User, *, active: bool) -> None:
         region_path=user.node.path if user.node else "",
         summary=f"{verb}用户 {describe(user)}",
     )
+
+
+def may_change_regions(scope: Scope, region: Region) -> bool:
+    """The one answer to "may this user rename, move, merge or close `region`": the region
+    page offers 区划调整 by it and the change page refuses by it. (The region services sit
+    below the accounts and take an actor: the command line's operator, or a page's user
+    this question has let through.)"""
+    return scope.can(Permission.MANAGE, region)

@@ -22,6 +22,18 @@ def _check_share(share: Decimal) -> Decimal:
     return share.quantize(Decimal("0.001"))
 
 
+def may_set_targets(scope: Scope, region: Region | None = None) -> bool:
+    """The one answer to "may this user set or remove targets (of `region`; default: of
+    their own node)": the targets page opens with it, `target_set` / `target_remove`
+    refuse by it."""
+    return scope.can(Permission.MANAGE, region)
+
+
+def require_target_setter(scope: Scope, region: Region | None = None) -> None:
+    if not may_set_targets(scope, region):
+        raise NotAllowed("只有本级管理员可以设置达标目标")
+
+
 @transaction.atomic
 def target_set(
     *,
@@ -32,8 +44,7 @@ def target_set(
     standard: Decimal | None = None,
 ) -> Target:
     """Set a year's target for the district (with the standard) or for one street."""
-    if not scope.can(Permission.MANAGE, region):
-        raise NotAllowed("只有本级管理员可以设置达标目标")
+    require_target_setter(scope, region)
     if region.is_community:
         raise DomainError("达标目标只能设在区县或街镇", field="region")
     if standard is not None and region.parent_id is not None:
@@ -68,8 +79,7 @@ def target_set(
 def target_remove(*, scope: Scope, target: Target) -> None:
     """Drop a street's own target: the district's applies again."""
     region = target.region
-    if not scope.can(Permission.MANAGE, region):
-        raise NotAllowed("只有本级管理员可以设置达标目标")
+    require_target_setter(scope, region)
     had_standard = target.standard is not None
     audit_record(
         actor=scope.actor,

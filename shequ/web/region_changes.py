@@ -9,8 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
+from shequ.accounts.services import may_change_regions
 from shequ.regions import changes
 from shequ.regions.changes import RegionChangeError
 from shequ.regions.levels import Level
@@ -98,7 +98,7 @@ def _apply(action: str, region: Region, scope, data: dict[str, Any]) -> str:
 def region_change(request, code: str):
     region = scoped_region(request, code)
     scope = scope_for(request.user)
-    if not scope.can(Permission.MANAGE, region):
+    if not may_change_regions(scope, region):
         raise PermissionDenied("只有管理员可以调整区划")
     actions = [a for a in ACTIONS if region.level in a.levels]
     posted = request.POST.get("action") if request.method == "POST" else None

@@ -10,10 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
 from shequ.compliance.models import Target
-from shequ.compliance.target_changes import target_remove, target_set
+from shequ.compliance.target_changes import may_set_targets, target_remove, target_set
 from shequ.compliance.targets import TargetBook
 from shequ.core.errors import DomainError
 from shequ.ledger.models import Period
@@ -26,7 +25,7 @@ FORM_FIELDS = {"share": "share_percent", "standard": "standard", "region": "regi
 
 def _manager_scope(request) -> Scope:
     scope = scope_for(request.user)
-    if not scope.can(Permission.MANAGE):
+    if not may_set_targets(scope):
         raise PermissionDenied("只有管理员可以设置达标目标")
     return scope
 

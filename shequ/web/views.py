@@ -21,6 +21,7 @@ from shequ.accounts.audit_log import (
 )
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
+from shequ.accounts.services import may_change_regions
 from shequ.core import inbox
 from shequ.ledger.models import Period
 from shequ.regions.levels import UrbanRural
@@ -42,7 +43,7 @@ def region_browser(request, code: str | None = None):
     context = {
         "region": region,
         "breadcrumb": _breadcrumb(scope, region),
-        "can_manage": scope.can(Permission.MANAGE, region),
+        "can_manage": may_change_regions(scope, region),
         "show_ended": request.GET.get("ended") == "1",
     }
     if region.is_community:
