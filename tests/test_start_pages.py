@@ -121,3 +121,29 @@ def test_a_community_editor_cannot_open_a_neighbours_form(login, xinxinglu_edito
     neighbour = LedgerRow.objects.filter(period=period).exclude(community__code=XINXINGLU).first()
     response = login(xinxinglu_editor).get(reverse("community_row", args=[neighbour.pk]))
     assert response.status_code == 404
+
+
+def test_a_community_with_no_facility_area_counts_as_filled(login, tiansheng_editor, period):
+    fill_street(period, TIANSHENG)
+    rows = LedgerRow.objects.filter(period=period, street__code=TIANSHENG)
+    LedgerRow.objects.filter(pk=rows.first().pk).update(total_area=0)  # 0 is a figure
+    body = login(tiansheng_editor).get("/").content.decode()
+    assert f"已填写 <strong>{rows.count()}</strong> / {rows.count()} 个社区" in body
+
+
+def test_the_community_form_keeps_what_was_typed_when_someone_saved_first(
+    login, xinxinglu_editor, period
+):
+    client = login(xinxinglu_editor)
+    row = LedgerRow.objects.get(period=period, community__code=XINXINGLU)
+    LedgerRow.objects.filter(pk=row.pk).update(version=row.version + 1, households=999)
+    response = client.post(
+        reverse("community_row", args=[row.pk]),
+        {"version": row.version, "households": "1234", "service_center": "650"},
+    )
+    body = response.content.decode()
+    assert "您填写的数值没有保存，仍保留在下面" in body
+    assert 'value="1234"' in body and 'value="650"' in body
+    assert f'name="version" value="{row.version + 1}"' in body
+    row.refresh_from_db()
+    assert row.households == 999

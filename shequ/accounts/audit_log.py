@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shequ.accounts.models import User
+from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.models import AuditEvent
 from shequ.core.periods import PeriodCode
@@ -42,6 +43,12 @@ class AuditSearch:
     period: PeriodCode | None = None
     since: datetime.date | None = None
     until: datetime.date | None = None  # inclusive
+
+
+def may_read_audit_log(scope: Scope) -> bool:
+    """The one answer to "may this user open the 操作记录": the menu offers it by this, the
+    page refuses by it."""
+    return scope.can(Permission.MANAGE)
 
 
 def audit_events_visible_to(scope: Scope) -> QuerySet[AuditEvent]:

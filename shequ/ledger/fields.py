@@ -1,5 +1,6 @@
 """The ledger's fields: their contract names (models, JSON, API, CSV), order and labels."""
 
+from decimal import Decimal
 from types import MappingProxyType
 
 AREA_FIELDS = (
@@ -74,3 +75,28 @@ GROCERY_HELP = (
     "菜店（平价超市）是指政府投入建设用于提供社区居民即时消费品和日常用品的场所，"
     "是最基层物价平抑功能的社区公共设施。"
 )
+
+
+class InputValues:
+    """The input fields' types, for a class that holds a row's values as attributes (the
+    import's row records and planned values) and is read by the rules as a
+    `rules.RowInputs`. Annotations only: no attribute and no slot of its own, so that a
+    slotted subclass keeps its slots."""
+
+    __slots__ = ()
+
+    households: int | None
+    resident_households: int | None
+    service_center: Decimal | None
+    police_room: Decimal | None
+    day_care: Decimal | None
+    health_station: Decimal | None
+    culture_room: Decimal | None
+    grocery: Decimal | None
+    other: Decimal | None
+    police_room_in_center: bool
+    day_care_in_center: bool
+    health_station_in_center: bool
+    culture_room_in_center: bool
+    compliance_year: int | None
+    remarks: str

@@ -20,7 +20,7 @@ from django.db.models.expressions import Col
 from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
 
-from shequ.ledger.fields import INPUT_FIELDS
+from shequ.ledger.fields import INPUT_FIELDS, InputValues
 from shequ.ledger.models import LedgerRow, Period
 
 # The Django whose SQL compiler `read_values` was checked against (the lock files' 5.2).
@@ -42,7 +42,7 @@ _STORED_COLUMNS = (*_ROW_COLUMNS, *INPUT_FIELDS)
 _PLACE_COLUMNS = ("code", "name", "path", "urban_rural_class")
 
 
-class RowRecord:
+class RowRecord(InputValues):
     """One stored ledger row; `community` and `street` are Places, `period` the Period."""
 
     __slots__ = (
@@ -53,27 +53,12 @@ class RowRecord:
         "community",
         "street",
     )
-    # The slots' types, as LedgerRow's fields read (so a record is a rules.RowInputs).
+    # The other slots' types, as LedgerRow's fields read (the inputs' are InputValues').
     pk: int
     period_id: int
     community_id: int
     street_id: int
     version: int
-    households: int | None
-    resident_households: int | None
-    service_center: Decimal | None
-    police_room: Decimal | None
-    day_care: Decimal | None
-    health_station: Decimal | None
-    culture_room: Decimal | None
-    grocery: Decimal | None
-    other: Decimal | None
-    police_room_in_center: bool
-    day_care_in_center: bool
-    health_station_in_center: bool
-    culture_room_in_center: bool
-    compliance_year: int | None
-    remarks: str
     warning_comments: dict[str, str]
     total_area: Decimal
     period: Period

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from shequ.core.models import AuditEvent
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.rows import audited
 
 RETURN = "ledger.return"
 # The transitions after which the values as returned no longer matter.
@@ -51,7 +51,7 @@ def changes_since_return(submission: Submission, rows: list[LedgerRow]) -> Since
         changed = {
             name: value
             for name, value in as_returned.get(row.pk, {}).items()
-            if _comparable(getattr(row, name)) != value
+            if audited(getattr(row, name)) != value
         }
         if changed:
             since.returned[row.pk] = changed
@@ -86,8 +86,3 @@ def _values_as_returned(rows: list[LedgerRow], decision: AuditEvent) -> dict[int
 
 def _input_changes(diff: dict) -> list[tuple[str, tuple[Any, Any]]]:
     return [(name, tuple(pair)) for name, pair in diff.items() if name in INPUT_FIELDS]
-
-
-def _comparable(value: Any) -> Any:
-    """A stored value as the audit writes it (a Decimal as its text)."""
-    return str(value) if isinstance(value, Decimal) else value

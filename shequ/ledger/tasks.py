@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for, overdue_street_ids
+from shequ.ledger.rows import may_edit_row
 from shequ.ledger.submissions import Blocker, submission_blockers
 from shequ.regions.models import Region
 
@@ -31,9 +33,10 @@ class StreetTask:
     submission: Submission | None
     deadline: datetime.date
     today: datetime.date
-    filled: int  # rows with households and at least one area
+    filled: int  # rows whose households are filled in (an area of 0 is a figure too)
     rows: int
     blockers: list[Blocker]
+    editable: bool  # may the user change its rows now (`rows.may_edit_row`)
 
     @property
     def days_left(self) -> int:
@@ -62,21 +65,28 @@ class StreetTask:
 
 
 def street_task(
-    period: Period, street: Region, limits: rules.Thresholds, today: datetime.date | None = None
+    scope: Scope,
+    period: Period,
+    street: Region,
+    limits: rules.Thresholds,
+    today: datetime.date | None = None,
 ) -> StreetTask:
+    """The street's ledger of `period` as `scope`'s user sees it on their start page."""
     submission = Submission.objects.filter(period=period, street=street).first()
     rows = LedgerRow.objects.filter(period=period, street=street)
     editable = period.is_open and (submission is None or submission.is_editable)
+    first_row = rows.select_related("community", "period").order_by("pk").first()
     return StreetTask(
         period=period,
         street=street,
         submission=submission,
         deadline=deadline_for(period, street),
         today=today or timezone.localdate(),
-        filled=rows.exclude(households=None).exclude(total_area=0).count(),
+        filled=rows.exclude(households=None).count(),
         rows=rows.count(),
         # Only what still has to be done: a submitted ledger has no blockers to show.
         blockers=submission_blockers(submission, limits) if submission and editable else [],
+        editable=first_row is not None and may_edit_row(scope, first_row, submission),
     )
 
 

@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.urls import reverse
 
-from shequ.accounts.roles import Permission
+from shequ.accounts.audit_log import may_read_audit_log
 from shequ.accounts.scope import scope_for
 from shequ.accounts.services import may_manage_users
+from shequ.compliance.target_changes import may_set_targets
 from shequ.core.settings_store import is_demo
 from shequ.regions.levels import is_above_street
 
@@ -89,11 +90,11 @@ def _menu(scope) -> list[dict]:
         }
     )
     admin = [_entry("区划", "regions", "regions")]
-    if scope.can(Permission.MANAGE):
+    if may_set_targets(scope):
         admin.append(_entry("达标目标", "targets", "targets"))
     if may_manage_users(scope):
         admin.append(_entry("用户管理", "users", "users"))
-    if scope.can(Permission.MANAGE):
+    if may_read_audit_log(scope):
         admin.append(_entry("操作记录", "audit", "audit"))
     items.append({"label": "管理" if len(admin) > 1 else "区划", "key": "admin", "children": admin})
     for item in items:

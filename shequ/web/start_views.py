@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope, scope_for
 from shequ.compliance.targets import thresholds_for
 from shequ.core.errors import DomainError
@@ -28,7 +27,7 @@ from shequ.ledger.rows import (
     row_update_cells,
     rows_visible_to,
 )
-from shequ.ledger.submissions import may_submit
+from shequ.ledger.submissions import may_submit, takes_step
 from shequ.ledger.tasks import current_period, review_queue, street_task
 from shequ.web.ledger_grid import GRID_FIELDS, GridRow, grid_row, linked_problems
 from shequ.web.scoping import node_scope
@@ -48,13 +47,13 @@ def home(request):
         return _community_start(request, scope, period)
     if node.is_street:
         return _street_start(request, scope, period)
-    if scope.can(Permission.APPROVE):
+    if takes_step(scope, node, "approve"):
         return _review_start(request, scope, period)
     return redirect("dashboard")
 
 
 def _street_start(request, scope: Scope, period: Period):
-    task = street_task(period, scope.node, thresholds_for(period.year))
+    task = street_task(scope, period, scope.node, thresholds_for(period.year))
     return render(
         request,
         "web/start_street.html",
@@ -62,7 +61,6 @@ def _street_start(request, scope: Scope, period: Period):
             "task": task,
             "problems": linked_problems(task.blockers),
             "can_submit": may_submit(scope, task.submission),
-            "can_edit": scope.can(Permission.EDIT, scope.node),
             "can_import": may_import(scope) and task.to_fill,
         },
     )
@@ -107,11 +105,13 @@ def community_row(request, pk: int):
                 expected_version=int(request.POST.get("version") or 0),
             )
         except StaleRow as stale:
-            row, refused = (
-                stale.current,
-                {"": "该行已被他人修改，下面显示的是最新数值，请核对后再保存"},
-            )
-            typed = {}
+            # What was typed stays in the form, now against the current version: saving
+            # again, after checking, is a choice the user makes knowingly.
+            row = stale.current
+            refused = {
+                "": f"该行在您填写期间已被他人修改（现为第 {row.version} 版），"
+                "您填写的数值没有保存，仍保留在下面；请核对后再点“保存”"
+            }
         except DomainError as error:
             refused = {error.field or "": error.message}
         else:
@@ -127,7 +127,8 @@ def community_row(request, pk: int):
         year=row.period.year,
         refused=refused,
     )
-    kept = {name: value for name, value in typed.items() if name in refused}
+    # A refused value, or every value after a conflict, shows as it was typed.
+    kept = typed if "" in refused else {n: v for n, v in typed.items() if n in refused}
     return render(
         request,
         "web/start_community.html",
@@ -171,7 +172,7 @@ def _form_fields(item: GridRow, kept: dict[str, str]) -> list[FormField]:
             previous=cell.previous_shown,
             flag=cell.flag,
             flag_label="设在便民服务中心内" if cell.flag else "",
-            flagged=cell.flagged,
+            flagged=kept[cell.flag] == "1" if cell.flag in kept else cell.flagged,
         )
         for cell in item.cells
     ]

@@ -16,10 +16,10 @@ from shequ.accounts.audit_log import (
     AuditSearch,
     audit_events_visible_to,
     audit_search,
+    may_read_audit_log,
     object_label,
     users_visible_to,
 )
-from shequ.accounts.roles import Permission
 from shequ.accounts.scope import scope_for
 from shequ.accounts.services import may_change_regions
 from shequ.core import inbox
@@ -97,7 +97,7 @@ AUDIT_PER_PAGE = 50
 def audit_log(request):
     """The audit trail within the admin's node, searched by who, what and when."""
     scope = scope_for(request.user)
-    if not scope.can(Permission.MANAGE):
+    if not may_read_audit_log(scope):
         raise PermissionDenied("操作记录只有管理员可以查看")
     form = AuditSearchForm(request.GET, periods=Period.objects.order_by("-ordinal"))
     search = form.search()

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from shequ.accounts.scope import Scope
 from shequ.core.collection import without_cycle_search
 from shequ.ledger import rules
-from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS
+from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS, InputValues
 from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.reader import SheetTable, Skipped, SourceRow, read_table, refused
@@ -260,27 +260,10 @@ def _plan_row(source, context: _Context, seen: dict, plan: ImportPlan) -> Planne
 stored_inputs = operator.attrgetter(*INPUT_FIELDS)
 
 
-class _Values:
+class _Values(InputValues):
     """A dict of ledger values read as attributes, as the rules read a row. The dict itself
-    is the object's namespace: not copied, for each of a city's rows, twice."""
-
-    # What the dict holds (every input field, the planned values or the last approved
-    # ones) as the rules read it: a rules.RowInputs. Annotations only, no class attributes.
-    households: int | None
-    resident_households: int | None
-    service_center: Decimal | None
-    police_room: Decimal | None
-    day_care: Decimal | None
-    health_station: Decimal | None
-    culture_room: Decimal | None
-    grocery: Decimal | None
-    other: Decimal | None
-    police_room_in_center: bool
-    day_care_in_center: bool
-    health_station_in_center: bool
-    culture_room_in_center: bool
-    compliance_year: int | None
-    remarks: str
+    is the object's namespace: not copied, for each of a city's rows, twice. (It holds
+    every input field: the planned values, or the last approved ones.)"""
 
     def __init__(self, values: dict[str, Any]):
         self.__dict__ = values
