@@ -100,7 +100,8 @@ def test_a_merged_community_shows_its_predecessors_periods_summed(client, merged
     assert [h.period.code for h in own] == ["2027H1"]
     page = response.content.decode()
     assert f"合并前：{XINXING_NAME}、{XIDA_BEI_NAME}合计" in page
-    assert "灰底各行为区划调整前的数据" in page
+    assert page.count('data-testid="inherited-label"') == 1  # one heading, two periods
+    assert "不是本社区自己的台账" in page
 
 
 def test_the_merged_communitys_trend_draws_the_predecessors_apart(client, merged, district_viewer):
@@ -153,7 +154,7 @@ def test_an_unapproved_predecessor_is_named_and_the_sum_not_judged(
     assert line.households == 1000 and line.compliant is None
     assert response.context["chart"]["inherited"] == [None]
     page = response.content.decode()
-    assert "运河社区居民委员会未审核，未计入" in page and "不作判断" in page
+    assert "未计入：运河社区居民委员会" in page and "不作判断" in page
     # The street's user may open 新星路's page but not 运河社区's (in 澄江镇).
     assert f'href="/communities/{XINXINGLU}/"' in page
     assert f'href="/communities/{YUNHE_SHEQU}/"' not in page

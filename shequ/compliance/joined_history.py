@@ -142,7 +142,7 @@ def inherited_label(kinds: Iterable[str], names: list[str]) -> str:
 
 
 def inherited_history(
-    community: Region, ancestors: dict[int, Ancestor], book: TargetBook | None = None
+    ancestors: dict[int, Ancestor], book: TargetBook | None = None
 ) -> list[InheritedPeriod]:
     """The predecessors' periods, oldest first: in each, the approved rows of the
     predecessors that existed then, summed (`rules.sums`) and judged by the year's standard.
@@ -161,26 +161,29 @@ def inherited_history(
     by_period: dict[int, list[LedgerRow]] = defaultdict(list)
     for row in rows:
         by_period[row.period_id].append(row)
-    result = []
-    for period_rows in by_period.values():
-        period = period_rows[0].period
-        counted = [row for row in period_rows if row.pk in approved]
-        missing = [row for row in period_rows if row.pk not in approved]
-        regions = [ancestors[row.community_id] for row in period_rows]
-        result.append(
-            InheritedPeriod(
-                period=period,
-                label=inherited_label(
-                    frozenset().union(*(a.kinds for a in regions)),
-                    [a.region.name for a in regions],
-                ),
-                counted=[ancestors[row.community_id].region for row in counted],
-                missing=[ancestors[row.community_id].region for row in missing],
-                standard=book.standard(period.year),
-                sums=rules.sums(counted) if counted else None,
-            )
-        )
-    return result
+    return [
+        _inherited_period(period_rows, approved, ancestors, book)
+        for period_rows in by_period.values()
+    ]
+
+
+def _inherited_period(
+    rows: list[LedgerRow], approved: set[int], ancestors: dict[int, Ancestor], book: TargetBook
+) -> InheritedPeriod:
+    """One period's rows of the predecessors: the approved ones counted, the others named."""
+    period = rows[0].period
+    present = [ancestors[row.community_id] for row in rows]
+    counted = [row for row in rows if row.pk in approved]
+    return InheritedPeriod(
+        period=period,
+        label=inherited_label(
+            frozenset().union(*(a.kinds for a in present)), [a.region.name for a in present]
+        ),
+        counted=[ancestors[row.community_id].region for row in counted],
+        missing=[ancestors[row.community_id].region for row in rows if row.pk not in approved],
+        standard=book.standard(period.year),
+        sums=rules.sums(counted) if counted else None,
+    )
 
 
 @dataclass(frozen=True)

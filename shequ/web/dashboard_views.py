@@ -204,7 +204,7 @@ def community_page(request, code: str):
     # Before a merge or a split, the predecessors' approved figures stand for the periods
     # the community has no rows of its own: the same territory, labelled as theirs.
     ancestors = ancestry(community)
-    inherited = inherited_history(community, ancestors)
+    inherited = inherited_history(ancestors)
     latest = history[-1] if history else None
     events = list(row_history(latest.row)[:50]) if latest else []
     points = joined_trend(history, inherited)

@@ -98,7 +98,9 @@
     var communitySeries = [
       { name: "每百户面积", type: "bar", stack: "ratio", data: data.ratios, itemStyle: { color: "#1f4e79" } }
     ];
-    var communityLegend = ["每百户面积"];
+    // Before its first period of its own, a successor has no bars of its own to name.
+    var hasOwn = data.ratios.some(function (v) { return v != null; });
+    var communityLegend = hasOwn ? ["每百户面积"] : [];
     if (data.inherited) {
       communitySeries.push({ name: data.inherited_name, type: "bar", stack: "ratio", data: data.inherited,
         itemStyle: { color: "#9db4cc", borderColor: "#1f4e79", borderType: "dashed", borderWidth: 1 } });
