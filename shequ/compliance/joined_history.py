@@ -37,8 +37,8 @@ from shequ.regions.models import Region, RegionSuccession, Succession
 
 @dataclass(frozen=True)
 class Ancestor:
-    """A region whose territory is (part of) the community's, and how it got there: the
-    kinds of change on the way (a split on the way means it was larger)."""
+    """A region the community succeeded, directly or through others, and the kinds of
+    change on the way (a split on the way: the ancestor covered more than the community)."""
 
     region: Region
     kinds: frozenset[str]
