@@ -46,7 +46,17 @@ def approve(period_code: str, street_code: str, values_by_code: dict[str, dict])
         for row in street_rows(period, street_code)
     ]
     operator = operator_scope()
-    rows_bulk_update(scope=operator, updates=updates, reason="测试数据", action="ledger.test_fill")
+    # A merged community's first figures wait for the street's word that they were checked.
+    confirmed = {
+        row.pk: {"succession_merge": "已核实", "households_changed": "已核实"} for row, _ in updates
+    }
+    rows_bulk_update(
+        scope=operator,
+        updates=updates,
+        reason="测试数据",
+        action="ledger.test_fill",
+        comments=confirmed,
+    )
     submitted = submission_submit(scope=operator, submission=submission(period, street_code))
     submission_approve(scope=operator, submission=submitted)
 

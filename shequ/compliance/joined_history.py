@@ -138,6 +138,8 @@ def inherited_label(kinds: Iterable[str], names: list[str]) -> str:
         return f"拆分前：原{whole}（整体）"
     if Succession.MERGE in kinds:
         return f"合并前：{whole}" if len(names) > 1 else f"合并前：原{whole}"
+    if Succession.RENAME in kinds:
+        return f"改码前：原{whole}"
     return f"调整前：原{whole}"
 
 
@@ -246,7 +248,11 @@ def _linked(scope: Scope, regions: Iterable[Region]) -> list[Linked]:
     return [Linked(region, scope.contains(region)) for region in regions]
 
 
-HANDOVER_VERBS = {Succession.MERGE: "并入", Succession.SPLIT: "拆分为"}
+HANDOVER_VERBS = {
+    Succession.MERGE: "并入",
+    Succession.SPLIT: "拆分为",
+    Succession.RENAME: "改码为",
+}
 
 
 @dataclass(frozen=True)
@@ -269,6 +275,8 @@ class Origin:
     kind: str
     effective_label: str
     predecessors: list[Linked]
+    # The community existed before the others merged into it (并入本社区).
+    absorbed: bool = False
 
     @property
     def kind_label(self) -> str:
@@ -298,6 +306,7 @@ def origin(scope: Scope, community: Region) -> Origin | None:
         links[0].kind,
         period_label(links[0].effective),
         _linked(scope, (link.predecessor for link in links)),
+        absorbed=community.valid_from < links[0].effective,
     )
 
 

@@ -4,7 +4,7 @@ community's figures in a period, and how their figures combine.
 A succession (`regions.models.RegionSuccession`) stands behind its successor from the
 period it takes effect until the successor has an approved ledger row of its own from then
 on: until that row exists, the successor's last approved figures are its predecessors'
-(ADR 0029). A merge and a code change carry them into the new period's row; a split only
+(ADR 0030). A merge and a code change carry them into the new period's row; a split only
 shows them, since the old community's whole is not the new part's.
 """
 

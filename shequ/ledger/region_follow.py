@@ -5,7 +5,7 @@ row, a moved one's row goes to its new street's ledger, a new one gets a row fro
 predecessors' figures (`ledger.lineage`), and a community others merged into takes their
 figures where its row is still as carried. Only where the streets' ledgers may still be
 changed: a closed period, or a ledger submitted or approved, refuses the whole change
-(ADR 0029).
+(ADR 0030).
 """
 
 from __future__ import annotations
