@@ -458,3 +458,48 @@ def test_any_sequence_of_changes_keeps_one_row_per_community_and_no_stray_plan(a
             open_period(code)
         _check_invariants()
         transaction.set_rollback(True)
+
+
+def test_a_street_holding_idle_assets_is_not_deactivated(beibei):
+    from .test_assets import asset
+
+    asset(CHENGJIANG, "300.0", "ZC-001")
+    with pytest.raises(DomainError, match="登记有闲置资产 1 项"):
+        rc.change_deactivate(
+            scope=operator_scope(), region=region(CHENGJIANG), effective=H2, reason="撤镇"
+        )
+    assert region(CHENGJIANG).is_active
+
+
+def test_the_change_page_asks_who_takes_a_split_communitys_plan(approved, client, district_admin):
+    client.force_login(district_admin)
+    post = {
+        "action": "split",
+        "split-parts": "500109102911 运河东社区\n500109102912 运河西社区",
+        "split-effective": "2026H2",
+        "split-reason": "拆分",
+    }
+    url = f"/regions/{YUNHE_SHEQU}/change/"
+    refused = client.post(url, post)
+    assert "请指定由哪个拆分后的社区承接" in refused.content.decode()
+    assert region(YUNHE_SHEQU).is_active
+    done = client.post(url, {**post, "split-plan_to": "500109102911"}, follow=True)
+    assert "方案转由运河东社区承接 1 个" in done.content.decode()
+    assert open_plan("500109102911") is not None
+
+
+def test_a_merge_on_the_page_into_an_existing_community(approved, client, district_admin):
+    client.force_login(district_admin)
+    response = client.post(
+        f"/regions/{CHENGJIANG}/change/",
+        {
+            "action": "merge",
+            "merge-sources": [str(region(YUNHE_CUN).pk)],
+            "merge-into": str(region(YUNHE_SHEQU).pk),
+            "merge-effective": "2026H2",
+            "merge-reason": "并村",
+        },
+        follow=True,
+    )
+    assert "已并入运河社区居民委员会" in response.content.decode()
+    assert not region(YUNHE_CUN).is_active and region(YUNHE_SHEQU).is_active
