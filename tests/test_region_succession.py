@@ -503,3 +503,16 @@ def test_a_merge_on_the_page_into_an_existing_community(approved, client, distri
     )
     assert "已并入运河社区居民委员会" in response.content.decode()
     assert not region(YUNHE_CUN).is_active and region(YUNHE_SHEQU).is_active
+
+
+def test_a_merge_into_a_community_before_any_approved_period_carries_nothing(beibei):
+    period = open_period("2026H2")
+    report = rc.change_merge(
+        scope=operator_scope(),
+        sources=[region(YUNHE_CUN)],
+        into=region(YUNHE_SHEQU),
+        effective=H2,
+        reason="并村",
+    )
+    assert report.periods[0].recarried == [] and len(report.periods[0].removed) == 1
+    assert row_of(period, YUNHE_SHEQU).households is None

@@ -182,6 +182,8 @@ def _recarry(period: Period, rows: list[LedgerRow], actor: Actor) -> list[str]:
     origins = lineage.origins(period.ordinal, [row.community_id for row in rows])
     names = []
     for row in rows:
+        if row.community_id not in carried:
+            continue  # no approved figures before it, its own or theirs: nothing to carry
         values = dict(zip(CARRIED_FIELDS, carried[row.community_id], strict=True))
         diff = {
             name: [audited(getattr(row, name)), audited(value)]
