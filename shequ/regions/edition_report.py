@@ -1,4 +1,5 @@
-"""An edition's report: one JSON document (keys in docs/regions.md) and its Chinese text."""
+"""An edition's report: one JSON document (its keys in the README, 新版区划代码) and the
+same in Chinese text."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class EditionReport:
     successions: SuccessionPlan | None = None
     successions_file: str | None = None
     refusals: list[Problem] = field(default_factory=list)  # the services' refusals
+    changes: list[str] = field(default_factory=list)  # each change made (or in a dry run, tried)
     applied: bool = False
 
     @property
@@ -104,6 +106,7 @@ def edition_document(report: EditionReport) -> dict:
             }
             for c in diff.reclassified
         ],
+        "changes": report.changes,
         "problems": [{"where": p.where, "message": p.message} for p in report.problems],
     }
 
@@ -137,6 +140,7 @@ def edition_summary(report: EditionReport) -> list[str]:
         "调整类别", [f"{c.row.code} {c.row.name}：{_reclass(c)}" for c in diff.reclassified]
     )
     lines.append(f"未变 {len(diff.unchanged)} 个")
+    lines += _section("写入的调整" if report.applied else "将做的调整", report.changes)
     lines += _section("问题", [str(p) for p in report.problems])
     return lines
 
