@@ -153,6 +153,8 @@ def _section(title: str, items: list[str]) -> list[str]:
 
 def _vanished_line(report: EditionReport, region) -> str:
     line = report.succession_of(region.code)
+    if line is None and report.successions and region.code in report.successions.named:
+        return f"{region.code} {region.name}：承继有误，见下方问题"
     if line is None:
         return f"{region.code} {region.name}：没有承继，不能撤销"
     codes = "、".join(line.new_codes)

@@ -58,6 +58,7 @@ class SuccessionPlan:
 
     lines: list[SuccessionLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    named: set[str] = field(default_factory=set)  # old codes of every line, refused ones too
 
     def for_code(self, code: str) -> SuccessionLine | None:
         return next((line for line in self.lines if line.old_code == code), None)
@@ -139,7 +140,7 @@ def _parse_line(name: str, number: int, cells: list[str]):
 def plan_successions(diff: EditionDiff, lines: list[SuccessionLine]) -> SuccessionPlan:
     """Check each line against the edition and the tree; every vanished code must be
     covered. Lines with a problem are left out of the plan (which is refused anyway)."""
-    plan = SuccessionPlan()
+    plan = SuccessionPlan(named={line.old_code for line in lines})
     stored = {r.code: r for r in Region.objects.filter(code__in=_codes(lines))}
     seen_old: dict[str, SuccessionLine] = {}
     used_new: dict[str, SuccessionLine] = {}
