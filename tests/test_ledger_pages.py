@@ -333,7 +333,7 @@ def test_the_grid_makes_the_same_number_of_queries_for_5_and_20_communities(
         grid_queries(client, later, "500109007"),
     )
     assert small == large
-    assert small <= 15
+    assert small <= 16  # one of them asks which communities succeeded others
 
 
 def test_each_step_is_mailed_after_commit_to_those_with_an_address(

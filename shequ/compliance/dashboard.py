@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db.models import DecimalField, ExpressionWrapper, F
 from django.utils import timezone
@@ -275,6 +276,8 @@ def street_lines(period: Period, street: Region, standard: Decimal) -> list[Stre
 
 @dataclass
 class CommunityPeriod:
+    inherited: ClassVar[bool] = False  # a period of its own, not its predecessors'
+
     period: Period
     row: LedgerRow
     approved: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from shequ.compliance.models import Target
 from shequ.core.settings_store import setting_get
@@ -52,7 +53,12 @@ class TargetBook:
     def standard(self, year: int) -> Decimal:
         stated = [e for e in self.entries if e.year <= year and e.standard is not None]
         latest = max(stated, key=lambda e: e.year, default=None)
-        return latest.standard if latest else default_standard()
+        return latest.standard if latest else self.default_standard
+
+    @cached_property
+    def default_standard(self) -> Decimal:
+        """The standard where no target states one, read once per book (not per period)."""
+        return default_standard()
 
 
 def default_standard() -> Decimal:

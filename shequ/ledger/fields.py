@@ -45,6 +45,9 @@ INPUT_FIELDS = (
     "remarks",
 )
 
+# What a new period's row takes over from the community's last approved row.
+CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
+
 DERIVED_FIELDS = ("total_area", "per_100_households", "compliant", "shortfall")
 
 LABELS = MappingProxyType(

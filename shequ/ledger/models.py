@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from django.db.models.expressions import Combinable
 
+    from shequ.ledger.lineage import Origin
+
 
 class Period(models.Model):
     class State(models.TextChoices):
@@ -97,6 +99,10 @@ class LedgerRowQuerySet(models.QuerySet):
 
 class LedgerRow(models.Model):
     """One community in one period. Written only through `shequ.ledger.rows`."""
+
+    # Set on an unsaved row that stands for a successor's predecessors' figures
+    # (`ledger.rows.approved_rows_before`, `ledger.lineage.Origin`); never stored.
+    origin: Origin | None = None
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="rows")
     community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="ledger_rows")

@@ -9,12 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from shequ.accounts.scope import Scope
+from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
 from shequ.core.bulk import analyze, insert_rows
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode
+from shequ.ledger import lineage
+from shequ.ledger.fields import CARRIED_FIELDS
 from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
-from shequ.ledger.rows import CARRIED_ROW_FIELDS, carried_forward_rows
+from shequ.ledger.rows import CARRIED_ROW_FIELDS, audited, carried_forward_rows
 from shequ.regions.history import communities_as_of, versions_as_of
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -66,8 +69,8 @@ def period_open(
             period.state = Period.State.OPEN
             period.save(update_fields=["state"])
             reopened = True
-    rows_created, rows_carried = _create_missing_rows(period)
-    submissions_created = _create_missing_submissions(period)
+    rows_created, rows_carried = rows_create_missing(period, scope.actor)
+    submissions_created = submissions_create_missing(period)
     if created or reopened or rows_created:
         audit_record(
             actor=scope.actor,
@@ -81,19 +84,46 @@ def period_open(
     return OpenReport(period, created, reopened, rows_created, rows_carried, submissions_created)
 
 
-def _create_missing_rows(period: Period) -> tuple[int, int]:
+def rows_create_missing(period: Period, actor: Actor | None = None) -> tuple[int, int]:
+    """A row for each community of the period's tree that has none, holding its last
+    approved values (its predecessors', `ledger.lineage`); returns (created, carried)."""
     code = period.period_code
     missing = communities_as_of(code).exclude(region_id__in=period.rows.values("community_id"))
     members = list(missing.values_list("region_id", "parent_id"))
     carried = carried_forward_rows(period, members, missing.values("region_id"))
+    # Read before the insert, while `missing` still names the new rows' communities.
+    successors = lineage.origins(period.ordinal, missing.values("region_id"))
     # COPY on PostgreSQL: a country opens 600,000 rows at once.
     insert_rows(LedgerRow, CARRIED_ROW_FIELDS, carried.rows)
     if len(carried.rows) > BULK_ANALYZE:
         analyze(LedgerRow)
+    if successors:
+        _audit_successor_rows(period, successors, actor or Actor.command_line())
     return len(carried.rows), carried.from_approved
 
 
-def _create_missing_submissions(period: Period) -> int:
+def _audit_successor_rows(period: Period, successors: dict, actor: Actor) -> None:
+    """Each new row of a community that succeeded others says so in its history."""
+    rows = period.rows.filter(community_id__in=successors).select_related("community")
+    for row in rows:
+        origin = successors[row.community_id]
+        carried = {
+            name: [None, audited(getattr(row, name))]
+            for name in CARRIED_FIELDS
+            if getattr(row, name) not in (None, "", False)
+        }
+        audit_record(
+            actor=actor,
+            action="ledger.row_succession",
+            target_type="ledger_row",
+            target_id=row.pk,
+            region_path=row.community.path,
+            summary=f"新建{period.label}{row.community.name}台账行：{origin.note}",
+            changes=carried if origin.kind != "split" else {},
+        )
+
+
+def submissions_create_missing(period: Period) -> int:
     streets = versions_as_of(period.period_code, level=Level.STREET).values_list(
         "region_id", flat=True
     )

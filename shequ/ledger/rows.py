@@ -20,13 +20,11 @@ from shequ.core.audited_updates import AuditedUpdates
 from shequ.core.collection import without_cycle_search
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
-from shequ.ledger import rules
-from shequ.ledger.fields import INPUT_FIELDS, LABELS
+from shequ.ledger import lineage, rules
+from shequ.ledger.fields import CARRIED_FIELDS, INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.records import RowRecord, read_values
 from shequ.ledger.values import clean_each, clean_values
-
-CARRIED_FIELDS = (*INPUT_FIELDS, "households_counted_on", "households_source")
 
 
 class StaleRow(Exception):
@@ -83,7 +81,38 @@ def approved_rows_before(
     for chunk in chunks:
         rows = _latest_approved_before(period, chunk).select_related("period")
         found.update((row.community_id, row) for row in rows)
+    found.update(_rows_from_predecessors(period, community_ids, found))
     return found
+
+
+def _rows_from_predecessors(
+    period: Period, community_ids: list[int] | QuerySet, own: dict[int, LedgerRow]
+) -> dict[int, LedgerRow]:
+    """The previous row of each community that succeeded others: their rows combined (an
+    unsaved row, `origin` set), with its own where others merged into it."""
+    found = lineage.origins(period.ordinal, community_ids)
+    if not found:
+        return {}
+    ids = [pid for origin in found.values() for pid in origin.predecessor_ids]
+    before = approved_rows_before(period, ids)
+    rows = {}
+    for successor, origin in found.items():
+        parts = [before[pid] for pid in origin.predecessor_ids if pid in before]
+        if origin.absorbed and successor in own:
+            parts.insert(0, own[successor])
+        rows[successor] = _combined_row(successor, parts, origin)
+    return rows
+
+
+def _combined_row(community_id: int, parts: list[LedgerRow], origin: lineage.Origin) -> LedgerRow:
+    values = lineage.combine([tuple(getattr(p, f) for f in CARRIED_FIELDS) for p in parts])
+    row = LedgerRow(community_id=community_id, **dict(zip(CARRIED_FIELDS, values, strict=True)))
+    if parts:
+        row.period = max((part.period for part in parts), key=attrgetter("ordinal"))
+        row.street_id = parts[0].street_id
+    row.total_area = rules.total_area(row)
+    row.origin = origin
+    return row
 
 
 def last_approved_row(row: LedgerRow) -> LedgerRow | None:
@@ -109,8 +138,12 @@ class CarriedRows:
     from_approved: int
 
 
-def approved_values_before(period: Period, communities: QuerySet) -> dict[int, tuple]:
-    """CARRIED_FIELDS of each community's latest approved row before `period`, as tuples.
+def approved_values_before(
+    period: Period, communities: QuerySet | list[int], *, carrying: bool = False
+) -> dict[int, tuple]:
+    """CARRIED_FIELDS of each community's latest approved row before `period`, as tuples;
+    a community that succeeded others has theirs (`lineage`): all of them to compare
+    with, or with `carrying` only those a new row takes over (not a split's whole).
 
     `communities` is a `values(...)` queryset of community ids (one subquery). Values, not
     model instances: a country's 600,000 rows as instances take gigabytes."""
@@ -122,7 +155,28 @@ def approved_values_before(period: Period, communities: QuerySet) -> dict[int, t
     # loops. Read as the row records are: a country's equal figures as one object each.
     rows = _latest_approved_before(period, communities)
     values = read_values(rows.values_list("community_id", *CARRIED_FIELDS))
-    return {row[0]: row[1:] for row in values}
+    own = {row[0]: row[1:] for row in values}
+    own.update(_values_from_predecessors(period, communities, own, carrying=carrying))
+    return own
+
+
+def _values_from_predecessors(
+    period: Period, communities: QuerySet | list[int], own: dict[int, tuple], *, carrying: bool
+) -> dict[int, tuple]:
+    found = lineage.origins(period.ordinal, communities)
+    if not found:
+        return {}
+    ids = [pid for origin in found.values() for pid in origin.predecessor_ids]
+    before = approved_values_before(period, ids, carrying=carrying)
+    combined = {}
+    for successor, origin in found.items():
+        taken = origin.carried_ids if carrying else origin.predecessor_ids
+        parts = [before[pid] for pid in taken if pid in before]
+        if origin.absorbed and successor in own:
+            parts.insert(0, own[successor])
+        if parts:
+            combined[successor] = lineage.combine(parts)
+    return combined
 
 
 def carried_forward_rows(
@@ -130,7 +184,7 @@ def carried_forward_rows(
 ) -> CarriedRows:
     """New rows for (community id, street id) pairs, holding their last approved values;
     `communities` names the same communities as a `values(...)` queryset."""
-    previous = approved_values_before(period, communities)
+    previous = approved_values_before(period, communities, carrying=True)
     blank = tuple(LedgerRow._meta.get_field(name).get_default() for name in CARRIED_FIELDS)
     now = timezone.now()
     rows = []
@@ -387,6 +441,13 @@ class RowCheck:
         return rules.blocking(self.findings, self.row.warning_comments)
 
 
+def _validated(
+    row: LedgerRow, previous: LedgerRow | None, year: int, limits: rules.Thresholds
+) -> list[rules.Finding]:
+    origin = previous.origin if previous is not None else None
+    return rules.validate(row, previous=previous, period_year=year, limits=limits, origin=origin)
+
+
 def rows_check(rows: list[LedgerRow], limits: rules.Thresholds) -> list[RowCheck]:
     """Validate rows against their communities' last approved rows (few queries), by the
     thresholds of their period's year (`compliance.targets.thresholds_for`)."""
@@ -397,12 +458,7 @@ def rows_check(rows: list[LedgerRow], limits: rules.Thresholds) -> list[RowCheck
     return [
         RowCheck(
             row,
-            rules.validate(
-                row,
-                previous=previous.get(row.community_id),
-                period_year=period.year,
-                limits=limits,
-            ),
+            _validated(row, previous.get(row.community_id), period.year, limits),
         )
         for row in rows
     ]

@@ -298,6 +298,16 @@ def _m2(value: Decimal) -> str:
     return f"{value.quantize(TENTH, rounding=ROUND_HALF_UP)}㎡"
 
 
+class Origin(Protocol):
+    """What stands behind a successor's previous figures (`ledger.lineage.Origin`)."""
+
+    @property
+    def kind(self) -> str: ...  # "merge", "split" or "rename" (regions.models.Succession)
+
+    @property
+    def note(self) -> str: ...
+
+
 def validate(
     values: RowInputs,
     *,
@@ -306,19 +316,39 @@ def validate(
     limits: Thresholds,
     in_street: bool = True,
     derived: Derived | None = None,
+    origin: Origin | None = None,
 ) -> list[Finding]:
     """Errors (block submission) and warnings (need a comment) for one row.
 
-    `previous` is the community's last approved row, if any. `derived` is
-    `derive(values, limits.standard)` where the caller has it already (an import checks a
-    city's rows and need not divide each one twice).
+    `previous` is the community's last approved row, if any (its predecessors' where it
+    succeeded others: `origin`). `derived` is `derive(values, limits.standard)` where the
+    caller has it already (an import checks a city's rows and need not divide each one
+    twice).
     """
     if derived is None:
         derived = derive(values, limits.standard)
+    if origin is not None and origin.kind == "split":
+        # The old community's whole is a reference, not a figure the part changed from.
+        previous = None
     return [
         *_errors(values, in_street),
+        *_succession_warnings(values, origin),
         *_warnings(values, previous, period_year, limits, derived),
     ]
+
+
+def _succession_warnings(values: RowInputs, origin: Origin | None) -> list[Finding]:
+    """A merged community's carried figures wait for the street to confirm them (a
+    comment); a split part shows its old whole until its own figures are filled in."""
+    if origin is None or origin.kind == "rename":
+        return []
+    if origin.kind == "split":
+        if values.households is not None:
+            return []
+        message = f"{origin.note}；请按拆分后的辖区填写本期数据"
+        return [Finding("succession_split", "households", WARNING, message)]
+    message = f"{origin.note}。请核实本期数据，并在说明中写明已核实"
+    return [Finding("succession_merge", "households", WARNING, message)]
 
 
 def _errors(values: RowInputs, in_street: bool) -> list[Finding]:

@@ -15,6 +15,7 @@ from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.rows import approved_rows_before
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import OPEN
 from shequ.regions.models import Region
@@ -69,11 +70,14 @@ def plans_follow_approval(period: Period, street: Region, actor: Actor) -> Follo
 
 
 def _previous_totals(period: Period, community_ids: list[int]) -> dict[int, Decimal]:
-    """Each community's total area on its approved row of the period before."""
-    rows = LedgerRow.objects.filter(
-        community_id__in=community_ids, period__ordinal=period.ordinal - 1
-    ).approved()
-    return dict(rows.values_list("community_id", "total_area"))
+    """Each community's total area on its approved row of the period before: its
+    predecessors' combined where it succeeded them (`ledger.lineage`)."""
+    before = period.ordinal - 1
+    return {
+        community: row.total_area
+        for community, row in approved_rows_before(period, community_ids).items()
+        if row.period_id is not None and row.period.ordinal == before
+    }
 
 
 def _draft(period: Period, street: Region, row: LedgerRow, gap: Decimal, actor: Actor) -> Plan:

@@ -12,6 +12,9 @@ class Plan(models.Model):
         IMPLEMENTING = "implementing", "实施中"
         PENDING = "pending", "待销号"
         CLOSED = "closed", "已销号"
+        # The community ceased in a region change (合并、拆分、撤销) and the district did
+        # not hand the plan on: ended without 销号, with the reason in `closed_note`.
+        WITHDRAWN = "withdrawn", "因区划调整撤销"
 
     class Outcome(models.TextChoices):
         NONE = "", "尚未对照"
@@ -63,9 +66,11 @@ class Plan(models.Model):
         verbose_name_plural = "一社区一方案"
         ordering = ["street__code", "community__code", "-created_at"]
         constraints = [
-            # At most one open plan per community; closed plans stay as history.
+            # At most one open plan per community; ended plans stay as history.
             models.UniqueConstraint(
-                fields=["community"], condition=~Q(state="closed"), name="plan_one_open"
+                fields=["community"],
+                condition=~Q(state__in=["closed", "withdrawn"]),
+                name="plan_one_open",
             )
         ]
 
@@ -74,7 +79,7 @@ class Plan(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state != self.State.CLOSED
+        return self.state not in (self.State.CLOSED, self.State.WITHDRAWN)
 
 
 class Measure(models.Model):

@@ -89,8 +89,21 @@ def state_tabs(plans: QuerySet[Plan]) -> list[StateTab]:
     open_count = sum(n for state, n in by_state.items() if state in OPEN)
     return [
         StateTab(OPEN_PLANS, "未销号", open_count),
-        *(StateTab(state, label, by_state.get(state, 0)) for state, label in Plan.State.choices),
+        *(
+            StateTab(state, label, by_state.get(state, 0))
+            for state, label in _shown_states(by_state)
+        ),
         StateTab(ALL_PLANS, "全部", sum(by_state.values())),
+    ]
+
+
+def _shown_states(by_state: dict[str, int]) -> list[tuple[str, str]]:
+    """Every state, but 因区划调整撤销 only where some plan ended so: most districts never
+    see one, and an empty tab on every page would only puzzle them."""
+    return [
+        (state, label)
+        for state, label in Plan.State.choices
+        if state != Plan.State.WITHDRAWN or by_state.get(state)
     ]
 
 
@@ -105,7 +118,10 @@ class PlanCounts:
         return sum(n for state, n in self.by_state.items() if state in OPEN)
 
     def rows(self) -> list[tuple[str, str, int]]:
-        return [(state, label, self.by_state.get(state, 0)) for state, label in Plan.State.choices]
+        return [
+            (state, label, self.by_state.get(state, 0))
+            for state, label in _shown_states(self.by_state)
+        ]
 
 
 def plan_counts(region: Region, today: datetime.date) -> PlanCounts:

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode
 from shequ.regions.levels import (
     CODE_LENGTHS,
@@ -23,13 +24,8 @@ from shequ.regions.levels import (
 from shequ.regions.models import Region, RegionSuccession, RegionVersion, Succession
 
 
-class RegionChangeError(ValueError):
+class RegionChangeError(DomainError):
     """A change that cannot be made; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _current_version(region: Region) -> RegionVersion:
@@ -268,28 +264,38 @@ def _record_succession(
     )
 
 
+def _check_sources(sources: list[Region], into: Region | None) -> None:
+    if len(sources) + (into is not None) < 2:
+        raise RegionChangeError("合并至少需要两个区划", field="sources")
+    if len({source.level for source in sources} | ({into.level} if into else set())) != 1:
+        raise RegionChangeError("只能合并同一层级的区划", field="sources")
+    if into is not None and into.pk in {source.pk for source in sources}:
+        raise RegionChangeError(f"{into.name}不能并入自己", field="into")
+    if into is not None and into.valid_to is not None:
+        raise RegionChangeError(f"{into.name}已于{into.end_label}撤销", field="into")
+
+
 @transaction.atomic
 def region_merge(
     *,
     actor: Actor,
     sources: list[Region],
-    code: str,
-    name: str,
     effective: PeriodCode,
+    code: str = "",
+    name: str = "",
+    into: Region | None = None,
     parent: Region | None = None,
     reason: str = "",
 ) -> Region:
-    """Several communities become one new community (the old ones are deactivated)."""
-    if len(sources) < 2:
-        raise RegionChangeError("合并至少需要两个区划", field="sources")
-    if len({source.level for source in sources}) != 1:
-        raise RegionChangeError("只能合并同一层级的区划", field="sources")
-    parent = parent or sources[0].parent
+    """Several communities become one: a new community (`code`, `name`, under `parent` or
+    the first source's street), or `into`, an existing one that goes on. The sources are
+    deactivated; each is recorded as succeeded by the merged community."""
+    _check_sources(sources, into)
     for source in sources:
         region_deactivate(actor=actor, region=source, effective=effective, audit=False)
-    merged = region_create(
+    merged = into or region_create(
         actor=actor,
-        parent=parent,
+        parent=parent or sources[0].parent,
         code=code,
         name=name,
         level=sources[0].level,
@@ -297,15 +303,60 @@ def region_merge(
         audit=False,
     )
     _record_succession(sources, [merged], effective, Succession.MERGE)
+    names = "、".join(s.name for s in sources)
+    summary = (
+        f"{names}并入{merged.name}，自{effective.label}起"
+        if into
+        else f"{names}合并为{merged.name}，自{effective.label}起"
+    )
     _audit(
         actor,
         merged,
         "merge",
-        f"{'、'.join(s.name for s in sources)}合并为{merged.name}，自{effective.label}起",
+        summary,
         {"predecessors": [s.code for s in sources], "successor": merged.code},
         reason,
     )
     return merged
+
+
+@transaction.atomic
+def region_recode(
+    *,
+    actor: Actor,
+    region: Region,
+    code: str,
+    effective: PeriodCode,
+    name: str = "",
+    parent: Region | None = None,
+    reason: str = "",
+) -> Region:
+    """The same community under a new code (and perhaps name and street), as a new
+    statistical edition gives it: the old unit ends, the new one succeeds it."""
+    if region.level != Level.COMMUNITY:
+        raise RegionChangeError("只有社区/村可以改码")
+    region_deactivate(actor=actor, region=region, effective=effective, audit=False)
+    successor = region_create(
+        actor=actor,
+        parent=parent or region.parent,
+        code=code,
+        name=name or region.name,
+        effective=effective,
+        urban_rural_class=region.urban_rural_class,
+        urban_rural_code=region.urban_rural_code,
+        audit=False,
+    )
+    _record_succession([region], [successor], effective, Succession.RENAME)
+    _audit(
+        actor,
+        successor,
+        "recode",
+        f"{region.name}（{region.code}）改为{successor.name}（{successor.code}），"
+        f"自{effective.label}起",
+        {"predecessors": [region.code], "successor": successor.code},
+        reason,
+    )
+    return successor
 
 
 @transaction.atomic

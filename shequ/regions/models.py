@@ -159,10 +159,14 @@ class RegionVersion(models.Model):
 class Succession(models.TextChoices):
     MERGE = "merge", "合并"
     SPLIT = "split", "拆分"
+    # A new code for the same community (a statistical edition recoded it): its ledger,
+    # plans and history go on under the new code.
+    RENAME = "rename", "改码"
 
 
 class RegionSuccession(models.Model):
-    """A successor took over (part of) a predecessor from a period: merges and splits."""
+    """A successor took over (part of) a predecessor from a period: merges (into a new
+    community or into one that goes on), splits and code changes."""
 
     predecessor = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="successions")
     successor = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="predecessions")

@@ -20,10 +20,9 @@ from pathlib import Path
 
 from shequ.regions.editions import EditionDiff
 from shequ.regions.loading import Problem, RegionFileError
-from shequ.regions.models import Region
+from shequ.regions.models import Region, Succession
 
-# The kinds, as RegionSuccession.kind stores them (Succession.MERGE, SPLIT, RENAME).
-MERGE, SPLIT, RENAME = "merge", "split", "rename"
+MERGE, SPLIT, RENAME = Succession.MERGE, Succession.SPLIT, Succession.RENAME
 
 HEADERS = (["old_code", "new_codes", "kind"], ["原代码", "新代码", "方式"])
 KINDS = {
@@ -35,7 +34,7 @@ KINDS = {
     "更名": RENAME,
     "改码": RENAME,
 }
-KIND_LABELS = {MERGE: "合并", SPLIT: "拆分", RENAME: "更名（改码）"}
+KIND_LABELS: dict[str, str] = {MERGE: "合并", SPLIT: "拆分", RENAME: "更名（改码）"}
 SEPARATORS = ";；|、"
 ENCODINGS = ("utf-8-sig", "gbk")
 

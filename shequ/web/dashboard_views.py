@@ -28,6 +28,16 @@ from shequ.compliance.dashboard import (
     trend,
     with_unapproved,
 )
+from shequ.compliance.joined_history import (
+    ancestry,
+    handover,
+    inherited_history,
+    joined_timeline,
+    joined_trend,
+    origin,
+    region_change_events,
+    trend_series_name,
+)
 from shequ.compliance.reminders import can_remind, remind_street
 from shequ.compliance.summary import Summary, summary
 from shequ.compliance.tallies import RATIO_BUCKET_LABELS
@@ -191,12 +201,19 @@ def community_page(request, code: str):
     if not community.is_community:
         return redirect("dashboard_region", community.code)
     history = community_history(community, open_plan_target_years([community.pk]))
+    # Before a merge or a split, the predecessors' approved figures stand for the periods
+    # the community has no rows of its own: the same territory, labelled as theirs.
+    ancestors = ancestry(community)
+    inherited = inherited_history(ancestors)
     latest = history[-1] if history else None
     events = list(row_history(latest.row)[:50]) if latest else []
+    points = joined_trend(history, inherited)
     chart = {
-        "labels": [h.period.label for h in history],
-        "ratios": [_two_decimals(h.derived.per_100_households) for h in history],
-        "standards": [float(h.standard) for h in history],
+        "labels": [p.period.label for p in points],
+        "ratios": [_two_decimals(p.own) for p in points],
+        "inherited": [_two_decimals(p.inherited) for p in points] if inherited else None,
+        "inherited_name": trend_series_name(inherited),
+        "standards": [float(p.standard) for p in points],
     }
     return render(
         request,
@@ -204,10 +221,15 @@ def community_page(request, code: str):
         {
             "community": community,
             "breadcrumb": _breadcrumb(scope, community),
-            "history": list(reversed(history)),
+            "history": joined_timeline(history, inherited),
             "latest": latest,
             "events": events,
             "chart": chart,
+            "handover": handover(scope, community),
+            "origin": origin(scope, community),
+            "region_events": region_change_events(
+                [community.code, *(a.region.code for a in ancestors.values())]
+            ),
             "plans": plans_visible_to(scope)
             .filter(community=community)
             .select_related("gap_period")

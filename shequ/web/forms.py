@@ -76,18 +76,41 @@ class CreateForm(forms.Form):
     reason = ReasonField()
 
 
+PLAN_CHOICES = [
+    ("transfer", "转由合并后的社区承接（措施和征求意见一并转入）"),
+    ("withdraw", "因区划调整撤销（须填写原因）"),
+]
+
+
 class MergeForm(forms.Form):
     sources = forms.ModelMultipleChoiceField(
         label="合并的社区/村", queryset=None, widget=forms.CheckboxSelectMultiple
     )
-    code = forms.CharField(label="合并后代码", max_length=12)
-    name = forms.CharField(label="合并后名称", max_length=100)
+    into = forms.ModelChoiceField(
+        label="并入现有社区/村",
+        queryset=None,
+        required=False,
+        empty_label="不并入现有社区，新设合并后的社区",
+        help_text="选择后，上面勾选的社区并入它，它的代码和名称不变",
+    )
+    code = forms.CharField(label="合并后代码", max_length=12, required=False)
+    name = forms.CharField(label="合并后名称", max_length=100, required=False)
+    plans = forms.ChoiceField(
+        label="未销号的一社区一方案", choices=PLAN_CHOICES, initial="transfer", required=False
+    )
     effective = PeriodField()
     reason = ReasonField()
 
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sources"].queryset = communities
+        self.fields["into"].queryset = communities
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("into") and not (data.get("code") and data.get("name")):
+            raise forms.ValidationError("请填写合并后的代码和名称，或选择并入的现有社区")
+        return data
 
 
 class SplitForm(forms.Form):
@@ -95,6 +118,15 @@ class SplitForm(forms.Form):
         label="拆分后的社区/村",
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "每行一个：代码 名称"}),
         help_text="每行一个，代码与名称之间用空格分隔",
+    )
+    plan_to = forms.CharField(
+        label="原社区方案由哪个社区承接",
+        max_length=12,
+        required=False,
+        help_text="填拆分后某个社区的代码；原社区没有未销号方案时不填",
+    )
+    close_plans = forms.BooleanField(
+        label="原社区的未销号方案因区划调整撤销（须填写原因）", required=False
     )
     effective = PeriodField()
     reason = ReasonField()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from shequ.ledger import rules
+from shequ.ledger import lineage, rules
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, LABELS
 from shequ.ledger.models import LedgerRow
 from shequ.regions.levels import UrbanRural
@@ -97,6 +97,8 @@ class GridRow:
     editable: bool
     year_cell: Cell
     error_message: str = ""
+    # The predecessors behind the row's 上期 figures, after a merge, split or recode.
+    origin: lineage.Origin | None = None
 
     @property
     def ratio(self) -> str:
@@ -136,7 +138,10 @@ def grid_row(
 ) -> GridRow:
     """One row of the grid. `refused` holds the message of each value just refused, by
     field ("" for the row as a whole): shown beside its cell, or under the row."""
-    findings = rules.validate(row, previous=previous, period_year=year, limits=limits)
+    origin = previous.origin if previous is not None else None
+    findings = rules.validate(
+        row, previous=previous, period_year=year, limits=limits, origin=origin
+    )
     by_field: dict[str, list[str]] = {}
     for finding in findings:
         if finding.is_error:
@@ -175,6 +180,7 @@ def grid_row(
         editable,
         year_cell,
         error_message,
+        origin,
     )
 
 

@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 
 from shequ.accounts.scope import scope_for
 from shequ.accounts.services import may_change_regions
-from shequ.regions import changes
-from shequ.regions.changes import RegionChangeError
+from shequ.core.errors import DomainError
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 from shequ.web import forms
 from shequ.web.views import scoped_region
+from shequ.workflow import region_changes
 
 
 @dataclass(frozen=True)
@@ -57,41 +57,48 @@ def _form(action: str, region: Region, scope, data=None):
 
 
 def _apply(action: str, region: Region, scope, data: dict[str, Any]) -> str:
-    """Run the service for `action`; returns what to tell the user."""
-    common = {"actor": scope.actor, "effective": data["effective"], "reason": data["reason"]}
+    """Run the change for `action` with all that follows it; returns what to tell the
+    user."""
+    common = {"scope": scope, "effective": data["effective"], "reason": data["reason"]}
     if action == "rename":
-        changes.region_rename(region=region, name=data["name"], **common)
-        return f"已更名为{data['name']}，自{data['effective'].label}起生效"
-    if action == "move":
-        changes.region_move(region=region, new_parent=data["new_parent"], **common)
-        return f"已调整到{data['new_parent'].name}，自{data['effective'].label}起生效"
-    if action == "reclassify":
-        changes.region_reclassify(
+        report = region_changes.change_rename(region=region, name=data["name"], **common)
+    elif action == "move":
+        report = region_changes.change_move(region=region, new_parent=data["new_parent"], **common)
+    elif action == "reclassify":
+        report = region_changes.change_reclassify(
             region=region,
             urban_rural_class=data["urban_rural_class"],
             kind=data["kind"],
             **common,
         )
-        return f"类别已调整，自{data['effective'].label}起生效"
-    if action == "create":
-        created = changes.region_create(
+    elif action == "create":
+        report = region_changes.change_create(
             parent=region,
             code=data["code"],
             name=data["name"],
             urban_rural_class=data["urban_rural_class"] or None,
             **common,
         )
-        return f"已新设{created.name}，自{data['effective'].label}起生效"
-    if action == "merge":
-        merged = changes.region_merge(
-            sources=list(data["sources"]), code=data["code"], name=data["name"], **common
+    elif action == "merge":
+        report = region_changes.change_merge(
+            sources=list(data["sources"]),
+            code=data["code"],
+            name=data["name"],
+            into=data["into"],
+            close_plans=data["plans"] == "withdraw",
+            **common,
         )
-        return f"已合并为{merged.name}，自{data['effective'].label}起生效"
-    if action == "split":
-        parts = changes.region_split(source=region, parts=data["parts"], **common)
-        return f"已拆分为{'、'.join(p.name for p in parts)}，自{data['effective'].label}起生效"
-    changes.region_deactivate(region=region, **common)
-    return f"已撤销，自{data['effective'].label}起生效"
+    elif action == "split":
+        report = region_changes.change_split(
+            source=region,
+            parts=data["parts"],
+            plan_to=data["plan_to"] or None,
+            close_plans=data["close_plans"],
+            **common,
+        )
+    else:
+        report = region_changes.change_deactivate(region=region, **common)
+    return report.summary
 
 
 @login_required
@@ -111,7 +118,7 @@ def region_change(request, code: str):
     if posted and bound[posted].is_valid():
         try:
             message = _apply(posted, region, scope, bound[posted].cleaned_data)
-        except RegionChangeError as error:
+        except DomainError as error:
             bound[posted].add_error(
                 error.field if error.field in bound[posted].fields else None, error.message
             )

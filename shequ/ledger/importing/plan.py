@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 
 from shequ.accounts.scope import Scope
 from shequ.core.collection import without_cycle_search
-from shequ.ledger import rules
-from shequ.ledger.fields import AREA_FIELDS, INPUT_FIELDS, LABELS, InputValues
+from shequ.ledger import lineage, rules
+from shequ.ledger.fields import AREA_FIELDS, CARRIED_FIELDS, INPUT_FIELDS, LABELS, InputValues
 from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.reader import SheetTable, Skipped, SourceRow, read_table, refused
@@ -21,7 +21,7 @@ from shequ.ledger.importing.values import RowValues, kept_fields, row_values
 from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.records import Place, RowRecord, row_records
-from shequ.ledger.rows import CARRIED_FIELDS, approved_values_before, rows_visible_to
+from shequ.ledger.rows import approved_values_before, rows_visible_to
 from shequ.regions.models import Region
 from shequ.regions.names import CommunityNameIndex, find_street
 
@@ -391,6 +391,7 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, plan_target_years: dict)
     # As tuples, each made a record only while its row is checked: a country's previous
     # rows as model instances took gigabytes.
     previous = approved_values_before(plan.period, communities)
+    origins = lineage.origins(plan.period.ordinal, communities)
     year = plan.period.year
     for planned in plan.rows:
         current = planned.row
@@ -410,7 +411,8 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, plan_target_years: dict)
         planned.status = (
             ("new" if _is_empty(current) else "changed") if planned.changes else "unchanged"
         )
-        _validate(planned, previous.get(current.community_id), year, limits, plan)
+        community = current.community_id
+        _validate(planned, previous.get(community), origins.get(community), year, limits, plan)
     _warn_kept_fields(plan)
 
 
@@ -489,15 +491,22 @@ def _communities(plan: ImportPlan) -> QuerySet:
 
 
 def _validate(
-    planned: PlannedRow, before: tuple | None, year: int, limits: rules.Thresholds, plan
+    planned: PlannedRow,
+    before: tuple | None,
+    origin: lineage.Origin | None,
+    year: int,
+    limits: rules.Thresholds,
+    plan,
 ) -> None:
-    """The rules' findings on one planned row; `before` is its last approved values."""
+    """The rules' findings on one planned row; `before` is its last approved values (its
+    predecessors' where it succeeded others: `origin`)."""
     findings = rules.validate(
         _Values(planned.values),
         previous=_Values(dict(zip(CARRIED_FIELDS, before, strict=True))) if before else None,
         period_year=year,
         limits=limits,
         derived=planned.derived,  # derived in _plan_row from the same values and standard
+        origin=origin,
     )
     planned.findings = findings
     commented = planned.row.warning_comments

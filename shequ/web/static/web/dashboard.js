@@ -93,17 +93,29 @@
     });
   }
   if (data.ratios) {
+    // Before a merge or a split the bars are the predecessors' (summed, or the whole that
+    // was split): a series of their own, in a lighter colour, in the same slot.
+    var communitySeries = [
+      { name: "每百户面积", type: "bar", stack: "ratio", data: data.ratios, itemStyle: { color: "#1f4e79" } }
+    ];
+    // Before its first period of its own, a successor has no bars of its own to name.
+    var hasOwn = data.ratios.some(function (v) { return v != null; });
+    var communityLegend = hasOwn ? ["每百户面积"] : [];
+    if (data.inherited) {
+      communitySeries.push({ name: data.inherited_name, type: "bar", stack: "ratio", data: data.inherited,
+        itemStyle: { color: "#9db4cc", borderColor: "#1f4e79", borderType: "dashed", borderWidth: 1 } });
+      communityLegend.push(data.inherited_name);
+    }
+    communitySeries.push({ name: "标准", type: "line", step: "middle", data: data.standards, symbol: "none",
+      lineStyle: { type: "dashed", color: "#d9534f" }, itemStyle: { color: "#d9534f" } });
+    communityLegend.push("标准");
     draw("chart-community", {
       grid: { left: 56, right: 16, top: 40, bottom: 56 },
-      legend: { top: 4, data: ["每百户面积", "标准"] },
+      legend: { top: 4, data: communityLegend },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: data.labels, axisLabel: { rotate: 30, fontSize: 11 } },
       yAxis: { type: "value", min: 0, axisLabel: { formatter: "{value}㎡" } },
-      series: [
-        { name: "每百户面积", type: "bar", data: data.ratios, itemStyle: { color: "#1f4e79" } },
-        { name: "标准", type: "line", step: "middle", data: data.standards, symbol: "none",
-          lineStyle: { type: "dashed", color: "#d9534f" }, itemStyle: { color: "#d9534f" } }
-      ]
+      series: communitySeries
     });
   }
   if (data.previous) {
