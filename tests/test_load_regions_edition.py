@@ -4,6 +4,7 @@ report, the dry run, and `--apply` all or nothing."""
 import pytest
 
 from shequ.core.models import AuditEvent
+from shequ.ledger.models import LedgerRow
 from shequ.regions.models import Region, RegionSuccession, RegionVersion
 
 from .edition_fixtures import shequ, shequ_json, successions_file
@@ -312,3 +313,36 @@ def test_a_vanished_code_whose_succession_is_wrong_points_to_the_problem(files, 
     assert f"  {CHENGBEI} 城北社区居民委员会：承继有误，见下方问题" in out
     assert "  successions.csv 第5行：新代码 500109003099 不在新版文件中" in out
     assert out.rstrip().endswith("有问题，未写入任何数据")
+
+
+def test_the_open_periods_ledger_follows_the_edition(beibei, tmp_path):
+    """The edition goes through the region-change services: an open period's rows follow."""
+    edition = changed_edition().add(GUOJIATUO, "郭家沱社区居民委员会", "500109003")
+    path = edition.write(tmp_path)
+    succession_path = successions_file(tmp_path, SUCCESSIONS[:4])
+    assert shequ("open-period", "2027H1")[0] == 0
+    code, out, _ = shequ(
+        "load-regions", path, "--effective", "2027H1", "--successions", succession_path, "--apply"
+    )
+    assert code == 0, out
+    rows = LedgerRow.objects.filter(period__ordinal=4054)
+    codes = set(rows.values_list("community__code", flat=True))
+    assert {"500109001050", "500109003051", "500109003052", "500109003053", "500109001060"} <= codes
+    assert codes.isdisjoint({XINAN_NORTH, XINAN_SOUTH, YUTAI, CHENGBEI})
+    assert rows.get(community__code=NINGXI).street.code == "500109002"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=KeyError,
+    reason="ledger.region_follow._recarry: a merge into a community that stays, in an open "
+    "period with no approved period before it, looks up carried figures that are not there",
+)
+def test_a_merge_into_a_community_that_stays_with_an_open_period(files):
+    _, path, succession_path = files
+    assert shequ("open-period", "2027H1")[0] == 0
+    code, out, _ = shequ(
+        "load-regions", path, "--effective", "2027H1", "--successions", succession_path, "--apply"
+    )
+    assert code == 0, out
+    assert Region.objects.get(code=GUOJIATUO).valid_to == 4054
