@@ -140,13 +140,13 @@ def _parse_row(file: str, line: int, cells: list[str]) -> tuple[DivisionRow | No
 
 
 def regions_load(*, paths: list[Path], actor: Actor) -> LoadReport:
-    rows, problems = _read_all(paths)
+    rows, problems = read_division_files(paths)
     existing = {region.code: region for region in Region.objects.all()}
     by_code = {row.code: row for row in rows}
-    problems += _check_parents(rows, by_code, existing)
+    problems += check_parents(rows, by_code, existing)
     problems += _check_against_stored(rows, by_code, existing)
     new_rows = [row for row in rows if row.code not in existing]
-    problems += _check_single_root(new_rows, by_code, existing)
+    problems += check_single_root(new_rows, by_code, existing)
     if problems:
         raise RegionFileError(problems)
     report = LoadReport()
@@ -168,7 +168,7 @@ def regions_load(*, paths: list[Path], actor: Actor) -> LoadReport:
     return report
 
 
-def _read_all(paths: list[Path]) -> tuple[list[DivisionRow], list[Problem]]:
+def read_division_files(paths: list[Path]) -> tuple[list[DivisionRow], list[Problem]]:
     rows: list[DivisionRow] = []
     problems: list[Problem] = []
     first_seen: dict[str, DivisionRow] = {}
@@ -193,7 +193,7 @@ def _parent_level(row: DivisionRow, by_code: dict, existing: dict) -> str | None
     return None
 
 
-def _check_parents(rows: list[DivisionRow], by_code: dict, existing: dict) -> list[Problem]:
+def check_parents(rows: list[DivisionRow], by_code: dict, existing: dict) -> list[Problem]:
     problems = []
     for row in rows:
         parent_level = _parent_level(row, by_code, existing)
@@ -210,7 +210,7 @@ def _check_parents(rows: list[DivisionRow], by_code: dict, existing: dict) -> li
     return problems
 
 
-def _resolved_parent_code(row: DivisionRow, by_code: dict, existing: dict) -> str | None:
+def resolved_parent_code(row: DivisionRow, by_code: dict, existing: dict) -> str | None:
     if row.parent_code in by_code or row.parent_code in existing:
         return row.parent_code
     return None
@@ -228,7 +228,7 @@ def _check_against_stored(rows: list[DivisionRow], by_code: dict, existing: dict
         if stored.level != row.level:
             differences.append(f"层级（系统中为{stored.get_level_display()}）")
         stored_parent = stored.ancestor_codes[-1] if stored.ancestor_codes else None
-        if stored_parent != _resolved_parent_code(row, by_code, existing):
+        if stored_parent != resolved_parent_code(row, by_code, existing):
             differences.append(f"上级（系统中为 {stored_parent or '无'}）")
         if differences:
             problems.append(
@@ -241,9 +241,9 @@ def _check_against_stored(rows: list[DivisionRow], by_code: dict, existing: dict
     return problems
 
 
-def _check_single_root(new_rows: list[DivisionRow], by_code: dict, existing: dict) -> list[Problem]:
+def check_single_root(new_rows: list[DivisionRow], by_code: dict, existing: dict) -> list[Problem]:
     stored_roots = [r for r in existing.values() if r.parent_id is None]
-    new_roots = [r for r in new_rows if _resolved_parent_code(r, by_code, existing) is None]
+    new_roots = [r for r in new_rows if resolved_parent_code(r, by_code, existing) is None]
     if len(stored_roots) + len(new_roots) <= 1:
         return []
     if stored_roots:
