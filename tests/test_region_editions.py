@@ -60,6 +60,27 @@ def test_the_same_file_is_all_unchanged(beibei, tmp_path):
     )
 
 
+def test_a_village_the_district_turned_into_a_community_stays_one(beibei, tmp_path):
+    """The same code in a later edition says nothing new about its kind: the district's
+    村改居 is not undone."""
+    from shequ.core.actors import Actor
+    from shequ.core.periods import PeriodCode
+    from shequ.regions.changes import region_reclassify
+    from shequ.regions.levels import Kind, UrbanRural
+
+    from .conftest import YUNHE_CUN, region
+
+    region_reclassify(
+        actor=Actor.command_line(),
+        region=region(YUNHE_CUN),
+        effective=PeriodCode.parse("2026H2"),
+        kind=Kind.NEIGHBOURHOOD,
+        urban_rural_class=UrbanRural.URBAN,
+    )
+    diff = diff_of(tmp_path, Edition())
+    assert diff.reclassified == [] and YUNHE_CUN in diff.unchanged
+
+
 def test_each_change_of_an_edition_is_found_once(beibei, tmp_path):
     diff = diff_of(tmp_path, changed_edition())
     assert [row.code for row in diff.added] == [
@@ -77,8 +98,8 @@ def test_each_change_of_an_edition_is_found_once(beibei, tmp_path):
     assert [(c.row.code, c.old_parent_code, c.row.parent_code) for c in diff.moved] == [
         (NINGXI, "500109001", "500109002")
     ]
-    assert [(c.row.code, c.kind, c.urban_rural_code) for c in diff.reclassified] == [
-        ("500109003006", None, ("111", "112"))
+    assert [(c.row.code, c.urban_rural_code) for c in diff.reclassified] == [
+        ("500109003006", ("111", "112"))
     ]
     assert len(diff.unchanged) == 210 - 5 - 4
     assert diff.problems == []

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from shequ.core.periods import PeriodCode
 from shequ.regions.editions import EditionDiff
-from shequ.regions.levels import Kind
 from shequ.regions.loading import DivisionRow, Problem
 from shequ.regions.successions import KIND_LABELS, SuccessionLine, SuccessionPlan
 
@@ -100,8 +99,7 @@ def edition_document(report: EditionReport) -> dict:
             {
                 "code": c.row.code,
                 "name": c.row.name,
-                "kind": list(c.kind) if c.kind else None,
-                "urban_rural_code": list(c.urban_rural_code) if c.urban_rural_code else None,
+                "urban_rural_code": list(c.urban_rural_code),
                 **_row(c.row),
             }
             for c in diff.reclassified
@@ -162,11 +160,5 @@ def _vanished_line(report: EditionReport, region) -> str:
 
 
 def _reclass(change) -> str:
-    parts = []
-    if change.kind:
-        old, new = (Kind(k).label if k else "无" for k in change.kind)
-        parts.append(f"类型 {old} → {new}")
-    if change.urban_rural_code:
-        old, new = (code or "无" for code in change.urban_rural_code)
-        parts.append(f"城乡分类代码 {old} → {new}")
-    return "；".join(parts)
+    old, new = (code or "无" for code in change.urban_rural_code)
+    return f"城乡分类代码 {old} → {new}（仅供参考，不改变城市社区/农村社区）"

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shequ.regions.levels import Level, kind_from_code
 from shequ.regions.loading import (
     DivisionRow,
     Problem,
@@ -42,8 +41,7 @@ class Moved:
 @dataclass(frozen=True)
 class Reclassified:
     row: DivisionRow
-    kind: tuple[str, str] | None  # (stored, the code's) when they differ
-    urban_rural_code: tuple[str, str] | None  # (stored, the file's) when they differ
+    urban_rural_code: tuple[str, str]  # (stored, the file's)
 
 
 @dataclass
@@ -152,19 +150,15 @@ def _changes(row: DivisionRow, region: Region, by_code: dict, stored: dict) -> l
 
 
 def _reclassified(row: DivisionRow, region: Region) -> Reclassified | None:
-    """The code's kind (regions.levels) or the file's 城乡分类代码, where they differ from
-    what is stored. A blank 城乡分类代码 in the file says nothing."""
-    kind = kind_from_code(row.code, row.level)
-    kind_change = (region.kind, kind) if region.level == Level.COMMUNITY else None
-    if kind_change and kind_change[0] == kind_change[1]:
-        kind_change = None
+    """The file's 城乡分类代码, where it differs from what is stored. A blank one says
+    nothing. The kind is not compared: under the same code the file's kind is the code's
+    (regions.levels), which the tree had from the start, so a difference can only be a 村改居
+    the district recorded since, which an edition must not undo; a village that the
+    statistics recode as a community comes as a new code with a succession."""
     ur_code = row.urban_rural_code
-    ur_change = (region.urban_rural_code, ur_code)
-    if not ur_code or ur_change[0] == ur_change[1]:
-        ur_change = None
-    if kind_change is None and ur_change is None:
+    if not ur_code or ur_code == region.urban_rural_code:
         return None
-    return Reclassified(row, kind_change, ur_change)
+    return Reclassified(row, (region.urban_rural_code, ur_code))
 
 
 def _check_parent_stays(diff: EditionDiff, row: DivisionRow, vanished: set[str]) -> None:

@@ -29,8 +29,8 @@ from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.periods import PeriodCode
 from shequ.regions.changes import RegionChangeError
-from shequ.regions.editions import EditionDiff, Reclassified
-from shequ.regions.levels import LEVEL_RANK, Level, default_class_for_kind
+from shequ.regions.editions import EditionDiff
+from shequ.regions.levels import LEVEL_RANK, Level
 from shequ.regions.loading import DivisionRow, Problem
 from shequ.regions.models import Region
 from shequ.regions.reference import region_set_urban_rural_code
@@ -172,23 +172,7 @@ def _move(run: _Run, row: DivisionRow) -> ChangeReport:
 
 def _reclassifications(run: _Run) -> None:
     for change in run.diff.reclassified:
-        if change.kind:
-            run.step(change.row.where(), partial(_reclassify, run, change))
-        if change.urban_rural_code:
-            run.step(change.row.where(), partial(_reference_code, run, change.row))
-
-
-def _reclassify(run: _Run, change: Reclassified) -> ChangeReport:
-    assert change.kind is not None
-    kind = change.kind[1]
-    return region_changes.change_reclassify(
-        scope=run.scope,
-        region=region(change.row.code),
-        kind=kind,
-        urban_rural_class=default_class_for_kind(kind),
-        effective=run.effective,
-        reason=run.reason,
-    )
+        run.step(change.row.where(), partial(_reference_code, run, change.row))
 
 
 def _reference_code(run: _Run, row: DivisionRow) -> str | None:
