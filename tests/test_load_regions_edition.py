@@ -1,6 +1,8 @@
 """`shequ load-regions FILE --effective PERIOD`: a new edition of the division codes, its
 report, the dry run, and `--apply` all or nothing."""
 
+from pathlib import Path
+
 import pytest
 
 from shequ.core.models import AuditEvent
@@ -339,3 +341,48 @@ def test_a_merge_into_a_community_that_stays_with_an_open_period(files):
     )
     assert code == 0, out
     assert Region.objects.get(code=GUOJIATUO).valid_to == 4054
+
+
+def test_a_split_communitys_plan_goes_where_the_plans_column_says(files, tmp_path):
+    """The fourth column (方案): a split's plan needs a new code to go to, or 撤销."""
+    from shequ.plans.models import Plan
+
+    from .ledger_helpers import approve_street, open_period
+
+    approve_street(open_period("2026H1"), "500109003", households=1000, service_center="250.0")
+    plan = Plan.objects.get(community__code=YUTAI)
+    _, path, _ = files
+    refused = successions_file(tmp_path, SUCCESSIONS, name="without.csv")
+    code, out, _ = shequ("load-regions", path, "--effective", "2027H1", "--successions", refused)
+    assert code == 1 and "请指定由哪个拆分后的社区承接" in out
+    lines = [line + ("" if YUTAI not in line else ",500109003052") for line in SUCCESSIONS]
+    named = successions_file(tmp_path, lines, header="old_code,new_codes,kind,plans")
+    code, out, _ = shequ(
+        "load-regions", path, "--effective", "2027H1", "--successions", named, "--apply"
+    )
+    assert code == 0, out
+    plan.refresh_from_db()
+    assert plan.community.code == "500109003052" and plan.is_open
+    # The recoded and the merged-into communities' plans went on with them.
+    assert Plan.objects.get(community__code="500109003053").is_open
+    assert (
+        not Plan.objects.filter(community__valid_to__isnull=False)
+        .exclude(state__in=["closed", "withdrawn"])
+        .exists()
+    )
+
+
+def test_the_plans_column_names_only_a_new_code_of_a_split(tmp_path):
+    from shequ.regions.successions import read_successions
+
+    path = successions_file(
+        tmp_path,
+        [f"{CHENGBEI},500109003053,rename,500109003053", f"{YUTAI},1;2,split,3"],
+        header="原代码,新代码,方式,方案",
+    )
+    lines, problems = read_successions(Path(path))
+    assert lines == []
+    assert [p.message for p in problems] == [
+        "方案一栏只能留空或填“撤销”（更名（改码）时方案随区划转给新代码）",
+        "方案一栏的 3 不是本行拆分出的新代码",
+    ]

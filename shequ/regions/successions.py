@@ -9,6 +9,10 @@ rename or 合并 / 拆分 / 更名 (改码). Saved by Excel as UTF-8 (with or wi
   the old ones in (one or more).
 - split: two or more codes new in the edition, under the old code's street.
 - rename: one code new in the edition: the same community under a new code.
+
+An optional fourth column `plans` (方案) says what becomes of the old community's open plan
+(一社区一方案): blank, it goes on as the successor's (for a split it must be named: one of
+the new codes); 撤销 (withdraw) ends it as 因区划调整撤销, the edition's reason its reason.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ KINDS = {
 }
 KIND_LABELS: dict[str, str] = {MERGE: "合并", SPLIT: "拆分", RENAME: "更名（改码）"}
 SEPARATORS = ";；|、"
+WITHDRAW = {"撤销", "withdraw"}
 ENCODINGS = ("utf-8-sig", "gbk")
 
 
@@ -46,6 +51,16 @@ class SuccessionLine:
     old_code: str
     new_codes: tuple[str, ...]
     kind: str
+    plans: str = ""  # the 方案 column: blank, a new code (a split's plan), or 撤销
+
+    @property
+    def withdraws_plans(self) -> bool:
+        return self.plans.lower() in WITHDRAW
+
+    @property
+    def plan_to(self) -> str | None:
+        """The new code that takes a split community's open plan, if the line names one."""
+        return self.plans if self.plans and not self.withdraws_plans else None
 
     def where(self) -> str:
         return f"{self.file} 第{self.line}行"
@@ -115,7 +130,7 @@ def parse_successions(text: str, name: str) -> tuple[list[SuccessionLine], list[
 
 def _parse_line(name: str, number: int, cells: list[str]):
     where = f"{name} 第{number}行"
-    old_code, new_text, kind_text = [cell.strip() for cell in [*cells, "", ""][:3]]
+    old_code, new_text, kind_text, plans = [cell.strip() for cell in [*cells, "", "", ""][:4]]
     for separator in SEPARATORS[1:]:
         new_text = new_text.replace(separator, SEPARATORS[0])
     new_codes = tuple(code.strip() for code in new_text.split(SEPARATORS[0]) if code.strip())
@@ -133,7 +148,20 @@ def _parse_line(name: str, number: int, cells: list[str]):
         return None, Problem(
             where, f"方式“{kind_text}”无法识别，应为 merge/split/rename（合并/拆分/更名）"
         )
-    return SuccessionLine(name, number, old_code, new_codes, kind), None
+    line = SuccessionLine(name, number, old_code, new_codes, kind, plans)
+    problem = _check_plans(line)
+    return (None, Problem(where, problem)) if problem else (line, None)
+
+
+def _check_plans(line: SuccessionLine) -> str | None:
+    """The 方案 column names one of a split's new codes, or says 撤销, or is blank."""
+    if not line.plans or line.withdraws_plans:
+        return None
+    if line.kind != SPLIT:
+        return f"方案一栏只能留空或填“撤销”（{KIND_LABELS[line.kind]}时方案随区划转给新代码）"
+    if line.plans not in line.new_codes:
+        return f"方案一栏的 {line.plans} 不是本行拆分出的新代码"
+    return None
 
 
 def plan_successions(diff: EditionDiff, lines: list[SuccessionLine]) -> SuccessionPlan:

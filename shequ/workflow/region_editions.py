@@ -206,7 +206,10 @@ def _community_successions(run: _Run) -> None:
 
 
 def _merge(run: _Run, new_code: str) -> ChangeReport:
-    sources = [region(code) for code in run.plan.merges()[new_code]]
+    old_codes = run.plan.merges()[new_code]
+    sources = [region(code) for code in old_codes]
+    # One merge, one decision on the plans: any of its lines saying 撤销 ends them all.
+    withdraw = any(line.withdraws_plans for line in run.plan.lines if line.old_code in old_codes)
     if new_code not in run.diff.added_codes:
         return region_changes.change_merge(
             scope=run.scope,
@@ -214,6 +217,7 @@ def _merge(run: _Run, new_code: str) -> ChangeReport:
             effective=run.effective,
             into=region(new_code),
             reason=run.reason,
+            close_plans=withdraw,
         )
     row = run.diff.rows[new_code]
     return region_changes.change_merge(
@@ -224,6 +228,7 @@ def _merge(run: _Run, new_code: str) -> ChangeReport:
         name=row.name,
         parent=region(row.parent_code),
         reason=run.reason,
+        close_plans=withdraw,
     )
 
 
@@ -235,6 +240,8 @@ def _split(run: _Run, line: SuccessionLine) -> ChangeReport:
         parts=parts,
         effective=run.effective,
         reason=run.reason,
+        plan_to=line.plan_to,
+        close_plans=line.withdraws_plans,
     )
 
 
