@@ -15,9 +15,8 @@ from shequ.core.bulk import analyze, insert_rows
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode
 from shequ.ledger import lineage
-from shequ.ledger.fields import CARRIED_FIELDS
 from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
-from shequ.ledger.rows import CARRIED_ROW_FIELDS, audited, carried_forward_rows
+from shequ.ledger.rows import CARRIED_ROW_FIELDS, audit_row, carried_forward_rows, stated_values
 from shequ.regions.history import communities_as_of, versions_as_of
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -107,17 +106,11 @@ def _audit_successor_rows(period: Period, successors: dict, actor: Actor) -> Non
     rows = period.rows.filter(community_id__in=successors).select_related("community")
     for row in rows:
         origin = successors[row.community_id]
-        carried = {
-            name: [None, audited(getattr(row, name))]
-            for name in CARRIED_FIELDS
-            if getattr(row, name) not in (None, "", False)
-        }
-        audit_record(
+        carried = {name: [None, value] for name, value in stated_values(row).items()}
+        audit_row(
             actor=actor,
+            row=row,
             action="ledger.row_succession",
-            target_type="ledger_row",
-            target_id=row.pk,
-            region_path=row.community.path,
             summary=f"新建{period.label}{row.community.name}台账行：{origin.note}",
             changes=carried if origin.kind != "split" else {},
         )

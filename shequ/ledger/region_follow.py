@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from django.db.models import F
 
 from shequ.core.actors import Actor
-from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError
 from shequ.ledger import lineage, rules
 from shequ.ledger.fields import CARRIED_FIELDS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import rows_create_missing, submissions_create_missing
-from shequ.ledger.rows import approved_values_before, audited
+from shequ.ledger.rows import approved_values_before, audit_row, audited, stated_values
 from shequ.regions.history import communities_as_of
 
 
@@ -140,17 +139,11 @@ def _require_changeable(period: Period, streets: set[int]) -> None:
 
 def _remove(row: LedgerRow, actor: Actor) -> None:
     """The row of a community that ceased: deleted, its figures kept in the audit."""
-    kept = {
-        name: [audited(getattr(row, name)), None]
-        for name in CARRIED_FIELDS
-        if getattr(row, name) not in (None, "", False)
-    }
-    audit_record(
+    kept = {name: [value, None] for name, value in stated_values(row).items()}
+    audit_row(
         actor=actor,
+        row=row,
         action="ledger.row_remove",
-        target_type="ledger_row",
-        target_id=row.pk,
-        region_path=row.community.path,
         summary=f"{row.community.name}自{row.period.label}起因区划调整不再填报，删除其台账行"
         f"（第 {row.version} 版，所填数据见本记录）",
         changes=kept,
@@ -162,12 +155,10 @@ def _move(row: LedgerRow, street_id: int, actor: Actor) -> None:
     before = row.street
     LedgerRow.objects.filter(pk=row.pk).update(street_id=street_id, version=F("version") + 1)
     row.refresh_from_db()
-    audit_record(
+    audit_row(
         actor=actor,
+        row=row,
         action="ledger.row_street",
-        target_type="ledger_row",
-        target_id=row.pk,
-        region_path=row.community.path,
         summary=f"{row.community.name}{row.period.label}台账行由{before.name}调整到{row.street.name}",
         changes={"street": [before.code, row.street.code]},
     )
@@ -198,12 +189,10 @@ def _recarry(period: Period, rows: list[LedgerRow], actor: Actor) -> list[str]:
         row.version = F("version") + 1  # a grid still showing the old figures must reload
         row.save()
         origin = origins[row.community_id]
-        audit_record(
+        audit_row(
             actor=actor,
+            row=row,
             action="ledger.row_succession",
-            target_type="ledger_row",
-            target_id=row.pk,
-            region_path=row.community.path,
             summary=f"{period.label}{row.community.name}台账行：{origin.note}",
             changes=diff,
         )

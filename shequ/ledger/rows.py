@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
+from shequ.core.actors import Actor
 from shequ.core.audit import AuditEntry, audit_record
 from shequ.core.audited_updates import AuditedUpdates
 from shequ.core.collection import without_cycle_search
@@ -198,6 +199,31 @@ def carried_forward_rows(
 def audited(value: Any) -> Any:
     """A value as a row's audit diff keeps it: a Decimal as its text (JSON)."""
     return str(value) if isinstance(value, Decimal) else value
+
+
+def stated_values(row: LedgerRow) -> dict[str, Any]:
+    """The carried values a row states (blanks left out), as its audit keeps them: what a
+    deleted row's history keeps, and what a successor's new row took over."""
+    return {
+        name: audited(getattr(row, name))
+        for name in CARRIED_FIELDS
+        if getattr(row, name) not in (None, "", False)
+    }
+
+
+def audit_row(
+    *, actor: Actor, row: LedgerRow, action: str, summary: str, changes: dict[str, Any]
+) -> None:
+    """One event in the row's history (`row_history`), written by a region change."""
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="ledger_row",
+        target_id=row.pk,
+        region_path=row.community.path,
+        summary=summary,
+        changes=changes,
+    )
 
 
 def _diff(row: LedgerRow | RowRecord, new_values: dict[str, Any]) -> dict[str, list]:
