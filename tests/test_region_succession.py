@@ -549,3 +549,21 @@ def test_a_renamed_community_keeps_its_row_under_its_new_name(approved):
     assert version.name == "运河新村" and row_of(period, YUNHE_CUN).pk == before.pk
     previous = approved_rows_before(period, [before.community_id])[before.community_id]
     assert previous.origin is None and previous.households == 500
+
+
+def test_the_region_page_links_predecessors_only_within_the_readers_scope(
+    approved, client, district_admin
+):
+    from shequ.accounts.models import Role
+
+    from .conftest import make_user
+
+    merge()
+    own = make_user("merged-viewer", MERGED, Role.VIEWER)
+    client.force_login(own)
+    page = client.get(f"/regions/{MERGED}/").content.decode()
+    assert "由 运河社区居民委员会、运河村村民委员会 合并而来" in page
+    assert f'href="/regions/{YUNHE_SHEQU}/"' not in page
+    client.force_login(district_admin)
+    page = client.get(f"/regions/{YUNHE_SHEQU}/").content.decode()
+    assert "已于2026年下半年并入" in page and f'href="/regions/{MERGED}/"' in page
