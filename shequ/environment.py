@@ -28,9 +28,15 @@ def env_str(name: str, default: str = "") -> str:
     return value or default
 
 
-def env_secret(name: str) -> str:
-    """A password, exactly as given: a space at either end is part of it."""
-    return os.environ.get(name, "")
+def env_secret(name: str, *, ascii: bool = False) -> str:
+    """A password, exactly as given: a space at either end is part of it. The value is
+    never repeated in a message."""
+    value = os.environ.get(name, "")
+    if ascii and not value.isascii():
+        raise SettingError(
+            f"环境变量 {name} 只能用英文字母、数字和符号（邮件服务器的登录不支持汉字）"
+        )
+    return value
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -254,8 +254,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
         "EMAIL_USE_TLS 和 EMAIL_USE_SSL 只能开一个：587 端口（STARTTLS）用前者，465 端口用后者"
     )
 EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+# smtplib sends the login as ASCII: env_secret(ascii=True) refuses anything else.
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", ascii=True)
 # Seconds to wait for the mail server: a daily `shequ remind` must not hang on a dead one.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shequ@localhost")

@@ -172,3 +172,52 @@ def test_a_login_posted_from_a_port_other_than_443_is_accepted(settings, distric
     assert _login_from_port_8443([]) == 403  # as before issue 28
     site = site_url("https://shequ.beibei.gov.cn:8443", debug=False)
     assert _login_from_port_8443([site]) == 302
+
+
+# ------------------------------------------------------------------------ issue 28: mail
+
+
+def test_without_a_mail_host_mail_goes_to_the_console_as_in_the_demo(tmp_path):
+    assert settings_with({}, tmp_path)["mail"]["EMAIL_BACKEND"].endswith("console.EmailBackend")
+
+
+def test_a_mail_host_means_smtp_with_djangos_names(tmp_path):
+    mail = settings_with(
+        {
+            "EMAIL_HOST": "smtp.beibei.gov.cn",
+            "EMAIL_USE_SSL": "yes",
+            "EMAIL_HOST_USER": "taizhang@beibei.gov.cn",
+            "EMAIL_HOST_PASSWORD": " p#ss/w@rd:1 ",
+            "DEFAULT_FROM_EMAIL": "taizhang@beibei.gov.cn",
+        },
+        tmp_path,
+    )["mail"]
+    assert mail["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"], mail["EMAIL_USE_SSL"]) == (
+        "smtp.beibei.gov.cn",
+        465,  # SSL's port unless EMAIL_PORT says otherwise
+        True,
+    )
+    assert mail["EMAIL_HOST_PASSWORD"] == " p#ss/w@rd:1 "  # as given, spaces and all
+    assert mail["EMAIL_TIMEOUT"] == 10  # a dead server does not hang `shequ remind`
+    assert mail["DEFAULT_FROM_EMAIL"] == "taizhang@beibei.gov.cn"
+
+
+def test_starttls_takes_port_587_and_an_explicit_port_wins(tmp_path):
+    tls = {"EMAIL_HOST": "smtp.example", "EMAIL_USE_TLS": "on"}
+    assert settings_with(tls, tmp_path)["mail"]["EMAIL_PORT"] == 587
+    assert settings_with({**tls, "EMAIL_PORT": "2525"}, tmp_path)["mail"]["EMAIL_PORT"] == 2525
+
+
+@pytest.mark.parametrize(
+    ("environment", "named"),
+    [
+        ({"EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"}, "EMAIL_USE_SSL"),
+        ({"EMAIL_HOST_PASSWORD": "邮箱口令"}, "EMAIL_HOST_PASSWORD"),
+        ({"EMAIL_TIMEOUT": "0"}, "EMAIL_TIMEOUT"),
+    ],
+)
+def test_mail_settings_that_cannot_work_stop_the_start(tmp_path, environment, named):
+    said = refusal({"EMAIL_HOST": "smtp.example", **environment}, tmp_path)
+    assert named in said
+    assert "邮箱口令" not in said
