@@ -5,6 +5,7 @@ the checksum of every table and every media file with the ones taken before the 
 Runs on SQLite, and on PostgreSQL in the PostgreSQL pass of CI.
 """
 
+import errno
 import io
 import json
 import shutil
@@ -226,12 +227,12 @@ def test_the_backup_file_appears_only_when_complete(system, tmp_path, monkeypatc
     from shequ.core.backup import archive
 
     def broken(self, root):
-        raise OSError("磁盘已满")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(archive.ArchiveWriter, "add_media", broken)
     folder = tmp_path / "backups"
     folder.mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(CommandError, match=r"备份失败，未生成备份文件 .*：磁盘空间不足"):
         backup(folder / "shequ.tar.gz")
     assert list(folder.iterdir()) == []
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from shequ.core.backup import archive, postgres, sqlite
 from shequ.core.backup.checksums import TableSum, database_sums, media_sums, quote, tables_of
-from shequ.core.backup.manifest import BackupError, Manifest, migrations_from_rows
+from shequ.core.backup.manifest import BackupError, Manifest, migrations_from_rows, os_reason
 from shequ.core.backup.media import MediaSwap, referenced_files, verify_files
 
 __all__ = ["BackupError", "Manifest", "RestoreReport", "backup_create", "backup_restore"]
@@ -62,6 +62,15 @@ def backup_create(*, output: Path, progress: Progress = _quiet) -> Manifest:
         raise BackupError(f"目录不存在：{output.parent}")
     if output.is_relative_to(media_root().resolve()):
         raise BackupError(f"备份文件不能放在媒体目录 {media_root()} 之内")
+    try:
+        return _backup_attempts(output, progress)
+    except OSError as error:  # the folder not writable, the disk full: no traceback
+        reason = os_reason(error)
+        detail = f"（{error}）" if str(error) != reason else ""
+        raise BackupError(f"备份失败，未生成备份文件 {output}：{reason}{detail}") from error
+
+
+def _backup_attempts(output: Path, progress: Progress) -> Manifest:
     for attempt in range(1, ATTEMPTS):
         try:
             return _warn_missing(_backup_once(output, progress, accept_missing=False), progress)
