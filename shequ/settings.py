@@ -139,6 +139,9 @@ ROOT_URLCONF = "shequ.urls"
 CSRF_FAILURE_VIEW = "shequ.web.errors.csrf_failure"
 # While this file exists every request answers 503 with its text (shequ.web.maintenance).
 SHEQU_MAINTENANCE_FILE = Path(env_str("SHEQU_MAINTENANCE_FILE") or VAR_DIR / "maintenance")
+# Run after each `shequ backup --to-dir` with the new file's path as its last argument (no
+# shell), to copy it off the machine (docs/backup.md, ADR 0031). Empty: no copy.
+SHEQU_BACKUP_COPY_COMMAND = env_str("SHEQU_BACKUP_COPY_COMMAND")
 WSGI_APPLICATION = "shequ.wsgi.application"
 
 # The API docs page (Swagger UI) ships inside django-ninja. Its templates and assets are
