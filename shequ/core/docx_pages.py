@@ -93,9 +93,22 @@ def grid_table(document, widths_cm: list[float]):
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _cell_margins(table, Cm(0.1))
     for column, width in zip(table.columns, widths_cm, strict=True):
         column.width = Cm(width)
     return table
+
+
+def _cell_margins(table, side) -> None:
+    """Narrow left and right cell margins (Word's are 0.19 cm): a column holds more."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:w"), str(int(side.twips)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    properties = table._tbl.tblPr
+    properties.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
 def add_table_row(table, widths_cm: list[float], *, header: bool = False) -> list:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.shared import Pt
 
 from shequ.compliance.targets import standard_for_year
 from shequ.core.docx_pages import (
@@ -155,22 +156,24 @@ HEADING_FONT = "黑体"
 TITLE_FONT = "方正小标宋简体"
 TABLE_SIZE = 9  # 小五: the measures' eight columns on the 15.6 cm type area
 
-# Header and width (cm) of each column, 15.6 cm in all: 内容 gets the room, the others
-# hold their longest usual value on one line (a date 2026年12月7日, 晚于目标年度, 进行中).
+# Header and width (cm) of each column, 15.6 cm in all: 内容 gets the room; the others
+# wrap at word boundaries (方式 and 资金来源 two characters a line: 项目/配套, 上级/项目/
+# 资金; 责任单位 four: 童家溪镇/人民政府) and keep a date (2026年12月31日), a mark
+# (晚于目标年度) and a status (进行中) on one line. A header's "\n" breaks it.
 MEASURE_COLUMNS = [
-    ("方式", 1.4),
-    ("内容", 4.2),
-    ("计划面积（㎡）", 1.4),
-    ("预算（万元）", 1.3),
-    ("资金来源", 1.5),
-    ("责任单位", 1.9),
-    ("计划完成", 2.5),
+    ("方式", 1.1),
+    ("内容", 4.5),
+    ("计划\n面积\n（㎡）", 1.4),
+    ("预算\n（万元）", 1.5),
+    ("资金\n来源", 1.1),
+    ("责任单位", 1.7),
+    ("计划完成", 2.9),
     ("进度", 1.4),
 ]
 CONSULTATION_COLUMNS = [
-    ("日期", 2.5),
-    ("对象", 2.4),
-    ("主要意见", 5.4),
+    ("日期", 2.7),
+    ("对象", 2.3),
+    ("主要意见", 5.3),
     ("据此作出的修改", 5.3),
 ]
 SIGNATURES = (
@@ -252,24 +255,35 @@ def _write_plan(document, paper: PlanPaper, district_name: str, today: datetime.
     plan = paper.plan
     _paragraph(document, plan_title(plan), font=TITLE_FONT, size=22, center=True)
     _paragraph(document, "（一社区一方案）", size=16, center=True)
-    _paragraph(document, "一、基本情况", font=HEADING_FONT, size=16)
+    _heading(document, "一、基本情况")
     _paragraph(document, _facts(plan, paper.row, district_name))
-    _paragraph(document, "二、建设措施", font=HEADING_FONT, size=16)
+    _heading(document, "二、建设措施")
     measures = list(plan.measures.all())
     if measures:
         _table(document, MEASURE_COLUMNS, [_measure_cells(plan, m, today) for m in measures])
     else:
         _paragraph(document, "尚未确定建设措施。")
-    _paragraph(document, f"措施计划面积合计{planned_total(plan)}㎡，缺口{plan.gap_m2}㎡。")
-    _paragraph(document, "三、征求意见情况", font=HEADING_FONT, size=16)
+    total = _paragraph(document, f"措施计划面积合计{planned_total(plan)}㎡，缺口{plan.gap_m2}㎡。")
+    total.paragraph_format.space_before = Pt(6)
+    _heading(document, "三、征求意见情况")
     consultations = list(plan.consultations.all())
     if consultations:
-        _table(document, CONSULTATION_COLUMNS, [_consultation_cells(c) for c in consultations])
+        table = _table(
+            document, CONSULTATION_COLUMNS, [_consultation_cells(c) for c in consultations]
+        )
+        last = [cell.paragraphs[-1] for cell in table.rows[-1].cells]
     else:
-        _paragraph(document, "尚未记录征求意见情况。")
-    _paragraph(document, "")
-    for line in SIGNATURES:
-        _paragraph(document, line)
+        last = [_paragraph(document, "尚未记录征求意见情况。")]
+    for paragraph in last:  # the signatures never stand alone on a page
+        paragraph.paragraph_format.keep_with_next = True
+    # The signatures stay together, and with the plan's last lines.
+    for line in ("", *SIGNATURES):
+        _paragraph(document, line).paragraph_format.keep_with_next = line != SIGNATURES[-1]
+
+
+def _heading(document, text: str) -> None:
+    """一、 in 黑体, never alone at the foot of a page."""
+    _paragraph(document, text, font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
 
 
 def _paragraph(document, text: str, *, font=BODY_FONT, size=14, bold=False, center=False):
@@ -314,7 +328,7 @@ def _table(document, columns: list[tuple[str, float]], rows: list[list[Cell]]):
     table = grid_table(document, widths)
     for cell, (header, _) in zip(add_table_row(table, widths, header=True), columns, strict=True):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        set_font(cell.paragraphs[0].add_run(header), HEADING_FONT, TABLE_SIZE)
+        _lines(cell.paragraphs[0], header.split("\n"), HEADING_FONT)
     for values in rows:
         for cell, (text, marks) in zip(add_table_row(table, widths), values, strict=True):
             _cell(cell.paragraphs[0], text, marks)
@@ -323,11 +337,17 @@ def _table(document, columns: list[tuple[str, float]], rows: list[list[Cell]]):
 
 def _cell(paragraph, text: str, marks: list[str]) -> None:
     set_font(paragraph.add_run(text), BODY_FONT, TABLE_SIZE)
-    for mark in marks:
+    _lines(paragraph, marks, HEADING_FONT, bold=True, first_break=True)
+
+
+def _lines(paragraph, lines: list[str], font: str, *, bold=False, first_break=False) -> None:
+    """`lines` in one paragraph, each after a line break (the first too if `first_break`)."""
+    for index, line in enumerate(lines):
         run = paragraph.add_run()
-        run.add_break(WD_BREAK.LINE)
-        run.add_text(mark)
-        set_font(run, HEADING_FONT, TABLE_SIZE, bold=True)
+        if index or first_break:
+            run.add_break(WD_BREAK.LINE)
+        run.add_text(line)
+        set_font(run, font, TABLE_SIZE, bold=bold)
 
 
 def _text(value, suffix: str = "") -> str:
