@@ -300,7 +300,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    # Every message on one line: a line break a client wrote is escaped (shequ.core.logtext).
+    "formatters": {"one_line": {"()": "shequ.core.logtext.OneLineFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "one_line"}},
     "root": {"handlers": ["stderr"], "level": env_choice("LOG_LEVEL", "WARNING", LOG_LEVELS)},
     "loggers": {
         # Logins, failed logins, token use and refusals, also kept in the audit trail.
