@@ -118,12 +118,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five wrong passwords for one username from one address lock that pair for 30 minutes.
+# Five wrong passwords for one username from one address lock that pair for 30 minutes;
+# twenty from one address, whatever the names, lock the address (password spraying), and
+# each failure from 3 on is answered a little later (shequ.accounts.lockout, ADR 0036).
 AXES_FAILURE_LIMIT = env_int("SHEQU_LOGIN_FAILURES", 5, minimum=1)
+SHEQU_ADDRESS_LOGIN_FAILURES = env_int("SHEQU_ADDRESS_LOGIN_FAILURES", 20, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHEQU_LOCKOUT_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "shequ.accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_LOCKOUT_CALLABLE = "shequ.web.lockout_page.lockout_response"
 AXES_VERBOSE = False
 # How many proxies of ours (nginx, a load balancer) stand in front of the app: the client's
 # address is read that many entries from the right of X-Forwarded-For (core.addresses).
