@@ -219,6 +219,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "shequ.accounts.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # demo1234 is refused wherever the site is not the demo (issue 25).
+    {"NAME": "shequ.accounts.passwords.DemoPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
