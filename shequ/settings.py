@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shequ.web.security.ContentSecurityPolicyMiddleware",
+    "shequ.web.security.PrivateResponseMiddleware",
     "shequ.web.security.DenialLogMiddleware",
     # Ahead of every view (the middleware above reads nothing on the way in): during a
     # migration every request is a 503.
