@@ -50,6 +50,12 @@ def _no_lockout_by_default(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_login_pause(monkeypatch):
+    """The growing pause after failed logins is tested on its own (test_login_lockout.py)."""
+    monkeypatch.setattr("shequ.accounts.lockout.pause", lambda seconds: None)
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploads (imports, evidence) of a test go to its own folder, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

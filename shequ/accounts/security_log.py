@@ -1,5 +1,6 @@
 """Logins, failed logins and refusals go to the `shequ.security` log; logins and failed
-logins also into the audit trail, where administrators read them."""
+logins also into the audit trail, where administrators read them. What a client wrote (a
+user name, a path) is escaped: one request, one line (shequ.core.logtext)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from django.db import transaction
 from shequ.core.actors import Actor
 from shequ.core.addresses import client_address
 from shequ.core.audit import audit_record
+from shequ.core.logtext import one_line
 
 log = logging.getLogger("shequ.security")
 
 
 def on_login(sender, request, user, **kwargs) -> None:
     address = client_address(request)
-    log.info("login user=%s address=%s", user.username, address)
+    log.info("login user=%s address=%s", one_line(user.username), one_line(address))
     with transaction.atomic():
         audit_record(
             actor=Actor.for_user(user),
@@ -32,7 +34,7 @@ def on_login(sender, request, user, **kwargs) -> None:
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = (credentials or {}).get("username", "")
     address = client_address(request)
-    log.warning("login_failed user=%s address=%s", username, address)
+    log.warning("login_failed user=%s address=%s", one_line(username), one_line(address))
     with transaction.atomic():
         audit_record(
             actor=Actor(None, username or "匿名"),
@@ -49,10 +51,10 @@ def log_denial(request, status: int) -> None:
     log.warning(
         "denied status=%s user=%s method=%s path=%s address=%s",
         status,
-        name,
-        request.method,
-        request.path,
-        client_address(request),
+        one_line(name),
+        one_line(request.method),
+        one_line(request.path),
+        one_line(client_address(request)),
     )
 
 

@@ -15,6 +15,7 @@ from shequ.accounts.models import ApiToken, User
 from shequ.core.actors import Actor
 from shequ.core.addresses import client_address
 from shequ.core.audit import audit_record
+from shequ.core.logtext import one_line
 
 log = logging.getLogger("shequ.security")
 
@@ -82,7 +83,9 @@ def token_user(raw: str, address: str = "") -> User | None:
     )
     if token is None or token.revoked_at is not None or not token.user.is_active:
         reason = "unknown" if token is None else "revoked_or_inactive"
-        log.warning("token_refused reason=%s prefix=%s address=%s", reason, raw[:12], address)
+        log.warning(
+            "token_refused reason=%s prefix=%s address=%s", reason, one_line(raw[:12]), address
+        )
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:

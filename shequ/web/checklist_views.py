@@ -217,5 +217,4 @@ def checklist_photo(request, code: str, item_code: str):
         content_type=content_type_of(entry.photo.name),
         filename=entry.photo_name or "photo",
     )
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return response  # private, no-store like every answer to a signed-in user (web.security)

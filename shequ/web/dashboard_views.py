@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -49,6 +48,7 @@ from shequ.ledger.models import Period
 from shequ.ledger.rows import row_history
 from shequ.plans.queries import open_plan_target_years, plan_counts, plans_visible_to
 from shequ.regions.models import Region
+from shequ.web.redirects import safe_target
 from shequ.web.scoping import node_scope
 
 
@@ -179,8 +179,7 @@ def remind(request, period_code: str, street_code: str):
         messages.error(request, str(error))
     else:
         _say_reminded(request, street, reminder)
-    back = request.POST.get("next") or reverse("dashboard")
-    return redirect(back if back.startswith("/") else reverse("dashboard"))
+    return redirect(safe_target(request, request.POST.get("next"), "dashboard"))
 
 
 def _say_reminded(request, street, reminder) -> None:

@@ -9,7 +9,6 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from shequ.accounts.audit_log import (
@@ -29,6 +28,7 @@ from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 from shequ.web.audit_forms import AuditSearchForm
 from shequ.web.paging import paged
+from shequ.web.redirects import safe_target
 from shequ.web.scoping import node_scope
 
 
@@ -150,11 +150,7 @@ def notification_open(request, pk: int):
     notification = inbox.notification_open(request.user, pk)
     if notification is None:
         raise Http404("没有这条通知")
-    if notification.url and url_has_allowed_host_and_scheme(
-        notification.url, allowed_hosts={request.get_host()}
-    ):
-        return redirect(notification.url)
-    return redirect("notifications")
+    return redirect(safe_target(request, notification.url, "notifications"))
 
 
 @login_required
