@@ -97,8 +97,22 @@ def extract(path: Path, database_dir: Path, media_dir: Path) -> None:
             for member in tar:
                 if member.name.startswith(MEDIA):
                     member.name = member.name[len(MEDIA) :]
-                    tar.extract(member, media_dir, filter="data")
+                    _extract(tar, member, media_dir)
                 elif member.name.startswith("database/"):
-                    tar.extract(member, database_dir, filter="data")
+                    _extract(tar, member, database_dir)
     except (OSError, tarfile.TarError, EOFError) as error:
         raise BackupError(f"备份文件无法解开，可能已损坏：{error}") from error
+
+
+def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, folder: Path) -> None:
+    if hasattr(tarfile, "data_filter"):
+        tar.extract(member, folder, filter="data")
+        return
+    # Python before 3.11.4 has no extraction filters (Debian 12's python3 is 3.11.2, and a
+    # server's virtual environment is made from it): a backup holds plain files and
+    # folders only, so anything else, or a name leading out of the folder, is refused.
+    target = (folder / member.name).resolve()
+    if not (member.isfile() or member.isdir()) or not target.is_relative_to(folder.resolve()):
+        raise tarfile.TarError(f"备份中有不应有的项目：{member.name}")
+    member.mode &= 0o755
+    tar.extract(member, folder)
