@@ -34,14 +34,18 @@ for command in nginx openssl curl git "$PG_BIN/initdb" /usr/bin/python3; do
     { echo "缺少 $command（apt-get install -y nginx-light openssl curl git postgresql-15 python3-venv）" >&2; exit 2; }
 done
 
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
+
 T=$(mktemp -d /tmp/shequ-deploy-check.XXXXXX)
 chmod 0755 "$T"
 P=$T/root # the install's prefix
+WRAPPER=$P/usr/local/bin/shequ
 COOKIES=$T/cookies
 created_users=()
 
 cleanup() {
-  local status=$?
+  local status=$? started
+  started=$(date +%s.%N)
   if [ "${KEEP:-0}" = 1 ] && [ "$status" -ne 0 ]; then
     echo "KEEP=1：保留 $T 和其中的进程" >&2
     return
@@ -51,12 +55,16 @@ cleanup() {
   if [ -d "$T/pg/data" ]; then
     runuser -u "$PG_USER" -- "$PG_BIN/pg_ctl" -D "$T/pg/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
-  sleep 0.5
+  local stopped
+  stopped=$(date +%s.%N)
   rm -rf "$T"
   local user
   for user in "${created_users[@]}"; do
     userdel "$user" 2>/dev/null || true
   done
+  printf '%6.1f s      清理：停止进程 %.1f s，删除临时目录和用户 %.1f s\n' \
+    "$(seconds "$started" "$(date +%s.%N)")" "$(seconds "$started" "$stopped")" \
+    "$(seconds "$stopped" "$(date +%s.%N)")"
   [ "$status" -eq 0 ] || echo "deploy-check 失败（退出码 $status）" >&2
 }
 trap cleanup EXIT
@@ -76,7 +84,6 @@ CURL=(curl -sS -k "${RESOLVE[@]}" -b "$COOKIES" -c "$COOKIES")
 
 NUMBER=0
 TIMES=()
-seconds() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 run_step() {
   local name=$1 start end
   shift
@@ -116,7 +123,6 @@ install_step() {
     --host "$HOST" --listen 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
     --app-port "$APP_PORT" --workers 2 --pg-port "$PG_PORT" \
     --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres" 2>&1 | sed 's/^/    /'
-  WRAPPER=$P/usr/local/bin/shequ
   FIRST_RELEASE=$(basename "$(readlink "$P/opt/shequ/current")")
   expect "/etc/shequ 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ")" "750 root:$CHECK_USER"
   expect "/etc/shequ/env 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ/env")" "640 root:$CHECK_USER"
@@ -125,15 +131,59 @@ install_step() {
   ok "cron 文件：PATH 含 /usr/sbin，任务写全路径，输出追加到日志"
 }
 
+bureau_certificate() { # a certificate authority of the bureau's, and a certificate it signed
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=check bureau CA" \
+    -keyout "$T/ca.key" -out "$T/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$HOST" -keyout "$T/site.key" -out "$T/site.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\n' "$HOST" >"$T/site.ext"
+  openssl x509 -req -in "$T/site.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+    -extfile "$T/site.ext" -out "$T/site.pem" 2>/dev/null
+}
+
 install_again_step() {
-  local before
+  local before code=0
   before=$(sha256sum "$P/etc/shequ/env")
+  bureau_certificate
   deploy/install.sh --prefix "$P" --no-systemd --source "$REPO" --user "$CHECK_USER" \
     --host "$HOST" --listen 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
     --app-port "$APP_PORT" --workers 2 --pg-port "$PG_PORT" \
-    --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres" >"$T/install-again.log"
+    --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
+    --cert "$T/site.pem" --key "$T/ca.key" >"$T/install-again.log" 2>&1 || code=$?
+  if [ "$code" -eq 0 ] || ! grep -q '不配对' "$T/install-again.log"; then
+    fail "证书和不配对的私钥未被拒绝"
+  fi
+  ok "证书与私钥不配对：拒绝"
+  deploy/install.sh --prefix "$P" --no-systemd --source "$REPO" --user "$CHECK_USER" \
+    --host "$HOST" --listen 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
+    --app-port "$APP_PORT" --workers 2 --pg-port "$PG_PORT" \
+    --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
+    --cert "$T/site.pem" --key "$T/site.key" >"$T/install-again.log" 2>&1
   expect "再次运行后 env 文件" "$(sha256sum "$P/etc/shequ/env")" "$before"
   grep -q '已存在，保持不变' "$T/install-again.log" || fail "再次运行没有说明 env 文件保持不变"
+  local verified=000
+  for _ in $(seq 1 25); do # nginx's reload is asynchronous: the new workers take a moment
+    verified=$(curl -s --cacert "$T/ca.pem" "${RESOLVE[@]}" -o /dev/null -w '%{http_code}' \
+      "$ORIGIN/accounts/login/" || true)
+    [ "$verified" != 200 ] || break
+    sleep 0.2
+  done
+  expect "换上单位证书后，以单位的根证书核验（不加 -k）" "$verified" 200
+}
+
+release_tags() { # the tag checks of install.sh and upgrade.sh, in a clone with a tag
+  local code=0
+  git clone -q "$REPO" "$T/repo"
+  git -C "$T/repo" -c user.name=check -c user.email=check@localhost tag -a v2099.01.1 -m check
+  git -C "$T/repo" tag v2099.01.2 # lightweight: not a release
+  bash -c '. deploy/lib.sh && check_tag "$1" "$2"' check "$T/repo" v2099.01.1 ||
+    fail "附注标签 v2099.01.1 未被接受"
+  ok "附注标签 v2099.01.1：接受"
+  for tag in v2099.01.2 v2099.01.3 2099.01.1 main; do
+    code=0
+    deploy/upgrade.sh "$tag" --repo "$T/repo" --prefix "$P" >/dev/null 2>"$T/tag.err" || code=$?
+    [ "$code" -ne 0 ] || fail "upgrade.sh 接受了 $tag"
+    ok "upgrade.sh $tag：拒绝（$(cat "$T/tag.err")）"
+  done
 }
 
 first_run() {
@@ -236,6 +286,27 @@ import_export() {
   COMMUNITY=$community
 }
 
+unit_and_logs() {
+  if command -v systemd-analyze >/dev/null; then
+    systemd-analyze verify "$P/etc/systemd/system/shequ.service"
+    ok "systemd-analyze verify shequ.service：无误"
+  else
+    ok "跳过 systemd-analyze verify（本机没有 systemd-analyze）"
+  fi
+  local logs=$P/var/log/shequ
+  logrotate -f -s "$T/logrotate.state" "$P/etc/logrotate.d/shequ"
+  ls "$logs"/app.log-* "$logs"/nginx-access.log-* >/dev/null || fail "logrotate 没有轮转日志"
+  for _ in $(seq 1 25); do # the processes reopen their logs (USR1) in their own time
+    "${CURL[@]}" -o /dev/null "$ORIGIN/dashboard/"
+    [ ! -s "$logs/gunicorn-access.log" ] || [ ! -s "$logs/nginx-access.log" ] || break
+    sleep 0.2
+  done
+  if [ ! -s "$logs/gunicorn-access.log" ] || [ ! -s "$logs/nginx-access.log" ]; then
+    fail "轮转后 gunicorn 或 nginx 没有写入新的日志文件（USR1）"
+  fi
+  ok "logrotate：已轮转 $(find "$logs" -name '*.log-*' | wc -l) 个日志，gunicorn 和 nginx 写入新文件"
+}
+
 cron_command() { # the command of the cron line running NAME, as cron would run it
   sed -n "s|^[0-9*]* *[0-9*]* *\* *\* *\* *root *\(.* $1 .*\)|\1|p" "$P/etc/cron.d/shequ"
 }
@@ -320,15 +391,17 @@ rollback() {
 START=$(date +%s.%N)
 run_step "PostgreSQL（initdb，空闲端口）" postgres
 run_step "deploy/install.sh --prefix --no-systemd" install_step
-run_step "再次运行 install.sh（不覆盖 env）" install_again_step
+run_step "再次运行 install.sh：单位证书，不覆盖 env" install_again_step
 run_step "shequ first-run（两次）" first_run
 run_step "HTTP 跳转、默认站点、TLS、静态文件" tls_and_redirects
 run_step "经 nginx 以 HTTPS 登录" login
 run_step "空白模板 → 导入 → 导出（经 nginx）" import_export
 run_step "/usr/local/bin/shequ（任意目录，DATABASE_URL）" wrapper
+run_step "systemd 单元文件，日志轮转" unit_and_logs
 run_step "备份任务（照 cron 文件）" backup_job
 run_step "催报任务（照 cron 文件）" remind_job
 run_step "恢复演练 shequ restore-drill" restore_drill
+run_step "版本标签：只接受附注标签 vYYYY.MM.N" release_tags
 run_step "deploy/upgrade.sh（同一工作树）" upgrade
 run_step "deploy/rollback.sh" rollback
 END=$(date +%s.%N)

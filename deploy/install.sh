@@ -133,7 +133,8 @@ make_user_and_directories() {
       --shell /usr/sbin/nologin "$RUN_USER"
     say "已建立系统用户 $RUN_USER（不能登录）"
   fi
-  # owner group mode directory
+  # owner group mode directory. The log directory is 0751: nginx's workers (www-data)
+  # reopen their log files there after a rotation, and may not list it.
   while read -r owner group mode dir; do
     install -d -o "$owner" -g "$group" -m "$mode" "$dir"
     printf '  %-4s %-14s %s\n' "$mode" "$owner:$group" "$dir"
@@ -145,7 +146,7 @@ root $RUN_USER 0750 $ETC
 $RUN_USER $RUN_USER 0755 $VAR_DIR
 $RUN_USER $RUN_USER 0750 $MEDIA_DIR
 $RUN_USER $RUN_USER 0755 $STATIC_DIR
-root $RUN_USER 0750 $LOG_DIR
+root $RUN_USER 0751 $LOG_DIR
 $RUN_USER $RUN_USER 0750 $BACKUP_DIR
 $RUN_USER $RUN_USER 0750 $BACKUP_DIR/pre-upgrade
 root root 0755 $SSL_DIR
@@ -268,15 +269,20 @@ migrate() {
 
 # ---------------------------------------------------------------- 7. TLS
 
+# A supplied certificate is checked before anything is changed.
+check_certificate() {
+  [ -n "$CERT" ] || return 0
+  openssl x509 -in "$CERT" -noout >/dev/null 2>&1 || die "$CERT 不是 PEM 格式的证书"
+  [ "$(openssl x509 -in "$CERT" -noout -pubkey | openssl sha256)" = \
+    "$(openssl pkey -in "$KEY" -pubout 2>/dev/null | openssl sha256)" ] ||
+    die "证书 $CERT 与私钥 $KEY 不配对"
+  openssl x509 -in "$CERT" -noout -checkend 0 >/dev/null || die "证书 $CERT 已过期"
+}
+
 install_certificate() {
   step "7. TLS 证书"
   local cert=$SSL_DIR/fullchain.pem key=$SSL_DIR/privkey.pem
   if [ -n "$CERT" ]; then
-    openssl x509 -in "$CERT" -noout >/dev/null 2>&1 || die "$CERT 不是 PEM 格式的证书"
-    [ "$(openssl x509 -in "$CERT" -noout -pubkey | openssl sha256)" = \
-      "$(openssl pkey -in "$KEY" -pubout 2>/dev/null | openssl sha256)" ] ||
-      die "证书 $CERT 与私钥 $KEY 不配对"
-    openssl x509 -in "$CERT" -noout -checkend 0 >/dev/null || die "证书 $CERT 已过期"
     install -m 0644 -o root -g root "$CERT" "$cert"
     install -m 0600 -o root -g root "$KEY" "$key"
     say "已安装单位证书：$(openssl x509 -in "$cert" -noout -subject -enddate | tr '\n' ' ')"
@@ -408,6 +414,7 @@ save_settings() {
   chmod 0640 "$DEPLOY_CONF"
 }
 
+check_certificate
 install_packages
 make_user_and_directories
 install_release
