@@ -27,11 +27,13 @@ import pg  # noqa: E402
 from city_workbook import city_rows, write_rows  # noqa: E402
 from national_workbook import write_national_workbook  # noqa: E402
 
+from shequ.environment import env_bool  # noqa: E402
+
 BIN = Path(sys.executable).parent
 SHEQU = str(BIN / "shequ")
 PYTHON = sys.executable
 RUNS = 5
-QUICK = "--quick" in sys.argv or os.environ.get("BENCH_QUICK") == "1"
+QUICK = "--quick" in sys.argv or env_bool("BENCH_QUICK", False)
 COUNTRY = 20_000 if QUICK else 600_000
 CITY_FILES = ["chongqing_counties.csv", "chongqing_villages.csv"]
 DISTRICT, CITY = "500109", "50"  # 北碚区 and 重庆市 in the city database

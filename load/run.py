@@ -85,6 +85,7 @@ def app_environment(url: str, work: Path) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SHEQU_SITE_URL": "https://127.0.0.1",
         "SHEQU_VAR_DIR": str(work / "var"),
         "STATIC_ROOT": str(work / "static"),
         "MEDIA_ROOT": str(work / "media"),

@@ -11,8 +11,16 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     argv = argv if argv is not None else sys.argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shequ.settings")
+    from django.conf import settings
     from django.core.management import execute_from_command_line
 
+    from shequ.environment import SettingError
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (reads the environment: refuse a bad value here)
+    except SettingError as error:
+        # A variable the app cannot start with: its message, not a traceback.
+        sys.exit(f"配置有误，未启动：{error}")
     try:
         execute_from_command_line(argv)
         sys.stdout.flush()  # here, so that a closed pipe is met inside the `try`

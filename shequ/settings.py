@@ -2,15 +2,28 @@
 
 With nothing set, the app runs as a local demo: DEBUG on, hosts 127.0.0.1 and localhost,
 a secret key generated once under var/, SQLite under var/. Production sets them all.
+Every variable is read through shequ.environment, which refuses a value it cannot read
+(docs/settings.md lists them).
 """
 
 import importlib.util
-import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
+from shequ.environment import (
+    LOG_LEVELS,
+    SettingError,
+    database,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    site_host,
+    site_url,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -24,23 +37,9 @@ def _default_var_dir() -> Path:
     return Path.cwd() / "var"
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
 def _secret_key(var_dir: Path) -> str:
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    if env_str("SECRET_KEY"):
+        return env_str("SECRET_KEY")
     key_file = var_dir / "secret_key"
     if not key_file.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
@@ -49,14 +48,24 @@ def _secret_key(var_dir: Path) -> str:
     return key_file.read_text(encoding="utf-8").strip()
 
 
-VAR_DIR = Path(os.environ.get("SHEQU_VAR_DIR") or _default_var_dir())
+VAR_DIR = Path(env_str("SHEQU_VAR_DIR") or _default_var_dir())
 SECRET_KEY = _secret_key(VAR_DIR)
-DEBUG = _env_bool("DEBUG", True)
-ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
-CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
+DEBUG = env_bool("DEBUG", True)
+
+# The address users open (scheme, host, port): links in e-mails start with it, and a form
+# posted from it is trusted, whatever the port (behind nginx the Host header has none).
+_SITE_URL_GIVEN = env_str("SHEQU_SITE_URL")
+SHEQU_SITE_URL = site_url(
+    _SITE_URL_GIVEN or ("http://127.0.0.1:8000" if DEBUG else ""), debug=DEBUG
+)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    [site_host(SHEQU_SITE_URL)] if _SITE_URL_GIVEN else ["127.0.0.1", "localhost"],
+)
+CSRF_TRUSTED_ORIGINS = list(dict.fromkeys([*env_list("CSRF_TRUSTED_ORIGINS", []), SHEQU_SITE_URL]))
 
 # The deployment's full district name: titles of exported workbooks and reports.
-SHEQU_DISTRICT_NAME = os.environ.get("SHEQU_DISTRICT_NAME", "重庆市北碚区")
+SHEQU_DISTRICT_NAME = env_str("SHEQU_DISTRICT_NAME", "重庆市北碚区")
 SHEQU_SYSTEM_NAME = "城乡社区综合服务设施台账系统"
 
 INSTALLED_APPS = [
@@ -110,15 +119,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Five wrong passwords for one username from one address lock that pair for 30 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("SHEQU_LOGIN_FAILURES", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SHEQU_LOCKOUT_MINUTES", "30")))
+AXES_FAILURE_LIMIT = env_int("SHEQU_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SHEQU_LOCKOUT_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
 # How many proxies of ours (nginx, a load balancer) stand in front of the app: the client's
 # address is read that many entries from the right of X-Forwarded-For (core.addresses).
-SHEQU_PROXY_COUNT = int(os.environ.get("SHEQU_PROXY_COUNT", "0"))
+SHEQU_PROXY_COUNT = env_int("SHEQU_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "shequ.core.addresses.client_address"
 
 if not DEBUG:
@@ -129,7 +138,10 @@ ROOT_URLCONF = "shequ.urls"
 # A refused CSRF token (a form left open past a logout) answers the site's Chinese 403.
 CSRF_FAILURE_VIEW = "shequ.web.errors.csrf_failure"
 # While this file exists every request answers 503 with its text (shequ.web.maintenance).
-SHEQU_MAINTENANCE_FILE = Path(os.environ.get("SHEQU_MAINTENANCE_FILE") or VAR_DIR / "maintenance")
+SHEQU_MAINTENANCE_FILE = Path(env_str("SHEQU_MAINTENANCE_FILE") or VAR_DIR / "maintenance")
+# Run after each `shequ backup --to-dir` with the new file's path as its last argument (no
+# shell), to copy it off the machine (docs/backup.md, ADR 0031). Empty: no copy.
+SHEQU_BACKUP_COPY_COMMAND = env_str("SHEQU_BACKUP_COPY_COMMAND")
 WSGI_APPLICATION = "shequ.wsgi.application"
 
 # The API docs page (Swagger UI) ships inside django-ninja. Its templates and assets are
@@ -160,24 +172,25 @@ TEMPLATES = [
     },
 ]
 
+_CONN_MAX_AGE = env_int("CONN_MAX_AGE", 0)
+# A kept connection is checked before a request reuses it: after a database restart the
+# next request reconnects instead of failing (ADR 0015; shequ.environment.database).
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'shequ.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-        # A kept connection is checked before a request reuses it: after a database
-        # restart the next request reconnects instead of failing (ADR 0015).
-        conn_health_checks=True,
+    "default": database(
+        "DATABASE_URL",
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'shequ.sqlite3'}"),
+        # A password with any characters, not encoded (the URL's, if any, is replaced).
+        password=env_secret("DATABASE_PASSWORD"),
+        conn_max_age=_CONN_MAX_AGE,
     )
 }
 # Read replicas (PostgreSQL standbys), comma-separated: dashboards and summaries read from
 # them through shequ.core.db_router; writes and everything else stay on the primary. Tests
 # mirror them onto the default database rather than creating test databases on a standby.
 REPLICA_DATABASES = []
-for number, url in enumerate(_env_list("DATABASE_REPLICA_URL", []), start=1):
+for number, url in enumerate(env_list("DATABASE_REPLICA_URL", []), start=1):
     alias = f"replica{number}"
-    DATABASES[alias] = dj_database_url.parse(
-        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
-    )
+    DATABASES[alias] = database("DATABASE_REPLICA_URL", url, conn_max_age=_CONN_MAX_AGE)
     DATABASES[alias]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES.append(alias)
 DATABASE_ROUTERS = ["shequ.core.db_router.ReplicaRouter"]
@@ -211,9 +224,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [NINJA_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -228,8 +241,29 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shequ@localhost")
+# E-mail (shequ.core.mail): with EMAIL_HOST set, SMTP; otherwise the console, as in the
+# demo, unless EMAIL_BACKEND names one. A failed send is logged and told to the admins.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise SettingError(
+        "EMAIL_USE_TLS 和 EMAIL_USE_SSL 只能开一个：587 端口（STARTTLS）用前者，465 端口用后者"
+    )
+EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+# smtplib sends the login as ASCII: env_secret(ascii=True) refuses anything else.
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", ascii=True)
+# Seconds to wait for the mail server: a daily `shequ remind` must not hang on a dead one.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shequ@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
@@ -238,15 +272,15 @@ X_FRAME_OPTIONS = "DENY"
 # A working day on a shared office computer: a session ends eight hours after login or
 # when the browser closes. (Not renewed on each request: that would write to the database
 # on every page view, which a deadline day cannot afford.)
-SESSION_COOKIE_AGE = int(os.environ.get("SHEQU_SESSION_HOURS", "8")) * 3600
+SESSION_COOKIE_AGE = env_int("SHEQU_SESSION_HOURS", 8, minimum=1) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     # Behind nginx terminating TLS (docs/deployment.md): HTTPS only, remembered for a year.
-    SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = False
 # A bureau's intranet host name must not be submitted to the browsers' HSTS preload list;
@@ -267,7 +301,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    # Logins, failed logins, token use and refusals, also kept in the audit trail.
-    "loggers": {"shequ.security": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+    "root": {"handlers": ["stderr"], "level": env_choice("LOG_LEVEL", "WARNING", LOG_LEVELS)},
+    "loggers": {
+        # Logins, failed logins, token use and refusals, also kept in the audit trail.
+        "shequ.security": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # Every e-mail that could not be sent: recipient and reason (shequ.core.mail).
+        "shequ.mail": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
 }

@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from shequ.environment import env_bool
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -19,7 +21,7 @@ LAUNCH_ARGS = [
 
 
 def skip_reason() -> str | None:
-    if os.environ.get("SHEQU_SKIP_BROWSER"):
+    if env_bool("SHEQU_SKIP_BROWSER", False):
         return "浏览器测试已按 SHEQU_SKIP_BROWSER 跳过（CI 在 PostgreSQL 一轮中运行）"
     if not os.path.exists(CHROMIUM):
         install = "apt-get install chromium fonts-noto-cjk"
@@ -30,7 +32,7 @@ def skip_reason() -> str | None:
 @pytest.fixture(scope="session")
 def browser():
     reason = skip_reason()
-    if reason and os.environ.get("SHEQU_REQUIRE_BROWSER"):
+    if reason and env_bool("SHEQU_REQUIRE_BROWSER", False):
         pytest.fail(f"浏览器测试必须运行：{reason}")
     if reason:
         pytest.skip(reason)

@@ -5,6 +5,7 @@ the checksum of every table and every media file with the ones taken before the 
 Runs on SQLite, and on PostgreSQL in the PostgreSQL pass of CI.
 """
 
+import errno
 import io
 import json
 import shutil
@@ -29,6 +30,7 @@ from shequ.plans.models import Plan
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, region
 from .ledger_helpers import approve_street, open_period, street_rows
+from .test_backup_archive import python_3_11_2_tarfile  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,6 +94,18 @@ def test_a_wiped_system_comes_back_with_every_table_and_file_unchanged(system, t
     assert len(files) == 3 and LedgerRow.objects.count() > 0
     assert f"已恢复并核对 {len(tables)} 张表" in output
     assert f"{len(files)} 个文件：校验和全部与备份一致" in output
+
+
+@pytest.mark.usefixtures("python_3_11_2_tarfile")
+def test_a_backup_restores_on_debian_12s_python_without_tar_filters(system, tmp_path):
+    tables, files = checksums()
+    backup(tmp_path / "shequ.tar.gz")
+    wipe()
+
+    output = restore(tmp_path / "shequ.tar.gz")
+
+    assert checksums() == (tables, files)
+    assert "校验和全部与备份一致" in output
 
 
 def test_a_restored_system_hands_out_new_ids_after_the_old_ones(system, tmp_path):
@@ -213,12 +227,12 @@ def test_the_backup_file_appears_only_when_complete(system, tmp_path, monkeypatc
     from shequ.core.backup import archive
 
     def broken(self, root):
-        raise OSError("磁盘已满")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(archive.ArchiveWriter, "add_media", broken)
     folder = tmp_path / "backups"
     folder.mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(CommandError, match=r"备份失败，未生成备份文件 .*：磁盘空间不足"):
         backup(folder / "shequ.tar.gz")
     assert list(folder.iterdir()) == []
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from shequ.accounts.scope import operator_scope
 from shequ.ledger.export import remarks_for
+from shequ.ledger.ledger_csv import COLUMNS
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.workbook_xlsx import write_xlsx
 from shequ.regions.models import Region
@@ -22,29 +23,31 @@ from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU
 from .ledger_helpers import fill_street, open_period
 
 TITLE = "重庆市北碚区城乡社区综合服务设施统计台帐"
+SUBMITTED = datetime.datetime(2024, 10, 26, 9, 30, tzinfo=datetime.UTC)
+# The notice's wording, broken at word boundaries by the cells' own line breaks.
 HEADER = [
     "序号",
-    "所在街道（乡镇）",
+    "所在街道\n（乡镇）",
     "社区名称",
-    "辖区户籍人口总户数（户）",
-    "综合服务设施总建筑面积（m²）",
+    "辖区\n户籍人口\n总户数\n（户）",
+    "综合服务\n设施\n总建筑面积\n（㎡）",
     "其中",
     None,
     None,
     None,
     None,
     None,
-    "每百户居民拥有综合服务设施面积（m²）",
-    "达标年度",
+    "每百户居民\n拥有综合\n服务设施\n面积（㎡）",
+    "达标\n年度",
     "备注",
 ]
 SUB_HEADER = [
-    "便民服务中心",
+    "便民服务\n中心",
     "警务室",
-    "日间照料中心（养老服务站）",
-    "卫生服务站",
-    "文化活动室",
-    "菜店（平价超市）",
+    "日间照料\n中心\n（养老\n服务站）",
+    "卫生\n服务站",
+    "文化\n活动室",
+    "菜店\n（平价\n超市）",
 ]
 
 
@@ -55,8 +58,14 @@ def period(beibei):
         fill_street(period, street.code)
     fill_street(period, CHENGJIANG, households=1000, service_center="320.0")
     fill_street(period, TIANSHENG, households=2000, service_center="500.0")
-    # The workflow is tested elsewhere: here every street simply counts as approved.
-    Submission.objects.filter(period=period).update(state=Submission.State.APPROVED)
+    # The workflow is tested elsewhere: here every street simply counts as approved, 天生街道
+    # the last to submit.
+    Submission.objects.filter(period=period).update(
+        state=Submission.State.APPROVED, submitted_at=SUBMITTED
+    )
+    Submission.objects.filter(period=period, street__code=TIANSHENG).update(
+        submitted_at=SUBMITTED + datetime.timedelta(days=2)
+    )
     xinxing = LedgerRow.objects.get(period=period, community__code=XINXINGLU)
     LedgerRow.objects.filter(pk=xinxing.pk).update(
         police_room_in_center=True,
@@ -69,14 +78,9 @@ def period(beibei):
     return period
 
 
-def export(period, street=None, approved=True) -> openpyxl.Workbook:
+def export(period, street=None) -> openpyxl.Workbook:
     buffer = io.BytesIO()
-    write_xlsx(
-        ledger_workbook(
-            scope=operator_scope(), period=period, street=street, today=datetime.date(2024, 10, 28)
-        ),
-        buffer,
-    )
+    write_xlsx(ledger_workbook(scope=operator_scope(), period=period, street=street), buffer)
     buffer.seek(0)
     return openpyxl.load_workbook(buffer)
 
@@ -97,13 +101,17 @@ def test_the_title_unit_and_two_row_header_follow_the_template(period):
     ws = export(period)["城市社区"]
     assert ws["A1"].value == TITLE
     assert ws["A2"].value == "填报单位：北碚区（盖章）"
-    assert ws["H2"].value == "报告期：2024年下半年　城市社区"
-    assert ws["K2"].value == "填报日期：2024年10月28日"
+    assert ws["F2"].value == "报告期：2024年下半年　城市社区"
+    # The latest of the streets' submission dates (天生街道's), and the book says so.
+    assert ws["K2"].value == "填报日期：2024年10月28日（各街镇最晚上报日期）"
     assert values(ws, 3) == HEADER
     assert values(ws, 4)[5:11] == SUB_HEADER
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {
         "A1:N1",
+        "A2:E2",
+        "F2:J2",
+        "K2:N2",
         "A3:A4",
         "B3:B4",
         "C3:C4",
@@ -158,10 +166,13 @@ def test_a_street_export_has_no_subtotals_but_closes_with_the_total(period):
     book = export(period, street=Region.objects.get(code=TIANSHENG))
     ws = book["城市社区"]
     assert ws["A2"].value == "填报单位：天生街道（盖章）"
+    assert ws["K2"].value == "填报日期：2024年10月28日"  # its own submission's date
     lines = data_rows(ws)
     assert len(lines) == 10 and not any("小计" in str(r[2]) for r in lines)
     assert values(ws, 15)[2] == "合计"
-    assert values(book["农村社区"], 5)[2] == "合计"  # an empty sheet still closes
+    assert book.sheetnames == ["城市社区"]  # no villages: no empty 农村社区 sheet
+    texts = [c.value for c in ws["A"] if c.value]
+    assert "5.本台账没有农村社区，只有城市社区表。" in texts
 
 
 def test_notes_and_sign_off_lines_follow_the_table(period):
@@ -211,7 +222,7 @@ def test_remarks_combine_the_streets_text_co_location_and_other_space(period):
     assert remarks_for(row) == "=1+1；警务室、卫生服务站设在便民服务中心；其他用房 12.5㎡"
 
 
-def test_the_csv_has_a_bom_labelled_fields_and_safe_text(period, tmp_path):
+def test_the_csv_has_a_bom_chinese_headers_and_safe_text(period, tmp_path):
     path = tmp_path / "ledger.csv"
     call_command(
         "export-ledger",
@@ -226,15 +237,11 @@ def test_the_csv_has_a_bom_labelled_fields_and_safe_text(period, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == [
-        "period（报告期）",
-        "street_code（街镇代码）",
-        "street（所在街道（乡镇））",
-    ]
-    assert "households（辖区户籍人口总户数）" in rows[0]
+    assert rows[0][:3] == ["报告期", "街镇代码", "所在街道（乡镇）"]
+    assert "辖区户籍人口总户数" in rows[0]
     assert len(rows) == 193
-    xinxing = dict(zip([h.split("（")[0] for h in rows[0]], rows[1], strict=True))
-    assert xinxing["community_code"] == XINXINGLU
+    xinxing = dict(zip([name for name, _label in COLUMNS], rows[1], strict=True))
+    assert xinxing["community_code"] == "\t" + XINXINGLU
     assert xinxing["households"] == "2000" and xinxing["other"] == "12.5"
     assert xinxing["remarks"] == "'=1+1"
     assert xinxing["police_room_in_center"] == "是" and xinxing["approved"] == "是"
@@ -284,4 +291,4 @@ def test_the_download_buttons_serve_the_workbook_within_scope(login, tiansheng_e
 def test_the_csv_download_is_scoped_too(login, xinxinglu_editor, period):
     body = login(xinxinglu_editor).get(reverse("ledger_csv", args=["2024H2"])).content
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert len(rows) == 2 and rows[1][3] == XINXINGLU
+    assert len(rows) == 2 and rows[1][3] == "\t" + XINXINGLU

@@ -516,3 +516,54 @@ def test_a_merge_into_a_community_before_any_approved_period_carries_nothing(bei
     )
     assert report.periods[0].recarried == [] and len(report.periods[0].removed) == 1
     assert row_of(period, YUNHE_SHEQU).households is None
+
+
+def test_the_review_compares_the_merged_row_with_its_predecessors(
+    approved, client, district_approver
+):
+    merge()
+    period = open_period("2026H2")
+    row = row_of(period, MERGED)
+    rows_bulk_update(
+        scope=operator_scope(),
+        updates=[(row, {"households": 3600})],
+        comments={row.pk: {"succession_merge": "已核实，新增一个小区"}},
+        reason="测试",
+        action="ledger.test_fill",
+    )
+    submission_submit(scope=operator_scope(), submission=submission(period, CHENGJIANG))
+    client.force_login(district_approver)
+    page = client.get(f"/ledger/{period.code}/{CHENGJIANG}/review/").content.decode()
+    assert "由运河社区居民委员会、运河村村民委员会合并" in page
+    assert "上期 3500" in page and "已核实，新增一个小区" in page
+
+
+def test_a_renamed_community_keeps_its_row_under_its_new_name(approved):
+    period = open_period("2026H2")
+    before = row_of(period, YUNHE_CUN)
+    report = rc.change_rename(
+        scope=operator_scope(), region=region(YUNHE_CUN), name="运河新村", effective=H2
+    )
+    assert not report.periods[0].changed
+    (version,) = [v for v in communities_as_of(H2) if v.region.code == YUNHE_CUN]
+    assert version.name == "运河新村" and row_of(period, YUNHE_CUN).pk == before.pk
+    previous = approved_rows_before(period, [before.community_id])[before.community_id]
+    assert previous.origin is None and previous.households == 500
+
+
+def test_the_region_page_links_predecessors_only_within_the_readers_scope(
+    approved, client, district_admin
+):
+    from shequ.accounts.models import Role
+
+    from .conftest import make_user
+
+    merge()
+    own = make_user("merged-viewer", MERGED, Role.VIEWER)
+    client.force_login(own)
+    page = client.get(f"/regions/{MERGED}/").content.decode()
+    assert "由 运河社区居民委员会、运河村村民委员会 合并而来" in page
+    assert f'href="/regions/{YUNHE_SHEQU}/"' not in page
+    client.force_login(district_admin)
+    page = client.get(f"/regions/{YUNHE_SHEQU}/").content.decode()
+    assert "已于2026年下半年并入" in page and f'href="/regions/{MERGED}/"' in page

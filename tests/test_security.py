@@ -87,7 +87,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "x" * 30 + "production-secret-key-for-the-check-" + "y" * 20,
-        "ALLOWED_HOSTS": "shequ.example.gov.cn",
+        "SHEQU_SITE_URL": "https://shequ.example.gov.cn",
         "SHEQU_VAR_DIR": str(tmp_path),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户"
 
     def ready(self):
-        from shequ.accounts.security_log import connect
+        from shequ.accounts import mail_failures, security_log
 
-        connect()
+        security_log.connect()
+        mail_failures.connect()

@@ -21,8 +21,9 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.models import ReminderSent
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed
+from shequ.core.mail import MailFailure
 from shequ.core.models import Notification
-from shequ.core.notify import notify
+from shequ.core.notify import Delivery, notify
 from shequ.core.settings_store import setting_get
 from shequ.ledger.models import Period, Submission
 from shequ.ledger.periods import deadline_for
@@ -44,6 +45,8 @@ class Reminder:
     deadline: datetime.date
     days_left: int
     recipients: list[User] = field(default_factory=list)
+    # Filled once sent; its mail failures are known after the commit.
+    delivery: Delivery | None = None
 
     @property
     def message(self) -> str:
@@ -51,6 +54,10 @@ class Reminder:
             f"请抓紧上报{self.street.name}{self.period.label}社区服务设施台账："
             f"截止日期 {self.deadline:%Y年%m月%d日}，{self.days_left_text}"
         )
+
+    @property
+    def mail_failures(self) -> list[MailFailure]:
+        return self.delivery.failures if self.delivery else []
 
     @property
     def days_left_text(self) -> str:
@@ -110,7 +117,7 @@ def _send(scope: Scope, reminder: Reminder, kind: str, today: datetime.date) -> 
     except IntegrityError as error:
         raise AlreadyReminded(reminder.street) from error
     url = reverse("ledger_grid", args=[reminder.period.code, reminder.street.code])
-    notify(
+    reminder.delivery = notify(
         users=reminder.recipients,
         message=reminder.message,
         url=url,

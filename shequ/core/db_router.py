@@ -68,4 +68,6 @@ class ReplicaRouter:
         return True
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == "default"
+        # Never a replica (a standby takes its schema from the primary); any other
+        # database is a primary of its own, such as the one `shequ restore-drill` creates.
+        return db not in replica_aliases()

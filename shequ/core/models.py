@@ -62,6 +62,8 @@ class Notification(models.Model):
         RETURNED = "returned", "退回"
         REOPENED = "reopened", "重新打开"
         REMINDER = "reminder", "催报"
+        # To the district's administrators, never mailed: the mail is what failed.
+        MAIL_FAILURE = "mail_failure", "邮件发送失败"
         OTHER = "other", "其他"
 
     user = models.ForeignKey(

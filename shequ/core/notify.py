@@ -1,10 +1,30 @@
-"""Telling users what happened: on screen, and by e-mail through Django's mail settings."""
+"""Telling users what happened: on screen, and by e-mail through shequ.core.mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 
+from shequ.core.mail import MailFailure, absolute_url, mail_send
 from shequ.core.models import Notification
+
+
+@dataclass
+class Delivery:
+    """What became of one notice: how many users were told on screen, who was mailed,
+    and, once the mail has left (after commit), which of them it did not reach."""
+
+    notified: int
+    mailed: list[str]
+    failures: list[MailFailure] = field(default_factory=list)
+    done: bool = False
+
+    def deliver(self, messages: list[EmailMessage]) -> None:
+        self.failures = mail_send(messages)
+        self.done = True
 
 
 def notify(
@@ -14,23 +34,24 @@ def notify(
     url: str = "",
     subject: str = "",
     kind: str = Notification.Kind.OTHER,
-) -> int:
+) -> Delivery:
     """Store one notification per user now, and mail those with an address after commit."""
     users = [user for user in users if user.is_active]
     Notification.objects.bulk_create(
         Notification(user=u, kind=kind, message=message, url=url) for u in users
     )
+    subject = subject or f"【{settings.SHEQU_SYSTEM_NAME}】{message[:40]}"
+    signature = f"{settings.SHEQU_DISTRICT_NAME}{settings.SHEQU_SYSTEM_NAME}"
+    body = "\n\n".join(part for part in (message, absolute_url(url), signature) if part)
     mails = [
-        (
-            subject or f"【{settings.SHEQU_SYSTEM_NAME}】{message[:40]}",
-            f"{message}\n\n{settings.SHEQU_DISTRICT_NAME}{settings.SHEQU_SYSTEM_NAME}\n{url}",
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
+        EmailMessage(subject, body + "\n", settings.DEFAULT_FROM_EMAIL, [user.email])
         for user in users
         if user.email
     ]
+    delivery = Delivery(notified=len(users), mailed=[user.email for user in users if user.email])
     if mails:
         # Mail only once the change is committed: a rolled-back action must not be announced.
-        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
-    return len(users)
+        transaction.on_commit(lambda: delivery.deliver(mails))
+    else:
+        delivery.done = True
+    return delivery

@@ -14,8 +14,8 @@ import csv
 from typing import NamedTuple, TextIO
 
 from shequ.accounts.scope import Scope
-from shequ.ledger.export import LISTED_FACILITIES, LedgerWorkbook, Line, Sheet, official_workbook
-from shequ.ledger.ledger_csv import IDENTITY, csv_header, safe_text
+from shequ.ledger.export import LedgerWorkbook, Sheet, blank_line, official_workbook
+from shequ.ledger.ledger_csv import IDENTITY, code_text, csv_header, safe_text
 from shequ.ledger.models import Period
 from shequ.ledger.queries import names_in_period
 from shequ.ledger.rows import rows_visible_to
@@ -77,8 +77,9 @@ def blank_workbook(*, scope: Scope, period: Period, street: Region | None = None
             _sheet(label, [e for e in entries if e.urban_rural_class == klass], by_district)
             for klass, label in UrbanRural.choices
         ],
-        filled_on=None,  # the street dates it when it fills it in
+        filled_on=None,
         approved=True,  # nothing in it awaits approval: no （未审核） in its title
+        blank=True,  # the street dates it when it fills it in
     )
 
 
@@ -95,25 +96,12 @@ def _sheet(label: str, entries: list[Entry], by_district: bool) -> Sheet:
     for street_entries in streets.values():
         for entry in street_entries:
             number += 1
-            sheet.lines.append(_blank_line(number, entry.street, entry.community))
+            sheet.lines.append(blank_line(number, entry.street, entry.community))
         if by_district:
             name = street_entries[0].street
-            sheet.lines.append(_blank_line(None, name, f"{name}小计", kind="subtotal"))
-    sheet.lines.append(_blank_line(None, "", "合计", kind="total"))
+            sheet.lines.append(blank_line(None, name, f"{name}小计", kind="subtotal"))
+    sheet.lines.append(blank_line(None, "", "合计", kind="total"))
     return sheet
-
-
-def _blank_line(number: int | None, street: str, community: str, kind="community") -> Line:
-    return Line(
-        number=number,
-        street=street,
-        community=community,
-        households=None,
-        total=None,
-        facilities=dict.fromkeys(LISTED_FACILITIES),
-        ratio=None,
-        kind=kind,
-    )
 
 
 def write_blank_csv(*, scope: Scope, period: Period, street: Region | None, stream: TextIO) -> int:
@@ -128,9 +116,9 @@ def write_blank_csv(*, scope: Scope, period: Period, street: Region | None, stre
     for entry in entries:
         identity = [
             period.code,
-            entry.street_code,
+            code_text(entry.street_code),
             safe_text(entry.street),
-            entry.community_code,
+            code_text(entry.community_code),
             safe_text(entry.community),
             UrbanRural(entry.urban_rural_class).label,
         ]

@@ -1,5 +1,10 @@
 """The ledger as CSV for data exchange: UTF-8 with BOM (Excel opens it as Chinese), one
-header row of field names with their Chinese labels, one row per community."""
+header row of Chinese labels, one row per community.
+
+The region codes are written after a tab (`\t500109001033`): Excel and WPS keep such a
+field as text (a 12-digit code written bare opens as 5.00109E+11 and is saved back so), and
+every reader that trims a field's whitespace, our importer included, reads the code itself.
+Files of earlier versions (headers `period（报告期）`, bare codes) are still imported."""
 
 from __future__ import annotations
 
@@ -35,7 +40,16 @@ COLUMNS = [*IDENTITY, *((f, LABELS[f]) for f in INPUT_FIELDS), *DERIVED]
 
 
 def csv_header() -> list[str]:
-    return [f"{name}（{label}）" for name, label in COLUMNS]
+    """The header row: the columns' Chinese labels, in the contract's order."""
+    return [label for _name, label in COLUMNS]
+
+
+# Before a code: keeps it text when Excel or WPS opens the file (see the module's doc).
+CODE_PREFIX = "\t"
+
+
+def code_text(code: str) -> str:
+    return CODE_PREFIX + code
 
 
 def safe_text(text: str) -> str:
@@ -96,9 +110,9 @@ def write_csv(
         writer.writerow(
             [
                 period.code,
-                row.street.code,
+                code_text(row.street.code),
                 safe_text(row.street.name),
-                row.community.code,
+                code_text(row.community.code),
                 safe_text(row.community.name),
                 row.community.get_urban_rural_class_display(),
                 *(_input_value(row, f, years) for f in INPUT_FIELDS),

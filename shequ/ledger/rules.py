@@ -204,6 +204,39 @@ def sums_of(parts: list[Sums]) -> Sums:
     )
 
 
+@dataclass(frozen=True)
+class ComplianceCount:
+    """达标数 of a 小计 or 合计: how many communities it covers and how many of them meet the
+    standard (`is_compliant`, exactly); 达标率 is their ratio."""
+
+    communities: int
+    compliant: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        """达标率 in per cent, one decimal, half up: for print only, as `rounded_ratio`."""
+        if not self.communities:
+            return None
+        return (Decimal(100 * self.compliant) / self.communities).quantize(
+            TENTH, rounding=ROUND_HALF_UP
+        )
+
+
+def compliance_count(judged: Iterable[bool]) -> ComplianceCount:
+    """The count of communities each judged compliant or not (by `is_compliant`)."""
+    flags = list(judged)
+    return ComplianceCount(communities=len(flags), compliant=sum(flags))
+
+
+def compliance_counts_of(parts: Iterable[ComplianceCount]) -> ComplianceCount:
+    """A 合计's count from its 小计s' counts."""
+    parts = list(parts)
+    return ComplianceCount(
+        communities=sum(p.communities for p in parts),
+        compliant=sum(p.compliant for p in parts),
+    )
+
+
 def compliant_condition(standard: Decimal, prefix: str = "") -> Q:
     """The compliance rule as a database condition, for aggregates (same rule as above)."""
     households, total = F(f"{prefix}households"), F(f"{prefix}total_area")

@@ -1,7 +1,8 @@
 """Lay the official ledger workbook out as the notice's attachment: title, 填报单位 line,
-two-row merged header, 城市社区 and 农村社区 sheets, 小计/合计, the three 说明 notes and
+two-row merged header, 城市社区 and 农村社区 sheets, 小计/合计/城乡合计, the 说明 notes and
 the sign-off line; A4 landscape, header rows repeated, fit to width. Values only, never
-formulas, and no typed text ever becomes one."""
+formulas, and no typed text ever becomes one. Header texts break at word boundaries (their
+own line breaks, each line fitting its column), never where the column happens to end."""
 
 from __future__ import annotations
 
@@ -12,32 +13,35 @@ from typing import BinaryIO
 
 from shequ.core.xlsx import values_only_workbook
 from shequ.core.xlsx_rows import PublicRowsWorksheet, RowsWorksheet, rows_worksheet_class
-from shequ.ledger.export import (
-    LISTED_FACILITIES,
-    NOTES,
-    LedgerWorkbook,
-    Line,
-    Sheet,
-    facility_label,
-)
+from shequ.ledger.export import LISTED_FACILITIES, UNIT, LedgerWorkbook, Line, Sheet
 
 LAST_COL = 13  # A … N
 HEADER_TOP, HEADER_BOTTOM = 2, 3
 FIRST_DATA_ROW = 4
 SINGLE_COLUMNS = [  # (column, header) of the columns that span both header rows
     (0, "序号"),
-    (1, "所在街道（乡镇）"),
+    (1, "所在街道\n（乡镇）"),
     (2, "社区名称"),
-    (3, "辖区户籍人口总户数（户）"),
-    (4, "综合服务设施总建筑面积（m²）"),
-    (11, "每百户居民拥有综合服务设施面积（m²）"),
-    (12, "达标年度"),
+    (3, "辖区\n户籍人口\n总户数\n（户）"),
+    (4, f"综合服务\n设施\n总建筑面积\n（{UNIT}）"),
+    (11, f"每百户居民\n拥有综合\n服务设施\n面积（{UNIT}）"),
+    (12, "达标\n年度"),
     (13, "备注"),
 ]
 FACILITY_COLUMNS = range(5, 11)
+# The six facilities under 其中, in the fields' order (LISTED_FACILITIES).
+FACILITY_HEADERS = (
+    "便民服务\n中心",
+    "警务室",
+    "日间照料\n中心\n（养老\n服务站）",
+    "卫生\n服务站",
+    "文化\n活动室",
+    "菜店\n（平价\n超市）",
+)
 # Column widths in Excel's units (about one Latin digit; a Chinese character takes two),
-# chosen so that the fourteen columns fit an A4 landscape page at nearly full size.
-WIDTHS = [4.5, 9, 20, 9, 10, 9, 7, 11, 8, 8, 8, 10, 7, 28]
+# chosen so that the fourteen columns fit an A4 landscape page at nearly full size and each
+# line of a header fits its column (`header_width`).
+WIDTHS = [4.5, 9, 20, 8.5, 10.5, 9, 7, 8.5, 8, 8, 8, 10.5, 9, 28]
 WRAPPED_COLUMNS = (1, 2, 13)
 LINE_HEIGHT = 14.0
 BODY_FONT = "宋体"
@@ -72,7 +76,7 @@ def _styles(book) -> dict:
         "int": style(num_format="0"),
         "area": style(num_format="0.0"),
         "ratio": style(num_format="0.00"),
-        "sum_text": style(bold=True, bg_color="#F2F2F2"),
+        "sum_text": style(bold=True, bg_color="#F2F2F2", text_wrap=True),
         "sum_int": style(bold=True, bg_color="#F2F2F2", num_format="0"),
         "sum_area": style(bold=True, bg_color="#F2F2F2", num_format="0.0"),
         "sum_ratio": style(bold=True, bg_color="#F2F2F2", num_format="0.00"),
@@ -106,33 +110,32 @@ def _write_sheet(ws, sheet: Sheet, data: LedgerWorkbook, styles: dict) -> None:
         ws.set_column(column, column, width)
     ws.set_row(0, 36)
     ws.merge_range(0, 0, 0, LAST_COL, data.title_line, styles["title"])
-    ws.merge_range(1, 0, 1, 6, f"填报单位：{data.unit}（盖章）", styles["unit"])
-    ws.merge_range(1, 7, 1, 9, f"报告期：{data.period.label}　{sheet.name}", styles["unit"])
-    ws.merge_range(1, 10, 1, LAST_COL, _filled_on_text(data), styles["unit_right"])
+    ws.merge_range(1, 0, 1, 4, f"填报单位：{data.unit}（盖章）", styles["unit"])
+    ws.merge_range(1, 5, 1, 9, f"报告期：{data.period.label}　{sheet.name}", styles["unit"])
+    ws.merge_range(1, 10, 1, LAST_COL, data.filled_on_text, styles["unit_right"])
     _write_header(ws, styles)
     row = FIRST_DATA_ROW
     for line in sheet.lines:
         _write_line(ws, row, line, styles)
         row += 1
-    _write_notes_and_sign_off(ws, row + 1, styles)
-    _print_setup(ws, last_row=row + 1 + len(NOTES) + 2)
-
-
-def _filled_on_text(data: LedgerWorkbook) -> str:
-    day = data.filled_on
-    if day is None:  # a blank template: the street writes the date it fills it in
-        return "填报日期：　　　　年　　月　　日"
-    return f"填报日期：{day:%Y}年{day.month}月{day.day}日"
+    _write_notes_and_sign_off(ws, row + 1, data.notes, styles)
+    _print_setup(ws, last_row=row + 1 + len(data.notes) + 2)
 
 
 def _write_header(ws, styles: dict) -> None:
-    ws.set_row(HEADER_TOP, 30)
-    ws.set_row(HEADER_BOTTOM, 42)
+    ws.set_row(HEADER_TOP, 20)
+    ws.set_row(HEADER_BOTTOM, LINE_HEIGHT * 4 + 6)  # 日间照料中心（养老服务站）: four lines
     for column, text in SINGLE_COLUMNS:
         ws.merge_range(HEADER_TOP, column, HEADER_BOTTOM, column, text, styles["header"])
     ws.merge_range(HEADER_TOP, 5, HEADER_TOP, 10, "其中", styles["header"])
-    for column, name in zip(FACILITY_COLUMNS, LISTED_FACILITIES, strict=True):
-        ws.write_string(HEADER_BOTTOM, column, facility_label(name), styles["header"])
+    for column, text in zip(FACILITY_COLUMNS, FACILITY_HEADERS, strict=True):
+        ws.write_string(HEADER_BOTTOM, column, text, styles["header"])
+
+
+def header_width(text: str) -> int:
+    """A header line's width in Excel's units, counted generously (a Chinese character of
+    bold 宋体 10.5 as two digits): a line that fits by this measure is never broken."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class _CharacterWidths(dict):
@@ -196,15 +199,21 @@ def _cell_values(line: Line) -> list:
     ]
 
 
-def _write_notes_and_sign_off(ws, row: int, styles: dict) -> None:
-    for offset, note in enumerate(NOTES):
-        ws.set_row(row + offset, 30 if len(note) > 60 else 18)
+def _write_notes_and_sign_off(ws, row: int, notes: list[str], styles: dict) -> None:
+    for offset, note in enumerate(notes):
+        ws.set_row(row + offset, note_height(note))
         ws.merge_range(row + offset, 0, row + offset, LAST_COL, note, styles["note"])
-    sign = row + len(NOTES) + 1
+    sign = row + len(notes) + 1
     ws.set_row(sign, 24)
     ws.merge_range(sign, 0, sign, 4, "填表人：", styles["sign"])
     ws.merge_range(sign, 5, sign, 8, "审核人：", styles["sign"])
     ws.merge_range(sign, 9, sign, LAST_COL, "联系电话：", styles["sign"])
+
+
+def note_height(note: str) -> float:
+    """A 说明 line across the table's width, at 10 points: as many lines as it needs."""
+    lines = math.ceil(header_width(note) / (sum(WIDTHS) - 2)) or 1
+    return LINE_HEIGHT * lines + 4
 
 
 def _print_setup(ws, last_row: int) -> None:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from shequ.accounts.audit_log import may_read_audit_log
+from shequ.accounts.mail_failures import latest_unread
 from shequ.accounts.scope import scope_for
 from shequ.accounts.services import may_manage_users
 from shequ.compliance.target_changes import may_set_targets
@@ -24,6 +25,9 @@ def navigation(request):
     context["user_scope"] = scope
     context["menu"] = _menu(scope)
     context["unread"] = user.notifications.filter(read_at__isnull=True).count()
+    if context["unread"] and scope.is_root_admin:
+        # Mail that could not be sent cannot say so by mail: a banner until it is read.
+        context["mail_failure"] = latest_unread(user)
     match = getattr(request, "resolver_match", None)
     context["active"] = _ACTIVE_BY_URL_NAME.get(match.url_name if match else "", "")
     return context

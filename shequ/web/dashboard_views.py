@@ -178,13 +178,23 @@ def remind(request, period_code: str, street_code: str):
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request,
-            f"已向{street.name}发出催报提醒（{reminder.days_left_text}，"
-            f"通知 {len(reminder.recipients)} 人）",
-        )
+        _say_reminded(request, street, reminder)
     back = request.POST.get("next") or reverse("dashboard")
     return redirect(back if back.startswith("/") else reverse("dashboard"))
+
+
+def _say_reminded(request, street, reminder) -> None:
+    """The mail left when remind_street committed: say if some of it did not."""
+    told = f"{reminder.days_left_text}，通知 {len(reminder.recipients)} 人"
+    failures = reminder.mail_failures
+    if not failures:
+        messages.success(request, f"已向{street.name}发出催报提醒（{told}）")
+        return
+    messages.warning(
+        request,
+        f"已在系统内向{street.name}发出催报提醒（{told}），但 {len(failures)} 封邮件未能发送："
+        f"{failures[0].reason}",
+    )
 
 
 def _two_decimals(ratio) -> float | None:

@@ -22,6 +22,7 @@ from shequ.accounts.audit_log import (
 )
 from shequ.accounts.scope import scope_for
 from shequ.accounts.services import may_change_regions
+from shequ.compliance import joined_history
 from shequ.core import inbox
 from shequ.ledger.models import Period
 from shequ.regions.levels import UrbanRural
@@ -48,8 +49,10 @@ def region_browser(request, code: str | None = None):
     }
     if region.is_community:
         context["versions"] = region.versions.select_related("parent").order_by("valid_from")
-        context["predecessors"] = region.predecessions.select_related("predecessor")
-        context["successors"] = region.successions.select_related("successor")
+        # Linked only where the reader may open them (a community user's predecessors
+        # may lie outside their node).
+        context["origin"] = joined_history.origin(scope, region)
+        context["handover"] = joined_history.handover(scope, region)
         return render(request, "web/region_community.html", context)
     children = region.children.order_by("code")
     if not context["show_ended"]:

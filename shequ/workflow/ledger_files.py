@@ -6,7 +6,6 @@ an argument; they are looked up here, for the caller's region."""
 
 from __future__ import annotations
 
-import datetime
 from typing import TextIO
 
 from shequ.accounts.scope import Scope
@@ -30,13 +29,11 @@ def ledger_workbook(
     scope: Scope,
     period: Period,
     street: Region | None = None,
-    today: datetime.date | None = None,
 ) -> export.LedgerWorkbook:
     return export.ledger_workbook(
         scope=scope,
         period=period,
         street=street,
-        today=today,
         standard=standard_for_year(period.year),
         plan_target_years=plan_years(scope, street),
     )

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from shequ.core.backup import archive, postgres, sqlite
 from shequ.core.backup.checksums import TableSum, database_sums, media_sums, quote, tables_of
-from shequ.core.backup.manifest import BackupError, Manifest, migrations_from_rows
+from shequ.core.backup.manifest import BackupError, Manifest, migrations_from_rows, os_reason
 from shequ.core.backup.media import MediaSwap, referenced_files, verify_files
 
 __all__ = ["BackupError", "Manifest", "RestoreReport", "backup_create", "backup_restore"]
@@ -42,11 +42,11 @@ def _quiet(_: str) -> None:
     pass
 
 
-def _vendor():
+def _vendor(target=connection):
     try:
-        return VENDORS[connection.vendor]
+        return VENDORS[target.vendor]
     except KeyError:
-        raise BackupError(f"不支持备份 {connection.vendor} 数据库") from None
+        raise BackupError(f"不支持备份 {target.vendor} 数据库") from None
 
 
 def media_root() -> Path:
@@ -62,6 +62,15 @@ def backup_create(*, output: Path, progress: Progress = _quiet) -> Manifest:
         raise BackupError(f"目录不存在：{output.parent}")
     if output.is_relative_to(media_root().resolve()):
         raise BackupError(f"备份文件不能放在媒体目录 {media_root()} 之内")
+    try:
+        return _backup_attempts(output, progress)
+    except OSError as error:  # the folder not writable, the disk full: no traceback
+        reason = os_reason(error)
+        detail = f"（{error}）" if str(error) != reason else ""
+        raise BackupError(f"备份失败，未生成备份文件 {output}：{reason}{detail}") from error
+
+
+def _backup_attempts(output: Path, progress: Progress) -> Manifest:
     for attempt in range(1, ATTEMPTS):
         try:
             return _warn_missing(_backup_once(output, progress, accept_missing=False), progress)
@@ -152,15 +161,23 @@ def backup_read(path: Path) -> Manifest:
 
 
 def backup_restore(
-    *, path: Path, force: bool = False, progress: Progress = _quiet
+    *,
+    path: Path,
+    force: bool = False,
+    progress: Progress = _quiet,
+    using: str = DEFAULT_DB_ALIAS,
+    media: Path | None = None,
 ) -> RestoreReport:
+    """Restore into the database `using` (the configured one unless the restore drill
+    names its own) and the media folder `media` (MEDIA_ROOT unless given)."""
     path = Path(path)
+    target = connections[using]
+    root = media_root() if media is None else Path(media)
     manifest = backup_read(path)
-    _require_same_vendor(manifest)
-    _require_schema(manifest, progress)
+    _require_same_vendor(manifest, target)
+    _require_schema(manifest, target, progress)
     if not force:
-        _require_empty()
-    root = media_root()
+        _require_empty(target, root)
     root.parent.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix=".shequ-restore-") as work,
@@ -171,36 +188,32 @@ def backup_restore(
         staged_media.mkdir()
         archive.extract(path, Path(work), staged_media)
         verify_files(staged_media, manifest.files)
-        _swap_and_load(manifest, Path(work), staged_media, root, progress)
-    return RestoreReport(
-        manifest=manifest,
-        tables=_live_sums(),
-        files=media_sums(root),
-    )
+        _swap_and_load(manifest, target, Path(work), staged_media, root, progress)
+    return RestoreReport(manifest=manifest, tables=_live_sums(target), files=media_sums(root))
 
 
-def _swap_and_load(manifest, work: Path, staged: Path, root: Path, progress) -> None:
+def _swap_and_load(manifest, target, work: Path, staged: Path, root: Path, progress) -> None:
     swap = MediaSwap(staged, root)
     swap.apply()
     try:
         progress(f"写入数据库（{len(manifest.tables)} 张表）并核对校验和 …")
-        _vendor().load(work, manifest)
+        _vendor(target).load(work, manifest, target)
     except BaseException:
         swap.undo()
         raise
     swap.finish()
 
 
-def _live_sums() -> dict[str, TableSum]:
-    with connection.cursor() as cursor:
-        return database_sums(cursor, connection.vendor)
+def _live_sums(target) -> dict[str, TableSum]:
+    with target.cursor() as cursor:
+        return database_sums(cursor, target.vendor)
 
 
-def _require_same_vendor(manifest: Manifest) -> None:
-    if manifest.vendor != connection.vendor:
+def _require_same_vendor(manifest: Manifest, target) -> None:
+    if manifest.vendor != target.vendor:
         raise BackupError(
             f"这是 {VENDOR_NAMES.get(manifest.vendor, manifest.vendor)} 数据库的备份，"
-            f"当前数据库是 {VENDOR_NAMES.get(connection.vendor, connection.vendor)}："
+            f"当前数据库是 {VENDOR_NAMES.get(target.vendor, target.vendor)}："
             "不支持跨数据库恢复，请恢复到同类数据库"
         )
 
@@ -210,7 +223,7 @@ def code_migrations() -> dict[str, list[str]]:
     return migrations_from_rows(loader.disk_migrations.keys())
 
 
-def _require_schema(manifest: Manifest, progress: Progress) -> None:
+def _require_schema(manifest: Manifest, target, progress: Progress) -> None:
     """The backup's migrations must be exactly this program's: the dump fits no other
     schema. On PostgreSQL the target must also be migrated (an empty one is, here)."""
     if manifest.migrations != code_migrations():
@@ -218,20 +231,20 @@ def _require_schema(manifest: Manifest, progress: Progress) -> None:
             f"备份的数据库结构（程序版本 {manifest.app_version}）与本程序的迁移不一致，"
             "请用制作备份时的程序版本恢复，再运行 shequ migrate 升级"
         )
-    if connection.vendor != "postgresql":
+    if target.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
+    with target.cursor() as cursor:
         if not tables_of(cursor, "postgresql"):
             progress("目标数据库为空库，先建立数据库结构 …")
-            call_command("migrate", interactive=False, verbosity=0)
-    applied = migrations_from_rows(MigrationRecorder(connection).applied_migrations().keys())
+            call_command("migrate", database=target.alias, interactive=False, verbosity=0)
+    applied = migrations_from_rows(MigrationRecorder(target).applied_migrations().keys())
     if applied != manifest.migrations:
         raise BackupError("目标数据库的结构与本程序不一致，请先运行 shequ migrate 再恢复")
 
 
-def _require_empty() -> None:
-    with connection.cursor() as cursor:
-        tables = [t for t in tables_of(cursor, connection.vendor) if t.name not in BOOKKEEPING]
+def _require_empty(target, root: Path) -> None:
+    with target.cursor() as cursor:
+        tables = [t for t in tables_of(cursor, target.vendor) if t.name not in BOOKKEEPING]
         filled = []
         for table in tables:
             cursor.execute(f"SELECT 1 FROM {quote(table.name)} LIMIT 1")
@@ -242,7 +255,5 @@ def _require_empty() -> None:
             f"目标数据库已有数据（如 {filled[0]} 等 {len(filled)} 张表），恢复会覆盖全部数据；"
             "确认要覆盖时请加 --force"
         )
-    if media_root().is_dir() and any(p.is_file() for p in media_root().rglob("*")):
-        raise BackupError(
-            f"媒体目录 {media_root()} 已有文件，恢复会替换它们；确认要覆盖时请加 --force"
-        )
+    if root.is_dir() and any(p.is_file() for p in root.rglob("*")):
+        raise BackupError(f"媒体目录 {root} 已有文件，恢复会替换它们；确认要覆盖时请加 --force")

@@ -7,13 +7,16 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tarfile
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from shequ.core.backup.manifest import NAME, BackupError
 
 MEDIA = "media/"
+DATABASE = "database/"
+CHUNK = 1024 * 1024
 
 
 class _Hashing:
@@ -90,29 +93,57 @@ def read_manifest_bytes(path: Path) -> bytes:
 
 
 def extract(path: Path, database_dir: Path, media_dir: Path) -> None:
-    """The dump into `database_dir`, the media files into `media_dir` (tar's `data`
-    filter refuses absolute paths, `..` and links out of the folder)."""
+    """The dump into `database_dir`, the media files into `media_dir`.
+
+    Every member is checked here rather than by tarfile's extraction filters, which the
+    Python of Debian 12 (3.11.2) does not have (`filter=` arrived in 3.11.4): only regular
+    files and folders, each a relative name without `..`, written as a new file inside
+    its folder. A link, a device or any other name refuses the whole backup."""
     try:
         with tarfile.open(path, "r:*") as tar:
             for member in tar:
-                if member.name.startswith(MEDIA):
-                    member.name = member.name[len(MEDIA) :]
-                    _extract(tar, member, media_dir)
-                elif member.name.startswith("database/"):
-                    _extract(tar, member, database_dir)
+                require_safe(member)
+                target = _target(member.name, database_dir, media_dir)
+                if target is not None:
+                    _write(tar, member, target)
     except (OSError, tarfile.TarError, EOFError) as error:
         raise BackupError(f"备份文件无法解开，可能已损坏：{error}") from error
 
 
-def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo, folder: Path) -> None:
-    if hasattr(tarfile, "data_filter"):
-        tar.extract(member, folder, filter="data")
+def require_safe(member: tarfile.TarInfo) -> None:
+    """Refuse what no backup of ours holds: links, devices, absolute names, `..`."""
+    name = PurePosixPath(member.name)
+    if not (member.isreg() or member.isdir()):
+        raise BackupError(f"备份文件中有不允许的条目（链接或设备文件）：{member.name}，拒绝恢复")
+    if not member.name or name.is_absolute() or ".." in name.parts:
+        raise BackupError(f"备份文件中有不安全的路径：{member.name}，拒绝恢复")
+
+
+def _target(name: str, database_dir: Path, media_dir: Path) -> Path | None:
+    """Where a member goes: `database/…` and `media/…` each into its folder; the manifest
+    and anything else is not extracted."""
+    for prefix, folder in ((MEDIA, media_dir), (DATABASE, database_dir)):
+        if name.startswith(prefix):
+            relative = name[len(prefix) :] if folder is media_dir else name
+            target = folder.joinpath(*PurePosixPath(relative).parts)
+            if not target.resolve().is_relative_to(folder.resolve()):
+                raise BackupError(f"备份文件中有不安全的路径：{name}，拒绝恢复")
+            return target
+    return None
+
+
+def _write(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> None:
+    if member.isdir():
+        target.mkdir(mode=0o750, parents=True, exist_ok=True)
         return
-    # Python before 3.11.4 has no extraction filters (Debian 12's python3 is 3.11.2, and a
-    # server's virtual environment is made from it): a backup holds plain files and
-    # folders only, so anything else, or a name leading out of the folder, is refused.
-    target = (folder / member.name).resolve()
-    if not (member.isfile() or member.isdir()) or not target.is_relative_to(folder.resolve()):
-        raise tarfile.TarError(f"备份中有不应有的项目：{member.name}")
-    member.mode &= 0o755
-    tar.extract(member, folder)
+    target.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+    source = tar.extractfile(member)
+    if source is None:  # not a regular file after all
+        raise BackupError(f"备份文件中的条目无法读取：{member.name}")
+    # O_EXCL: a name twice in the archive is refused, never written over; O_NOFOLLOW: a
+    # link someone put in the folder is not followed.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    with source, os.fdopen(os.open(target, flags, 0o600), "wb") as out:
+        shutil.copyfileobj(source, out, CHUNK)
+    os.chmod(target, (member.mode & 0o644) | 0o600)
+    os.utime(target, (member.mtime, member.mtime))

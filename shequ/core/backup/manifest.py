@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -15,6 +16,23 @@ NAME = "manifest.json"
 
 class BackupError(Exception):
     """A backup that cannot be made or restored; the message is for the operator."""
+
+
+OS_REASONS = {
+    errno.EACCES: "权限不足",
+    errno.EPERM: "权限不足",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "只读文件系统",
+    errno.ENOTDIR: "路径中有一段是文件而不是目录",
+    errno.EEXIST: "已有同名文件",
+    errno.ENOENT: "文件或目录不存在",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """An OSError in the operator's words."""
+    return OS_REASONS.get(error.errno or 0, error.strerror or str(error))
 
 
 def app_version() -> str:

@@ -57,8 +57,8 @@ def sequences(cursor) -> dict[str, int]:
     return {name: value for name, value in cursor.fetchall() if value is not None}
 
 
-def load(workdir: Path, manifest) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
+def load(workdir: Path, manifest, target) -> None:
+    with transaction.atomic(using=target.alias), target.cursor() as cursor:
         cursor.execute("SET LOCAL TimeZone = 'UTC'")
         current = [table.name for table in tables_of(cursor, "postgresql")]
         cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in current)} RESTART IDENTITY CASCADE")

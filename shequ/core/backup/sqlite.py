@@ -38,14 +38,15 @@ def verify_dump(workdir: Path, expected: dict) -> None:
         raise BackupError("备份中的数据库与清单的校验和不符，文件可能已损坏；未做任何改动")
 
 
-def load(workdir: Path, manifest) -> None:
-    """Replace the live database by the archived one. The backup API writes the target in
-    one transaction: if it fails, the database is as it was."""
+def load(workdir: Path, manifest, target) -> None:
+    """Replace the live database (`target`, a Django connection) by the archived one. The
+    backup API writes the target in one transaction: if it fails, the database is as it
+    was."""
     verify_dump(workdir, manifest.tables)
-    connection.close()
-    connection.ensure_connection()
+    target.close()
+    target.ensure_connection()
     with closing(sqlite3.connect(workdir / MEMBER)) as source:
         try:
-            source.backup(connection.connection)
+            source.backup(target.connection)
         except sqlite3.Error as error:
             raise BackupError(f"写入数据库失败，数据库未改动：{error}") from error

@@ -14,9 +14,12 @@ KINDS_BY_WORDING = [
 
 
 def kinds_from_wording(apps, schema_editor):
-    Notification = apps.get_model("core", "Notification")
+    # The database being migrated, not the router's: `shequ restore-drill` migrates its own.
+    notifications = apps.get_model("core", "Notification").objects.using(
+        schema_editor.connection.alias
+    )
     for kind, wording in KINDS_BY_WORDING:
-        Notification.objects.filter(kind="other", **wording).update(kind=kind)
+        notifications.filter(kind="other", **wording).update(kind=kind)
 
 
 class Migration(migrations.Migration):

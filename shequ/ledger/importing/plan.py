@@ -16,7 +16,14 @@ from shequ.ledger import lineage, rules
 from shequ.ledger.fields import AREA_FIELDS, CARRIED_FIELDS, INPUT_FIELDS, LABELS, InputValues
 from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
-from shequ.ledger.importing.reader import SheetTable, Skipped, SourceRow, read_table, refused
+from shequ.ledger.importing.reader import (
+    BOOK_TOTAL,
+    SheetTable,
+    Skipped,
+    SourceRow,
+    read_table,
+    refused,
+)
 from shequ.ledger.importing.values import RowValues, kept_fields, row_values
 from shequ.ledger.models import LedgerRow, Period
 from shequ.ledger.queries import filled_compliance_years
@@ -183,6 +190,7 @@ def plan_import(
             )
         plan.sheets = [_account(table, []) for table in tables]
         return plan
+    book_totals: list[SourceRow] = []
     for table in tables:
         _take_problems(table, plan)
         data = [r for r in table.rows if r.kind == "data"]
@@ -198,7 +206,9 @@ def plan_import(
         plan.rows += planned_here
         plan.sheets.append(_account(table, refused_here, imported=len(planned_here)))
         if len(data) < len(table.rows):  # the table has 合计/小计 rows
-            _check_sums(table.rows, planned_here, plan)
+            book_totals += _check_sums(table.rows, planned_here, plan)
+    for source in book_totals:  # 城乡合计 sums every sheet's rows
+        _compare_sum(source, plan.rows, plan)
     _status(plan, context.limits, plan_target_years)
     return plan
 
@@ -316,17 +326,24 @@ def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region
     return match.region
 
 
-def _check_sums(sources: list[SourceRow], planned: list[PlannedRow], plan: ImportPlan) -> None:
-    """合计/小计 rows are checked against the rows they cover where their cells are filled."""
+def _check_sums(
+    sources: list[SourceRow], planned: list[PlannedRow], plan: ImportPlan
+) -> list[SourceRow]:
+    """合计/小计 rows are checked against the rows they cover where their cells are filled;
+    the 城乡合计 rows, which cover every sheet, are returned for the caller to check."""
     block: list[PlannedRow] = []
     by_source = {id(p.source): p for p in planned}
     everything: list[PlannedRow] = []
     above: list[SourceRow] = []  # 合计 rows written above the rows they sum
+    book: list[SourceRow] = []
     for source in sources:
         if source.kind == "data":
             if id(source) in by_source:
                 block.append(by_source[id(source)])
                 everything.append(by_source[id(source)])
+            continue
+        if source.kind == "total" and source.label == BOOK_TOTAL:
+            book.append(source)
             continue
         if source.kind == "total" and not everything:
             above.append(source)
@@ -337,6 +354,7 @@ def _check_sums(sources: list[SourceRow], planned: list[PlannedRow], plan: Impor
             block = []
     for source in above:  # a 合计 above the table's rows sums them all
         _compare_sum(source, everything, plan)
+    return book
 
 
 def _named(block, everything, label: str) -> list[PlannedRow]:

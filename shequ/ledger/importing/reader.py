@@ -300,6 +300,8 @@ class _RowReading:
 
 
 SUM_CHARACTER = "计"
+# The label of a 合计 over every sheet of the book (城乡合计, as the export writes it).
+BOOK_TOTAL = "城乡"
 
 
 def _mark_sum(source: SourceRow, values: list) -> None:

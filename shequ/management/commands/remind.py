@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from shequ.compliance.reminders import reminders_due, reminders_send_due
+from shequ.compliance.reminders import Reminder, reminders_due, reminders_send_due
 from shequ.management.base import ShequCommand
 
 
@@ -37,18 +37,27 @@ class Command(ShequCommand):
                             "deadline": r.deadline.isoformat(),
                             "days_left": r.days_left,
                             "recipients": [u.username for u in r.recipients],
+                            "mail_failures": [
+                                {"to": f.recipient, "reason": f.reason} for f in r.mail_failures
+                            ],
                         }
                         for r in reminders
                     ],
                 }
             )
-            return
-        verb = "将提醒" if options["dry_run"] else "已提醒"
+        else:
+            self._print(reminders, dry_run)
+        _refuse_unsent(reminders)
+
+    def _print(self, reminders: list[Reminder], dry_run: bool) -> None:
         for r in reminders:
+            verb = "将提醒" if dry_run else "未能发送" if r.mail_failures else "已提醒"
             names = "、".join(u.username for u in r.recipients) or "（该街镇没有审核员账号）"
             self.stdout.write(
                 f"{verb} {r.street.name} {r.period.label}（{r.days_left_text}）：{names}"
             )
+            for failure in r.mail_failures:
+                self.stdout.write(f"    邮件未能发给 {failure.recipient}：{failure.reason}")
         self.stdout.write(f"共 {len(reminders)} 个街镇")
 
     def _today(self, text: str | None) -> datetime.date:
@@ -58,3 +67,18 @@ class Command(ShequCommand):
             return datetime.date.fromisoformat(text)
         except ValueError as error:
             raise CommandError(f"--today 日期格式应为 YYYY-MM-DD：{text}") from error
+
+
+def _refuse_unsent(reminders: list[Reminder]) -> None:
+    """A run in which some reminder mail did not leave ends non-zero (cron tells someone),
+    saying how many and why."""
+    unsent = [r for r in reminders if r.mail_failures]
+    if not unsent:
+        return
+    failures = [f for r in unsent for f in r.mail_failures]
+    reasons = "；".join(dict.fromkeys(f.reason for f in failures))
+    raise CommandError(
+        f"{len(unsent)} 个街镇的催报邮件未能发送（共 {len(failures)} 封）。原因：{reasons}。"
+        "站内通知已送达，区级管理员已收到“邮件发送失败”通知；请检查邮件设置（EMAIL_HOST 等），"
+        "修复后可在达标看板上对这些街镇点“催报”重发。"
+    )
