@@ -243,11 +243,11 @@ print(urllib.parse.unquote(u.username or ""), urllib.parse.unquote(u.password or
   printf '%s%s%s' "$user" "$password" "$name" | grep -Eq '^[A-Za-z0-9_]+$' ||
     die "$ENV_FILE 中 DATABASE_URL 的用户名、口令、库名只能含字母、数字和下划线"
   if [ -n "$(pg_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$user'")" ]; then
-    pg_admin -c "ALTER ROLE \"$user\" LOGIN PASSWORD '$password'"
+    pg_admin -c "ALTER ROLE \"$user\" LOGIN CREATEDB PASSWORD '$password'"
     say "数据库用户 $user 已存在（口令与 $ENV_FILE 一致）"
   else
-    pg_admin -c "CREATE ROLE \"$user\" LOGIN PASSWORD '$password'"
-    say "已建立数据库用户 $user"
+    pg_admin -c "CREATE ROLE \"$user\" LOGIN CREATEDB PASSWORD '$password'"
+    say "已建立数据库用户 $user（CREATEDB：恢复演练要新建临时数据库）"
   fi
   if [ -n "$(pg_admin -c "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]; then
     say "数据库 $name 已存在，保持不变"

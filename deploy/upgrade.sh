@@ -85,17 +85,16 @@ maintenance_on "系统升级中，请稍后再试。"
 say "已打开：$MAINTENANCE_FILE（所有页面返回 503）"
 
 step "3. 升级前备份"
-pre=$BACKUP_DIR/pre-upgrade
-if "$WRAPPER" backup --help | grep -q -- '--to-dir'; then
-  "$WRAPPER" backup --to-dir "$pre" --keep 5
-else
-  # Until `shequ backup --to-dir` is in the release being replaced: the same by hand.
-  "$WRAPPER" backup -o "$pre/shequ-$(date +%Y%m%d-%H%M%S)-pre-upgrade.tar.gz"
-  find "$pre" -maxdepth 1 -name '*.tar.gz' -printf '%T@ %p\n' | sort -rn | tail -n +6 |
-    cut -d' ' -f2- | xargs -r rm -f --
-fi
-BACKUP=$(find "$pre" -maxdepth 1 -type f ! -name '.*' -printf '%T@ %p\n' | sort -rn | head -n 1 | cut -d' ' -f2-)
-[ -n "$BACKUP" ] || die "没有找到升级前的备份"
+# Exit status 3: the backup was made and kept, but pruning or the copy to another machine
+# failed (docs/backup.md); the upgrade goes on, with a warning.
+status=0
+json=$(mktemp)
+"$WRAPPER" backup --to-dir "$BACKUP_DIR/pre-upgrade" --keep 5 --json >"$json" || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || die "升级前备份失败（退出码 $status），未升级"
+[ "$status" -eq 0 ] || warn "备份已生成，但删除旧备份或复制到其他机器失败（见上）"
+BACKUP=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["file"])' "$json")
+rm -f "$json"
+[ -f "$BACKUP" ] || die "没有找到升级前的备份 $BACKUP"
 {
   printf '# Written by deploy/upgrade.sh; read by deploy/rollback.sh.\n'
   printf 'FROM=%q\nTO=%q\nBACKUP=%q\nAT=%q\n' "$FROM" "$TO" "$BACKUP" "$(date -Iseconds)"
