@@ -365,10 +365,17 @@ workers_on() { # every gunicorn worker has loaded its compiled modules from rele
   ok "gunicorn 工作进程载入的是 $1（$found 个）"
 }
 
-upgrade() {
-  deploy/upgrade.sh --prefix "$P" --source "$REPO" 2>&1 | sed 's/^/    /'
+upgrade() { # to the release tag of the clone when the tree is committed (as in CI), else the tree
+  if [ -z "$(git -C "$REPO" status --porcelain)" ]; then
+    ok "工作树无未提交的改动：升级到克隆中的附注标签 v2099.01.1（同一提交）"
+    deploy/upgrade.sh v2099.01.1 --repo "$T/repo" --prefix "$P" 2>&1 | sed 's/^/    /'
+  else
+    ok "工作树有未提交的改动：升级到工作树本身（--source）"
+    deploy/upgrade.sh --prefix "$P" --source "$REPO" 2>&1 | sed 's/^/    /'
+  fi
   SECOND_RELEASE=$(basename "$(readlink "$P/opt/shequ/current")")
   [ "$SECOND_RELEASE" != "$FIRST_RELEASE" ] || fail "升级后仍是 $FIRST_RELEASE"
+  ok "版本目录 $SECOND_RELEASE：$(tr '\n' ' ' <"$P/opt/shequ/releases/$SECOND_RELEASE/RELEASE")"
   [ ! -e "$P/var/lib/shequ/maintenance" ] || fail "维护页仍开着"
   workers_on "$SECOND_RELEASE"
   logged_in
@@ -398,7 +405,7 @@ run_step "备份任务（照 cron 文件）" backup_job
 run_step "催报任务（照 cron 文件）" remind_job
 run_step "恢复演练 shequ restore-drill" restore_drill
 run_step "版本标签：只接受附注标签 vYYYY.MM.N" release_tags
-run_step "deploy/upgrade.sh（同一工作树）" upgrade
+run_step "deploy/upgrade.sh（同一提交的标签或工作树）" upgrade
 run_step "deploy/rollback.sh" rollback
 END=$(date +%s.%N)
 
