@@ -299,7 +299,7 @@ def test_summary_table_and_word_plan(client, plan, district_viewer):
     document = docx.Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in document.paragraphs)
     assert f"{plan.community.name}综合服务设施达标方案" in text
-    assert "尚缺 50.0㎡" in text and "计划于 2026 年达标" in text
+    assert "尚缺50.0㎡" in text and "计划于2026年达标" in text  # no spaces (GB/T 9704)
     cells = [c.text for c in document.tables[0].rows[1].cells]
     assert cells[:3] == ["改造", '=HYPERLINK("x")', "60.0"]
     assert client.get("/plans/999999/plan.docx").status_code == 404

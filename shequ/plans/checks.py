@@ -23,6 +23,24 @@ def overdue_measures(plan: Plan, today: datetime.date) -> list[Measure]:
     return [m for m in plan.measures.all() if is_overdue(m, today)]
 
 
+def is_after_target_year(measure: Measure, plan: Plan) -> bool:
+    return measure.planned_date.year > plan.target_year
+
+
+OVERDUE, AFTER_TARGET_YEAR = "逾期", "晚于目标年度"
+
+
+def measure_marks(plan: Plan, measure: Measure, today: datetime.date) -> list[str]:
+    """What a measure of an open plan is marked with (a closed plan's are history, as
+    the list's 措施逾期 badge): past its date and not done, due after the target year."""
+    if not plan.is_open:
+        return []
+    marks = [OVERDUE] if is_overdue(measure, today) else []
+    if is_after_target_year(measure, plan):
+        marks.append(AFTER_TARGET_YEAR)
+    return marks
+
+
 def plan_warnings(plan: Plan, today: datetime.date) -> list[str]:
     if not plan.is_open:
         return []
@@ -33,7 +51,7 @@ def plan_warnings(plan: Plan, today: datetime.date) -> list[str]:
     late = overdue_measures(plan, today)
     if late:
         warnings.append(f"{len(late)} 项措施已过计划完成日期仍未完成")
-    after = [m for m in plan.measures.all() if m.planned_date.year > plan.target_year]
+    after = [m for m in plan.measures.all() if is_after_target_year(m, plan)]
     if after:
         warnings.append(f"{len(after)} 项措施计划完成日期晚于目标年度 {plan.target_year} 年")
     if plan.outcome == Plan.Outcome.SLIPPED:

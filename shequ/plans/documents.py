@@ -9,17 +9,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.shared import Pt
 
 from shequ.compliance.targets import standard_for_year
+from shequ.core.docx_pages import (
+    a4_portrait,
+    add_table_row,
+    grid_table,
+    page_numbers,
+    restart_page_numbers,
+    set_font,
+    set_properties,
+)
 from shequ.core.xlsx import values_only_workbook
 from shequ.ledger import rules
+from shequ.ledger.export import chinese_date
 from shequ.ledger.models import LedgerRow
-from shequ.plans.checks import overdue_measures, planned_total
+from shequ.plans.checks import measure_marks, overdue_measures, planned_total
 from shequ.plans.models import Plan
 
 # ---------------------------------------------------------------- summary table
@@ -56,13 +64,7 @@ def summary_lines(plans, today: datetime.date) -> list[SummaryLine]:
     plans = list(
         plans.select_related("community", "street", "gap_period").prefetch_related("measures")
     )
-    rows = {
-        (r.community_id, r.period_id): r
-        for r in LedgerRow.objects.filter(
-            community_id__in=[p.community_id for p in plans],
-            period_id__in={p.gap_period_id for p in plans},
-        )
-    }
+    rows = _gap_rows(plans)
     return [
         SummaryLine(
             plan,
@@ -73,6 +75,17 @@ def summary_lines(plans, today: datetime.date) -> list[SummaryLine]:
         )
         for plan in plans
     ]
+
+
+def _gap_rows(plans: list[Plan]) -> dict[tuple[int, int], LedgerRow]:
+    """The ledger rows the plans' gaps were computed from, by (community, period)."""
+    return {
+        (r.community_id, r.period_id): r
+        for r in LedgerRow.objects.filter(
+            community_id__in=[p.community_id for p in plans],
+            period_id__in={p.gap_period_id for p in plans},
+        )
+    }
 
 
 def write_summary_xlsx(title: str, lines: list[SummaryLine], target) -> None:
@@ -136,119 +149,220 @@ def _write_summary_line(sheet, row: int, number: int, line: SummaryLine, styles)
             sheet.write(row, column, value, styles[style])
 
 
-# ---------------------------------------------------------------- one plan in Word
+# ---------------------------------------------------------------- plans in Word
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
 TITLE_FONT = "方正小标宋简体"
+TABLE_SIZE = 9  # 小五: the measures' eight columns on the 15.6 cm type area
+
+# Header and width (cm) of each column, 15.6 cm in all: 内容 gets the room; the others
+# wrap at word boundaries (方式 and 资金来源 two characters a line: 项目/配套, 上级/项目/
+# 资金; 责任单位 four: 童家溪镇/人民政府) and keep a date (2026年12月31日), a mark
+# (晚于目标年度) and a status (进行中) on one line. A header's "\n" breaks it.
+MEASURE_COLUMNS = [
+    ("方式", 1.1),
+    ("内容", 4.5),
+    ("计划\n面积\n（㎡）", 1.4),
+    ("预算\n（万元）", 1.5),
+    ("资金\n来源", 1.1),
+    ("责任单位", 1.7),
+    ("计划完成", 2.9),
+    ("进度", 1.4),
+]
+CONSULTATION_COLUMNS = [
+    ("日期", 2.7),
+    ("对象", 2.3),
+    ("主要意见", 5.3),
+    ("据此作出的修改", 5.3),
+]
+SIGNATURES = (
+    "社区（村）负责人（签字）：",
+    "街道（乡镇）审核意见（盖章）：",
+    "日期：　　年　　月　　日",
+)
 
 
-def _font(run, name: str, size: float, bold: bool = False) -> None:
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    # Word picks Chinese glyphs from the East Asian font, not from `name`.
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+@dataclass(frozen=True)
+class PlanPaper:
+    """One plan as a document shows it, with the approved row its gap came from."""
+
+    plan: Plan
+    row: LedgerRow | None
+
+
+def plan_papers(plans) -> list[PlanPaper]:
+    """`plans` (a queryset, in the order given) with their measures, consultations and
+    rows, in a handful of queries."""
+    plans = list(
+        plans.select_related("community", "street", "gap_period").prefetch_related(
+            "measures", "consultations"
+        )
+    )
+    rows = _gap_rows(plans)
+    return [PlanPaper(p, rows.get((p.community_id, p.gap_period_id))) for p in plans]
+
+
+def bureau_name(district_name: str) -> str:
+    """The document's author: the district's civil-affairs bureau."""
+    return f"{district_name}民政局"
+
+
+def plan_title(plan: Plan) -> str:
+    return f"{plan.community.name}综合服务设施达标方案"
+
+
+def plan_docx(
+    plan: Plan,
+    row: LedgerRow | None,
+    district_name: str,
+    *,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> bytes:
+    """One plan as the community and street sign it: facts, measures, consultations."""
+    return plans_docx(
+        [PlanPaper(plan, row)], district_name, title=plan_title(plan), today=today, now=now
+    )
+
+
+def plans_docx(
+    papers: list[PlanPaper],
+    district_name: str,
+    *,
+    title: str,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> bytes:
+    """The plans in one document, each in its own section: on a new page, its pages
+    numbered from 1, so that each can be signed and handed up on its own."""
+    document = Document()
+    set_properties(document, title=title, author=bureau_name(district_name), now=now)
+    first = document.sections[0]
+    a4_portrait(first)
+    page_numbers(document, first)
+    restart_page_numbers(first)
+    for index, paper in enumerate(papers):
+        if index:
+            document.add_section(WD_SECTION.NEW_PAGE)  # a copy: same page, same footers
+        _write_plan(document, paper, district_name, today)
+    stream = io.BytesIO()
+    document.save(stream)
+    return stream.getvalue()
+
+
+def _write_plan(document, paper: PlanPaper, district_name: str, today: datetime.date) -> None:
+    plan = paper.plan
+    _paragraph(document, plan_title(plan), font=TITLE_FONT, size=22, center=True)
+    _paragraph(document, "（一社区一方案）", size=16, center=True)
+    _heading(document, "一、基本情况")
+    _paragraph(document, _facts(plan, paper.row, district_name))
+    _heading(document, "二、建设措施")
+    measures = list(plan.measures.all())
+    if measures:
+        _table(document, MEASURE_COLUMNS, [_measure_cells(plan, m, today) for m in measures])
+    else:
+        _paragraph(document, "尚未确定建设措施。")
+    total = _paragraph(document, f"措施计划面积合计{planned_total(plan)}㎡，缺口{plan.gap_m2}㎡。")
+    total.paragraph_format.space_before = Pt(6)
+    _heading(document, "三、征求意见情况")
+    consultations = list(plan.consultations.all())
+    if consultations:
+        table = _table(
+            document, CONSULTATION_COLUMNS, [_consultation_cells(c) for c in consultations]
+        )
+        last = [cell.paragraphs[-1] for cell in table.rows[-1].cells]
+    else:
+        last = [_paragraph(document, "尚未记录征求意见情况。")]
+    for paragraph in last:  # the signatures never stand alone on a page
+        paragraph.paragraph_format.keep_with_next = True
+    # The signatures stay together, and with the plan's last lines.
+    for line in ("", *SIGNATURES):
+        _paragraph(document, line).paragraph_format.keep_with_next = line != SIGNATURES[-1]
+
+
+def _heading(document, text: str) -> None:
+    """一、 in 黑体, never alone at the foot of a page."""
+    _paragraph(document, text, font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
 
 
 def _paragraph(document, text: str, *, font=BODY_FONT, size=14, bold=False, center=False):
     paragraph = document.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(paragraph.add_run(text), font, size, bold)
+    set_font(paragraph.add_run(text), font, size, bold)
     return paragraph
 
 
-def _table(document, headers: list[str], rows: list[list[str]], widths: list[float]):
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
-        cell.width = Cm(width)
-        _font(cell.paragraphs[0].add_run(text), HEADING_FONT, 10.5)
+# A cell: its text, and the marks written in bold under it, one a line.
+Cell = tuple[str, list[str]]
+
+
+def _measure_cells(plan: Plan, measure, today: datetime.date) -> list[Cell]:
+    plain = [
+        measure.get_method_display(),
+        measure.description,
+        _text(measure.planned_area),
+        _text(measure.budget),
+        _text(measure.get_funding_display()),
+        _text(measure.responsible),
+    ]
+    return [
+        *((text, []) for text in plain),
+        (chinese_date(measure.planned_date), measure_marks(plan, measure, today)),
+        (measure.get_status_display(), []),
+    ]
+
+
+def _consultation_cells(consultation) -> list[Cell]:
+    return [
+        (chinese_date(consultation.held_on), []),
+        (consultation.get_who_display(), []),
+        (consultation.said, []),
+        (_text(consultation.changed), []),
+    ]
+
+
+def _table(document, columns: list[tuple[str, float]], rows: list[list[Cell]]):
+    widths = [width for _, width in columns]
+    table = grid_table(document, widths)
+    for cell, (header, _) in zip(add_table_row(table, widths, header=True), columns, strict=True):
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _lines(cell.paragraphs[0], header.split("\n"), HEADING_FONT)
     for values in rows:
-        cells = table.add_row().cells
-        for cell, text, width in zip(cells, values, widths, strict=True):
-            cell.width = Cm(width)
-            _font(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5)
+        for cell, (text, marks) in zip(add_table_row(table, widths), values, strict=True):
+            _cell(cell.paragraphs[0], text, marks)
     return table
+
+
+def _cell(paragraph, text: str, marks: list[str]) -> None:
+    set_font(paragraph.add_run(text), BODY_FONT, TABLE_SIZE)
+    _lines(paragraph, marks, HEADING_FONT, bold=True, first_break=True)
+
+
+def _lines(paragraph, lines: list[str], font: str, *, bold=False, first_break=False) -> None:
+    """`lines` in one paragraph, each after a line break (the first too if `first_break`)."""
+    for index, line in enumerate(lines):
+        run = paragraph.add_run()
+        if index or first_break:
+            run.add_break(WD_BREAK.LINE)
+        run.add_text(line)
+        set_font(run, font, TABLE_SIZE, bold=bold)
 
 
 def _text(value, suffix: str = "") -> str:
     return "—" if value is None or value == "" else f"{value}{suffix}"
 
 
-def plan_docx(plan: Plan, row: LedgerRow | None, district_name: str) -> bytes:
-    """The plan as the community and street sign it: facts, measures, consultations."""
-    document = Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-
-    _paragraph(
-        document,
-        f"{plan.community.name}综合服务设施达标方案",
-        font=TITLE_FONT,
-        size=22,
-        center=True,
-    )
-    _paragraph(document, "（一社区一方案）", size=16, center=True)
-    _paragraph(document, "一、基本情况", font=HEADING_FONT, size=16)
-    _paragraph(document, _facts(plan, row, district_name))
-    _paragraph(document, "二、建设措施", font=HEADING_FONT, size=16)
-    _table(
-        document,
-        ["方式", "内容", "计划面积（㎡）", "预算（万元）", "资金来源", "责任单位", "计划完成"],
-        [
-            [
-                m.get_method_display(),
-                m.description,
-                _text(m.planned_area),
-                _text(m.budget),
-                _text(m.get_funding_display()),
-                _text(m.responsible),
-                f"{m.planned_date:%Y-%m-%d}",
-            ]
-            for m in plan.measures.all()
-        ],
-        [1.6, 4.6, 2, 1.8, 2, 2.4, 2],
-    )
-    _paragraph(
-        document, f"措施计划面积合计 {planned_total(plan)}㎡，缺口 {plan.gap_m2}㎡。", size=14
-    )
-    _paragraph(document, "三、征求意见情况", font=HEADING_FONT, size=16)
-    consultations = list(plan.consultations.all())
-    if consultations:
-        _table(
-            document,
-            ["日期", "对象", "主要意见", "据此作出的修改"],
-            [
-                [f"{c.held_on:%Y-%m-%d}", c.get_who_display(), c.said, _text(c.changed)]
-                for c in consultations
-            ],
-            [2.2, 3.2, 5.5, 5.5],
-        )
-    else:
-        _paragraph(document, "尚未记录征求意见情况。")
-    _paragraph(document, "")
-    for line in ("社区（村）负责人（签字）：", "街道（乡镇）审核意见（盖章）：", "日期："):
-        _paragraph(document, line)
-    stream = io.BytesIO()
-    document.save(stream)
-    return stream.getvalue()
-
-
 def _facts(plan: Plan, row: LedgerRow | None, district_name: str) -> str:
     where = f"{district_name}{plan.street.name}{plan.community.name}"
     if row is None:
-        return f"{where}尚无已审核台账数据。目标年度 {plan.target_year} 年。"
+        return f"{where}尚无已审核台账数据。目标年度{plan.target_year}年。"
     ratio = rules.display_ratio(rules.per_100_households(row.total_area, row.households))
     standard = standard_for_year(plan.gap_period.year)
     return (
-        f"{where}辖区户籍人口 {row.households} 户，据{plan.gap_period.label}审核台账，"
-        f"综合服务设施总建筑面积 {row.total_area}㎡，每百户居民拥有 {ratio}㎡，"
-        f"距每百户 {standard:g}㎡ 的标准尚缺 {plan.gap_m2}㎡，计划于 {plan.target_year} 年达标。"
+        f"{where}辖区户籍人口{row.households}户，据{plan.gap_period.label}审核台账，"
+        f"综合服务设施总建筑面积{row.total_area}㎡，每百户居民拥有{ratio}㎡，"
+        f"距每百户{standard:g}㎡的标准尚缺{plan.gap_m2}㎡，计划于{plan.target_year}年达标。"
         f"方案状态：{plan.get_state_display()}。"
     )

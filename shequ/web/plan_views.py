@@ -18,13 +18,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shequ.accounts.scope import Scope
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
+from shequ.ledger.export import chinese_date
 from shequ.ledger.models import LedgerRow
 from shequ.plans import services
 from shequ.plans.checks import overdue_measures, plan_warnings, planned_total, with_overdue_flag
-from shequ.plans.documents import plan_docx, summary_lines, write_summary_xlsx
+from shequ.plans.documents import (
+    plan_docx,
+    plan_papers,
+    plans_docx,
+    summary_lines,
+    write_summary_xlsx,
+)
 from shequ.plans.evidence import evidence_from_upload
 from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_filtered, plans_in_state, plans_visible_to, state_tabs
+from shequ.regions.models import Region
 from shequ.web.asset_views import measure_form, suggestions_context
 from shequ.web.downloads import download
 from shequ.web.paging import paged, query_without
@@ -65,6 +73,8 @@ def plan_list(request):
             "tabs": tabs,
             "state": form.chosen_state(),
             "tab_query": query_without(request, "state", "page"),
+            # One document of a street's plans: once the list is down to one street.
+            "street_document": bool(form.criteria()["street"] or scope.own_street),
         },
     )
 
@@ -278,8 +288,46 @@ def plan_word(request, pk: int):
     plan = _plan(node_scope(request), pk)
     plan = Plan.objects.prefetch_related("measures", "consultations").get(pk=plan.pk)
     row = LedgerRow.objects.filter(community=plan.community, period=plan.gap_period).first()
-    data = plan_docx(plan, row, settings.SHEQU_DISTRICT_NAME)
+    data = plan_docx(
+        plan,
+        row,
+        settings.SHEQU_DISTRICT_NAME,
+        today=timezone.localdate(),
+        now=timezone.now(),
+    )
     return download(data, f"{plan.community.name}一社区一方案.docx")
+
+
+@login_required
+@require_GET
+def plan_street_word(request):
+    """The plans the list shows (same filters, same scope) of one street, in one Word
+    document: the street chosen in the filter, or the user's own street."""
+    scope = node_scope(request)
+    today = timezone.localdate()
+    form, plans, _ = _listed(request, scope, today)
+    street = _document_street(scope, form)
+    papers = plan_papers(plans.filter(street=street).order_by(*LIST_ORDER))
+    if not papers:
+        raise Http404(f"{street.name}没有符合条件的方案")
+    title = f"{street.name}一社区一方案"
+    data = plans_docx(
+        papers, settings.SHEQU_DISTRICT_NAME, title=title, today=today, now=timezone.now()
+    )
+    return download(data, f"{title}（{chinese_date(today)}）.docx")
+
+
+def _document_street(scope: Scope, form: PlanFilterForm) -> Region:
+    """The street whose plans go in one document: the filter's (in scope, or 404), else
+    the user's own; a district user must choose one."""
+    code = form.criteria()["street"]
+    if "street" in form.errors:
+        raise Http404("所选街镇不存在或不在您的管辖范围内")
+    if code:
+        return scope.streets().get(code=code)
+    if scope.own_street is None:
+        raise Http404("请先选择街镇")
+    return scope.own_street
 
 
 @login_required

@@ -74,6 +74,7 @@ urlpatterns = [
         name="street_plan_document",
     ),
     path("plans/summary.xlsx", plan_views.plan_summary_xlsx, name="plan_summary_xlsx"),
+    path("plans/street.docx", plan_views.plan_street_word, name="plan_street_word"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/plan.docx", plan_views.plan_word, name="plan_word"),
     path("plans/<int:pk>/evidence/", plan_views.plan_evidence, name="plan_evidence"),
