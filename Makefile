@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench load lint format lock clean venv bytecode
+.PHONY: demo test bench load lint format lock clean venv bytecode deploy-check shellcheck
 
 venv: $(STAMP)
 
@@ -50,6 +50,16 @@ bench: $(VENV)/.bench-installed bytecode
 # PostgreSQL, 100 street and 10 district users, then every write read back (ADR 0016).
 load: $(VENV)/.load-installed
 	$(BIN)/python load/run.py
+
+# The deployment scripts for real on this machine's loopback (deploy/check.sh, as root):
+# a throwaway PostgreSQL, install, first run, HTTPS login, import and export through nginx,
+# the scheduled jobs, an upgrade and a rollback; everything it made is removed.
+deploy-check:
+	deploy/check.sh
+
+# The deployment's shell scripts (Debian's shellcheck: apt-get install shellcheck).
+shellcheck:
+	shellcheck -x deploy/*.sh deploy/templates/shequ-wrapper deploy/templates/job
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
