@@ -20,7 +20,7 @@ from shequ.ledger import lineage, rules
 from shequ.ledger.fields import CARRIED_FIELDS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import rows_create_missing, submissions_create_missing
-from shequ.ledger.rows import approved_values_before, audit_row, audited, stated_values
+from shequ.ledger.rows import approved_values_before, audit_row, stated_values, value_changes
 from shequ.regions.history import communities_as_of
 
 
@@ -61,6 +61,11 @@ class _Plan:
     moved: list[LedgerRow]
     missing: set[int]
     recarry: list[LedgerRow]
+    origins: dict[int, lineage.Origin]  # of the communities whose rows are present
+
+    @property
+    def empty(self) -> bool:
+        return not (self.gone or self.moved or self.missing or self.recarry)
 
     def streets(self) -> set[int]:
         touched = {row.street_id for row in (*self.gone, *self.moved, *self.recarry)}
@@ -74,19 +79,18 @@ def rows_follow_regions(*, actor: Actor, period: Period, streets: set[int]) -> R
     names (a rename touches no row but still may not reach into a sealed ledger)."""
     plan = _plan(period)
     touched = plan.streets() | streets
+    if touched:
+        _require_changeable(period, touched)
     report = RowsFollowed(period)
-    if not (plan.gone or plan.moved or plan.missing or plan.recarry):
-        if touched:
-            _require_changeable(period, touched)
+    if plan.empty:
         return report
-    _require_changeable(period, touched)
     for row in plan.gone:
         _remove(row, actor)
         report.removed.append(row.community.name)
     for row in plan.moved:
         _move(row, plan.tree[row.community_id], actor)
         report.moved.append(row.community.name)
-    report.recarried = _recarry(period, plan.recarry, actor)
+    report.recarried = _recarry(period, plan.recarry, plan.origins, actor)
     report.created, _ = rows_create_missing(period, actor)
     submissions_create_missing(period)
     return report
@@ -114,6 +118,7 @@ def _plan(period: Period) -> _Plan:
             # Never edited since it was carried: nothing the street typed is replaced.
             and row.version == 1
         ],
+        origins=origins,
     )
 
 
@@ -164,23 +169,20 @@ def _move(row: LedgerRow, street_id: int, actor: Actor) -> None:
     )
 
 
-def _recarry(period: Period, rows: list[LedgerRow], actor: Actor) -> list[str]:
+def _recarry(
+    period: Period, rows: list[LedgerRow], origins: dict[int, lineage.Origin], actor: Actor
+) -> list[str]:
     """Rows still as carried of communities others merged into: their figures and the
     merged-away communities' combined."""
     if not rows:
         return []
     carried = approved_values_before(period, [row.community_id for row in rows], carrying=True)
-    origins = lineage.origins(period.ordinal, [row.community_id for row in rows])
     names = []
     for row in rows:
         if row.community_id not in carried:
             continue  # no approved figures before it, its own or theirs: nothing to carry
         values = dict(zip(CARRIED_FIELDS, carried[row.community_id], strict=True))
-        diff = {
-            name: [audited(getattr(row, name)), audited(value)]
-            for name, value in values.items()
-            if getattr(row, name) != value
-        }
+        diff = value_changes(row, values)
         if not diff:
             continue
         for name, value in values.items():

@@ -21,6 +21,7 @@ from shequ.core.audited_updates import AuditedUpdates
 from shequ.core.collection import without_cycle_search
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
+from shequ.core.periods import PeriodCode
 from shequ.ledger import lineage, rules
 from shequ.ledger.fields import CARRIED_FIELDS, INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
@@ -52,7 +53,7 @@ def _approved_before(period: Period) -> bool:
     return earlier.approved().exists()
 
 
-def _latest_approved_before(period: Period, communities) -> QuerySet[LedgerRow]:
+def _latest_approved_before(period: Period | PeriodCode, communities) -> QuerySet[LedgerRow]:
     """Each of `communities`' rows in its latest earlier period whose street ledger is
     approved: the approved rows ranked by period within each community, the first kept.
     One pass over them, where a subquery would run for every row of the table (PostgreSQL
@@ -67,9 +68,10 @@ def _latest_approved_before(period: Period, communities) -> QuerySet[LedgerRow]:
 
 
 def approved_rows_before(
-    period: Period, community_ids: list[int] | QuerySet
+    period: Period | PeriodCode, community_ids: list[int] | QuerySet
 ) -> dict[int, LedgerRow]:
-    """Each community's row in the latest earlier period whose street ledger is approved.
+    """Each community's row in the latest earlier period whose street ledger is approved
+    (`period` may be one not yet opened: only its ordinal is read).
 
     One query per 5,000 communities, whatever the depth of history; or one query in all when
     `community_ids` is a `values("community_id")` queryset, which is how a city's 11,000
@@ -87,7 +89,7 @@ def approved_rows_before(
 
 
 def _rows_from_predecessors(
-    period: Period, community_ids: list[int] | QuerySet, own: dict[int, LedgerRow]
+    period: Period | PeriodCode, community_ids: list[int] | QuerySet, own: dict[int, LedgerRow]
 ) -> dict[int, LedgerRow]:
     """The previous row of each community that succeeded others: their rows combined (an
     unsaved row, `origin` set), with its own where others merged into it."""
@@ -226,7 +228,7 @@ def audit_row(
     )
 
 
-def _diff(row: LedgerRow | RowRecord, new_values: dict[str, Any]) -> dict[str, list]:
+def value_changes(row: LedgerRow | RowRecord, new_values: dict[str, Any]) -> dict[str, list]:
     """[old, new] of each value that differs, decimals as text (for the JSON audit)."""
     diff = {}
     for field, value in new_values.items():
@@ -259,7 +261,7 @@ def row_update(
     current = LedgerRow.objects.select_for_update().get(pk=row.pk)
     if current.version != expected_version:
         raise StaleRow(current)
-    diff = _diff(current, new_values)
+    diff = value_changes(current, new_values)
     new_comments = {**current.warning_comments, **(comments or {})}
     new_comments = {code: text for code, text in new_comments.items() if (text or "").strip()}
     if not diff and new_comments == current.warning_comments:
@@ -366,7 +368,7 @@ def _set_values(
 ) -> dict[str, list]:
     """Give `row` its new values and comments, a new total and the next version; the audit
     diff of what changed. An unchanged row is left as it is and gives {}."""
-    diff = _diff(row, new_values)
+    diff = value_changes(row, new_values)
     if added_comments:
         merged = {**row.warning_comments, **added_comments}
         if merged != row.warning_comments:
