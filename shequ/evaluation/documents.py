@@ -16,6 +16,7 @@ from shequ.evaluation.charts import ranking_chart, trend_chart
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import report_text, write_xlsx
 from shequ.evaluation.report_docx import write_docx
+from shequ.evaluation.report_pdf import write_pdf
 from shequ.plans.documents import bureau_name
 from shequ.regions.models import Region
 
@@ -29,6 +30,15 @@ class EvaluationDocuments:
 
     def docx(self, *, now: datetime.datetime | None = None) -> bytes:
         return write_docx(
+            self.evaluation,
+            self.completeness,
+            self.issuer,
+            now=now or timezone.now(),
+            charts=self.chart_images(),
+        )
+
+    def pdf(self, *, now: datetime.datetime | None = None) -> bytes:
+        return write_pdf(
             self.evaluation,
             self.completeness,
             self.issuer,

@@ -181,10 +181,10 @@ def _write_line(
     ws: RowsWorksheet | PublicRowsWorksheet, row: int, line: Line, styles: dict
 ) -> None:
     formats = styles["sum_cells" if line.kind != "community" else "cells"]
-    ws.write_cells(row, _cell_values(line), formats, height=row_height(line))
+    ws.write_cells(row, cell_values(line), formats, height=row_height(line))
 
 
-def _cell_values(line: Line) -> list:
+def cell_values(line: Line) -> list:
     """The fourteen cells of a line, A … N (None: a blank cell with its border)."""
     return [
         line.number,

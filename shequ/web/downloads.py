@@ -6,7 +6,12 @@ from django.http import HttpResponse
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-CONTENT_TYPES = {"xlsx": XLSX, "docx": DOCX, "csv": "text/csv; charset=utf-8"}
+CONTENT_TYPES = {
+    "xlsx": XLSX,
+    "docx": DOCX,
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
 
 
 def attachment(filename: str) -> str:

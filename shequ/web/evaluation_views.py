@@ -87,6 +87,19 @@ def evaluation_docx(request):
 
 @login_required
 @require_GET
+def evaluation_pdf(request):
+    documents, _ = _documents(request)
+    if documents is None:
+        raise Http404("没有报告期")
+    try:
+        data = documents.pdf()
+    except DomainError as error:
+        raise Http404(error.message) from error
+    return download(data, f"{report_title(documents.evaluation)}.pdf")
+
+
+@login_required
+@require_GET
 def evaluation_xlsx(request):
     documents, _ = _documents(request)
     if documents is None:

@@ -20,6 +20,7 @@ class Command(ShequCommand):
         )
         parser.add_argument("-o", dest="docx", metavar="FILE.docx", help="写出 Word 评估报告")
         parser.add_argument("--xlsx", metavar="FILE", help="写出评估表（Excel）")
+        parser.add_argument("--pdf", metavar="FILE", help="写出 PDF 评估报告（字体已嵌入）")
         super().add_arguments(parser)
 
     def handle(self, *args, **options):
@@ -34,6 +35,12 @@ class Command(ShequCommand):
         if options.get("docx"):
             Path(options["docx"]).write_bytes(documents.docx())
             written.append(options["docx"])
+        if options.get("pdf"):
+            try:
+                Path(options["pdf"]).write_bytes(documents.pdf())
+            except DomainError as error:
+                raise CommandError(str(error)) from error
+            written.append(options["pdf"])
         if options.get("xlsx"):
             Path(options["xlsx"]).write_bytes(documents.xlsx())
             written.append(options["xlsx"])
