@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from shequ.checklist.queries import completeness_by_street, missing_items
 from shequ.evaluation.evaluation import Evaluation
-from shequ.evaluation.report import report_text, write_docx, write_xlsx
+from shequ.evaluation.report import report_text, write_docx
+from shequ.evaluation.workbook import write_xlsx
 from shequ.regions.models import Region
 
 
@@ -24,7 +25,7 @@ class EvaluationDocuments:
 
     def xlsx(self) -> bytes:
         stream = io.BytesIO()
-        write_xlsx(self.evaluation, self.completeness, stream)
+        write_xlsx(self.evaluation, self.completeness, self.issuer, stream)
         return stream.getvalue()
 
     def as_json(self) -> dict:
