@@ -11,6 +11,7 @@ default font); a Chinese character of 宋体 10.5 takes two.
 from __future__ import annotations
 
 import datetime
+import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -101,7 +102,9 @@ def _words(line: str) -> Iterable[str]:
 
 
 def row_height(lines: int) -> float:
-    return LINE_HEIGHT * max(lines, 1) + ROW_PADDING
+    """Points for `lines` lines, rounded up to whole pixels (¾ point), as the file keeps
+    them: a height of 46 would be stored as 45.75."""
+    return math.ceil((LINE_HEIGHT * max(lines, 1) + ROW_PADDING) / 0.75) * 0.75
 
 
 def wrapped_row_height(texts: Iterable[tuple[str, float]]) -> float:
