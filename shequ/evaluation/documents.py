@@ -14,9 +14,10 @@ from shequ.checklist.queries import completeness_by_street, missing_items
 from shequ.evaluation.chart_images import ranking_png, trend_png
 from shequ.evaluation.charts import ranking_chart, trend_chart
 from shequ.evaluation.evaluation import Evaluation
-from shequ.evaluation.report import report_text, write_xlsx
+from shequ.evaluation.report import report_text
 from shequ.evaluation.report_docx import write_docx
 from shequ.evaluation.report_pdf import write_pdf
+from shequ.evaluation.workbook import write_xlsx
 from shequ.plans.documents import bureau_name
 from shequ.regions.models import Region
 
@@ -59,7 +60,7 @@ class EvaluationDocuments:
 
     def xlsx(self) -> bytes:
         stream = io.BytesIO()
-        write_xlsx(self.evaluation, self.completeness, stream)
+        write_xlsx(self.evaluation, self.completeness, self.issuer, stream)
         return stream.getvalue()
 
     def as_json(self) -> dict:

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 
 from shequ.compliance.summary import percent
-from shequ.core.xlsx import values_only_workbook
 from shequ.evaluation.evaluation import Evaluation, Row
 from shequ.ledger.export import chinese_date
 from shequ.regions.levels import Level
@@ -283,48 +282,3 @@ def table_cells(row: Row, completeness: dict) -> list[str]:
 
 def _dash(value) -> str:
     return "—" if value is None else str(value)
-
-
-# ---------------------------------------------------------------- Excel
-
-
-def write_xlsx(evaluation: Evaluation, completeness: dict, target) -> None:
-    """The same table; rates as numbers formatted as per cent, changes in points."""
-    book = values_only_workbook(target)
-    sheet = book.add_worksheet(f"{evaluation.year}年评估")
-    title = book.add_format({"bold": True, "font_size": 14, "align": "center"})
-    head = book.add_format({"bold": True, "border": 1, "align": "center", "text_wrap": 1})
-    formats = {
-        (kind, bold): book.add_format(
-            {"border": 1, "align": "center", "bold": bold, "num_format": number_format}
-        )
-        for kind, number_format in (
-            (TEXT, "@"),
-            (COUNT, "0"),
-            (PERCENT, "0.0%"),
-            (POINTS, "+0.0;-0.0;0.0"),
-        )
-        for bold in (False, True)
-    }
-    last = len(TABLE_HEADERS) - 1
-    sheet.merge_range(0, 0, 0, last, report_title(evaluation), title)
-    sheet.write_row(1, 0, TABLE_HEADERS, head)
-    sheet.set_column(0, 0, 14)
-    sheet.set_column(1, last, 11)
-    rows = [(row, False) for row in evaluation.rows] + [(evaluation.total, True)]
-    for index, (row, is_total) in enumerate(rows, start=2):
-        values = table_values(row, completeness)
-        if is_total:
-            values[0] = ("合计", TEXT)
-        for column, (value, kind) in enumerate(values):
-            if kind == POINTS and value is not None:
-                value = value * 100  # percentage points
-            style = formats[(kind, is_total)]
-            if value is None:
-                sheet.write_string(index, column, "—", style)
-            else:
-                sheet.write(index, column, value, style)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    book.close()

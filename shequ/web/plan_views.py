@@ -27,6 +27,7 @@ from shequ.plans.documents import (
     plan_papers,
     plans_docx,
     summary_lines,
+    summary_title,
     write_summary_xlsx,
 )
 from shequ.plans.evidence import evidence_from_upload
@@ -276,9 +277,9 @@ def plan_summary_xlsx(request):
     today = timezone.localdate()
     _, plans, _ = _listed(request, scope, today)
     stream = io.BytesIO()
-    title = f"{scope.node.name}一社区一方案汇总表（{today:%Y年%m月%d日}）"
-    write_summary_xlsx(title, summary_lines(plans.order_by(*LIST_ORDER), today), stream)
-    return download(stream.getvalue(), f"{scope.node.name}一社区一方案汇总表.xlsx")
+    unit = scope.node.name
+    write_summary_xlsx(unit, summary_lines(plans.order_by(*LIST_ORDER), today), today, stream)
+    return download(stream.getvalue(), f"{summary_title(unit)}.xlsx")
 
 
 @login_required

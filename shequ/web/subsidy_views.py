@@ -22,7 +22,7 @@ from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
 from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
 from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
-from shequ.subsidy.workbook import write_allocations_xlsx
+from shequ.subsidy.workbook import allocations_title, write_allocations_xlsx
 from shequ.web.downloads import attachment
 from shequ.web.scoping import node_scope
 from shequ.web.subsidy_forms import AllocationForm, BudgetForm, CancelForm, FilterForm, PayForm
@@ -261,10 +261,15 @@ def subsidy_xlsx(request):
     allocations = list(_filtered_allocations(scope, year, filters))
     status = services.budget_status(year, scope=scope)
     unit = settings.SHEQU_DISTRICT_NAME if status.district_wide else scope.node.name
-    title = f"{unit}{year}年补助资金安排明细"
     response = HttpResponse(content_type=XLSX)
-    write_allocations_xlsx(title=title, status=status, allocations=allocations, target=response)
-    response["Content-Disposition"] = attachment(f"{title}.xlsx")
+    write_allocations_xlsx(
+        unit=unit,
+        status=status,
+        allocations=allocations,
+        today=timezone.localdate(),
+        target=response,
+    )
+    response["Content-Disposition"] = attachment(f"{allocations_title(unit, year)}.xlsx")
     return response
 
 
