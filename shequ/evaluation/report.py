@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from shequ.compliance.summary import percent
+from shequ.core.text import document_text
 from shequ.core.xlsx import values_only_workbook
 from shequ.evaluation.evaluation import Evaluation, Row
 from shequ.regions.levels import Level
@@ -276,7 +277,7 @@ def _body(document, text: str, *, font=BODY_FONT, indent=True, align=None):
         layout.first_line_indent = Pt(BODY_SIZE * 2)  # two characters
     if align is not None:
         paragraph.alignment = align
-    _font(paragraph.add_run(text), font, BODY_SIZE)
+    _font(paragraph.add_run(document_text(text)), font, BODY_SIZE)
     return paragraph
 
 
@@ -325,7 +326,7 @@ def _table(document, rows: list[list[str]], total: list[str]) -> None:
             cell.width = Cm(width)
             paragraph = cell.paragraphs[0]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _font(paragraph.add_run(text), font, TABLE_SIZE)
+            _font(paragraph.add_run(document_text(text)), font, TABLE_SIZE)
 
 
 def write_docx(evaluation: Evaluation, completeness: dict, issuer: str) -> bytes:
