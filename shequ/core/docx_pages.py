@@ -18,6 +18,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Mm, Pt, Twips
 from lxml import etree
 
+from shequ.core.text import document_text
+
 PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE = "宋体", 14  # 4号半角宋体
 ONE_CHARACTER = Pt(PAGE_NUMBER_SIZE)
 TYPE_AREA_WIDTH, TYPE_AREA_HEIGHT, BOTTOM_MARGIN = Mm(156), Mm(225), Mm(35)
@@ -279,8 +281,8 @@ def set_properties(document, *, title: str, author: str, now: datetime.datetime)
     """The document's properties: its title, the issuing body as author, made `now`
     (python-docx's template says “python-docx”, made in 2013)."""
     properties = document.core_properties
-    properties.title = title
-    properties.author = author
+    properties.title = document_text(title)
+    properties.author = document_text(author)
     properties.last_modified_by = author
     properties.created = properties.modified = _utc(now)
     properties.revision = 1

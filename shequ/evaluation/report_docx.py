@@ -32,6 +32,7 @@ from shequ.core.docx_pages import (
     set_properties,
     text_width,
 )
+from shequ.core.text import document_text
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import (
     NUMBERS,
@@ -128,7 +129,7 @@ def _title(document, words: list[str]) -> None:
     no_grid_snap(paragraph)
     lines = balanced_lines(words, TITLE_CHARACTERS)
     for index, line in enumerate(lines):
-        run = paragraph.add_run(line)
+        run = paragraph.add_run(document_text(line))
         set_font(run, TITLE_FONT, TITLE_SIZE)
         if index < len(lines) - 1:
             run.add_break()
@@ -159,7 +160,7 @@ def _grid_text(paragraph, text: str, font: str) -> None:
     """A run of 3号 text on the grid. The standard's 3号 is 15.75 pt, Word's 16 pt: the
     run is condensed by ¼ pt so that each character fits its 15.79 pt cell in every
     application (LibreOffice gives a wider character two cells; Word squeezes it)."""
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(document_text(text))
     set_font(run, font, BODY_SIZE)
     condense(run, Pt(0.25))
 
@@ -222,7 +223,7 @@ def _table_row(table, values: list[str], font: str, *, header: bool = False) -> 
         layout.first_line_indent = Pt(0)
         lines = value.split("\n")
         for index, line in enumerate(lines):
-            run = paragraph.add_run(line)
+            run = paragraph.add_run(document_text(line))
             set_font(run, font, TABLE_SIZE)
             if index < len(lines) - 1:
                 run.add_break()

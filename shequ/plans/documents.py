@@ -23,6 +23,7 @@ from shequ.core.docx_pages import (
     set_font,
     set_properties,
 )
+from shequ.core.text import document_text
 from shequ.core.xlsx_layout import unit_sign_off
 from shequ.core.xlsx_table import (
     NOT_APPLICABLE,
@@ -309,7 +310,7 @@ def _paragraph(document, text: str, *, font=BODY_FONT, size=14, bold=False, cent
     paragraph = document.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_font(paragraph.add_run(text), font, size, bold)
+    set_font(paragraph.add_run(document_text(text)), font, size, bold)
     return paragraph
 
 
@@ -355,7 +356,7 @@ def _table(document, columns: list[tuple[str, float]], rows: list[list[Cell]]):
 
 
 def _cell(paragraph, text: str, marks: list[str]) -> None:
-    set_font(paragraph.add_run(text), BODY_FONT, TABLE_SIZE)
+    set_font(paragraph.add_run(document_text(text)), BODY_FONT, TABLE_SIZE)
     _lines(paragraph, marks, HEADING_FONT, bold=True, first_break=True)
 
 
@@ -365,7 +366,7 @@ def _lines(paragraph, lines: list[str], font: str, *, bold=False, first_break=Fa
         run = paragraph.add_run()
         if index or first_break:
             run.add_break(WD_BREAK.LINE)
-        run.add_text(line)
+        run.add_text(document_text(line))
         set_font(run, font, TABLE_SIZE, bold=bold)
 
 

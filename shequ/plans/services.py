@@ -16,6 +16,7 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.text import REASON, field_text, text_clean
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
 from shequ.plans.evidence import Evidence
@@ -124,6 +125,27 @@ MEASURE_FIELDS = (
 )
 
 
+# A measure's texts, with what to say when a required one is empty.
+MEASURE_TEXTS = {
+    "method": "请选择方式",
+    "description": "请填写措施内容",
+    "funding": "",
+    "programme": "",
+    "responsible": "",
+    "status": "请选择进度",
+}
+
+
+def _measure_texts(values: dict) -> dict:
+    """The measure's texts under the text policy (core.text), the others as given."""
+    texts = {
+        name: field_text(Measure, name, values[name], required=required)
+        for name, required in MEASURE_TEXTS.items()
+        if name in values
+    }
+    return {**values, **texts}
+
+
 def _check_measure(values: dict) -> None:
     """The rules of a measure, with the field at fault (forms show them in place)."""
     if values["planned_area"] is None or values["planned_area"] < 0:
@@ -164,6 +186,7 @@ def measure_save(
     uses_asset = values.get("asset") is not None or before.get("asset") is not None
     require_measure_editor(scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets)
     _require_open(plan)
+    values = _measure_texts(values)
     _check_measure(values)
     for name in MEASURE_FIELDS:
         setattr(measure, name, values.get(name, getattr(measure, name)))
@@ -212,16 +235,16 @@ def consultation_add(
     _require_open(plan)
     if who not in Consultation.Who.values:
         raise DomainError("请选择征求意见的对象", field="who")
-    if not (said or "").strip():
-        raise DomainError("请填写主要意见", field="said")
+    said = field_text(Consultation, "said", said, required="请填写主要意见")
+    changed = field_text(Consultation, "changed", changed)
     if held_on > timezone.localdate():
         raise DomainError("征求意见日期不能晚于今天", field="held_on")
     consultation = Consultation.objects.create(
         plan=plan,
         held_on=held_on,
         who=who,
-        said=said.strip(),
-        changed=(changed or "").strip(),
+        said=said,
+        changed=changed,
         recorded_by=scope.actor.label,
     )
     _audit(
@@ -315,9 +338,15 @@ def plan_send_back(*, scope: Scope, plan: Plan, reason: str) -> Plan:
     plan = _locked(plan)
     require_plan_verifier(scope, plan, "审核销号")
     _require_state(plan, (State.PENDING,), "退回")
-    if not (reason or "").strip():
-        raise DomainError("请填写退回原因", field="reason")
-    return _move(scope, plan, State.IMPLEMENTING, "销号申请被退回", reason.strip())
+    reason = text_clean(
+        reason,
+        label="退回原因",
+        field="reason",
+        max_length=REASON,
+        multiline=True,
+        required="请填写退回原因",
+    )
+    return _move(scope, plan, State.IMPLEMENTING, "销号申请被退回", reason)
 
 
 def latest_approved_row(plan: Plan) -> LedgerRow | None:
@@ -352,11 +381,10 @@ def plan_close(
         raise DomainError(f"{shown}显示{plan.community.name}尚未达标，不能销号")
     if closed_on > timezone.localdate():
         raise DomainError("销号日期不能晚于今天", field="closed_on")
-    if not (note or "").strip():
-        raise DomainError("请填写销号说明", field="note")
+    note = field_text(Plan, "closed_note", note, field="note", required="请填写销号说明")
     before = plan.state
     plan.state = State.CLOSED
-    plan.closed_on, plan.closed_note = closed_on, note.strip()
+    plan.closed_on, plan.closed_note = closed_on, note
     plan.closed_by, plan.closed_period = scope.actor.label, row.period
     if evidence is not None:
         plan.evidence.save(evidence.stored_name, evidence.content, save=False)

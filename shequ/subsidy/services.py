@@ -19,6 +19,7 @@ from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, OutOfScope
 from shequ.core.settings_store import setting_get
+from shequ.core.text import REASON, field_text, text_clean
 from shequ.plans.models import Measure
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -364,7 +365,7 @@ def budget_set(*, scope: Scope, year: int, amount, notes: str = "") -> SubsidyBu
         )
     before = wan(budget.amount) if budget else None
     budget = budget or SubsidyBudget(year=year)
-    budget.amount, budget.notes = amount, (notes or "").strip()
+    budget.amount, budget.notes = amount, field_text(SubsidyBudget, "notes", notes)
     budget.updated_by = scope.actor.label
     budget.save()
     audit_record(
@@ -397,6 +398,7 @@ def allocation_create(
     _check_street(scope, street)
     community = _check_target(scope, street, purpose, measure, community)
     amount = _money(amount, field_name="amount", positive=True)
+    notes = field_text(SubsidyAllocation, "notes", notes)
     budget = _check_within_budget(year, amount)
     allocation = SubsidyAllocation.objects.create(
         year=year,
@@ -405,7 +407,7 @@ def allocation_create(
         measure=measure,
         community=community,
         amount=amount,
-        notes=(notes or "").strip(),
+        notes=notes,
         created_by=scope.actor.label,
     )
     after = _describe(allocation)
@@ -461,6 +463,7 @@ def allocation_update(
         "community": community,
         "amount": amount,
     }
+    notes = field_text(SubsidyAllocation, "notes", notes)
     moved = any(getattr(allocation, name) != value for name, value in new.items())
     if moved and allocation.is_paid:
         raise DomainError("该笔资金已拨付，只能修改说明")
@@ -468,7 +471,7 @@ def allocation_update(
     before = _describe(allocation)
     for name, value in new.items():
         setattr(allocation, name, value)
-    allocation.notes = (notes or "").strip()
+    allocation.notes = notes
     allocation.save()
     _audit(scope, allocation, "change", "修改安排", _diff(before, _describe(allocation)))
     return Allocated(allocation, _budget_warning(budget) + measure_warnings(measure))
@@ -481,15 +484,21 @@ def allocation_cancel(*, scope: Scope, allocation: SubsidyAllocation, reason: st
     _require_admin_on(scope, allocation, "取消补助资金安排")
     if allocation.is_paid:
         raise DomainError("该笔资金已拨付，不能取消")
-    if not (reason or "").strip():
-        raise DomainError("请填写取消原因", field="reason")
+    reason = text_clean(
+        reason,
+        label="取消原因",
+        field="reason",
+        max_length=REASON,
+        multiline=True,
+        required="请填写取消原因",
+    )
     _audit(
         scope,
         allocation,
         "cancel",
         f"取消{allocation.get_purpose_display()} {wan(allocation.amount)} 万元",
         _diff(_describe(allocation), {"amount": None}),
-        reason.strip(),
+        reason,
     )
     allocation.delete()
 
