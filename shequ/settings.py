@@ -93,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: any error answer under /api/ leaves as the API's JSON error (ADR 0038).
+    "shequ.web.errors.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,7 +139,7 @@ AXES_CLIENT_IP_CALLABLE = "shequ.core.addresses.client_address"
 
 if not DEBUG:
     # Production serves collected static files itself; the demo's runserver does it in DEBUG.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "shequ.urls"
 # A refused CSRF token (a form left open past a logout) answers the site's Chinese 403.
