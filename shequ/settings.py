@@ -19,6 +19,7 @@ from shequ.environment import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_secret,
     env_str,
     site_host,
@@ -136,6 +137,11 @@ AXES_VERBOSE = False
 # address is read that many entries from the right of X-Forwarded-For (core.addresses).
 SHEQU_PROXY_COUNT = env_int("SHEQU_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "shequ.core.addresses.client_address"
+# The API's rate limits (django-ninja throttles, shequ.api.throttles, ADR 0038): requests
+# per token (or per signed-in user) and per client address, counted in each worker
+# process; beyond them a 429 with Retry-After. `off` lifts a limit.
+SHEQU_API_TOKEN_RATE = env_rate("SHEQU_API_TOKEN_RATE", "600/min")
+SHEQU_API_ADDRESS_RATE = env_rate("SHEQU_API_ADDRESS_RATE", "1200/min")
 
 if not DEBUG:
     # Production serves collected static files itself; the demo's runserver does it in DEBUG.
