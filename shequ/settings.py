@@ -111,6 +111,8 @@ MIDDLEWARE = [
     # migration every request is a 503.
     "shequ.web.maintenance.MaintenanceMiddleware",
     "shequ.web.database_errors.DatabaseUnavailableMiddleware",
+    # A NUL byte in a page's query: the site's 400 before any view reads it (web.query).
+    "shequ.web.query.NulInQueryMiddleware",
     "shequ.web.scoping.DomainErrorMiddleware",
     "shequ.web.sessions.ExpiredSessionMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
