@@ -6,6 +6,7 @@ the role table (street editors and approvers edit; district approvers verify 销
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -16,6 +17,7 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.numbers import decimal_field_max, decimal_field_step
 from shequ.core.text import REASON, field_text, text_clean
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
@@ -146,14 +148,41 @@ def _measure_texts(values: dict) -> dict:
     return {**values, **texts}
 
 
+# What the columns hold (Decimal(9, 1) ㎡, Decimal(10, 2) 万元): the page's form checks the
+# same through the model, the API documents it (issue 25: 1e15 was stored on SQLite).
+MEASURE_MAX_AREA = decimal_field_max(Measure, "planned_area")
+MEASURE_MAX_BUDGET = decimal_field_max(Measure, "budget")
+_MEASURE_FIGURES = {
+    "planned_area": ("计划面积", "㎡"),
+    "budget": ("预算", "万元"),
+    "actual_area": ("实际面积", "㎡"),
+}
+
+
+def _check_figure(name: str, value) -> None:
+    """A measure's figure: a finite number, not negative, within its column and steps."""
+    label, unit = _MEASURE_FIGURES[name]
+    if type(value) is int:  # a figure a command or a test wrote as a whole number
+        value = Decimal(value)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise DomainError(f"{label}应为数字（{unit}）", field=name)
+    if value < 0:
+        raise DomainError(f"{label}不能为负数", field=name)
+    largest = decimal_field_max(Measure, name)
+    if value > largest:
+        raise DomainError(f"{label}不能超过 {largest}{unit}", field=name)
+    step = decimal_field_step(Measure, name)
+    if value != value.quantize(step):
+        raise DomainError(f"{label}最多保留 {-step.as_tuple().exponent} 位小数", field=name)
+
+
 def _check_measure(values: dict) -> None:
     """The rules of a measure, with the field at fault (forms show them in place)."""
-    if values["planned_area"] is None or values["planned_area"] < 0:
+    if values["planned_area"] is None:
         raise DomainError("计划面积应为不小于 0 的数", field="planned_area")
-    if values.get("budget") is not None and values["budget"] < 0:
-        raise DomainError("预算不能为负数", field="budget")
-    if values.get("actual_area") is not None and values["actual_area"] < 0:
-        raise DomainError("实际面积不能为负数", field="actual_area")
+    for name in _MEASURE_FIGURES:
+        if values.get(name) is not None:
+            _check_figure(name, values[name])
     done = values["status"] == Measure.Status.DONE
     if done and (values.get("actual_date") is None or values.get("actual_area") is None):
         raise DomainError("已完成的措施请填写实际面积和实际完成日期", field="actual_date")

@@ -18,6 +18,7 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, OutOfScope
+from shequ.core.periods import FIRST_YEAR, LAST_YEAR
 from shequ.core.settings_store import setting_get
 from shequ.core.text import REASON, field_text, text_clean
 from shequ.plans.models import Measure
@@ -31,7 +32,6 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # what Decimal(12, 2) holds
 WARN_SHARE_SETTING = "subsidy.warn_share"
 DEFAULT_WARN_SHARE = Decimal("0.9")
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def wan(amount: Decimal | None) -> str:

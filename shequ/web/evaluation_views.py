@@ -14,6 +14,7 @@ from shequ.evaluation.evaluation import evaluate, require_evaluator
 from shequ.evaluation.report import TABLE_HEADERS, report_text, report_title, table_cells
 from shequ.ledger.models import Period
 from shequ.web.downloads import download
+from shequ.web.query import query_year
 from shequ.web.scoping import node_scope
 
 
@@ -23,10 +24,7 @@ def _documents(request):
     years = sorted({p.year for p in Period.objects.all()}, reverse=True)
     if not years:
         return None, years
-    try:
-        year = int(request.GET.get("year") or _default_year(years))
-    except ValueError as error:
-        raise Http404("年度不正确") from error
+    year = query_year(request) if request.GET.get("year") else _default_year(years)
     try:
         result = evaluate(scope=scope, year=year, region=scope.node)
     except DomainError as error:

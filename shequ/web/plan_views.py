@@ -44,6 +44,7 @@ from shequ.web.plan_forms import (
     SendBackForm,
     TargetYearForm,
 )
+from shequ.web.query import posted_id, query_id
 from shequ.web.scoping import node_scope
 from shequ.web.subsidy_views import plan_measure_funds
 from shequ.workflow import measures
@@ -111,7 +112,7 @@ def plan_detail(request, pk: int):
 
 
 def _blank_forms(scope: Scope, plan: Plan, request) -> dict:
-    editing = request.GET.get("edit") or request.POST.get("measure")
+    editing = query_id(request, "edit", "所改措施") or posted_id(request, "measure", "措施")
     measure = plan.measures.filter(pk=editing).first() if editing else None
     # A suggestion's button opens the page with ?asset=: a new measure using that asset.
     prefill = request.GET.get("asset") if request.method == "GET" else None
@@ -170,7 +171,7 @@ def _post_measure(scope, plan, request, forms):
 
 
 def _post_delete(scope, plan, request, forms):
-    measure = get_object_or_404(Measure, pk=request.POST.get("measure"), plan=plan)
+    measure = get_object_or_404(Measure, pk=posted_id(request, "measure", "措施"), plan=plan)
     measures.measure_delete(scope=scope, measure=measure)
     return "措施已删除"
 

@@ -24,6 +24,7 @@ from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
 from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
 from shequ.subsidy.workbook import allocations_title, write_allocations_xlsx
 from shequ.web.downloads import attachment
+from shequ.web.query import posted_id, query_id
 from shequ.web.scoping import node_scope
 from shequ.web.subsidy_forms import AllocationForm, BudgetForm, CancelForm, FilterForm, PayForm
 
@@ -90,7 +91,7 @@ def _blank_forms(scope: Scope, year: int, request) -> dict:
 
 
 def _editing(scope: Scope, request) -> SubsidyAllocation | None:
-    pk = request.POST.get("allocation") or request.GET.get("edit")
+    pk = posted_id(request, "allocation", "拨付") or query_id(request, "edit", "所改拨付")
     if not pk or not services.may_manage(scope):
         return None
     return get_object_or_404(allocations_visible_to(scope), pk=pk)
@@ -173,7 +174,8 @@ def _post_allocate(scope: Scope, year: int, request, forms: dict) -> str | None:
 
 def _posted_allocation(scope: Scope, request) -> SubsidyAllocation:
     # Another street's allocation is not found (404), as everywhere else.
-    return get_object_or_404(allocations_visible_to(scope), pk=request.POST.get("allocation"))
+    allocation = posted_id(request, "allocation", "拨付")
+    return get_object_or_404(allocations_visible_to(scope), pk=allocation)
 
 
 def _post_pay(scope: Scope, year: int, request, forms: dict) -> str | None:

@@ -6,6 +6,7 @@ from shequ.compliance.summary import percent, summary_region
 from shequ.core.errors import DomainError
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
+from shequ.management.arguments import year
 from shequ.management.base import ShequCommand
 
 
@@ -14,7 +15,7 @@ class Command(ShequCommand):
     supports_json = True
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, required=True, metavar="YYYY", help="评估年度")
+        parser.add_argument("--year", type=year, required=True, metavar="YYYY", help="评估年度")
         parser.add_argument(
             "--region", metavar="CODE", help="区划代码（默认：本人所在区划；命令行为最上级）"
         )
