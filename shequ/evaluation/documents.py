@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from shequ.checklist.queries import completeness_by_street, missing_items
+from shequ.evaluation.anchor import chain_head_extra
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import report_text, write_docx, write_xlsx
 from shequ.regions.models import Region
@@ -53,4 +54,5 @@ def evaluation_documents(evaluation: Evaluation, issuer: str | None = None) -> E
     communities = sum(item.communities for item in by_street.values())
     completeness[region.code] = present / communities if communities else None
     evaluation.extras["missing_items"] = missing_items(region, limit=5)
+    evaluation.extras.update(chain_head_extra())
     return EvaluationDocuments(evaluation, issuer or f"{region.name}民政局", completeness)

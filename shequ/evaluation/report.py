@@ -15,6 +15,7 @@ from docx.shared import Cm, Pt
 
 from shequ.compliance.summary import percent
 from shequ.core.xlsx import values_only_workbook
+from shequ.evaluation.anchor import add_chain_head
 from shequ.evaluation.evaluation import Evaluation, Row
 from shequ.regions.levels import Level
 
@@ -361,6 +362,7 @@ def write_docx(evaluation: Evaluation, completeness: dict, issuer: str) -> bytes
         indent=False,
         align=WD_ALIGN_PARAGRAPH.RIGHT,
     )
+    add_chain_head(document, evaluation.extras)
     stream = io.BytesIO()
     document.save(stream)
     return stream.getvalue()
