@@ -401,18 +401,36 @@ def _check_submissions(
     return problems, ledgers
 
 
+def _sealed_rows(snapshot: str) -> tuple[list[str], dict[str, dict]]:
+    """The fields and rows of a seal's canonical form (ValueError when it is not one)."""
+    try:
+        body = json.loads(snapshot)
+        fields = list(body["fields"])
+        return fields, {row[0]: dict(zip(fields, row[1:], strict=True)) for row in body["rows"]}
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        raise ValueError(snapshot[:40]) from error
+
+
 def _compare_with_rows(submission: Submission, sealed: SealedVersion) -> list[Discrepancy]:
-    sealed_body = json.loads(sealed.snapshot)
-    fields = sealed_body["fields"]
-    sealed_rows = {row[0]: dict(zip(fields, row[1:], strict=True)) for row in sealed_body["rows"]}
-    live_body = json.loads(
+    try:
+        fields, sealed_rows = _sealed_rows(sealed.snapshot)
+    except ValueError:
+        return [
+            Discrepancy(
+                submission.period.code,
+                submission.street.name,
+                "",
+                "封存内容",
+                f"第{sealed.version}版的封存内容无法读取",
+            )
+        ]
+    _, live_rows = _sealed_rows(
         canonical_form(
             submission.period,
             submission.street.code,
             street_rows(submission.period, submission.street_id),
         )
     )
-    live_rows = {row[0]: dict(zip(fields, row[1:], strict=True)) for row in live_body["rows"]}
     names = dict(
         LedgerRow.objects.filter(period=submission.period, street=submission.street).values_list(
             "community__code", "community__name"
@@ -429,7 +447,7 @@ def _compare_with_rows(submission: Submission, sealed: SealedVersion) -> list[Di
             problems.append(Discrepancy(*where, label, "台账行", "审核后被添加"))
             continue
         for name in fields:
-            before, now = sealed_rows[code][name], live_rows[code][name]
+            before, now = sealed_rows[code][name], live_rows[code].get(name)
             if before != now:
                 problems.append(
                     Discrepancy(*where, label, name, f"审核时为 {_show(before)}，现为 {_show(now)}")
