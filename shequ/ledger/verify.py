@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -98,7 +98,6 @@ class VerifyReport:
     problems: list[Discrepancy]
     head: PublishedHead | None = None
     head_check: HeadCheck | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
