@@ -127,6 +127,8 @@ install_step() {
   expect "/etc/shequ 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ")" "750 root:$CHECK_USER"
   expect "/etc/shequ/env 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ/env")" "640 root:$CHECK_USER"
   expect "备份目录的权限" "$(stat -c '%a' "$P/var/backups/shequ")" 750
+  expect "env 文件中的台帐指纹链密钥（64 位十六进制）" \
+    "$(grep -c '^SHEQU_CHAIN_KEY=[0-9a-f]\{64\}$' "$P/etc/shequ/env")" 1
   grep -q '^PATH=.*/usr/sbin' "$P/etc/cron.d/shequ" || fail "cron 文件的 PATH 不含 /usr/sbin"
   ok "cron 文件：PATH 含 /usr/sbin，任务写全路径，输出追加到日志"
 }
@@ -324,6 +326,9 @@ backup_job() {
   BACKUP=$(find "$P/var/backups/shequ" -maxdepth 1 -type f -name '*.tar*' | head -n 1)
   [ -n "$BACKUP" ] || fail "备份目录中没有备份文件"
   tail -n 1 "$P/var/log/shequ/backup.log" | grep -q '完成' || fail "backup.log 末行不是“完成”"
+  local key
+  key=$(sed -n 's/^SHEQU_CHAIN_KEY=//p' "$P/etc/shequ/env")
+  expect "备份中出现台帐指纹链密钥的次数" "$(tar -xzOf "$BACKUP" | grep -c -a "$key" || true)" 0
   ok "备份：$(basename "$BACKUP")（$(stat -c '%s' "$BACKUP") 字节，权限 $(stat -c '%a' "$BACKUP")）；backup.log：$(grep -c '' "$P/var/log/shequ/backup.log") 行"
 }
 

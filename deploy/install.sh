@@ -200,15 +200,16 @@ write_env() {
   step "4. 配置 $ENV_FILE"
   if [ -f "$ENV_FILE" ]; then
     say "已存在，保持不变（不覆盖已有的密钥和口令）"
+    ensure_chain_key
   else
     render "$HERE/templates/env" "$ENV_FILE.new" SECRET_KEY="$(openssl rand -hex 32)" \
-      DB_USER=shequ DB_PASSWORD="$(openssl rand -hex 24)" DB_NAME=shequ PG_PORT="$PG_PORT" \
+      CHAIN_KEY="$(openssl rand -hex 32)" DB_USER=shequ DB_PASSWORD="$(openssl rand -hex 24)" DB_NAME=shequ PG_PORT="$PG_PORT" \
       HOST="$HOST" ORIGIN="$(origin)" DISTRICT="$DISTRICT" VAR_DIR="$VAR_DIR" \
       MEDIA_DIR="$MEDIA_DIR" STATIC_DIR="$STATIC_DIR"
     chown "root:$RUN_USER" "$ENV_FILE.new"
     chmod 0640 "$ENV_FILE.new"
     mv "$ENV_FILE.new" "$ENV_FILE"
-    say "已生成（SECRET_KEY、数据库口令为随机十六进制）；请另行妥善保存一份"
+    say "已生成（SECRET_KEY、SHEQU_CHAIN_KEY、数据库口令为随机十六进制）；请另行妥善保存一份"
   fi
   chown "root:$RUN_USER" "$ENV_FILE"
   chmod 0640 "$ENV_FILE"

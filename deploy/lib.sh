@@ -196,3 +196,20 @@ maintenance_off() { rm -f "$MAINTENANCE_FILE"; }
 shequ_as_release() {
   SHEQU_RELEASE=$1 "$WRAPPER" "${@:2}"
 }
+
+# The ledger chain's HMAC key (ADR 0039) in the env file. install.sh writes one into a new
+# env file; an env file from before it gets one here (install.sh run again, upgrade.sh):
+# the key the app generated under $VAR_DIR if there is one, since seals made with it must
+# still verify, else a new one.
+ensure_chain_key() {
+  grep -q '^SHEQU_CHAIN_KEY=.' "$ENV_FILE" && return 0
+  local key
+  if [ -s "$VAR_DIR/chain_key" ]; then
+    key=$(tr -d '[:space:]' <"$VAR_DIR/chain_key")
+  else
+    key=$(openssl rand -hex 32)
+  fi
+  printf '\n# The key of the ledger'"'"'s fingerprint chain (ADR 0039), added by %s.\nSHEQU_CHAIN_KEY=%s\n' \
+    "$(basename "$0")" "$key" >>"$ENV_FILE"
+  say "已在 $ENV_FILE 中加入 SHEQU_CHAIN_KEY（台帐指纹链密钥）：请与 env 文件一起另行妥善保存；多台应用服务器须用同一个值"
+}

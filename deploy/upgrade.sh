@@ -103,6 +103,7 @@ say "备份：$BACKUP"
 
 step "4. 用 $TO 迁移数据库、收集静态文件"
 stage=migrate
+ensure_chain_key
 shequ_as_release "$TO" migrate --noinput
 shequ_as_release "$TO" collectstatic --noinput -v 0
 shequ_as_release "$TO" check --deploy

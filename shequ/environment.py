@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -98,6 +100,43 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# ------------------------------------------------------------------------ the chain key
+
+CHAIN_KEY_LENGTH = 32  # characters, at least: install.sh writes 64 hexadecimal digits
+
+
+def chain_key(var_dir: Path, media_root: Path) -> str:
+    """The key the ledger's fingerprint chain is sealed with (HMAC, ADR 0039): SHEQU_CHAIN_KEY,
+    or else `chain_key` under the var directory, generated there once. It must never be in
+    a backup, so the file may not sit in the media folder (`shequ backup` copies that)."""
+    name = "SHEQU_CHAIN_KEY"
+    given = env_secret(name).strip()
+    if given:
+        if len(given) < CHAIN_KEY_LENGTH:
+            raise SettingError(
+                f"环境变量 {name} 太短：至少 {CHAIN_KEY_LENGTH} 个字符"
+                "（可用 openssl rand -hex 32 生成）"
+            )
+        return given
+    key_file = var_dir / "chain_key"
+    if key_file.resolve().is_relative_to(media_root.resolve()):
+        raise SettingError(
+            f"台帐指纹链密钥文件 {key_file} 在媒体目录 {media_root} 之内，会随备份带走："
+            f"请设置 {name}，或把 SHEQU_VAR_DIR 与 MEDIA_ROOT 分开"
+        )
+    if not key_file.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        key_file.chmod(0o600)
+    key = key_file.read_text(encoding="utf-8").strip()
+    if len(key) < CHAIN_KEY_LENGTH:
+        raise SettingError(
+            f"台帐指纹链密钥文件 {key_file} 的内容太短（至少 {CHAIN_KEY_LENGTH} 个字符）："
+            "请从妥善保存的副本恢复它"
+        )
+    return key
 
 
 # ------------------------------------------------------------------------ the site's address

@@ -14,6 +14,7 @@ from pathlib import Path
 from shequ.environment import (
     LOG_LEVELS,
     SettingError,
+    chain_key,
     database,
     env_bool,
     env_choice,
@@ -244,6 +245,9 @@ STATICFILES_DIRS = [NINJA_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+# The HMAC key of the ledger's fingerprint chain (ADR 0039): like SECRET_KEY, outside the
+# database and every backup; generated once under var/ unless SHEQU_CHAIN_KEY gives it.
+SHEQU_CHAIN_KEY = chain_key(VAR_DIR, MEDIA_ROOT)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,9 +8,9 @@ from django.core.management import call_command
 
 from shequ.compliance.targets import thresholds_for
 from shequ.ledger import rules
-from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.models import Period, Submission
 from shequ.ledger.rows import rows_check
+from shequ.ledger.verify import ledger_verify
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 from shequ.workflow.demo_history import build_profiles, values_for

@@ -5,9 +5,19 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from shequ.ledger.fingerprint import canonical_form, chain_fingerprint, ledger_verify
-from shequ.ledger.models import LedgerRow, SealedVersion
+from shequ.ledger.fingerprint import (
+    canonical_form,
+    chain_head,
+    chain_key,
+    header_of,
+    key_id,
+    keyed_fingerprint,
+)
+from shequ.ledger.models import ChainHead, LedgerRow, SealedVersion
+from shequ.ledger.verify import ledger_verify
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU, region
 from .ledger_helpers import approve_street, open_period, street_rows
@@ -32,13 +42,24 @@ def verify(*args) -> tuple[int, str]:
     return 0, out.getvalue()
 
 
-def test_each_approval_is_chained_to_the_streets_previous_fingerprint(two_periods):
+def test_each_approval_is_chained_to_the_streets_and_the_districts_previous_fingerprint(
+    two_periods,
+):
     chain = list(SealedVersion.objects.filter(street=region(TIANSHENG)).order_by("sequence"))
     assert [v.period.code for v in chain] == ["2024H1", "2024H2"]
     assert chain[0].previous_fingerprint == ""
     assert chain[1].previous_fingerprint == chain[0].fingerprint
-    assert chain[1].fingerprint == chain_fingerprint(chain[0].fingerprint, chain[1].snapshot)
+    key = chain_key()
+    assert chain[1].fingerprint == keyed_fingerprint(key, header_of(chain[1]), chain[1].snapshot)
+    assert chain[1].scheme == SealedVersion.Scheme.KEYED and chain[1].key_id == key_id(key)
     assert len(chain[1].fingerprint) == 64
+    # The district chain: 天生 2024H1, 澄江 2024H1, 天生 2024H2, each after the one before.
+    district = list(SealedVersion.objects.order_by("district_sequence"))
+    assert [v.district_sequence for v in district] == [1, 2, 3]
+    assert district[0].district_previous == ""  # no seal from before issue 25 to anchor
+    assert district[2].district_previous == district[1].fingerprint
+    assert chain_head().fingerprint == district[2].fingerprint == chain[1].fingerprint
+    assert ChainHead.objects.get().sequence == 3
 
 
 def test_the_canonical_form_sorts_rows_and_writes_areas_with_one_decimal(two_periods):
@@ -54,6 +75,7 @@ def test_a_clean_ledger_verifies(two_periods):
     code, output = verify()
     assert code == 0
     assert "核验 2 条指纹链、3 个审核版本、3 份已审核台账：全部一致" in output
+    assert f"当前台帐指纹链头：{chain_head().fingerprint}（第3环，" in output
 
 
 def test_a_row_altered_directly_in_the_database_is_named(two_periods):
@@ -87,6 +109,7 @@ def test_json_output_lists_the_problems(two_periods, capsys):
         call_command("verify-ledger", "--json")
     document = json.loads(capsys.readouterr().out)
     assert document["ok"] is False
+    assert document["chain_head"] == chain_head().fingerprint
     assert document["problems"] == [
         {
             "period": "2024H2",
@@ -102,3 +125,18 @@ def test_a_street_user_verifies_only_its_street(two_periods, tiansheng_approver,
     call_command("verify-ledger", "--json", "--as", "tiansheng-approver")
     document = json.loads(capsys.readouterr().out)
     assert document["ok"] and document["chains"] == 1 and document["ledgers"] == 2
+
+
+def test_verifying_reads_each_table_once_whatever_the_number_of_seals(two_periods):
+    """The chains, the district chain, the audit trail and the live rows are each read in
+    one query, whatever the number of seals and approved ledgers."""
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert ledger_verify().ok
+        return len(captured)
+
+    before = queries()
+    _, second = two_periods
+    approve_street(second, CHENGJIANG)
+    assert queries() == before

@@ -15,8 +15,8 @@ from shequ.accounts.models import Role, User
 from shequ.compliance.models import Tally
 from shequ.compliance.tallies import Figures, tallies_rebuild
 from shequ.ledger import rules
-from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.verify import ledger_verify
 from shequ.regions.levels import Kind, Level
 from shequ.regions.models import Region, RegionVersion
 from shequ.scale.generate import scale_generate

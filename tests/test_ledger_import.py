@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.core.models import AuditEvent
-from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.models import LedgerRow, Period, Submission
+from shequ.ledger.verify import ledger_verify
 
 from .conftest import CHENGJIANG, TIANSHENG, YUNHE_CUN, YUNHE_SHEQU
 from .import_fixtures import messy_chengjiang, run_import, xlsx

@@ -53,7 +53,17 @@ def test_the_street_approver_submits_and_the_district_approver_approves(
     )
     assert actions == [("ledger.approve", "qu-approver"), ("ledger.submit", "tiansheng-approver")]
     approve = AuditEvent.objects.get(action="ledger.approve")
-    assert approve.changes == {"state": ["submitted", "approved"], "approved_version": 1}
+    sealed = SealedVersion.objects.get(street=region(TIANSHENG))
+    assert approve.changes == {
+        "state": ["submitted", "approved"],
+        "approved_version": 1,
+        # What verify-ledger compares the seal with (ADR 0039).
+        "seal": {
+            "by": "qu-approver",
+            "at": sealed.sealed_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            "fingerprint": sealed.fingerprint,
+        },
+    }
 
 
 def test_editors_and_viewers_cannot_submit(filled, tiansheng_editor, district_viewer):

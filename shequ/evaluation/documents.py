@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from shequ.checklist.queries import completeness_by_street, missing_items
+from shequ.evaluation.anchor import chain_head_extra
 from shequ.evaluation.chart_images import ranking_png, trend_png
 from shequ.evaluation.charts import ranking_chart, trend_chart
 from shequ.evaluation.evaluation import Evaluation
@@ -89,6 +90,7 @@ def evaluation_documents(evaluation: Evaluation, issuer: str | None = None) -> E
     communities = sum(item.communities for item in by_street.values())
     completeness[region.code] = present / communities if communities else None
     evaluation.extras["missing_items"] = missing_items(region, limit=5)
+    evaluation.extras.update(chain_head_extra())
     return EvaluationDocuments(evaluation, issuer or issuing_bureau(region), completeness)
 
 

@@ -33,6 +33,7 @@ from shequ.core.docx_pages import (
     text_width,
 )
 from shequ.core.text import document_text
+from shequ.evaluation.anchor import add_chain_head
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import (
     NUMBERS,
@@ -89,6 +90,7 @@ def write_docx(
     _items(document, "三、存在问题", text.problems)
     _items(document, "四、下一步工作", text.next_steps)
     _signature(document, issuer, chinese_date(evaluation.made_on))
+    add_chain_head(document, evaluation.extras)
     return declare_font_fallbacks(_saved(document), FALLBACKS)
 
 

@@ -23,6 +23,7 @@ from shequ.core.pdf_pages import (
     register_fonts,
     require_glyphs,
 )
+from shequ.evaluation.anchor import chain_head_of
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import (
     NUMBERS,
@@ -75,6 +76,7 @@ CELL = ParagraphStyle(
     wordWrap="CJK",
 )
 HEAD_CELL = ParagraphStyle("head_cell", parent=CELL, fontName=HEI)
+HEAD_NOTE = ParagraphStyle("head_note", parent=CELL, alignment=TA_LEFT)
 SIGNATURE = ParagraphStyle("signature", parent=BODY, firstLineIndent=0, alignment=TA_LEFT)
 
 
@@ -105,6 +107,7 @@ def write_pdf(
     story += _items("三、存在问题", text.problems)
     story += _items("四、下一步工作", text.next_steps)
     story += _signature(issuer, chinese_date(evaluation.made_on))
+    story += _chain_head(chain_head_of(evaluation.extras))
     _check_glyphs(story)
     return pdf_bytes(story, title=title, author=issuer, now=now)
 
@@ -171,6 +174,11 @@ def _signature(issuer: str, date: str) -> list:
         Paragraph(escape(date), _indented(date_at)),
     ]
     return [KeepTogether([Spacer(1, LINE), *lines])]
+
+
+def _chain_head(line: str) -> list:
+    """The ledger's chain head, small, under the date: a stamped copy anchors it (ADR 0039)."""
+    return [Spacer(1, LINE / 2), Paragraph(escape(line), HEAD_NOTE)] if line else []
 
 
 def _indented(characters: float) -> ParagraphStyle:

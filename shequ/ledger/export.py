@@ -17,6 +17,7 @@ from django.utils import timezone
 from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS
+from shequ.ledger.fingerprint import chain_head_line
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.queries import filled_compliance_years, names_in_period
 from shequ.ledger.records import Place, RowRecord, row_records
@@ -310,6 +311,9 @@ def official_workbook(
     missing = [sheet.name for sheet in sheets if sheet not in present]
     if missing:
         notes.append(missing_sheet_note([sheet.name for sheet in present], missing))
+    if approved and not blank:
+        # The chain head under an approved book: a stamped printout anchors it (ADR 0039).
+        notes += [line for line in (chain_head_line(),) if line]
     if len(present) > 1:
         present[-1].lines.append(_book_total(present))
     return LedgerWorkbook(

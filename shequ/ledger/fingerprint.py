@@ -1,16 +1,35 @@
-"""Tamper evidence: each approved version of a street's ledger is sealed with a SHA-256
-fingerprint over a canonical form, chained to the street's previous fingerprint."""
+"""Tamper evidence: each approved version of a street's ledger is sealed with a fingerprint
+over a canonical form, chained to the street's previous fingerprint and (since issue 25) to
+the district's previous one, so that the district's latest fingerprint, the chain head,
+vouches for every approval before it (ADR 0004, ADR 0039).
+
+Two schemes: versions sealed before issue 25 keep their plain SHA-256 over the previous
+fingerprint and the snapshot (scheme 1, never recomputed); every new one is an HMAC-SHA256,
+with a key kept outside the database (`SHEQU_CHAIN_KEY`), over the snapshot, the sequence,
+the version, who approved it and when, and both links (scheme 2). `shequ.ledger.verify`
+checks them.
+"""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
+
 from shequ.ledger.fields import INPUT_FIELDS
-from shequ.ledger.models import LedgerRow, Period, SealedVersion, Submission
+from shequ.ledger.models import ChainHead, LedgerRow, Period, SealedVersion, Submission
+
+Scheme = SealedVersion.Scheme
+# The one row of ChainHead, locked by every new seal.
+HEAD_ROW = 1
 
 
 def canonical_value(value: Any) -> Any:
@@ -35,7 +54,103 @@ def canonical_form(period: Period, street_code: str, rows: list[LedgerRow]) -> s
 
 
 def chain_fingerprint(previous: str, snapshot: str) -> str:
+    """Scheme 1 (before issue 25): anyone can recompute it, so it only verifies old seals."""
     return hashlib.sha256(f"{previous}\n{snapshot}".encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------ the keyed scheme
+
+
+def chain_key() -> bytes:
+    return settings.SHEQU_CHAIN_KEY.encode()
+
+
+def key_id(key: bytes) -> str:
+    """Names a key without revealing it: a seal made with another key (the key replaced,
+    or lost and generated anew) is told apart from an altered one."""
+    return hmac.new(key, b"shequ ledger chain key id", hashlib.sha256).hexdigest()[:16]
+
+
+def moment_text(moment: datetime.datetime) -> str:
+    """A time as a seal covers it: UTC to the microsecond, as both databases store it."""
+    return moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class SealHeader:
+    """What a keyed fingerprint covers besides the snapshot."""
+
+    district_sequence: int
+    district_previous: str
+    street: str  # code
+    sequence: int
+    previous: str
+    period: str  # code
+    version: int
+    sealed_by: str
+    sealed_at: datetime.datetime
+
+    def text(self) -> str:
+        fields = {
+            "district_sequence": self.district_sequence,
+            "district_previous": self.district_previous,
+            "street": self.street,
+            "sequence": self.sequence,
+            "previous": self.previous,
+            "period": self.period,
+            "version": self.version,
+            "sealed_by": self.sealed_by,
+            "sealed_at": moment_text(self.sealed_at),
+        }
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def keyed_fingerprint(key: bytes, header: SealHeader, snapshot: str) -> str:
+    """Scheme 2. Never change this: fingerprints already issued would no longer verify."""
+    message = f"shequ-seal/2\n{header.text()}\n{snapshot}"
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def header_of(version: SealedVersion) -> SealHeader:
+    """A stored version's header (its street and period loaded)."""
+    return SealHeader(
+        district_sequence=version.district_sequence or 0,
+        district_previous=version.district_previous,
+        street=version.street.code,
+        sequence=version.sequence,
+        previous=version.previous_fingerprint,
+        period=version.period.code,
+        version=version.version,
+        sealed_by=version.sealed_by,
+        sealed_at=version.sealed_at,
+    )
+
+
+def legacy_anchor(latest: Iterable[tuple[str, str]]) -> str:
+    """The district chain's first link: (street code, fingerprint) of every street's latest
+    scheme-1 seal, as they stood when the first keyed seal was made; "" when there were none.
+    The first keyed seal covers it, so no scheme-1 seal can be altered, added or removed,
+    and no keyed seal passed off as an old one, after the upgrade without it showing."""
+    lines = sorted(f"{code} {fingerprint}" for code, fingerprint in latest)
+    if not lines:
+        return ""
+    return hashlib.sha256(("shequ-legacy-anchor\n" + "\n".join(lines)).encode()).hexdigest()
+
+
+def legacy_heads() -> dict[str, str]:
+    """Each street's latest scheme-1 fingerprint, by street code."""
+    heads: dict[str, str] = {}
+    rows = (
+        SealedVersion.objects.filter(scheme=Scheme.SHA256)
+        .order_by("street__code", "sequence")
+        .values_list("street__code", "fingerprint")
+    )
+    for code, fingerprint in rows:
+        heads[code] = fingerprint
+    return heads
+
+
+# ------------------------------------------------------------------------------ sealing
 
 
 def street_rows(period: Period, street_id: int) -> list[LedgerRow]:
@@ -45,176 +160,125 @@ def street_rows(period: Period, street_id: int) -> list[LedgerRow]:
 
 
 def seal(submission: Submission, *, sealed_by: str, sealed_at) -> SealedVersion:
-    """Seal the submission's current rows as its approved version (inside its transaction)."""
+    """Seal the submission's current rows as its approved version (inside its transaction),
+    as the district chain's next link."""
+    head = _locked_head()
     last = (
         SealedVersion.objects.select_for_update()
         .filter(street=submission.street)
         .order_by("-sequence")
         .first()
     )
-    previous = last.fingerprint if last else ""
+    district_last = district_latest()
+    key = chain_key()
+    header = SealHeader(
+        district_sequence=(district_last.district_sequence or 0) + 1 if district_last else 1,
+        district_previous=(
+            district_last.fingerprint if district_last else legacy_anchor(legacy_heads().items())
+        ),
+        street=submission.street.code,
+        sequence=(last.sequence + 1) if last else 1,
+        previous=last.fingerprint if last else "",
+        period=submission.period.code,
+        version=submission.approved_version,
+        sealed_by=sealed_by,
+        sealed_at=sealed_at,
+    )
     snapshot = canonical_form(
         submission.period,
         submission.street.code,
         street_rows(submission.period, submission.street_id),
     )
-    return SealedVersion.objects.create(
+    sealed = SealedVersion.objects.create(
         street=submission.street,
         period=submission.period,
-        version=submission.approved_version,
-        sequence=(last.sequence + 1) if last else 1,
+        version=header.version,
+        sequence=header.sequence,
         sealed_at=sealed_at,
         sealed_by=sealed_by,
         snapshot=snapshot,
-        previous_fingerprint=previous,
-        fingerprint=chain_fingerprint(previous, snapshot),
+        previous_fingerprint=header.previous,
+        fingerprint=keyed_fingerprint(key, header, snapshot),
+        scheme=Scheme.KEYED,
+        key_id=key_id(key),
+        district_sequence=header.district_sequence,
+        district_previous=header.district_previous,
     )
+    head.sequence, head.fingerprint = header.district_sequence, sealed.fingerprint
+    head.save(update_fields=["sequence", "fingerprint"])
+    return sealed
+
+
+def _locked_head() -> ChainHead:
+    """The head row, locked: seals of any street are appended one at a time. (Locking the
+    latest seal instead would let two approvals on PostgreSQL both read the same one.)"""
+    head, _ = ChainHead.objects.select_for_update().get_or_create(pk=HEAD_ROW)
+    return head
+
+
+def district_latest() -> SealedVersion | None:
+    return (
+        SealedVersion.objects.filter(scheme=Scheme.KEYED, district_sequence__isnull=False)
+        .order_by("-district_sequence")
+        .first()
+    )
+
+
+def head_store(sequence: int, fingerprint: str) -> None:
+    """Record the head after seals written in bulk (generated data)."""
+    ChainHead.objects.update_or_create(
+        pk=HEAD_ROW, defaults={"sequence": sequence, "fingerprint": fingerprint}
+    )
+
+
+def seal_record(sealed: SealedVersion) -> dict[str, str]:
+    """What an approval's audit entry keeps of its seal, for `verify-ledger` to compare."""
+    return {
+        "by": sealed.sealed_by,
+        "at": moment_text(sealed.sealed_at),
+        "fingerprint": sealed.fingerprint,
+    }
+
+
+# ------------------------------------------------------------------------ the published head
 
 
 @dataclass(frozen=True)
-class Discrepancy:
-    period: str
-    street: str
-    community: str
-    field: str
-    message: str
+class PublishedHead:
+    """The district chain's latest link, as exports, reports and notices print it."""
 
-    def __str__(self) -> str:
-        where = " ".join(part for part in (self.period, self.street, self.community) if part)
-        return f"{where} {self.field}：{self.message}"
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "period": self.period,
-            "street": self.street,
-            "community": self.community,
-            "field": self.field,
-            "message": self.message,
-        }
-
-
-@dataclass
-class VerifyReport:
-    chains: int
-    versions: int
-    ledgers: int
-    problems: list[Discrepancy]
+    sequence: int
+    fingerprint: str
+    sealed_at: datetime.datetime
 
     @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def ledger_verify(period: Period | None = None, *, within: str = "/") -> VerifyReport:
-    """Recompute every street's chain, and compare each approved ledger with its seal.
-
-    `within` limits the check to the streets under a region path (the caller's scope)."""
-    problems: list[Discrepancy] = []
-    versions = list(
-        SealedVersion.objects.filter(street__path__startswith=within)
-        .select_related("street", "period")
-        .order_by("street", "sequence")
-    )
-    chains: dict[int, list[SealedVersion]] = {}
-    for version in versions:
-        chains.setdefault(version.street_id, []).append(version)
-    for chain in chains.values():
-        problems += _check_chain(chain, period)
-    approved = (
-        Submission.objects.approved()
-        .filter(street__path__startswith=within)
-        .select_related("street", "period")
-    )
-    if period is not None:
-        approved = approved.filter(period=period)
-    latest = {(v.street_id, v.period_id, v.version): v for v in versions}
-    ledgers = 0
-    for submission in approved:
-        ledgers += 1
-        sealed = latest.get(
-            (submission.street_id, submission.period_id, submission.approved_version)
+    def line(self) -> str:
+        moment = timezone.localtime(self.sealed_at)
+        return (
+            f"台帐指纹链头：{self.fingerprint}（第{self.sequence}环，"
+            f"{moment.year}年{moment.month}月{moment.day}日{moment:%H:%M}审核后；"
+            "核验：shequ verify-ledger --head 此值）"
         )
-        if sealed is None:
-            problems.append(
-                Discrepancy(
-                    submission.period.code,
-                    submission.street.name,
-                    "",
-                    "审核版本",
-                    f"第{submission.approved_version}版没有封存记录",
-                )
-            )
-            continue
-        problems += _compare_with_rows(submission, sealed)
-    return VerifyReport(len(chains), len(versions), ledgers, problems)
 
 
-def _check_chain(chain: list[SealedVersion], period: Period | None) -> list[Discrepancy]:
-    problems = []
-    previous = ""
-    for expected_sequence, version in enumerate(chain, start=1):
-        if period is not None and version.period_id != period.pk:
-            previous = version.fingerprint
-            continue
-        where = (version.period.code, version.street.name, "")
-        if version.sequence != expected_sequence:
-            problems.append(
-                Discrepancy(
-                    *where, "链序", f"应为第{expected_sequence}环，实为第{version.sequence}环"
-                )
-            )
-        if version.previous_fingerprint != previous:
-            problems.append(
-                Discrepancy(*where, "上一指纹", f"第{version.version}版与前一环的指纹不相接")
-            )
-        if chain_fingerprint(version.previous_fingerprint, version.snapshot) != version.fingerprint:
-            problems.append(
-                Discrepancy(*where, "指纹", f"第{version.version}版的封存内容与指纹不符")
-            )
-        previous = version.fingerprint
-    return problems
-
-
-def _compare_with_rows(submission: Submission, sealed: SealedVersion) -> list[Discrepancy]:
-    sealed_body = json.loads(sealed.snapshot)
-    fields = sealed_body["fields"]
-    sealed_rows = {row[0]: dict(zip(fields, row[1:], strict=True)) for row in sealed_body["rows"]}
-    live_body = json.loads(
-        canonical_form(
-            submission.period,
-            submission.street.code,
-            street_rows(submission.period, submission.street_id),
-        )
+def chain_head() -> PublishedHead | None:
+    """The current head (one query), or None before the first keyed seal."""
+    latest = (
+        SealedVersion.objects.filter(scheme=Scheme.KEYED, district_sequence__isnull=False)
+        .order_by("-district_sequence")
+        .values_list("district_sequence", "fingerprint", "sealed_at")
+        .first()
     )
-    live_rows = {row[0]: dict(zip(fields, row[1:], strict=True)) for row in live_body["rows"]}
-    names = dict(
-        LedgerRow.objects.filter(period=submission.period, street=submission.street).values_list(
-            "community__code", "community__name"
-        )
-    )
-    where = (submission.period.code, submission.street.name)
-    problems = []
-    for code in sorted(sealed_rows.keys() | live_rows.keys()):
-        label = f"{names.get(code, '')}（{code}）"
-        if code not in live_rows:
-            problems.append(Discrepancy(*where, label, "台账行", "审核后被删除"))
-            continue
-        if code not in sealed_rows:
-            problems.append(Discrepancy(*where, label, "台账行", "审核后被添加"))
-            continue
-        for field in fields:
-            before, now = sealed_rows[code][field], live_rows[code][field]
-            if before != now:
-                problems.append(
-                    Discrepancy(
-                        *where, label, field, f"审核时为 {_show(before)}，现为 {_show(now)}"
-                    )
-                )
-    return problems
+    if latest is None:
+        return None
+    sequence, fingerprint, sealed_at = latest
+    return PublishedHead(sequence, fingerprint, sealed_at)
 
 
-def _show(value: Any) -> str:
-    return "空" if value is None or value == "" else str(value)
+def chain_head_line() -> str:
+    """The line printed on exported approved ledgers and in reports ("" before any seal)."""
+    head = chain_head()
+    return head.line if head else ""
 
 
 def sealed_diff(older: SealedVersion, newer: SealedVersion) -> list[tuple[str, str, Any, Any]]:

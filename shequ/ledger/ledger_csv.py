@@ -15,6 +15,7 @@ from typing import TextIO
 from shequ.accounts.scope import Scope
 from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
+from shequ.ledger.fingerprint import chain_head_line
 from shequ.ledger.models import Period, Submission
 from shequ.ledger.queries import filled_compliance_years
 from shequ.ledger.remarks import guard_formula
@@ -124,4 +125,13 @@ def write_csv(
             ]
         )
         count += 1
+    head = chain_head_line() if count and all(r.street_id in approved for r in rows) else ""
+    if head:
+        writer.writerow([head_note(head)])
     return count
+
+
+def head_note(head: str) -> str:
+    """The chain head under an approved ledger, as a 说明 line: the import skips it as the
+    notes below a table."""
+    return f"说明：{head}"

@@ -214,9 +214,18 @@ class Submission(models.Model):
 class SealedVersion(models.Model):
     """An approved version of a street's ledger, fingerprinted and chained (tamper evidence).
 
-    `snapshot` is the canonical form the fingerprint was computed over; `fingerprint` is
-    SHA-256 of the street's previous fingerprint and the snapshot.
+    `snapshot` is the canonical form the fingerprint was computed over. A version sealed
+    before issue 25 (scheme 1) has SHA-256 of the street's previous fingerprint and the
+    snapshot; since then (scheme 2) the fingerprint is an HMAC, with the chain key kept
+    outside the database, over the snapshot, who approved it and when, and two links: the
+    street's previous fingerprint and the district's (`district_previous`, the fingerprint
+    of the version sealed just before it anywhere, `district_sequence` - 1). The latest of
+    the district's links is the published chain head (ADR 0039).
     """
+
+    class Scheme(models.IntegerChoices):
+        SHA256 = 1, "SHA-256（issue 25 之前）"
+        KEYED = 2, "HMAC-SHA256，带密钥"
 
     street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
@@ -227,6 +236,12 @@ class SealedVersion(models.Model):
     snapshot = models.TextField("规范化内容")
     previous_fingerprint = models.CharField("上一指纹", max_length=64, blank=True)
     fingerprint = models.CharField("指纹", max_length=64)
+    scheme = models.PositiveSmallIntegerField("封存方式", choices=Scheme.choices)
+    # Which key sealed it (an HMAC of a constant, not the key): a changed or lost key is
+    # told apart from an altered seal.
+    key_id = models.CharField("密钥标识", max_length=16, blank=True)
+    district_sequence = models.PositiveIntegerField("区级链序", null=True, blank=True)
+    district_previous = models.CharField("区级上一指纹", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "审核版本"
@@ -237,7 +252,26 @@ class SealedVersion(models.Model):
             models.UniqueConstraint(
                 fields=["street", "period", "version"], name="sealed_unique_version"
             ),
+            models.UniqueConstraint(
+                fields=["district_sequence"], name="sealed_unique_district_sequence"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.street} {self.period} 第{self.version}版 {self.fingerprint[:12]}"
+
+
+class ChainHead(models.Model):
+    """The district chain's latest link (one row): what exports, reports and approval
+    notices print, and what a new seal locks so that seals are appended one at a time.
+    A copy, not the truth: `verify-ledger` recomputes it from the seals."""
+
+    sequence = models.PositiveIntegerField("区级链序", default=0)
+    fingerprint = models.CharField("链头", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "台帐指纹链头"
+        verbose_name_plural = "台帐指纹链头"
+
+    def __str__(self) -> str:
+        return f"第{self.sequence}环 {self.fingerprint[:16]}"

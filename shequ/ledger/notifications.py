@@ -38,7 +38,11 @@ _STEPS = {
 }
 
 
-def notify_submission(submission: Submission, event: str, reason: str = "") -> None:
+def notify_submission(
+    submission: Submission, event: str, reason: str = "", *, head: str = ""
+) -> None:
+    """`head`: the chain head an approval made, carried in its notice (and e-mail) so that
+    a copy outside the system anchors the chain (ADR 0039)."""
     if event not in _STEPS:
         return  # steps nobody waits for, such as loading history from files
     recipients, message, url, kind = _STEPS[event]
@@ -47,4 +51,6 @@ def notify_submission(submission: Submission, event: str, reason: str = "") -> N
         late="（逾期）" if submission.late else "",
         reason=reason,
     )
+    if head:
+        text += f"（第{submission.approved_version}版）。台帐指纹链头：{head}"
     notify(users=recipients(submission), message=text, url=url(submission), kind=kind)

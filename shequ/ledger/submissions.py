@@ -20,8 +20,8 @@ from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError
 from shequ.core.text import field_text
 from shequ.ledger import rules
-from shequ.ledger.fingerprint import seal
-from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.fingerprint import seal, seal_record
+from shequ.ledger.models import LedgerRow, SealedVersion, Submission
 from shequ.ledger.notifications import notify_submission
 from shequ.ledger.periods import deadline_for
 from shequ.ledger.rows import RowCheck, rows_check
@@ -129,10 +129,24 @@ def _require_state(submission: Submission, allowed: tuple[str, ...], action: str
 
 
 def _audit(
-    scope: Scope, submission: Submission, before: str, action: str, summary: str, reason: str = ""
+    scope: Scope,
+    submission: Submission,
+    before: str,
+    action: str,
+    summary: str,
+    reason: str = "",
+    sealed: SealedVersion | None = None,
 ):
-    """Record the transition and tell the other side, in the transition's transaction."""
-    notify_submission(submission, action, reason)
+    """Record the transition and tell the other side, in the transition's transaction. An
+    approval's entry keeps its seal's approver, time and fingerprint (`verify-ledger`
+    compares them), and its notice carries the chain head the seal became."""
+    notify_submission(submission, action, reason, head=sealed.fingerprint if sealed else "")
+    changes: dict = {
+        "state": [before, submission.state],
+        "approved_version": submission.approved_version,
+    }
+    if sealed is not None:
+        changes["seal"] = seal_record(sealed)
     audit_record(
         actor=scope.actor,
         action=f"ledger.{action}",
@@ -140,10 +154,7 @@ def _audit(
         target_id=submission.pk,
         region_path=submission.street.path,
         summary=f"{submission.street.name}{submission.period.label}台账{summary}",
-        changes={
-            "state": [before, submission.state],
-            "approved_version": submission.approved_version,
-        },
+        changes=changes,
         reason=reason,
     )
 
@@ -195,12 +206,15 @@ def submission_approve(
         submission,
         before,
         "approve",
-        f"审核通过（第{submission.approved_version}版，指纹 {sealed.fingerprint[:12]}…）",
+        f"审核通过（第{submission.approved_version}版，指纹 {sealed.fingerprint[:16]}…）",
+        sealed=sealed,
     )
     return submission
 
 
-def _approve_and_seal(scope: Scope, submission: Submission, now: datetime.datetime):
+def _approve_and_seal(
+    scope: Scope, submission: Submission, now: datetime.datetime
+) -> SealedVersion:
     submission.state = State.APPROVED
     submission.decided_at = now
     submission.decided_by = scope.actor.user
@@ -236,7 +250,7 @@ def submission_load_approved(
     submission = _locked(submission)
     _require_state(submission, (State.DRAFT, State.RETURNED, State.SUBMITTED), "直接审核通过")
     before = submission.state
-    _approve_and_seal(scope, submission, now or timezone.now())
+    sealed = _approve_and_seal(scope, submission, now or timezone.now())
     _audit(
         scope,
         submission,
@@ -244,6 +258,7 @@ def submission_load_approved(
         "backfill_approve",
         f"按导入文件直接审核通过（第{submission.approved_version}版）",
         reason,
+        sealed=sealed,
     )
     return submission
 

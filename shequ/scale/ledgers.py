@@ -19,11 +19,20 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from shequ.compliance.targets import standard_for_year
-from shequ.core.actors import COMMAND_LINE
+from shequ.core.actors import COMMAND_LINE, Actor
+from shequ.core.audit import AuditEntry, audit_records_bulk
 from shequ.core.bulk import insert_rows
 from shequ.ledger import rules
 from shequ.ledger.fields import CO_LOCATION_FLAGS, INPUT_FIELDS
-from shequ.ledger.fingerprint import canonical_form, chain_fingerprint
+from shequ.ledger.fingerprint import (
+    SealHeader,
+    canonical_form,
+    chain_key,
+    head_store,
+    key_id,
+    keyed_fingerprint,
+    seal_record,
+)
 from shequ.ledger.models import LedgerRow, Period, SealedVersion, Submission
 from shequ.regions.levels import Level, UrbanRural
 from shequ.regions.models import Region
@@ -33,7 +42,8 @@ ROW_FIELDS += ["households_source", "warning_comments", "total_area", "version",
 SUBMISSION_FIELDS = ["period", "street", "state", "approved_version", "submitted_at", "late"]
 SUBMISSION_FIELDS += ["decided_at", "return_reason", "reopen_reason"]
 SEAL_FIELDS = ["street", "period", "version", "sequence", "sealed_at", "sealed_by", "snapshot"]
-SEAL_FIELDS += ["previous_fingerprint", "fingerprint"]
+SEAL_FIELDS += ["previous_fingerprint", "fingerprint", "scheme", "key_id"]
+SEAL_FIELDS += ["district_sequence", "district_previous"]
 FLUSH_ROWS = 40_000
 SOURCE = "模拟数据"
 TENTH = Decimal("0.1")
@@ -145,6 +155,12 @@ class LedgerWriter:
         self.submissions: list[list] = []
         self.seals: list[list] = []
         self.report = LedgerReport()
+        # The district chain, in the order the streets are written (the database is empty:
+        # no seal made before issue 25 to anchor).
+        self.key = chain_key()
+        self.key_id = key_id(self.key)
+        self.district_sequence = 0
+        self.district_previous = ""
 
     def street_add(self, street_id: int, street_code: str, members: list[Member]) -> None:
         fingerprint = ""
@@ -181,11 +197,25 @@ class LedgerWriter:
             [period.pk, street_id, Submission.State.APPROVED, 1, submitted, False, decided, "", ""]
         )
         snapshot = canonical_form(period, street_code, sealed)
-        fingerprint = chain_fingerprint(previous, snapshot)
+        self.district_sequence += 1
+        header = SealHeader(
+            district_sequence=self.district_sequence,
+            district_previous=self.district_previous,
+            street=street_code,
+            sequence=sequence,
+            previous=previous,
+            period=period.code,
+            version=1,
+            sealed_by=COMMAND_LINE,
+            sealed_at=decided,
+        )
+        fingerprint = keyed_fingerprint(self.key, header, snapshot)
         self.seals.append(
             [street_id, period.pk, 1, sequence, decided, COMMAND_LINE, snapshot, previous]
         )
-        self.seals[-1].append(fingerprint)
+        self.seals[-1] += [fingerprint, SealedVersion.Scheme.KEYED, self.key_id]
+        self.seals[-1] += [self.district_sequence, self.district_previous]
+        self.district_previous = fingerprint
         self.report.rows += len(members)
         return fingerprint
 
@@ -212,4 +242,37 @@ def ledgers_generate(periods: list[Period], *, seed: int = 2026, progress=None) 
         if progress and writer.report.streets % 5000 == 0:
             progress(f"台账：街镇 {writer.report.streets} 个，台账行 {writer.report.rows} 行")
     writer.flush()
+    head_store(writer.district_sequence, writer.district_previous)
+    approvals_record(periods)
     return writer.report
+
+
+def approvals_record(periods: list[Period]) -> None:
+    """Each generated approval in the audit trail, as `submission_approve` records it (so
+    that `verify-ledger` finds the approval of every seal): two reads, one bulk write."""
+    places = {
+        (street_id, period_id): (pk, path, name)
+        for pk, street_id, period_id, path, name in Submission.objects.values_list(
+            "pk", "street_id", "period_id", "street__path", "street__name"
+        )
+    }
+    labels = {period.pk: period.label for period in periods}
+    entries = []
+    for sealed in SealedVersion.objects.only(
+        "street_id", "period_id", "version", "sealed_at", "sealed_by", "fingerprint"
+    ).iterator(chunk_size=20_000):
+        pk, path, name = places[(sealed.street_id, sealed.period_id)]
+        changes = {
+            "state": [Submission.State.SUBMITTED, Submission.State.APPROVED],
+            "approved_version": sealed.version,
+            "seal": seal_record(sealed),
+        }
+        summary = f"{name}{labels[sealed.period_id]}台账审核通过（第{sealed.version}版，模拟数据）"
+        entries.append(AuditEntry(pk, path, summary, changes))
+    audit_records_bulk(
+        actor=Actor.command_line(),
+        action="ledger.approve",
+        target_type="submission",
+        reason="",
+        entries=entries,
+    )

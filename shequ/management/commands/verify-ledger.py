@@ -4,23 +4,32 @@ from django.core.management.base import CommandError
 
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
-from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.periods import period_by_code
+from shequ.ledger.verify import ledger_verify
 from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 
 
 class Command(ShequCommand):
-    help = "核验台账防篡改指纹链：全部一致时退出码 0，发现任何不符时退出码 1 并逐项列出"
+    help = (
+        "核验台账防篡改指纹链（各街镇的链、区级链、操作记录和现存台账）：全部一致时退出码 0，"
+        "发现任何不符时退出码 1 并逐项列出"
+    )
     supports_json = True
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--period", type=period_code, metavar="CODE", help="只核验该报告期（默认全部）"
         )
+        parser.add_argument(
+            "--head",
+            metavar="HEX",
+            help="另核验一个公布过的链头（导出台帐、评估报告或审核通知上印的，至少前 16 位）"
+            "仍在链中且其后各环由它接续",
+        )
         super().add_arguments(parser)
 
-    def handle(self, *args, period, **options):
+    def handle(self, *args, period, head, **options):
         try:
             only = period_by_code(period) if period else None
         except (PeriodCodeError, DomainError) as error:
@@ -28,7 +37,10 @@ class Command(ShequCommand):
         within = self.scope(options).path_prefix()
         if within is None:
             raise CommandError("该用户没有分配区划")
-        report = ledger_verify(only, within=within)
+        try:
+            report = ledger_verify(only, within=within, head=head)
+        except DomainError as error:
+            raise CommandError(str(error)) from error
         if options["json"]:
             self.print_json(
                 {
@@ -37,16 +49,23 @@ class Command(ShequCommand):
                     "versions": report.versions,
                     "ledgers": report.ledgers,
                     "problems": [p.as_dict() for p in report.problems],
+                    "chain_head": report.head.fingerprint if report.head else None,
+                    "head_check": report.head_check.as_dict() if report.head_check else None,
                 }
             )
         else:
             for problem in report.problems:
                 self.stdout.write(str(problem))
+            if report.head_check is not None:
+                style = self.style.SUCCESS if report.head_check.ok else self.style.ERROR
+                self.stdout.write(style(report.head_check.message))
             summary = (
                 f"核验 {report.chains} 条指纹链、{report.versions} 个审核版本、"
                 f"{report.ledgers} 份已审核台账"
             )
-            if report.ok:
+            if report.head is not None:
+                self.stdout.write(f"当前{report.head.line}")
+            if not report.problems:
                 self.stdout.write(self.style.SUCCESS(f"{summary}：全部一致"))
             else:
                 self.stdout.write(
