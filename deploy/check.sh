@@ -119,10 +119,13 @@ postgres() {
 
 install_step() {
   id "$CHECK_USER" >/dev/null 2>&1 || created_users+=("$CHECK_USER")
-  deploy/install.sh --prefix "$P" --no-systemd --source "$REPO" --user "$CHECK_USER" \
+  # From a directory the service user may not enter, as root runs it from /root/shequ.
+  install -d -m 0700 "$T/root-home"
+  (cd "$T/root-home" && "$REPO/deploy/install.sh" --prefix "$P" --no-systemd --source "$REPO" \
+    --user "$CHECK_USER" \
     --host "$HOST" --listen 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
     --app-port "$APP_PORT" --workers 2 --pg-port "$PG_PORT" \
-    --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres" 2>&1 | sed 's/^/    /'
+    --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres") 2>&1 | sed 's/^/    /'
   FIRST_RELEASE=$(basename "$(readlink "$P/opt/shequ/current")")
   expect "/etc/shequ 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ")" "750 root:$CHECK_USER"
   expect "/etc/shequ/env 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ/env")" "640 root:$CHECK_USER"
