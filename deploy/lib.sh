@@ -169,6 +169,12 @@ service_stop() {
   [ -s "$PID_FILE" ] || return 0
   local pid
   pid=$(cat "$PID_FILE")
+  # After a reboot the file may name another process now: only a gunicorn is stopped, and
+  # a stale file is removed (gunicorn refuses to start while it names a live process).
+  if ! grep -q gunicorn "/proc/$pid/cmdline" 2>/dev/null; then
+    rm -f "$PID_FILE"
+    return 0
+  fi
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 150); do
     kill -0 "$pid" 2>/dev/null || return 0
