@@ -104,7 +104,7 @@ is_ip() { printf '%s' "$1" | grep -Eq '^[0-9.]+$|:'; }
 
 install_packages() {
   step "1. 系统软件包和时区"
-  local packages="python3 python3-venv postgresql postgresql-client nginx cron logrotate openssl ca-certificates git curl tzdata"
+  local packages="python3 python3-venv postgresql postgresql-client nginx cron logrotate openssl ca-certificates git curl tzdata gpg"
   if [ "$SKIP_PACKAGES" = yes ] || [ -n "$PREFIX" ]; then
     local missing='' command
     for command in "$PYTHON" psql nginx openssl git curl runuser; do
