@@ -384,6 +384,9 @@ remind_job() {
   as_cron "$command"
   tail -n 1 "$P/var/log/shequ/remind.log" | grep -q '完成' || fail "remind.log 末行不是“完成”"
   ok "remind.log：$(grep -v '^===' "$P/var/log/shequ/remind.log" | tail -n 1)"
+  local readable
+  readable=$(find "$P/var/log/shequ" -type f -perm /o=r -printf '%f ')
+  expect "其他用户能读的日志文件" "${readable:-无}" 无
 }
 
 restore_drill() { # into a database of its own, next to the live one, which it leaves alone

@@ -155,6 +155,12 @@ EOF
   for log in app gunicorn-access; do
     [ -e "$LOG_DIR/$log.log" ] || install -m 0640 -o "$RUN_USER" -g adm /dev/null "$LOG_DIR/$log.log"
   done
+  # nginx and the jobs run as root and would create theirs 0644: with the directory 0751,
+  # anyone on the machine could read these well-known names (user names, addresses).
+  for log in nginx-access nginx-error backup remind; do
+    [ -e "$LOG_DIR/$log.log" ] || install -m 0640 -o root -g adm /dev/null "$LOG_DIR/$log.log"
+  done
+  chmod o-rwx "$LOG_DIR"/*.log
   install -d -m 0755 "$PREFIX/usr/local/bin" "$PREFIX/etc/cron.d" "$PREFIX/etc/logrotate.d" \
     "$PREFIX/etc/systemd/system" "$NGINX_DIR/sites-available" "$NGINX_DIR/sites-enabled"
 }
