@@ -119,10 +119,13 @@ postgres() {
 
 install_step() {
   id "$CHECK_USER" >/dev/null 2>&1 || created_users+=("$CHECK_USER")
-  deploy/install.sh --prefix "$P" --no-systemd --source "$REPO" --user "$CHECK_USER" \
+  # From a directory the service user may not enter, as root runs it from /root/shequ.
+  install -d -m 0700 "$T/root-home"
+  (cd "$T/root-home" && "$REPO/deploy/install.sh" --prefix "$P" --no-systemd --source "$REPO" \
+    --user "$CHECK_USER" \
     --host "$HOST" --listen 127.0.0.1 --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" \
     --app-port "$APP_PORT" --workers 2 --pg-port "$PG_PORT" \
-    --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres" 2>&1 | sed 's/^/    /'
+    --pg-admin "postgres://postgres@127.0.0.1:$PG_PORT/postgres") 2>&1 | sed 's/^/    /'
   FIRST_RELEASE=$(basename "$(readlink "$P/opt/shequ/current")")
   expect "/etc/shequ 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ")" "750 root:$CHECK_USER"
   expect "/etc/shequ/env 的权限" "$(stat -c '%a %U:%G' "$P/etc/shequ/env")" "640 root:$CHECK_USER"
@@ -172,9 +175,56 @@ install_again_step() {
   expect "换上单位证书后，以单位的根证书核验（不加 -k）" "$verified" 200
 }
 
+# The working tree as a release: a clone holding the tree as it is (committed or not), plus
+# two test migrations: one adds a column, the next changes every row's households and then
+# raises while the marker file exists (an upgrade that fails midway), else does nothing.
+FAIL_MARKER=$P/var/lib/shequ/deploy-check-fail-migration
+release_repo() {
+  local git=(git -C "$T/repo" -c user.name=check -c user.email=check@localhost) last
+  git clone -q "$REPO" "$T/repo"
+  "${git[@]}" rm -rq .
+  (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
+    while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+    tar --null -T - -cf -) | tar -x -C "$T/repo"
+  last=$(cd "$T/repo/shequ/ledger/migrations" && find . -name '0*.py' | sort | tail -n 1)
+  last=$(basename "$last" .py)
+  cat >"$T/repo/shequ/ledger/migrations/9001_deploy_check_column.py" <<EOF
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "$last")]
+    operations = [
+        migrations.AddField("ledgerrow", "deploy_check", models.CharField(default="", max_length=8)),
+    ]
+EOF
+  cat >"$T/repo/shequ/ledger/migrations/9002_deploy_check_fails_midway.py" <<'EOF'
+import os
+from pathlib import Path
+
+from django.db import migrations, models
+
+
+def change_then_fail(apps, schema_editor):
+    if (Path(os.environ["SHEQU_VAR_DIR"]) / "deploy-check-fail-migration").exists():
+        apps.get_model("ledger", "LedgerRow").objects.update(households=0)
+        raise RuntimeError("deploy-check: this migration fails midway, as asked")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "9001_deploy_check_column")]
+    operations = [
+        migrations.AddField("ledgerrow", "deploy_check_2", models.IntegerField(default=7)),
+        migrations.RunPython(change_then_fail, migrations.RunPython.noop),
+    ]
+EOF
+  "${git[@]}" add -A
+  "${git[@]}" commit -qm "deploy-check: the working tree and two test migrations"
+}
+
 release_tags() { # the tag checks of install.sh and upgrade.sh, in a clone with a tag
   local code=0
-  git clone -q "$REPO" "$T/repo"
+  release_repo
   git -C "$T/repo" -c user.name=check -c user.email=check@localhost tag -a v2099.01.1 -m check
   git -C "$T/repo" tag v2099.01.2 # lightweight: not a release
   bash -c '. deploy/lib.sh && check_tag "$1" "$2"' check "$T/repo" v2099.01.1 ||
@@ -339,6 +389,9 @@ remind_job() {
   as_cron "$command"
   tail -n 1 "$P/var/log/shequ/remind.log" | grep -q '完成' || fail "remind.log 末行不是“完成”"
   ok "remind.log：$(grep -v '^===' "$P/var/log/shequ/remind.log" | tail -n 1)"
+  local readable
+  readable=$(find "$P/var/log/shequ" -type f -perm /o=r -printf '%f ')
+  expect "其他用户能读的日志文件" "${readable:-无}" 无
 }
 
 restore_drill() { # into a database of its own, next to the live one, which it leaves alone
@@ -370,14 +423,39 @@ workers_on() { # every gunicorn worker has loaded its compiled modules from rele
   ok "gunicorn 工作进程载入的是 $1（$found 个）"
 }
 
-upgrade() { # to the release tag of the clone when the tree is committed (as in CI), else the tree
-  if [ -z "$(git -C "$REPO" status --porcelain)" ]; then
-    ok "工作树无未提交的改动：升级到克隆中的附注标签 v2099.01.1（同一提交）"
-    deploy/upgrade.sh v2099.01.1 --repo "$T/repo" --prefix "$P" 2>&1 | sed 's/^/    /'
-  else
-    ok "工作树有未提交的改动：升级到工作树本身（--source）"
-    deploy/upgrade.sh --prefix "$P" --source "$REPO" 2>&1 | sed 's/^/    /'
-  fi
+psql_app() { psql "postgres://postgres@127.0.0.1:$PG_PORT/shequ" -Atc "$1"; }
+
+test_migrations() { psql_app "SELECT coalesce(string_agg(name, ' ' ORDER BY name), '无')
+  FROM django_migrations WHERE app = 'ledger' AND name LIKE '900%'"; }
+
+failed_upgrade() { # the second test migration raises: the old release, the data, the rollback
+  local code=0 filled
+  filled=$(psql_app "SELECT count(*) FROM ledger_ledgerrow WHERE households = 1234")
+  touch "$FAIL_MARKER"
+  deploy/upgrade.sh v2099.01.1 --repo "$T/repo" --prefix "$P" >"$T/upgrade-fail.log" 2>&1 || code=$?
+  rm -f "$FAIL_MARKER"
+  [ "$code" -ne 0 ] || fail "迁移失败时 upgrade.sh 的退出码为 0"
+  grep -q 'RuntimeError: deploy-check' "$T/upgrade-fail.log" || fail "upgrade.sh 的输出中没有迁移的错误"
+  ok "upgrade.sh 退出码 $code：$(grep -o '升级在迁移数据库时失败.*' "$T/upgrade-fail.log")"
+  expect "迁移失败后运行的版本" "$(basename "$(readlink "$P/opt/shequ/current")")" "$FIRST_RELEASE"
+  expect "维护页（经 nginx）" "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$ORIGIN/accounts/login/")" 503
+  expect "已执行的测试迁移（出错的那个随它的事务撤销）" "$(test_migrations)" 9001_deploy_check_column
+  expect "户数 1234 的行（出错的迁移改过，已撤销）" \
+    "$(psql_app "SELECT count(*) FROM ledger_ledgerrow WHERE households = 1234")" "$filled"
+  deploy/rollback.sh --prefix "$P" --yes 2>&1 | sed 's/^/    /'
+  expect "回退后的版本" "$(basename "$(readlink "$P/opt/shequ/current")")" "$FIRST_RELEASE"
+  expect "回退后的测试迁移" "$(test_migrations)" 无
+  [ ! -e "$P/var/lib/shequ/maintenance" ] || fail "回退后维护页仍开着"
+  workers_on "$FIRST_RELEASE"
+  logged_in
+}
+
+upgrade() { # to the clone's tag, a second time: its release directory is not built again
+  deploy/upgrade.sh v2099.01.1 --repo "$T/repo" --prefix "$P" >"$T/upgrade.log" 2>&1 ||
+    { sed 's/^/    /' "$T/upgrade.log"; fail "upgrade.sh 失败"; }
+  sed 's/^/    /' "$T/upgrade.log"
+  grep -q '已建好（同一提交），不再重建' "$T/upgrade.log" || fail "再次升级到同一标签时重建了版本目录"
+  expect "测试迁移" "$(test_migrations)" "9001_deploy_check_column 9002_deploy_check_fails_midway"
   SECOND_RELEASE=$(basename "$(readlink "$P/opt/shequ/current")")
   [ "$SECOND_RELEASE" != "$FIRST_RELEASE" ] || fail "升级后仍是 $FIRST_RELEASE"
   ok "版本目录 $SECOND_RELEASE：$(tr '\n' ' ' <"$P/opt/shequ/releases/$SECOND_RELEASE/RELEASE")"
@@ -410,7 +488,8 @@ run_step "备份任务（照 cron 文件）" backup_job
 run_step "催报任务（照 cron 文件）" remind_job
 run_step "恢复演练 shequ restore-drill" restore_drill
 run_step "版本标签：只接受附注标签 vYYYY.MM.N" release_tags
-run_step "deploy/upgrade.sh（同一提交的标签或工作树）" upgrade
+run_step "deploy/upgrade.sh：迁移中途失败，deploy/rollback.sh" failed_upgrade
+run_step "deploy/upgrade.sh（同一标签，不重建版本目录）" upgrade
 run_step "deploy/rollback.sh" rollback
 END=$(date +%s.%N)
 

@@ -103,8 +103,8 @@ is_ip() { printf '%s' "$1" | grep -Eq '^[0-9.]+$|:'; }
 # ---------------------------------------------------------------- 1. packages
 
 install_packages() {
-  step "1. 系统软件包"
-  local packages="python3 python3-venv postgresql postgresql-client nginx cron logrotate openssl ca-certificates git curl tzdata"
+  step "1. 系统软件包和时区"
+  local packages="python3 python3-venv postgresql postgresql-client nginx cron logrotate openssl ca-certificates git curl tzdata gpg"
   if [ "$SKIP_PACKAGES" = yes ] || [ -n "$PREFIX" ]; then
     local missing='' command
     for command in "$PYTHON" psql nginx openssl git curl runuser; do
@@ -155,6 +155,12 @@ EOF
   for log in app gunicorn-access; do
     [ -e "$LOG_DIR/$log.log" ] || install -m 0640 -o "$RUN_USER" -g adm /dev/null "$LOG_DIR/$log.log"
   done
+  # nginx and the jobs run as root and would create theirs 0644: with the directory 0751,
+  # anyone on the machine could read these well-known names (user names, addresses).
+  for log in nginx-access nginx-error backup remind; do
+    [ -e "$LOG_DIR/$log.log" ] || install -m 0640 -o root -g adm /dev/null "$LOG_DIR/$log.log"
+  done
+  chmod o-rwx "$LOG_DIR"/*.log
   install -d -m 0755 "$PREFIX/usr/local/bin" "$PREFIX/etc/cron.d" "$PREFIX/etc/logrotate.d" \
     "$PREFIX/etc/systemd/system" "$NGINX_DIR/sites-available" "$NGINX_DIR/sites-enabled"
 }
@@ -231,7 +237,7 @@ make_database() {
     if [ "$SYSTEMD" = yes ]; then
       systemctl enable --now postgresql >/dev/null 2>&1
     elif command -v pg_ctlcluster >/dev/null; then
-      pg_ctlcluster 15 main start 2>/dev/null || true
+      pg_ctlcluster 15 main status >/dev/null 2>&1 || pg_ctlcluster 15 main start
     fi
   fi
   local url user password name
@@ -343,11 +349,21 @@ configure_nginx() {
     install -d -m 0755 "$(dirname "$NGINX_PID")"
   fi
   nginx_run -t -q || die "nginx 配置有误（见上）"
+  # A running nginx (Debian starts it when the package is installed) keeps the time zone it
+  # started with in its logs: restarted when the zone changed, else reloaded.
   if [ "$SYSTEMD" = yes ]; then
     systemctl enable nginx >/dev/null 2>&1
-    systemctl reload-or-restart nginx
+    if [ "$TIMEZONE_CHANGED" = yes ]; then systemctl restart nginx; else systemctl reload-or-restart nginx; fi
   elif [ -s "$NGINX_PID" ] && kill -0 "$(cat "$NGINX_PID")" 2>/dev/null; then
-    nginx_run -s reload
+    if [ "$TIMEZONE_CHANGED" = yes ]; then
+      local pid
+      pid=$(cat "$NGINX_PID")
+      nginx_run -s quit
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      nginx_run
+    else
+      nginx_run -s reload
+    fi
   else
     nginx_run
   fi
@@ -389,19 +405,36 @@ install_jobs() {
     say "测试安装：未改系统时区，cron 不读 $CRON_FILE；定时任务可照该文件中的命令手动运行"
     return
   fi
-  if [ "$(readlink -f /etc/localtime)" != "/usr/share/zoneinfo/$TIMEZONE" ]; then
-    [ -f "/usr/share/zoneinfo/$TIMEZONE" ] || die "没有时区 $TIMEZONE"
-    ln -sfn "/usr/share/zoneinfo/$TIMEZONE" /etc/localtime
-    printf '%s\n' "$TIMEZONE" >/etc/timezone
-    say "系统时区已设为 $TIMEZONE（定时任务按它执行）"
-  fi
   if [ "$SYSTEMD" = yes ]; then
     systemctl enable cron >/dev/null 2>&1
     systemctl restart cron
-  elif ! pgrep -x cron >/dev/null; then
-    /usr/sbin/cron
-    say "已启动 cron（没有 systemd：开机后须再启动）"
+    return
   fi
+  # cron reads the time zone once, when it starts: one started before it changed runs the
+  # jobs at the old zone's 1:30.
+  local pid
+  pid=$(cat /run/crond.pid 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$TIMEZONE_CHANGED" = yes ]; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    say "已停止时区改变前启动的 cron（进程 $pid）"
+  fi
+  if ! pgrep -x cron >/dev/null; then
+    /usr/sbin/cron
+    say "已启动 cron（没有 systemd：开机后须再启动，见 docs/deployment.md）"
+  fi
+}
+
+# Before any service starts: nginx, cron and PostgreSQL read the zone once, when they start.
+TIMEZONE_CHANGED=no
+set_timezone() {
+  [ -z "$PREFIX" ] || return 0
+  [ -f "/usr/share/zoneinfo/$TIMEZONE" ] || die "没有时区 $TIMEZONE（--timezone）"
+  [ "$(readlink -f /etc/localtime)" != "/usr/share/zoneinfo/$TIMEZONE" ] || return 0
+  ln -sfn "/usr/share/zoneinfo/$TIMEZONE" /etc/localtime
+  printf '%s\n' "$TIMEZONE" >/etc/timezone
+  TIMEZONE_CHANGED=yes
+  say "系统时区已设为 $TIMEZONE（定时任务按它执行，日志按它记时间）"
 }
 
 save_settings() {
@@ -417,6 +450,7 @@ save_settings() {
 
 check_certificate
 install_packages
+set_timezone
 make_user_and_directories
 install_release
 write_wrapper

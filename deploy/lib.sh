@@ -140,9 +140,11 @@ service_start() {
   local -a vars
   mapfile -t vars < <(env_words)
   install -d -o "$RUN_USER" -g "$RUN_USER" -m 0755 "$RUN_DIR"
+  # From the data directory: gunicorn checks the directory it was started in, which the
+  # service user may not enter (root runs the scripts from /root/shequ).
   # shellcheck disable=SC2046  # the arguments are words without spaces, by construction
-  runuser -u "$RUN_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
-    HOME="$VAR_DIR" "${vars[@]}" $(gunicorn_args) --daemon
+  (cd "$VAR_DIR" && runuser -u "$RUN_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+    LANG=C.UTF-8 HOME="$VAR_DIR" "${vars[@]}" $(gunicorn_args) --daemon)
   for _ in $(seq 1 100); do
     [ -s "$PID_FILE" ] && app_answers && return 0
     sleep 0.2
@@ -167,6 +169,12 @@ service_stop() {
   [ -s "$PID_FILE" ] || return 0
   local pid
   pid=$(cat "$PID_FILE")
+  # After a reboot the file may name another process now: only a gunicorn is stopped, and
+  # a stale file is removed (gunicorn refuses to start while it names a live process).
+  if ! grep -q gunicorn "/proc/$pid/cmdline" 2>/dev/null; then
+    rm -f "$PID_FILE"
+    return 0
+  fi
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 150); do
     kill -0 "$pid" 2>/dev/null || return 0

@@ -13,7 +13,8 @@ usage() {
       deploy/upgrade.sh --source DIR [--prefix DIR]
 
 以 root 把 shequ 升级到附注标签 TAG（先在代码仓库 git fetch --tags）：
-  1. 把标签检出到全新的版本目录 /opt/shequ/releases/TAG，安装 requirements.lock 的依赖；
+  1. 把标签检出到全新的版本目录 /opt/shequ/releases/TAG，安装 requirements.lock 的依赖
+     （该目录已完整建好、且是同一提交时直接使用：回退后再次升级）；
   2. 打开维护页（用户看到“系统升级中”，不能改数据）；
   3. 备份到 /var/backups/shequ/pre-upgrade（保留 5 份）；
   4. 用新版本迁移数据库、收集静态文件、检查配置；
@@ -78,7 +79,14 @@ on_exit() {
 trap on_exit EXIT
 
 step "1. 建立版本目录 $TO（当前 $FROM）"
-make_release "$TO" "$source" "$TAG"
+# Again after a failed upgrade and its rollback (the migration met a full disk, say): the
+# tag's release directory is complete and from the same commit, so it is not built again.
+if [ -n "$TAG" ] && release_complete "$TO" &&
+  grep -qx "commit=$(git -C "$source" rev-list -n 1 "refs/tags/$TAG")" "$RELEASES/$TO/RELEASE"; then
+  say "版本目录 $RELEASES/$TO 已建好（同一提交），不再重建"
+else
+  make_release "$TO" "$source" "$TAG"
+fi
 
 step "2. 维护页"
 maintenance_on "系统升级中，请稍后再试。"
