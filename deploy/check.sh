@@ -435,7 +435,7 @@ failed_upgrade() { # the second test migration raises: the old release, the data
   deploy/upgrade.sh v2099.01.1 --repo "$T/repo" --prefix "$P" >"$T/upgrade-fail.log" 2>&1 || code=$?
   rm -f "$FAIL_MARKER"
   [ "$code" -ne 0 ] || fail "迁移失败时 upgrade.sh 的退出码为 0"
-  grep -q 'RuntimeError: deploy-check' "$T/upgrade-fail.log" || fail "upgrade.sh 的输出中没有迁移的错误"
+  grep -q 'RuntimeError：deploy-check' "$T/upgrade-fail.log" || fail "upgrade.sh 的输出中没有迁移的错误"
   ok "upgrade.sh 退出码 $code：$(grep -o '升级在迁移数据库时失败.*' "$T/upgrade-fail.log")"
   expect "迁移失败后运行的版本" "$(basename "$(readlink "$P/opt/shequ/current")")" "$FIRST_RELEASE"
   expect "维护页（经 nginx）" "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$ORIGIN/accounts/login/")" 503

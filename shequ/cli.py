@@ -49,9 +49,17 @@ def main(argv: list[str] | None = None) -> None:
         wrapped = _os_error_in(error)  # a library's own error around it (xlsxwriter's)
         if wrapped is not None:
             sys.exit(_file_refusal(wrapped))
-        sys.exit(
-            f"命令出错（{type(error).__name__}），操作可能没有完成；加 --traceback 可显示详细信息"
-        )
+        sys.exit(_unexpected(error))
+
+
+def _unexpected(error: Exception) -> str:
+    """An error no verb expected, in one line: its kind and first line (an operator needs
+    “relation … does not exist” of a failing migration), not its traceback."""
+    lines = str(error).strip().splitlines()
+    said = f"：{lines[0][:300]}" if lines else ""
+    return (
+        f"命令出错（{type(error).__name__}{said}），操作可能没有完成；加 --traceback 可显示详细信息"
+    )
 
 
 def _refuse_an_unknown_verb(argv: list[str]) -> None:

@@ -142,3 +142,12 @@ def test_the_process_itself_exits_2_in_chinese(tmp_path):
     unwritable = run_shequ(tmp_path, "backup", "-o", str(tmp_path / "no" / "such" / "b.json"))
     assert "Traceback" not in unwritable.stderr.decode(), unwritable.stderr.decode()
     assert unwritable.returncode in (1, 2) and CHINESE.search(unwritable.stderr.decode())
+
+
+def test_an_unexpected_error_says_its_kind_and_first_line_only():
+    from shequ.cli import _unexpected
+
+    said = _unexpected(RuntimeError('relation "x" does not exist\nLINE 1: SELECT …'))
+    assert said.startswith('命令出错（RuntimeError：relation "x" does not exist）')
+    assert "LINE 1" not in said
+    assert _unexpected(RuntimeError()).startswith("命令出错（RuntimeError），")
