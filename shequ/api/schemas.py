@@ -12,6 +12,23 @@ class Error(Schema):
     field: str | None = None
 
 
+class FieldConflict(Schema):
+    """A field you sent whose stored value someone else changed since your version."""
+
+    field: str
+    label: str
+    yours: str | float | int | bool | None
+    current: str | float | int | bool | None
+
+
+class Conflict(Error):
+    """409: someone else saved the object after you read it; nothing was saved. Each field
+    where your value and the stored one differ, and the object as it is now (with its
+    current version, to send again once you have chosen)."""
+
+    conflicts: list[FieldConflict]
+
+
 # The refusals every operation may answer with (ADR 0013: scope 404, role 403, body 422,
 # rules 400; anonymous 401).
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
@@ -228,6 +245,7 @@ class MeasureOut(Schema):
     actual_area: float | None
     actual_date: datetime.date | None
     asset: str | None
+    version: int  # send it back to change the measure (409 once someone else did)
 
 
 class ConsultationOut(Schema):
@@ -275,6 +293,13 @@ class MeasureIn(Schema):
     asset: str | None = None
 
 
+class MeasureChange(MeasureIn):
+    """A measure's new values with the `version` read (optimistic locking: 409 with the
+    fields where yours and the stored values differ once someone else changed it)."""
+
+    version: int
+
+
 class ConsultationIn(Schema):
     held_on: datetime.date
     who: str
@@ -298,6 +323,7 @@ class AssetOut(Schema):
     area: float
     status: str
     notes: str
+    version: int  # send it back to change the asset (409 once someone else did)
 
 
 class AssetPage(Schema):
@@ -322,8 +348,10 @@ class AssetIn(Schema):
 
 
 class AssetChange(Schema):
-    """The fields to change; those missing or null keep their values."""
+    """The fields to change; those missing or null keep their values. `version` is the
+    one read (optimistic locking: 409 once someone else changed the asset)."""
 
+    version: int
     kind: str | None = None
     name: str | None = None
     owner: str | None = None
@@ -406,6 +434,7 @@ class AllocationOut(Schema):
     state: str
     paid_on: datetime.date | None
     notes: str
+    version: int  # send it back to change the allocation (409 once someone else did)
 
 
 class Allocated(AllocationOut):
@@ -428,6 +457,12 @@ class AllocationIn(Schema):
     measure: int | None = None
     community: str | None = None
     notes: str = ""
+
+
+class AllocationChange(AllocationIn):
+    """An allocation's new values with the `version` read (optimistic locking)."""
+
+    version: int
 
 
 class PaidIn(Schema):
@@ -461,6 +496,7 @@ class ChecklistItemOut(Schema):
     room_name: str
     shared_with: list[str]  # other functions of the same room (一室多用)
     photo: bool
+    version: int  # 0 until the item is first saved; send it back to change the item
 
 
 class ChecklistOut(Schema):
@@ -474,9 +510,28 @@ class ChecklistItemIn(Schema):
     present: bool
     area: float | None = None  # rooms only, ㎡
     room_name: str = ""  # rooms only; the same name on several items: one shared room
+    version: int  # as read (0 for an item never saved): 409 once someone else changed it
 
 
 class ChecklistIn(Schema):
     """Item code → its values; only the items given change."""
 
     items: dict[str, ChecklistItemIn]
+
+
+# 409 answers of the four objects edited with a version (ADR 0040): `current` is the object
+# as its own operation answers it, with the version to send again.
+class AssetConflict(Conflict):
+    current: AssetOut
+
+
+class MeasureConflict(Conflict):
+    current: PlanOut  # the plan with its measures, as the measure operations answer
+
+
+class AllocationConflict(Conflict):
+    current: AllocationOut
+
+
+class ChecklistConflict(Conflict):
+    current: ChecklistOut

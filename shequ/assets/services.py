@@ -16,6 +16,7 @@ from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_visible_to
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.versions import next_version, require_current
 from shequ.plans.models import Plan
 from shequ.plans.services import is_measure_editor, may_edit_plan, require_plan_editor
 from shequ.regions.levels import Level, is_above_street
@@ -228,9 +229,21 @@ def asset_create(*, scope: Scope, values: dict) -> IdleAsset:
 
 
 @transaction.atomic
-def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
+def asset_update(
+    *, scope: Scope, asset: IdleAsset, values: dict, expected_version: int | None = None
+) -> IdleAsset:
+    """Change the fields given. `expected_version` is the version the page or the API
+    client read: once someone else saved the asset, a value that differs from theirs is
+    refused (`core.versions.StaleEdit`) and nothing is written."""
     asset = _locked(asset)
     require_asset_editor(scope, asset)
+    given = _clean_text(values)
+    require_current(
+        asset,
+        expected_version,
+        {n: given[n] for n in ASSET_FIELDS if n in values},
+        what=_what(asset),
+    )
     values = _clean_text({name: getattr(asset, name) for name in ASSET_FIELDS} | values)
     _check_values(values, asset)
     _require_manager(scope, values["street"])
@@ -248,6 +261,7 @@ def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
     }
     for name in ASSET_FIELDS:
         setattr(asset, name, values[name])
+    next_version(asset)
     asset.save()
     _audit(
         scope,
@@ -257,6 +271,10 @@ def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
         changes,
     )
     return asset
+
+
+def _what(asset: IdleAsset) -> str:
+    return f"闲置资产“{asset.name}”（{asset.code}）"
 
 
 def _require_visible(scope: Scope, asset: IdleAsset) -> None:
@@ -317,7 +335,8 @@ def _status_set(scope: Scope, asset: IdleAsset, status: str, summary: str) -> No
         return
     before = asset.status
     asset.status = status
-    asset.save(update_fields=["status", "updated_at"])
+    next_version(asset)
+    asset.save(update_fields=["status", "version", "updated_at"])
     _audit(
         scope,
         asset,

@@ -19,11 +19,13 @@ from shequ.checklist.items import BY_CODE, Item
 from shequ.checklist.models import ChecklistEntry
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.versions import Conflict, StaleEdit, conflicts_with, is_stale, next_version
 from shequ.plans.evidence import Evidence
 from shequ.regions.models import Region
 
 MAX_AREA = Decimal("999999.9")  # Decimal(7, 1)
 MAX_ROOM_NAME = 50
+ITEM_FIELDS = {"present": "已设置", "area": "面积", "room_name": "所在房间"}
 
 
 @dataclass(frozen=True)
@@ -138,10 +140,9 @@ def _text(value) -> str | None:
 
 
 def _differences(item: Item, before: ItemValues, after: ItemValues) -> dict[str, list]:
-    labels = {"present": "已设置", "area": "面积", "room_name": "所在房间"}
     return {
         f"{item.label}·{label}": [_text(getattr(before, name)), _text(getattr(after, name))]
-        for name, label in labels.items()
+        for name, label in ITEM_FIELDS.items()
         if getattr(before, name) != getattr(after, name)
     }
 
@@ -158,17 +159,48 @@ def _audit(scope: Scope, community: Region, action: str, summary: str, changes: 
     )
 
 
+def _stale_items(
+    existing: dict[str, ChecklistEntry],
+    cleaned: dict[str, ItemValues],
+    expected_versions: Mapping[str, int],
+) -> list[Conflict]:
+    """The values sent for items someone else saved since the versions read (0: an item
+    never saved), where they differ from the stored ones (`core.versions`)."""
+    found: list[Conflict] = []
+    for code, after in cleaned.items():
+        stored = existing.get(code) or ChecklistEntry(item=code, version=0)
+        if not is_stale(stored, expected_versions.get(code)):
+            continue
+        label = BY_CODE[code].label
+        found += conflicts_with(
+            stored,
+            {name: getattr(after, name) for name in ITEM_FIELDS},
+            labels={name: f"{label}·{text}" for name, text in ITEM_FIELDS.items()},
+            prefix=f"{code}-",
+        )
+    return found
+
+
 @transaction.atomic
 def checklist_save(
-    *, scope: Scope, community: Region, values: Mapping[str, ItemValues | Mapping[str, Any]]
+    *,
+    scope: Scope,
+    community: Region,
+    values: Mapping[str, ItemValues | Mapping[str, Any]],
+    expected_versions: Mapping[str, int] | None = None,
 ) -> list[str]:
     """Save the given items of a community (codes → present, area, room name) at once:
-    one bad value refuses them all. Returns the codes that changed."""
+    one bad value refuses them all. Returns the codes that changed. `expected_versions`
+    (item code → the version read, 0 for an item never saved) refuse, all of them, values
+    of items someone else saved since (`core.versions.StaleEdit`)."""
     if not community.is_community:
         raise DomainError(f"{community.name}不是社区（村），没有功能设置")
     require_checklist_editor(scope, community)
     cleaned = {code: _cleaned(_item(code), raw) for code, raw in values.items()}
     existing = _locked_entries(community)
+    stale = _stale_items(existing, cleaned, expected_versions or {})
+    if stale:
+        raise StaleEdit(f"{community.name}便民服务中心功能设置", stale)
     state = {code: _as_values(entry) for code, entry in existing.items()} | cleaned
     _check_shared_rooms(state)
     now, who = timezone.now(), scope.actor.label
@@ -184,12 +216,13 @@ def checklist_save(
             entry = ChecklistEntry(community=community, item=code)
             created.append(entry)
         else:
+            next_version(entry)
             updated.append(entry)
         entry.present, entry.area, entry.room_name = after.present, after.area, after.room_name
         entry.updated_at, entry.updated_by = now, who
     ChecklistEntry.objects.bulk_create(created)
     ChecklistEntry.objects.bulk_update(
-        updated, ["present", "area", "room_name", "updated_at", "updated_by"]
+        updated, ["present", "area", "room_name", "version", "updated_at", "updated_by"]
     )
     changed = [e.item for e in created + updated]
     if changed:
@@ -252,9 +285,12 @@ def checklist_update(
     values: Mapping[str, ItemValues | Mapping[str, Any]],
     photos: Mapping[str, Evidence] | None = None,
     removed: Iterable[str] = (),
+    expected_versions: Mapping[str, int] | None = None,
 ) -> list[str]:
     """The form's one submission: items, new photos and removed photos, all or nothing."""
-    changed = checklist_save(scope=scope, community=community, values=values)
+    changed = checklist_save(
+        scope=scope, community=community, values=values, expected_versions=expected_versions
+    )
     for code in removed:
         photo_remove(scope=scope, community=community, item_code=code)
         changed.append(code)
