@@ -31,7 +31,7 @@ from shequ.api.schemas import (
 )
 from shequ.checklist import queries
 from shequ.checklist.items import BY_CODE
-from shequ.checklist.photos import content_type_of, photo_from_upload
+from shequ.checklist.photos import photo_from_upload
 from shequ.checklist.services import (
     checklist_save,
     photo_remove,
@@ -181,6 +181,4 @@ def photo_download(request, community: str, item: str):
     entry = region.checklist_entries.filter(item=item).first()
     if entry is None or not entry.photo:
         raise Http404("没有照片")
-    return attachment(
-        entry.photo, entry.photo_name or "photo", inline_type=content_type_of(entry.photo.name)
-    )
+    return attachment(entry.photo, entry.photo_name or "photo", inline=True)

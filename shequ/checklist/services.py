@@ -19,6 +19,7 @@ from shequ.checklist.items import BY_CODE, Item
 from shequ.checklist.models import ChecklistEntry
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.files import delete_after_commit, replace_file
 from shequ.core.versions import Conflict, StaleEdit, conflicts_with, is_stale, next_version
 from shequ.plans.evidence import Evidence
 from shequ.regions.models import Region
@@ -230,12 +231,6 @@ def checklist_save(
     return changed
 
 
-def _delete_file_after_commit(name: str, storage) -> None:
-    # Only once the row no longer points at it: a rolled-back change keeps its photo.
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
-
-
 def _entry_for_photo(scope: Scope, community: Region, code: str) -> ChecklistEntry:
     require_checklist_editor(scope, community)
     item = _item(code)
@@ -250,12 +245,11 @@ def photo_save(
 ) -> ChecklistEntry:
     """Attach a checked photo (`photos.photo_from_upload`) to an item, replacing any."""
     entry = _entry_for_photo(scope, community, item_code)
-    old, old_name = entry.photo.name, entry.photo_name
-    entry.photo.save(photo.stored_name, photo.content, save=False)
+    old_name = entry.photo_name
+    replace_file(entry.photo, photo.stored_name, photo.content)  # the old one after commit
     entry.photo_name = photo.original_name
     entry.updated_by = scope.actor.label
     entry.save()
-    _delete_file_after_commit(old, entry.photo.storage)
     label = BY_CODE[item_code].label
     changes = {f"{label}·照片": [old_name or None, photo.original_name]}
     _audit(scope, community, "photo", f"{label}上传照片“{photo.original_name}”", changes)
@@ -271,7 +265,7 @@ def photo_remove(*, scope: Scope, community: Region, item_code: str) -> Checklis
     entry.photo, entry.photo_name = "", ""
     entry.updated_by = scope.actor.label
     entry.save()
-    _delete_file_after_commit(old, entry.photo.storage)
+    delete_after_commit(entry.photo, old)
     label = BY_CODE[item_code].label
     _audit(scope, community, "photo", f"{label}删除照片", {f"{label}·照片": [old_name, None]})
     return entry

@@ -16,6 +16,7 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.files import replace_file
 from shequ.core.versions import next_version, require_current
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
@@ -375,8 +376,8 @@ def plan_close(
     plan.state = State.CLOSED
     plan.closed_on, plan.closed_note = closed_on, note.strip()
     plan.closed_by, plan.closed_period = scope.actor.label, row.period
-    if evidence is not None:
-        plan.evidence.save(evidence.stored_name, evidence.content, save=False)
+    if evidence is not None:  # a file it replaces goes once this commits
+        replace_file(plan.evidence, evidence.stored_name, evidence.content)
         plan.evidence_name = evidence.original_name
     plan.save()
     _audit(

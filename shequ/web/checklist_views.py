@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,7 +17,7 @@ from shequ.accounts.scope import Scope
 from shequ.checklist import queries
 from shequ.checklist.items import BY_CODE, ITEMS, KIND_LABELS, TOTAL
 from shequ.checklist.models import ChecklistEntry
-from shequ.checklist.photos import content_type_of, photo_from_upload
+from shequ.checklist.photos import photo_from_upload
 from shequ.checklist.services import (
     checklist_update,
     may_edit_checklist,
@@ -27,6 +27,7 @@ from shequ.core.errors import DomainError
 from shequ.core.versions import StaleEdit
 from shequ.regions.models import Region
 from shequ.web.conflicts import CONFLICT_STATUS
+from shequ.web.downloads import stored_file
 from shequ.web.scoping import node_scope
 
 
@@ -278,9 +279,5 @@ def checklist_photo(request, code: str, item_code: str):
     entry = get_object_or_404(ChecklistEntry, community=community, item=item_code)
     if not entry.photo:
         raise Http404("没有照片")
-    response = FileResponse(
-        entry.photo.open("rb"),
-        content_type=content_type_of(entry.photo.name),
-        filename=entry.photo_name or "photo",
-    )
-    return response  # private, no-store like every answer to a signed-in user (web.security)
+    # Private, no-store like every answer to a signed-in user (web.security).
+    return stored_file(entry.photo, entry.photo_name or "photo", inline=True)

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -36,7 +36,7 @@ from shequ.plans.queries import plans_filtered, plans_in_state, plans_visible_to
 from shequ.regions.models import Region
 from shequ.web.asset_views import measure_form, suggestions_context
 from shequ.web.conflicts import CONFLICT_STATUS, edited, rebased
-from shequ.web.downloads import download
+from shequ.web.downloads import download, stored_file
 from shequ.web.paging import paged, query_without
 from shequ.web.plan_forms import (
     CloseForm,
@@ -354,4 +354,4 @@ def plan_evidence(request, pk: int):
     plan = _plan(node_scope(request), pk)
     if not plan.evidence:
         raise Http404("没有佐证文件")
-    return FileResponse(plan.evidence.open("rb"), as_attachment=True, filename=plan.evidence_name)
+    return stored_file(plan.evidence, plan.evidence_name)
