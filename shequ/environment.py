@@ -9,6 +9,7 @@ off for SECURE_SSL_REDIRECT). settings.py calls nothing else to read the environ
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -64,6 +65,25 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if number < minimum:
         raise SettingError(f"环境变量 {name} 的值“{value}”无效：应为不小于 {minimum} 的整数")
     return number
+
+
+RATE_UNITS = ("s", "sec", "m", "min", "h", "hour", "d", "day")
+_RATE = re.compile(r"(\d+)/(" + "|".join(RATE_UNITS) + ")")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A request rate as django-ninja's throttles read it, `N/unit` (`600/min`, `10/s`,
+    `5000/h`, `1000/day`), N at least 1; `off` for no limit (None)."""
+    value = env_str(name, default)
+    if value.lower() in FALSE:
+        return None
+    match = _RATE.fullmatch(value)
+    if match is None or int(match.group(1)) < 1:
+        raise SettingError(
+            f"环境变量 {name} 的值“{value}”无效：应为“次数/时段”，如 600/min、10/s、5000/h、"
+            "1000/day（时段为 s、min、h、day 之一），或 off 表示不限"
+        )
+    return value
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:

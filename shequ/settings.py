@@ -19,6 +19,7 @@ from shequ.environment import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_secret,
     env_str,
     site_host,
@@ -93,6 +94,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: any error answer under /api/ leaves as the API's JSON error (ADR 0038).
+    "shequ.web.errors.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -108,6 +111,8 @@ MIDDLEWARE = [
     # migration every request is a 503.
     "shequ.web.maintenance.MaintenanceMiddleware",
     "shequ.web.database_errors.DatabaseUnavailableMiddleware",
+    # A NUL byte in a page's query: the site's 400 before any view reads it (web.query).
+    "shequ.web.query.NulInQueryMiddleware",
     "shequ.web.scoping.DomainErrorMiddleware",
     "shequ.web.sessions.ExpiredSessionMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -134,10 +139,15 @@ AXES_VERBOSE = False
 # address is read that many entries from the right of X-Forwarded-For (core.addresses).
 SHEQU_PROXY_COUNT = env_int("SHEQU_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "shequ.core.addresses.client_address"
+# The API's rate limits (django-ninja throttles, shequ.api.throttles, ADR 0038): requests
+# per token (or per signed-in user) and per client address, counted in each worker
+# process; beyond them a 429 with Retry-After. `off` lifts a limit.
+SHEQU_API_TOKEN_RATE = env_rate("SHEQU_API_TOKEN_RATE", "600/min")
+SHEQU_API_ADDRESS_RATE = env_rate("SHEQU_API_ADDRESS_RATE", "1200/min")
 
 if not DEBUG:
     # Production serves collected static files itself; the demo's runserver does it in DEBUG.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "shequ.urls"
 # A refused CSRF token (a form left open past a logout) answers the site's Chinese 403.

@@ -50,6 +50,14 @@ def _no_lockout_by_default(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_api_rate_limits(settings):
+    """The API's rate limits are tested on their own (test_api_throttling.py); the walks
+    and schemathesis send hundreds of requests a minute from one address."""
+    settings.SHEQU_API_TOKEN_RATE = None
+    settings.SHEQU_API_ADDRESS_RATE = None
+
+
+@pytest.fixture(autouse=True)
 def _no_login_pause(monkeypatch):
     """The growing pause after failed logins is tested on its own (test_login_lockout.py)."""
     monkeypatch.setattr("shequ.accounts.lockout.pause", lambda seconds: None)

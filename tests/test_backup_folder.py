@@ -209,7 +209,7 @@ def test_a_read_only_folder_is_refused_with_a_message(tmp_path):
     [
         (["--to-dir", "x", "--keep", "0"], "--keep 至少为 1"),
         (["-o", "x.tar.gz", "--keep", "3"], "--keep 只能与 --to-dir 同用"),
-        (["-o", "x.tar.gz", "--to-dir", "x"], "not allowed with argument"),
+        (["-o", "x.tar.gz", "--to-dir", "x"], "不能与 -o/--output 同时使用"),
     ],
 )
 def test_options_that_do_not_go_together_are_refused(tmp_path, options, message):

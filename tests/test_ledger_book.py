@@ -16,19 +16,14 @@ from django.urls import reverse
 
 from shequ.accounts.scope import operator_scope
 from shequ.compliance.dashboard import community_history
+from shequ.core.xlsx_layout import text_width
 from shequ.ledger import rules
 from shequ.ledger.export import LISTED_FACILITIES
 from shequ.ledger.importing.files import read_sheets
 from shequ.ledger.ledger_csv import COLUMNS
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.rows import rows_bulk_update
-from shequ.ledger.workbook_xlsx import (
-    FACILITY_HEADERS,
-    SINGLE_COLUMNS,
-    WIDTHS,
-    header_width,
-    write_xlsx,
-)
+from shequ.ledger.workbook_xlsx import FACILITY_HEADERS, SINGLE_COLUMNS, WIDTHS, write_xlsx
 from shequ.plans.models import Plan
 from shequ.plans.queries import open_plan_target_years
 from shequ.regions.models import Region
@@ -242,8 +237,8 @@ def test_headers_are_broken_at_word_boundaries_and_every_line_fits(period):
             "菜店（平价超市）",
         }
         # Each line fits its column: the cell never breaks it again (便民服务中｜心).
-        assert all(header_width(line) <= WIDTHS[column] for line in text.split("\n"))
-    assert header_width("计划2027") <= WIDTHS[12]  # a planned year fits 达标年度
+        assert all(text_width(line) <= WIDTHS[column] for line in text.split("\n"))
+    assert text_width("计划2027") <= WIDTHS[12]  # a planned year fits 达标年度
 
 
 def test_the_book_writes_one_unit_spelling(period):

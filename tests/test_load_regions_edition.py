@@ -293,7 +293,7 @@ def test_a_street_user_may_not_load_an_edition(files, tiansheng_approver):
 def test_a_bad_period_is_refused_in_chinese(files):
     _, path, _ = files
     code, _, err = shequ("load-regions", path, "--effective", "2027H3")
-    assert code == 1
+    assert code == 2  # a value that is no period: a usage error (ADR 0038)
     assert "报告期“2027H3”格式不对" in err
 
 

@@ -96,8 +96,9 @@ def test_the_method_filter_keeps_a_plans_other_measures_in_its_sum(login, distri
 
 
 def sheet_rows(response) -> list[tuple]:
+    """The plans' lines (numbered), without the header, the 合计 and the notes."""
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    return [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
+    return [r for r in sheet.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
 
 
 def test_the_summary_table_holds_what_the_list_shows(login, district_viewer, plans):

@@ -289,7 +289,7 @@ def test_summary_table_and_word_plan(client, plan, district_viewer):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet["A1"].value.startswith("北碚区一社区一方案汇总表")
-    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
     assert len(rows) == 5
     first = next(r for r in rows if r[2] == plan.community.name)
     assert first[3:11] == (1000, 250, 25, 50, 60, 1, 8.25, 2026)

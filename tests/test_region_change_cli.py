@@ -163,7 +163,7 @@ def test_reclassify_with_an_unknown_class_is_refused(beibei):
 
 def test_deactivate_needs_a_reason(beibei):
     code, _, err = shequ("region-change", "deactivate", XINXINGLU, "--effective", "2027H1")
-    assert code == 1
+    assert code == 2  # an argument left out: a usage error (ADR 0038)
     assert "--reason" in err, err
     code, _ = shequ_json(
         "region-change",

@@ -451,22 +451,24 @@ def test_the_xlsx_lists_the_years_allocations_with_totals_and_keeps_text_as_text
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [row for row in sheet.iter_rows(values_only=True) if any(row)]
     assert rows[0][0] == "重庆市北碚区2025年补助资金安排明细"
-    assert rows[1][:6] == ("序号", "街镇", "用途", "社区（村）", "措施", "金额（万元）")
-    lines = rows[2:4]
+    assert rows[1][0] == "填报单位：重庆市北碚区"
+    assert rows[2][:6] == ("序号", "街镇", "用途", "社区（村）", "措施", "金额\n（万元）")
+    lines = rows[3:5]
     assert [(line[1], line[5], line[6]) for line in lines] == [
         ("天生街道", 100.10, "已安排"),
         ("童家溪镇", 20.25, "已拨付"),
     ]
     assert lines[1][4] == "=1+1 改造用房" and lines[1][3] == measure.plan.community.name
     assert lines[0][8] == '=HYPERLINK("http://x")'
-    totals = {row[0]: row[5] for row in rows[4:]}
+    assert lines[1][7] == datetime.datetime.combine(TODAY, datetime.time())
+    totals = {row[0]: row[5] for row in rows[5:9]}
     assert totals == {
-        "合计（已安排）": 120.35,
+        "合计（已安排，2笔）": 120.35,
         "其中已拨付": 20.25,
         "年度预算": 500.0,
         "预算剩余": 379.65,
     }
-    for cell in (sheet.cell(3, 9), sheet.cell(4, 5)):
+    for cell in (sheet.cell(4, 9), sheet.cell(5, 5)):
         assert cell.data_type == "s"  # stored as text, never a formula
 
 

@@ -23,6 +23,7 @@ from shequ.accounts.roles import Permission, role_allowed_at, role_label_at
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.text import field_text
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 
@@ -230,8 +231,8 @@ def user_create(
         username=username,
         node=node,
         role=role,
-        full_name=full_name.strip(),
-        phone=phone.strip(),
+        full_name=field_text(User, "full_name", full_name),
+        phone=field_text(User, "phone", phone),
         email=email.strip(),
     )
     if validate:

@@ -15,7 +15,9 @@ from shequ.accounts.models import ApiToken, User
 from shequ.core.actors import Actor
 from shequ.core.addresses import client_address
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError
 from shequ.core.logtext import one_line
+from shequ.core.text import field_text
 
 log = logging.getLogger("shequ.security")
 
@@ -35,15 +37,14 @@ def _digest(raw: str) -> str:
 @transaction.atomic
 def token_create(*, user: User, name: str, actor: Actor) -> tuple[ApiToken, str]:
     """A new token for `user`; the raw token is returned once and never stored."""
-    name = (name or "").strip()
-    if not name:
-        raise TokenError("请填写令牌用途，如“市级平台对接”")
+    try:
+        name = field_text(ApiToken, "name", name, required="请填写令牌用途，如“市级平台对接”")
+    except DomainError as error:
+        raise TokenError(error.message) from error
     if not user.is_active:
         raise TokenError(f"用户“{user.username}”已停用")
     raw = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=raw[:12], key_hash=_digest(raw)
-    )
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=_digest(raw))
     audit_record(
         actor=actor,
         action="accounts.token_create",

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from shequ.accounts.tokens import token_user
+from shequ.api.throttles import AddressGate
 from shequ.core.addresses import client_address
 
 
@@ -26,7 +27,8 @@ class ActiveSession(SessionAuth):
         return user if user.is_authenticated and user.is_active else None
 
 
-API_AUTH = [BearerToken(), ActiveSession()]
+# The address is counted first, before any token is looked up (api.throttles).
+API_AUTH = [AddressGate(), BearerToken(), ActiveSession()]
 
 
 def api_user(request: HttpRequest):

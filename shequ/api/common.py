@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
+import re
 
 from django.http import FileResponse, Http404
+from ninja.errors import ValidationError
 from pydantic import ValidationError as PydanticError
 
 from shequ.accounts.scope import Scope, scope_for
@@ -76,19 +79,69 @@ def paged(items, query, render) -> dict:
     return {"items": [render(item) for item in page], "count": count}
 
 
+# A body of ours is a few kilobytes (the largest, a checklist, about two); a megabyte is
+# far beyond it, and nesting deeper than a few levels is no body any operation takes.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_DEPTH = 20
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
 def json_body(request, schema):
     """The JSON body as `schema`: read only once scope and role have been checked, so that
-    a caller outside the node learns nothing from a malformed body (422 otherwise)."""
+    a caller outside the node learns nothing from a malformed body (422 otherwise; 413
+    for a body above MAX_BODY_BYTES). Numbers must be finite (no NaN, ±Infinity, 1e309),
+    nesting at most MAX_BODY_DEPTH deep, and every key one the schema lists."""
+    raw = request.body or b"{}"
+    if len(raw) > MAX_BODY_BYTES:
+        raise MalformedBody(f"请求内容过大（最多 {MAX_BODY_BYTES // 1024} KB）", status=413)
+    if _depth_above(raw, MAX_BODY_DEPTH):
+        raise MalformedBody(f"JSON 嵌套层数过多（最多 {MAX_BODY_DEPTH} 层）")
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError as error:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as error:
         raise MalformedBody("不是有效的 JSON") from error
     if contains_nul(data):
         raise MalformedBody("含有空字符（\\0）")
+    at = _not_finite(data)
+    if at is not None:
+        raise MalformedBody(
+            "应为有限的数字（不能是 NaN、Infinity，或超出范围的数如 1e309）",
+            field=".".join(at) or None,
+        )
     try:
         return schema.model_validate(data)
     except PydanticError as error:
-        raise MalformedBody("缺少字段或字段类型不对") from error
+        raise ValidationError(error.errors(include_url=False)) from error
+
+
+def _depth_above(raw: bytes, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`: checked before parsing,
+    since Python's parser recurses once per level (100,000 levels: a RecursionError)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", raw)):
+        depth += 1 if bracket.group() in (b"[", b"{") else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _not_finite(value, at: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The path of the first number that is NaN or infinite (Python's parser reads NaN,
+    Infinity and 1e309 as floats), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return at
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(index), item) for index, item in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        found = _not_finite(item, (*at, str(key)))
+        if found is not None:
+            return found
+    return None
 
 
 def region_in_scope(scope: Scope, code: str):

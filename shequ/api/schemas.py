@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from shequ.assets.services import MAX_AREA as ASSET_MAX_AREA
+from shequ.checklist.services import MAX_AREA as CHECKLIST_MAX_AREA
+from shequ.plans.services import MEASURE_MAX_AREA, MEASURE_MAX_BUDGET
+from shequ.subsidy.services import MAX_AMOUNT
 
 
 class Error(Schema):
@@ -32,6 +40,27 @@ class Conflict(Error):
 # The refusals every operation may answer with (ADR 0013: scope 404, role 403, body 422,
 # rules 400; anonymous 401).
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+
+
+class BodyIn(Schema):
+    """A request body: a key it does not list is refused (422 naming it) rather than
+    ignored, so that a misspelt field is not taken for "unchanged" (ADR 0038)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def figure(maximum: Decimal):
+    """A number of a body: finite, from 0 to the largest the domain and its column take
+    (the domain's own constant, so both say the same; the domain checks again with its
+    rules, e.g. an asset's area above 0 or a tenth at most)."""
+    return Annotated[float, Field(ge=0, le=float(maximum), allow_inf_nan=False)]
+
+
+MeasureArea = figure(MEASURE_MAX_AREA)
+MeasureBudget = figure(MEASURE_MAX_BUDGET)
+AssetArea = figure(ASSET_MAX_AREA)
+RoomArea = figure(CHECKLIST_MAX_AREA)
+Money = figure(MAX_AMOUNT)
 
 
 class RegionOut(Schema):
@@ -176,7 +205,7 @@ class RowPage(Schema):
     count: int
 
 
-class RowChange(Schema):
+class RowChange(BodyIn):
     """A change to a draft row: the version read (optimistic locking), the fields to set
     (values as the grid takes them: numbers, or text such as "1,234.5"), comments on
     warnings by their code, and an optional reason."""
@@ -225,7 +254,7 @@ class SubmissionPage(Schema):
     count: int
 
 
-class Decision(Schema):
+class Decision(BodyIn):
     """The reason, required to return or reopen a ledger."""
 
     reason: str = ""
@@ -276,19 +305,19 @@ class PlanPage(Schema):
     count: int
 
 
-class MeasureIn(Schema):
+class MeasureIn(BodyIn):
     """A measure as the plan page takes it; `asset` is an idle asset's 资产编号."""
 
     method: str
     description: str
-    planned_area: float
+    planned_area: MeasureArea
     planned_date: datetime.date
     status: str = "not_started"
-    budget: float | None = None
+    budget: MeasureBudget | None = None
     funding: str = ""
     programme: str = ""
     responsible: str = ""
-    actual_area: float | None = None
+    actual_area: MeasureArea | None = None
     actual_date: datetime.date | None = None
     asset: str | None = None
 
@@ -300,14 +329,14 @@ class MeasureChange(MeasureIn):
     version: int
 
 
-class ConsultationIn(Schema):
+class ConsultationIn(BodyIn):
     held_on: datetime.date
     who: str
     said: str
     changed: str = ""
 
 
-class TargetYearIn(Schema):
+class TargetYearIn(BodyIn):
     target_year: int
 
 
@@ -331,7 +360,7 @@ class AssetPage(Schema):
     count: int
 
 
-class AssetIn(Schema):
+class AssetIn(BodyIn):
     """An idle asset as the register takes it; `street` is the street's division code,
     `code` the 资产编号 (generated when left empty)."""
 
@@ -340,14 +369,14 @@ class AssetIn(Schema):
     owner: str
     address: str
     street: str
-    area: float
+    area: AssetArea
     status: str = "available"
     code: str = ""
     description: str = ""
     notes: str = ""
 
 
-class AssetChange(Schema):
+class AssetChange(BodyIn):
     """The fields to change; those missing or null keep their values. `version` is the
     one read (optimistic locking: 409 once someone else changed the asset)."""
 
@@ -357,7 +386,7 @@ class AssetChange(Schema):
     owner: str | None = None
     address: str | None = None
     street: str | None = None
-    area: float | None = None
+    area: AssetArea | None = None
     status: str | None = None
     code: str | None = None
     description: str | None = None
@@ -418,8 +447,8 @@ class BudgetOut(Schema):
     streets: list[StreetMoney]
 
 
-class BudgetIn(Schema):
-    amount: float
+class BudgetIn(BodyIn):
+    amount: Money
     notes: str = ""
 
 
@@ -446,14 +475,14 @@ class AllocationPage(Schema):
     count: int
 
 
-class AllocationIn(Schema):
+class AllocationIn(BodyIn):
     """`purpose`: measure, service_center, elderly_center or mutual_aid; `measure` (a
     measure's id) exactly when the purpose is a measure; `amount` in 万元, two decimals."""
 
     year: int
     street: str
     purpose: str
-    amount: float
+    amount: Money
     measure: int | None = None
     community: str | None = None
     notes: str = ""
@@ -465,7 +494,7 @@ class AllocationChange(AllocationIn):
     version: int
 
 
-class PaidIn(Schema):
+class PaidIn(BodyIn):
     paid_on: datetime.date
 
 
@@ -506,14 +535,14 @@ class ChecklistOut(Schema):
     items: list[ChecklistItemOut]
 
 
-class ChecklistItemIn(Schema):
+class ChecklistItemIn(BodyIn):
     present: bool
-    area: float | None = None  # rooms only, ㎡
+    area: RoomArea | None = None  # rooms only, ㎡
     room_name: str = ""  # rooms only; the same name on several items: one shared room
     version: int  # as read (0 for an item never saved): 409 once someone else changed it
 
 
-class ChecklistIn(Schema):
+class ChecklistIn(BodyIn):
     """Item code → its values; only the items given change."""
 
     items: dict[str, ChecklistItemIn]

@@ -27,6 +27,7 @@ from shequ.api.schemas import (
 )
 from shequ.api.street_plans_api import router as street_plans_router
 from shequ.api.subsidy_api import router as subsidy_router
+from shequ.api.throttles import TokenThrottle
 from shequ.compliance.summary import summary
 from shequ.core.db_router import replica_reads
 from shequ.core.periods import PeriodCode
@@ -65,6 +66,7 @@ api = NinjaAPI(
     "`Authorization: Bearer <令牌>`。错误一律为 JSON：`message`（中文）和 `field`。",
     urls_namespace="api_v1",
     auth=API_AUTH,
+    throttle=[TokenThrottle()],  # per address: api.throttles.AddressGate, in API_AUTH
     docs=VendoredSwagger(),
     docs_decorator=_docs_for_callers,
 )

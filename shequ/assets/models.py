@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from shequ.core.text import NOTE
 from shequ.regions.models import Region
 
 
@@ -22,7 +23,7 @@ class IdleAsset(models.Model):
     code = models.CharField("资产编号", max_length=30, unique=True)
     kind = models.CharField("类别", max_length=10, choices=Kind.choices)
     name = models.CharField("名称", max_length=100)
-    description = models.TextField("情况说明", blank=True)
+    description = models.TextField("情况说明", max_length=NOTE, blank=True)
     owner = models.CharField("产权（管理）单位", max_length=100)
     address = models.CharField("地址", max_length=200)
     street = models.ForeignKey(
@@ -32,7 +33,7 @@ class IdleAsset(models.Model):
     status = models.CharField(
         "状态", max_length=10, choices=Status.choices, default=Status.AVAILABLE, db_index=True
     )
-    notes = models.TextField("备注", blank=True)
+    notes = models.TextField("备注", max_length=NOTE, blank=True)
     # Optimistic locking (core.versions): the version a form or an API client read.
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

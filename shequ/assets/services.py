@@ -16,6 +16,7 @@ from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_visible_to
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.text import field_text
 from shequ.core.versions import next_version, require_current
 from shequ.plans.models import Plan
 from shequ.plans.services import is_measure_editor, may_edit_plan, require_plan_editor
@@ -36,8 +37,16 @@ ASSET_FIELDS = (
     "status",
     "notes",
 )
-TEXT_LIMITS = {"code": 30, "name": 100, "owner": 100, "address": 200}
-REQUIRED_TEXT = {"name": "资产名称", "owner": "产权（管理）单位", "address": "地址"}
+# The register's texts (lengths and characters: the text policy, core.text), with what to
+# say when a required one is empty.
+TEXTS = {
+    "code": "",
+    "name": "请填写资产名称",
+    "description": "",
+    "owner": "请填写产权（管理）单位",
+    "address": "请填写地址",
+    "notes": "",
+}
 MAX_AREA = Decimal("99999999.9")
 
 # Who keeps the register: the roles that change data at their node (viewers only read).
@@ -148,22 +157,17 @@ def _audit(scope: Scope, asset: IdleAsset, action: str, summary: str, changes=No
 
 
 def _clean_text(values: dict) -> dict:
-    cleaned = dict(values)
-    for name in ("code", "name", "description", "owner", "address", "notes"):
-        cleaned[name] = (cleaned.get(name) or "").strip()
-    return cleaned
+    texts = {
+        name: field_text(IdleAsset, name, values.get(name), required=required)
+        for name, required in TEXTS.items()
+    }
+    return {**values, **texts}
 
 
 def _check_values(values: dict, asset: IdleAsset | None) -> None:
     """The register's rules, each naming the field at fault (forms show them in place)."""
     if values.get("kind") not in IdleAsset.Kind.values:
         raise DomainError("请选择资产类别（学校用房、企业厂房、办公用房或其他）", field="kind")
-    for name, label in REQUIRED_TEXT.items():
-        if not values[name]:
-            raise DomainError(f"请填写{label}", field=name)
-    for name, limit in TEXT_LIMITS.items():
-        if len(values[name]) > limit:
-            raise DomainError(f"{_label(name)}不能超过 {limit} 个字", field=name)
     street = values.get("street")
     if not isinstance(street, Region) or street.level != Level.STREET or not street.is_active:
         raise DomainError("请选择资产所在的街镇", field="street")
@@ -237,14 +241,12 @@ def asset_update(
     refused (`core.versions.StaleEdit`) and nothing is written."""
     asset = _locked(asset)
     require_asset_editor(scope, asset)
-    given = _clean_text(values)
-    require_current(
-        asset,
-        expected_version,
-        {n: given[n] for n in ASSET_FIELDS if n in values},
-        what=_what(asset),
-    )
+    given = [name for name in ASSET_FIELDS if name in values]
     values = _clean_text({name: getattr(asset, name) for name in ASSET_FIELDS} | values)
+    # Compared as they would be stored (texts under the policy), only what was sent.
+    require_current(
+        asset, expected_version, {name: values[name] for name in given}, what=_what(asset)
+    )
     _check_values(values, asset)
     _require_manager(scope, values["street"])
     if not values["code"]:

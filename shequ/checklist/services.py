@@ -20,12 +20,12 @@ from shequ.checklist.models import ChecklistEntry
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.files import delete_after_commit, replace_file
+from shequ.core.text import field_text
 from shequ.core.versions import Conflict, StaleEdit, conflicts_with, is_stale, next_version
 from shequ.plans.evidence import Evidence
 from shequ.regions.models import Region
 
 MAX_AREA = Decimal("999999.9")  # Decimal(7, 1)
-MAX_ROOM_NAME = 50
 ITEM_FIELDS = {"present": "已设置", "area": "面积", "room_name": "所在房间"}
 
 
@@ -89,16 +89,17 @@ def _cleaned(item: Item, raw: ItemValues | Mapping[str, Any]) -> ItemValues:
         raw = {"present": raw.present, "area": raw.area, "room_name": raw.room_name}
     present = bool(raw.get("present"))
     area = _area(item, raw.get("area"))
-    room_name = str(raw.get("room_name") or "").strip()
+    try:
+        room_name = field_text(
+            ChecklistEntry, "room_name", raw.get("room_name"), field=f"{item.code}-room_name"
+        )
+    except DomainError as error:  # the same field on every item: say which
+        raise DomainError(f"{item.label}：{error.message}", error.field) from error
     if not item.is_room and (area is not None or room_name):
         raise DomainError(f"{item.label}不是功能用房，不填面积和所在房间", f"{item.code}-area")
     if not present and (area is not None or room_name):
         # An absent room with a size would be counted by anyone summing areas.
         raise DomainError(f"{item.label}：未设置时不填面积和所在房间", f"{item.code}-present")
-    if len(room_name) > MAX_ROOM_NAME:
-        raise DomainError(
-            f"{item.label}：所在房间名称最多 {MAX_ROOM_NAME} 个字", f"{item.code}-room_name"
-        )
     return ItemValues(present, area, room_name)
 
 

@@ -9,8 +9,16 @@ from django.utils import timezone
 from shequ.core.actors import Actor
 from shequ.core.bulk import insert_rows
 from shequ.core.models import AuditEvent
+from shequ.core.text import field_text
 
 SUMMARY_LENGTH = AuditEvent._meta.get_field("summary").max_length
+
+
+def audit_reason(reason: str) -> str:
+    """A reason as the trail keeps it, under the text policy (core.text): the last check
+    for reasons stored nowhere else (an import's, a region change's), so that a long one
+    is refused with the field's name, in the change's transaction, before anything stays."""
+    return field_text(AuditEvent, "reason", reason)
 
 
 def audit_record(**fields: Any) -> AuditEvent:
@@ -78,6 +86,7 @@ def audit_records_bulk(
     at = at or timezone.now()
     user_id = audit_user_id(actor)
     label = actor.label
+    reason = audit_reason(reason)
     rows = [[at, user_id, label, action, target_type, *entry.stored(), reason] for entry in entries]
     insert_rows(AuditEvent, _BULK_FIELDS, rows)
 
@@ -110,5 +119,5 @@ def audit_event(
         region_path=region_path,
         summary=summary,
         changes=changes,
-        reason=reason,
+        reason=audit_reason(reason),
     )

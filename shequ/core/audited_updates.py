@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from shequ.core.actors import Actor
-from shequ.core.audit import AuditEntry, audit_records_bulk, audit_user_id
+from shequ.core.audit import AuditEntry, audit_reason, audit_records_bulk, audit_user_id
 from shequ.core.bulk import json_texts, prepared_values, update_rows
 from shequ.core.models import AuditEvent
 
@@ -60,7 +60,8 @@ class AuditedUpdates:
         reason: str,
     ):
         self.model, self.field_names = model, tuple(field_names)
-        self.actor, self.action, self.target_type, self.reason = actor, action, target_type, reason
+        self.actor, self.action, self.target_type = actor, action, target_type
+        self.reason = audit_reason(reason)  # refused before the first row is written
         self.at = timezone.now()  # one moment for the whole write, as it is one transaction
         self.written = 0
         self._rows: list[Sequence] = []

@@ -23,9 +23,10 @@ from django.dispatch import Signal
 
 logger = logging.getLogger("shequ.mail")
 
-# What a mail server or the way to it can do to a send. ValueError: a login smtplib cannot
-# encode (the settings refuse a non-ASCII one), TLS and SSL both on in a test's settings.
-SENDING_ERRORS = (smtplib.SMTPException, OSError, ValueError)
+# Caught around each send: what a mail server or the way to it does (SMTPException,
+# OSError), a header Django refuses (BadHeaderError, a ValueError), and whatever else a mail
+# backend raises: the action was committed before, and its request must not fail (issue 25).
+ANY_ERROR = Exception
 
 # Sent with `failures` (a list of MailFailure) after a batch in which some mail failed.
 mail_failed = Signal()
@@ -52,12 +53,12 @@ def mail_send(messages: Sequence[EmailMessage]) -> list[MailFailure]:
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
-    except SENDING_ERRORS as error:
+    except ANY_ERROR as error:
         failures = [_failure(message, _reason(error, connection)) for message in messages]
     else:
         failures = _send_each(connection, messages)
     finally:
-        with suppress(smtplib.SMTPException, OSError):
+        with suppress(ANY_ERROR):
             connection.close()
     if failures:
         for receiver, error in mail_failed.send_robust(sender=MailFailure, failures=failures):
@@ -71,7 +72,7 @@ def _send_each(connection, messages: Sequence[EmailMessage]) -> list[MailFailure
     for message in messages:
         try:
             connection.send_messages([message])
-        except SENDING_ERRORS as error:
+        except ANY_ERROR as error:
             failures.append(_failure(message, _reason(error, connection)))
     return failures
 

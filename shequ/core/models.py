@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from shequ.core.text import NOTE
+
 
 class AuditEvent(models.Model):
     """One entry of the audit trail: who did what, when, from what to what, and why.
@@ -26,7 +28,7 @@ class AuditEvent(models.Model):
     region_path = models.CharField("区划路径", max_length=255, blank=True, db_index=True)
     summary = models.CharField("摘要", max_length=500)
     changes = models.JSONField("变更", default=dict, blank=True)
-    reason = models.TextField("原因", blank=True)
+    reason = models.TextField("原因", max_length=NOTE, blank=True)
 
     class Meta:
         verbose_name = "审计记录"

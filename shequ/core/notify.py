@@ -10,6 +10,9 @@ from django.db import transaction
 
 from shequ.core.mail import MailFailure, absolute_url, mail_send
 from shequ.core.models import Notification
+from shequ.core.text import header_text, text_cut
+
+MESSAGE_LENGTH = Notification._meta.get_field("message").max_length
 
 
 @dataclass
@@ -35,12 +38,15 @@ def notify(
     subject: str = "",
     kind: str = Notification.Kind.OTHER,
 ) -> Delivery:
-    """Store one notification per user now, and mail those with an address after commit."""
+    """Store one notification per user now, and mail those with an address after commit.
+    The message may hold what a user wrote (a return reason, line breaks and all): the
+    notice keeps what fits its field, the mail's body all of it, its subject one line."""
     users = [user for user in users if user.is_active]
+    shown = text_cut(message, MESSAGE_LENGTH)
     Notification.objects.bulk_create(
-        Notification(user=u, kind=kind, message=message, url=url) for u in users
+        Notification(user=u, kind=kind, message=shown, url=url) for u in users
     )
-    subject = subject or f"【{settings.SHEQU_SYSTEM_NAME}】{message[:40]}"
+    subject = header_text(subject or f"【{settings.SHEQU_SYSTEM_NAME}】{header_text(message)[:40]}")
     signature = f"{settings.SHEQU_DISTRICT_NAME}{settings.SHEQU_SYSTEM_NAME}"
     body = "\n\n".join(part for part in (message, absolute_url(url), signature) if part)
     mails = [
@@ -51,7 +57,9 @@ def notify(
     delivery = Delivery(notified=len(users), mailed=[user.email for user in users if user.email])
     if mails:
         # Mail only once the change is committed: a rolled-back action must not be announced.
-        transaction.on_commit(lambda: delivery.deliver(mails))
+        # Robust: the action has been committed, so whatever the mail does cannot fail it
+        # (mail_send logs and announces its own failures; Django logs anything else).
+        transaction.on_commit(lambda: delivery.deliver(mails), robust=True)
     else:
         delivery.done = True
     return delivery

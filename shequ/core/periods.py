@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The years a budget, a plan's target or a page's `?year=` may name.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 _CODE = re.compile(r"^(\d{4})H([12])$")
 _LABEL = re.compile(r"^(\d{4})年(上|下)半年$")
 

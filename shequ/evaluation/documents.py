@@ -3,12 +3,22 @@ command and (later) the API."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.utils import timezone
+
 from shequ.checklist.queries import completeness_by_street, missing_items
+from shequ.evaluation.chart_images import ranking_png, trend_png
+from shequ.evaluation.charts import ranking_chart, trend_chart
 from shequ.evaluation.evaluation import Evaluation
-from shequ.evaluation.report import report_text, write_docx, write_xlsx
+from shequ.evaluation.report import report_text
+from shequ.evaluation.report_docx import write_docx
+from shequ.evaluation.report_pdf import write_pdf
+from shequ.evaluation.workbook import write_xlsx
+from shequ.plans.documents import bureau_name
 from shequ.regions.models import Region
 
 
@@ -19,12 +29,38 @@ class EvaluationDocuments:
     # Checklist completeness by street code (share of the counted items present).
     completeness: dict = field(default_factory=dict)
 
-    def docx(self) -> bytes:
-        return write_docx(self.evaluation, self.completeness, self.issuer)
+    def docx(self, *, now: datetime.datetime | None = None) -> bytes:
+        return write_docx(
+            self.evaluation,
+            self.completeness,
+            self.issuer,
+            now=now or timezone.now(),
+            charts=self.chart_images(),
+        )
+
+    def pdf(self, *, now: datetime.datetime | None = None) -> bytes:
+        return write_pdf(
+            self.evaluation,
+            self.completeness,
+            self.issuer,
+            now=now or timezone.now(),
+            charts=self.chart_images(),
+        )
+
+    def chart_images(self) -> list[tuple[str, bytes]]:
+        """(caption, PNG) of the trend and of the ranking, as the report places them."""
+        region = self.evaluation.region.name
+        return [
+            (f"{region}各期达标率与年度目标", trend_png(trend_chart(self.evaluation))),
+            (
+                f"{self.evaluation.year}年各街镇达标率排名",
+                ranking_png(ranking_chart(self.evaluation)),
+            ),
+        ]
 
     def xlsx(self) -> bytes:
         stream = io.BytesIO()
-        write_xlsx(self.evaluation, self.completeness, stream)
+        write_xlsx(self.evaluation, self.completeness, self.issuer, stream)
         return stream.getvalue()
 
     def as_json(self) -> dict:
@@ -53,4 +89,12 @@ def evaluation_documents(evaluation: Evaluation, issuer: str | None = None) -> E
     communities = sum(item.communities for item in by_street.values())
     completeness[region.code] = present / communities if communities else None
     evaluation.extras["missing_items"] = missing_items(region, limit=5)
-    return EvaluationDocuments(evaluation, issuer or f"{region.name}民政局", completeness)
+    return EvaluationDocuments(evaluation, issuer or issuing_bureau(region), completeness)
+
+
+def issuing_bureau(region: Region) -> str:
+    """Who signs the report and is its author: the configured district's bureau
+    (SHEQU_DISTRICT_NAME, the full name such as 重庆市北碚区) for the root, else the
+    region's own."""
+    name = settings.SHEQU_DISTRICT_NAME if region.parent_id is None else region.name
+    return bureau_name(name)

@@ -1,33 +1,17 @@
-"""The evaluation as documents: the Word report laid out per GB/T 9704 (党政机关公文格式)
-and the .xlsx table. Every sentence is generated from the evaluation's figures."""
+"""The evaluation's words and table: the report's sentences, the table's cells, and the
+.xlsx table. Every sentence is generated from the evaluation's figures; the Word and PDF
+layouts (GB/T 9704) are `report_docx` and `report_pdf`."""
 
 from __future__ import annotations
 
-import io
+import re
 from dataclasses import dataclass
 
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
-
 from shequ.compliance.summary import percent
-from shequ.core.xlsx import values_only_workbook
 from shequ.evaluation.evaluation import Evaluation, Row
+from shequ.ledger.export import chinese_date
 from shequ.regions.levels import Level
 
-# GB/T 9704: title 2号小标宋, headings 3号黑体, body 3号仿宋, 22 lines of 28 characters
-# on a 156 × 225 mm type area (top margin 37 mm, binding side 28 mm).
-TITLE_FONT, HEADING_FONT, BODY_FONT, TABLE_FONT = (
-    "方正小标宋简体",
-    "黑体",
-    "仿宋_GB2312",
-    "仿宋_GB2312",
-)
-TITLE_SIZE, BODY_SIZE, TABLE_SIZE = 22, 16, 9
-LINE_PITCH = Pt(28.9)
 NUMBERS = "一二三四五六七八九十"
 
 
@@ -64,21 +48,31 @@ def report_text(evaluation: Evaluation) -> ReportText:
     )
 
 
+# A space between a Chinese character and a figure, either way round (“2/18 个”).
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[0-9])|(?<=[0-9%]) +(?=[\u4e00-\u9fff])")
+
+
+def tight(text: str) -> str:
+    """Without spaces between Chinese and figures (GB/T 9704: “192个”, not “192 个”);
+    for phrases shared with the pages, which keep their spacing."""
+    return _SPACED.sub("", text)
+
+
 def _target_clause(row: Row) -> str:
     if row.target is None:
         return "本年度未设定目标"
     if not row.known:
         return (
-            f"（{row.unit.coverage}），是否达到年度目标（{percent(float(row.target))}）"
+            f"（{tight(row.unit.coverage)}），是否达到年度目标（{percent(float(row.target))}）"
             "待全部审核后确定"
         )
     if row.met:
         above = (row.rate or 0) - float(row.target)
-        return f"达到年度目标（{percent(float(row.target))}），高出 {points(above)} 个百分点"
+        return f"达到年度目标（{percent(float(row.target))}），高出{points(above)}个百分点"
     gap = float(row.target) - (row.rate or 0)
     return (
-        f"未达到年度目标（{percent(float(row.target))}），相差 {points(gap)} 个百分点，"
-        f"还需 {row.needed} 个社区达标"
+        f"未达到年度目标（{percent(float(row.target))}），相差{points(gap)}个百分点，"
+        f"还需{row.needed}个社区达标"
     )
 
 
@@ -88,43 +82,51 @@ def _change_clause(row: Row) -> str:
     if abs(row.change) < 0.0005:
         return "，与上年持平"
     verb = "提高" if row.change > 0 else "下降"
-    return f"，较上年{verb} {points(row.change)} 个百分点"
+    return f"，较上年{verb}{points(row.change)}个百分点"
 
 
 def _overall(e: Evaluation) -> list[str]:
     t, f = e.total, e.total.unit.figures
     first = (
-        f"{e.year}年，{district_short(e)}共有城乡社区（村）{t.communities} 个。"
-        f"按{e.period.label}审核台账，每百户居民拥有综合服务设施面积达到 "
-        f"{e.standard.normalize():f} 平方米的 {t.compliant} 个，达标率 {percent(t.rate)}，"
+        f"{e.year}年，{district_short(e)}共有城乡社区（村）{t.communities}个。"
+        f"按{e.period.label}审核台账，每百户居民拥有综合服务设施面积达到"
+        f"{e.standard.normalize():f}平方米的{t.compliant}个，达标率{percent(t.rate)}，"
         f"{_target_clause(t)}{_change_clause(t)}。"
     )
     classes = (
-        f"其中城市社区 {f.urban_communities} 个、达标 {f.urban_compliant} 个"
+        f"其中城市社区{f.urban_communities}个、达标{f.urban_compliant}个"
         f"（{percent(f.urban_compliant / f.urban_communities if f.urban_communities else None)}），"
-        f"农村社区 {f.rural_communities} 个、达标 {f.rural_compliant} 个"
+        f"农村社区{f.rural_communities}个、达标{f.rural_compliant}个"
         f"（{percent(f.rural_compliant / f.rural_communities if f.rural_communities else None)}）。"
     )
     plans = (
-        f"全年销号“一社区一方案” {t.closed_plans} 个，截至{e.as_of:%Y年%m月%d日}尚有 "
-        f"{t.open_plans} 个方案未销号（其中已到目标年度仍未达标 {t.slipped_plans} 个）。"
+        f"全年销号“一社区一方案”{t.closed_plans}个，截至{chinese_date(e.as_of)}尚有"
+        f"{t.open_plans}个方案未销号（其中已到目标年度仍未达标{t.slipped_plans}个）。"
     )
     submissions = (
-        f"各街镇全年上报台账 {t.submissions} 次，按时 {t.on_time} 次，逾期 {t.late} 次。"
+        f"各街镇全年上报台账{t.submissions}次，按时{t.on_time}次，逾期{t.late}次。"
         if t.submissions
         else "全年尚无上报的台账。"
     )
-    return [first, classes + plans + submissions]
+    return [first, classes + plans + _planned_sentence(t) + submissions]
+
+
+def _planned_sentence(total: Row) -> str:
+    """What the table's 计划本年达标社区 column counts: communities, not plans filed."""
+    if not total.planned:
+        return ""
+    achieved = "达标情况待审核" if total.achieved is None else f"已达标{total.achieved}个"
+    return f"各街镇年度实施方案计划本年达标的社区{total.planned}个，{achieved}。"
 
 
 def _streets_sentence(e: Evaluation) -> str:
     judged = [r for r in e.rows if r.met is not None]
     met = [r for r in judged if r.met]
     waiting = [r for r in e.rows if not r.known and r.communities]
-    pending = f"{len(waiting)} 个台账尚未审核，" if waiting else ""
+    pending = f"{len(waiting)}个台账尚未审核，" if waiting else ""
     return (
-        f"{len(e.rows)} 个街镇中，{len(met)} 个达到年度目标，"
-        f"{len(judged) - len(met)} 个未达到，{pending}各街镇完成情况见下表。"
+        f"{len(e.rows)}个街镇中，{len(met)}个达到年度目标，"
+        f"{len(judged) - len(met)}个未达到，{pending}各街镇完成情况见下表。"
     )
 
 
@@ -134,33 +136,35 @@ def _names(rows: list[Row], limit: int = 6) -> str:
 
 
 def _problems(e: Evaluation) -> list[str]:
+    """Each problem opens with one short sentence, its heading (GB/T 9704's second level,
+    set in 楷体 in the documents: `run_in_heading`), then the details."""
     problems = []
     missed = sorted(e.missed, key=lambda r: r.rate or 0)
     if missed:
         details = "；".join(
-            f"{r.name}达标率 {percent(r.rate)}，低于目标 "
-            f"{points(float(r.target) - (r.rate or 0))} 个百分点，还需 {r.needed} 个社区达标"
+            f"{r.name}达标率{percent(r.rate)}，低于目标"
+            f"{points(float(r.target) - (r.rate or 0))}个百分点，还需{r.needed}个社区达标"
             for r in missed
         )
         problems.append(f"部分街镇未完成年度目标。{details}。")
     overdue = e.extras.get("overdue_measures", 0)
     if e.total.slipped_plans or overdue:
         problems.append(
-            f"部分方案推进滞后。截至{e.as_of:%Y年%m月%d日}，有 {e.total.slipped_plans} 个方案"
-            f"已到目标年度仍未达标，{overdue} 项措施已过计划完成日期尚未完成。"
+            f"部分方案推进滞后。截至{chinese_date(e.as_of)}，有{e.total.slipped_plans}个方案"
+            f"已到目标年度仍未达标，{overdue}项措施已过计划完成日期尚未完成。"
         )
     missing = e.extras.get("missing_items") or []
     if missing:
-        listed = "、".join(f"{label}（{count} 个社区）" for label, count in missing)
-        problems.append(f"便民服务中心功能设置仍有短板，最常缺少的是{listed}。")
+        listed = "、".join(f"{label}（{count}个社区）" for label, count in missing)
+        problems.append(f"便民服务中心功能设置仍有短板。最常缺少的是{listed}。")
     late = [r for r in e.rows if r.late]
     if late:
         problems.append(
-            f"台账上报不够及时。{_names(late)}全年共逾期上报 {sum(r.late for r in late)} 次。"
+            f"台账上报不够及时。{_names(late)}全年共逾期上报{sum(r.late for r in late)}次。"
         )
     unfiled = [r for r in e.rows if r.planned and not r.plan_filed]
     if unfiled:
-        problems.append(f"{_names(unfiled)}尚未报送本年度实施方案。")
+        problems.append(f"年度实施方案报送不全。{_names(unfiled)}尚未报送本年度实施方案。")
     return problems or ["本年度各项目标均已完成，未发现突出问题。"]
 
 
@@ -171,11 +175,11 @@ def _next_steps(e: Evaluation) -> list[str]:
         needed = sum(r.needed or 0 for r in missed)
         steps.append(
             f"聚焦未达标社区。督促{_names(missed)}对照目标，按尚缺面积从少到多排序，"
-            f"优先推动 {needed} 个缺口较小的社区达标，确保下一年度完成任务。"
+            f"优先推动{needed}个缺口较小的社区达标，确保下一年度完成任务。"
         )
     if e.total.open_plans:
         steps.append(
-            f"加快“一社区一方案”实施。对尚未销号的 {e.total.open_plans} 个方案逐一研判，"
+            f"加快“一社区一方案”实施。对尚未销号的{e.total.open_plans}个方案逐一研判，"
             "逾期方案重新明确措施、责任单位和完成时限，达标一个、销号一个。"
         )
     missing = e.extras.get("missing_items") or []
@@ -186,6 +190,15 @@ def _next_steps(e: Evaluation) -> list[str]:
         )
     steps.append("严格台账管理。各街镇按时上报、据实填报，区民政局加强审核和实地抽查。")
     return steps
+
+
+def run_in_heading(item: str) -> tuple[str, str]:
+    """An item's opening sentence (its heading) and the rest; ("", item) when the item is
+    one sentence only."""
+    end = item.find("。")
+    if end == -1 or end == len(item) - 1:
+        return "", item
+    return item[: end + 1], item[end + 1 :]
 
 
 # ---------------------------------------------------------------- the table
@@ -199,9 +212,24 @@ TABLE_HEADERS = [
     "完成目标",
     "较上年（百分点）",
     "销号方案",
-    "实施方案 计划/实际",
+    "计划本年达标社区（计划/已达标）",
     "按时上报",
     "功能设置完成度",
+]
+
+# The same headers broken between words, for the printed table's narrow columns.
+PRINTED_HEADERS = [
+    "街镇",
+    "社区数",
+    "达标数",
+    "达标率",
+    "目标",
+    "完成\n目标",
+    "较上年\n（百分点）",
+    "销号\n方案",
+    "计划本年\n达标社区\n计划/达标",
+    "按时\n上报",
+    "功能\n设置\n完成度",
 ]
 
 
@@ -254,158 +282,3 @@ def table_cells(row: Row, completeness: dict) -> list[str]:
 
 def _dash(value) -> str:
     return "—" if value is None else str(value)
-
-
-# ---------------------------------------------------------------- Word
-
-
-def _font(run, name: str, size: float, bold: bool = False) -> None:
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-
-
-def _body(document, text: str, *, font=BODY_FONT, indent=True, align=None):
-    paragraph = document.add_paragraph()
-    layout = paragraph.paragraph_format
-    layout.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    layout.line_spacing = LINE_PITCH
-    layout.space_before = layout.space_after = Pt(0)
-    if indent:
-        layout.first_line_indent = Pt(BODY_SIZE * 2)  # two characters
-    if align is not None:
-        paragraph.alignment = align
-    _font(paragraph.add_run(text), font, BODY_SIZE)
-    return paragraph
-
-
-def _page_number_footer(section) -> None:
-    """“— 1 —” centred at the foot of every page (GB/T 9704 7.5), 4号宋体."""
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(paragraph.add_run("— "), "宋体", 14)
-    run = paragraph.add_run()
-    _font(run, "宋体", 14)
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        else:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        run._element.append(element)
-    _font(paragraph.add_run(" —"), "宋体", 14)
-
-
-def _a4_portrait(document) -> None:
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    _page_number_footer(section)
-
-
-def _table(document, rows: list[list[str]], total: list[str]) -> None:
-    table = document.add_table(rows=1, cols=len(TABLE_HEADERS))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    # The type area is 15.6 cm wide; Word and LibreOffice lay columns out by the grid.
-    widths = [2.3, 1.1, 1.1, 1.5, 1.4, 1.1, 1.5, 1.1, 1.6, 1.4, 1.5]
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)
-    for cells, values, font in (
-        (table.rows[0].cells, TABLE_HEADERS, HEADING_FONT),
-        *((table.add_row().cells, values, TABLE_FONT) for values in rows),
-        (table.add_row().cells, total, HEADING_FONT),
-    ):
-        for cell, text, width in zip(cells, values, widths, strict=True):
-            cell.width = Cm(width)
-            paragraph = cell.paragraphs[0]
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _font(paragraph.add_run(text), font, TABLE_SIZE)
-
-
-def write_docx(evaluation: Evaluation, completeness: dict, issuer: str) -> bytes:
-    text = report_text(evaluation)
-    document = Document()
-    _a4_portrait(document)
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.space_after = Pt(BODY_SIZE)
-    _font(title.add_run(report_title(evaluation)), TITLE_FONT, TITLE_SIZE)
-    _body(document, "一、总体情况", font=HEADING_FONT)
-    for sentence in text.overall:
-        _body(document, sentence)
-    _body(document, "二、各街镇完成情况", font=HEADING_FONT)
-    _body(document, text.streets)
-    _table(
-        document,
-        [table_cells(row, completeness) for row in evaluation.rows],
-        ["合计", *table_cells(evaluation.total, completeness)[1:]],
-    )
-    _body(document, "三、存在问题", font=HEADING_FONT)
-    for number, sentence in zip(NUMBERS, text.problems, strict=False):
-        _body(document, f"（{number}）{sentence}")
-    _body(document, "四、下一步工作", font=HEADING_FONT)
-    for number, sentence in zip(NUMBERS, text.next_steps, strict=False):
-        _body(document, f"（{number}）{sentence}")
-    _body(document, "")
-    _body(document, issuer, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    made = evaluation.made_on
-    _body(
-        document,
-        f"{made.year}年{made.month}月{made.day}日",
-        indent=False,
-        align=WD_ALIGN_PARAGRAPH.RIGHT,
-    )
-    stream = io.BytesIO()
-    document.save(stream)
-    return stream.getvalue()
-
-
-# ---------------------------------------------------------------- Excel
-
-
-def write_xlsx(evaluation: Evaluation, completeness: dict, target) -> None:
-    """The same table; rates as numbers formatted as per cent, changes in points."""
-    book = values_only_workbook(target)
-    sheet = book.add_worksheet(f"{evaluation.year}年评估")
-    title = book.add_format({"bold": True, "font_size": 14, "align": "center"})
-    head = book.add_format({"bold": True, "border": 1, "align": "center", "text_wrap": 1})
-    formats = {
-        (kind, bold): book.add_format(
-            {"border": 1, "align": "center", "bold": bold, "num_format": number_format}
-        )
-        for kind, number_format in (
-            (TEXT, "@"),
-            (COUNT, "0"),
-            (PERCENT, "0.0%"),
-            (POINTS, "+0.0;-0.0;0.0"),
-        )
-        for bold in (False, True)
-    }
-    last = len(TABLE_HEADERS) - 1
-    sheet.merge_range(0, 0, 0, last, report_title(evaluation), title)
-    sheet.write_row(1, 0, TABLE_HEADERS, head)
-    sheet.set_column(0, 0, 14)
-    sheet.set_column(1, last, 11)
-    rows = [(row, False) for row in evaluation.rows] + [(evaluation.total, True)]
-    for index, (row, is_total) in enumerate(rows, start=2):
-        values = table_values(row, completeness)
-        if is_total:
-            values[0] = ("合计", TEXT)
-        for column, (value, kind) in enumerate(values):
-            if kind == POINTS and value is not None:
-                value = value * 100  # percentage points
-            style = formats[(kind, is_total)]
-            if value is None:
-                sheet.write_string(index, column, "—", style)
-            else:
-                sheet.write(index, column, value, style)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    book.close()

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from shequ.core.periods import PeriodCode
+from shequ.core.text import NOTE, REASON
 from shequ.ledger.fields import GROCERY_HELP, LABELS
 from shequ.regions.models import Region
 
@@ -62,7 +63,7 @@ class StreetExtension(models.Model):
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="extensions")
     street = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     deadline = models.DateField("延期至")
-    reason = models.CharField("延期原因", max_length=500)
+    reason = models.CharField("延期原因", max_length=REASON)
 
     class Meta:
         verbose_name = "延期"
@@ -127,7 +128,7 @@ class LedgerRow(models.Model):
     compliance_year = models.PositiveSmallIntegerField(
         LABELS["compliance_year"], null=True, blank=True
     )
-    remarks = models.TextField(LABELS["remarks"], blank=True)
+    remarks = models.TextField(LABELS["remarks"], max_length=NOTE, blank=True)
     # Comments the street wrote for warnings, keyed by warning code.
     warning_comments = models.JSONField("警告说明", default=dict, blank=True)
 
@@ -186,8 +187,8 @@ class Submission(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    return_reason = models.TextField("退回原因", blank=True)
-    reopen_reason = models.TextField("重新打开原因", blank=True)
+    return_reason = models.TextField("退回原因", max_length=REASON, blank=True)
+    reopen_reason = models.TextField("重新打开原因", max_length=REASON, blank=True)
 
     objects = SubmissionQuerySet.as_manager()
 

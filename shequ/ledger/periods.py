@@ -14,6 +14,7 @@ from shequ.core.audit import audit_record
 from shequ.core.bulk import analyze, insert_rows
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode
+from shequ.core.text import field_text
 from shequ.ledger import lineage
 from shequ.ledger.models import LedgerRow, Period, StreetExtension, Submission
 from shequ.ledger.rows import CARRIED_ROW_FIELDS, audit_row, carried_forward_rows, stated_values
@@ -152,14 +153,13 @@ def period_extend(
     scope.require_root_admin("批准延期")
     if street.level != Level.STREET:
         raise DomainError("只能为街镇延期", field="street")
-    if not (reason or "").strip():
-        raise DomainError("请填写延期原因", field="reason")
+    reason = field_text(StreetExtension, "reason", reason, required="请填写延期原因")
     if deadline <= period.deadline:
         raise DomainError(
             f"延期日期应晚于本期截止日期 {period.deadline:%Y-%m-%d}", field="deadline"
         )
     extension, _ = StreetExtension.objects.update_or_create(
-        period=period, street=street, defaults={"deadline": deadline, "reason": reason.strip()}
+        period=period, street=street, defaults={"deadline": deadline, "reason": reason}
     )
     audit_record(
         actor=scope.actor,
@@ -169,7 +169,7 @@ def period_extend(
         region_path=street.path,
         summary=f"{street.name}{period.label}延期至 {deadline:%Y-%m-%d}",
         changes={"deadline": deadline.isoformat()},
-        reason=reason.strip(),
+        reason=reason,
     )
     return extension
 

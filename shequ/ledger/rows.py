@@ -22,6 +22,7 @@ from shequ.core.collection import without_cycle_search
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.core.periods import PeriodCode
+from shequ.core.text import REASON, text_clean
 from shequ.ledger import lineage, rules
 from shequ.ledger.fields import CARRIED_FIELDS, INPUT_FIELDS, LABELS
 from shequ.ledger.models import LedgerRow, Period, Submission
@@ -258,12 +259,13 @@ def row_update(
     require_row_editor(scope, row)
     _require_editable([(row, changes)], allow_closed_period=False)
     new_values = clean_values(changes)
+    reason = text_clean(reason, label="修改原因", field="reason", max_length=REASON, multiline=True)
     current = LedgerRow.objects.select_for_update().get(pk=row.pk)
     if current.version != expected_version:
         raise StaleRow(current)
     diff = value_changes(current, new_values)
-    new_comments = {**current.warning_comments, **(comments or {})}
-    new_comments = {code: text for code, text in new_comments.items() if (text or "").strip()}
+    new_comments = {**current.warning_comments, **comments_clean(comments or {})}
+    new_comments = {code: text for code, text in new_comments.items() if text}
     if not diff and new_comments == current.warning_comments:
         return current
     for field, value in new_values.items():
@@ -287,6 +289,21 @@ def row_update(
         reason=reason,
     )
     return current
+
+
+def comments_clean(comments: dict[str, str]) -> dict[str, str]:
+    """Warning comments under the text policy (core.text), each as long as a reason; the
+    field at fault is `comments.<warning code>`."""
+    return {
+        str(code): text_clean(
+            text,
+            label="警告说明",
+            field=f"comments.{code}",
+            max_length=REASON,
+            multiline=True,
+        )
+        for code, text in comments.items()
+    }
 
 
 @dataclass

@@ -18,6 +18,7 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError
+from shequ.core.text import field_text
 from shequ.ledger import rules
 from shequ.ledger.fingerprint import seal
 from shequ.ledger.models import LedgerRow, Submission
@@ -259,9 +260,9 @@ def submission_return(
     require_step(scope, submission, "return")
     _require_state(submission, (State.SUBMITTED,), "退回")
     before = submission.state
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("请填写退回原因", field="reason")
+    reason = field_text(
+        Submission, "return_reason", reason, field="reason", required="请填写退回原因"
+    )
     submission.state = State.RETURNED
     submission.decided_at = now or timezone.now()
     submission.decided_by = scope.actor.user
@@ -280,9 +281,9 @@ def submission_reopen(*, scope: Scope, submission: Submission, reason: str) -> S
     before = submission.state
     if not submission.period.is_open:
         raise DomainError(f"{submission.period.label}已关闭，请先重新开启报告期")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("请填写重新打开的原因", field="reason")
+    reason = field_text(
+        Submission, "reopen_reason", reason, field="reason", required="请填写重新打开的原因"
+    )
     submission.state = State.DRAFT
     submission.reopen_reason = reason
     submission.save()

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shequ.core.errors import DomainError
+from shequ.core.text import NOTE, text_clean
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS, INPUT_FIELDS, LABELS
 
 INTEGER_FIELDS = ("households", "resident_households")
@@ -106,12 +107,9 @@ def parse_year(value: Any) -> int | None:
     return int(text)
 
 
-def _parse_text(field: str, value: Any) -> str:
-    text = "" if value is None else str(value).strip()
-    if "\x00" in text:
-        # A NUL byte cannot be stored (PostgreSQL refuses it) and is never meant.
-        raise DomainError(f"{LABELS[field]}含有不可见的空字符，请重新输入", field=field)
-    return text
+def parse_text(field: str, value: Any) -> str:
+    # The text policy (core.text): the grid, the API and each cell of an import alike.
+    return text_clean(value, label=LABELS[field], field=field, max_length=NOTE, multiline=True)
 
 
 # The parser of each input field, looked up once per value (an import cleans 170,000).
@@ -120,7 +118,7 @@ _PARSERS = {
     **dict.fromkeys(INTEGER_FIELDS, parse_integer),
     **dict.fromkeys(FLAG_FIELDS, parse_flag),
     "compliance_year": lambda field, value: parse_year(value),
-    "remarks": _parse_text,
+    "remarks": parse_text,
 }
 assert set(_PARSERS) == set(INPUT_FIELDS)
 

@@ -6,12 +6,20 @@ own line breaks, each line fitting its column), never where the column happens t
 
 from __future__ import annotations
 
-import math
 import operator
-import unicodedata
 from typing import BinaryIO
 
 from shequ.core.xlsx import values_only_workbook
+from shequ.core.xlsx_layout import (
+    LINE_HEIGHT,
+    Formats,
+    SignOff,
+    merged_text_height,
+    print_setup,
+    printed_lines,
+    row_height,
+    write_sign_off,
+)
 from shequ.core.xlsx_rows import PublicRowsWorksheet, RowsWorksheet, rows_worksheet_class
 from shequ.ledger.export import LISTED_FACILITIES, UNIT, LedgerWorkbook, Line, Sheet
 
@@ -40,12 +48,11 @@ FACILITY_HEADERS = (
 )
 # Column widths in Excel's units (about one Latin digit; a Chinese character takes two),
 # chosen so that the fourteen columns fit an A4 landscape page at nearly full size and each
-# line of a header fits its column (`header_width`).
+# line of a header fits its column (`xlsx_layout.text_width`).
 WIDTHS = [4.5, 9, 20, 8.5, 10.5, 9, 7, 8.5, 8, 8, 8, 10.5, 9, 28]
 WRAPPED_COLUMNS = (1, 2, 13)
-LINE_HEIGHT = 14.0
-BODY_FONT = "宋体"
-TITLE_FONT = "方正小标宋简体"
+# The notice's sign-off, under the 说明 (填报单位 and 填报日期 are on the line above the table).
+SIGN_OFF = (SignOff("填表人"), SignOff("审核人"), SignOff("联系电话", room=12))
 
 
 def write_xlsx(workbook_data: LedgerWorkbook, target: str | BinaryIO) -> None:
@@ -58,30 +65,20 @@ def write_xlsx(workbook_data: LedgerWorkbook, target: str | BinaryIO) -> None:
 
 
 def _styles(book) -> dict:
-    base = {"font_name": BODY_FONT, "font_size": 10.5, "valign": "vcenter"}
-    cell = {**base, "border": 1}
-
-    def style(**extra):
-        return book.add_format({**cell, **extra})
-
+    formats = Formats(book, title_size=20)
     styles = {
-        "title": book.add_format(
-            {**base, "font_name": TITLE_FONT, "font_size": 20, "align": "center"}
-        ),
-        "unit": book.add_format({**base, "font_size": 11}),
-        "unit_right": book.add_format({**base, "font_size": 11, "align": "right"}),
-        "header": style(bold=True, align="center", text_wrap=True, bg_color="#F2F2F2"),
-        "text": style(text_wrap=True),
-        "center": style(align="center"),
-        "int": style(num_format="0"),
-        "area": style(num_format="0.0"),
-        "ratio": style(num_format="0.00"),
-        "sum_text": style(bold=True, bg_color="#F2F2F2", text_wrap=True),
-        "sum_int": style(bold=True, bg_color="#F2F2F2", num_format="0"),
-        "sum_area": style(bold=True, bg_color="#F2F2F2", num_format="0.0"),
-        "sum_ratio": style(bold=True, bg_color="#F2F2F2", num_format="0.00"),
-        "note": book.add_format({**base, "font_size": 10, "text_wrap": True, "valign": "top"}),
-        "sign": book.add_format({**base, "font_size": 11}),
+        "formats": formats,
+        "title": formats.title,
+        "unit": formats.line,
+        "unit_right": formats.line_right,
+        "header": formats.header,
+        "note": formats.note,
+        "sign": formats.sign,
+        **{kind: formats.cell(kind) for kind in ("text", "center", "int", "area", "ratio")},
+        **{
+            f"sum_{kind}": formats.cell(kind, total=True)
+            for kind in ("text", "int", "area", "ratio")
+        },
     }
     styles["cells"] = _line_formats(styles, "center", "text", "int", "area", "ratio")
     styles["sum_cells"] = _line_formats(
@@ -118,8 +115,11 @@ def _write_sheet(ws, sheet: Sheet, data: LedgerWorkbook, styles: dict) -> None:
     for line in sheet.lines:
         _write_line(ws, row, line, styles)
         row += 1
-    _write_notes_and_sign_off(ws, row + 1, data.notes, styles)
-    _print_setup(ws, last_row=row + 1 + len(data.notes) + 2)
+    last_row = _write_notes_and_sign_off(ws, row + 1, data.notes, styles)
+    print_setup(
+        ws, widths=WIDTHS, title_rows=(HEADER_TOP, HEADER_BOTTOM), last_row=last_row, landscape=True
+    )
+    ws.freeze_panes(FIRST_DATA_ROW, 3)
 
 
 def _write_header(ws, styles: dict) -> None:
@@ -132,46 +132,13 @@ def _write_header(ws, styles: dict) -> None:
         ws.write_string(HEADER_BOTTOM, column, text, styles["header"])
 
 
-def header_width(text: str) -> int:
-    """A header line's width in Excel's units, counted generously (a Chinese character of
-    bold 宋体 10.5 as two digits): a line that fits by this measure is never broken."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-class _CharacterWidths(dict):
-    """Each character's width, found once: a city's names and 备注 run to 260,000
-    characters of 1,500 kinds."""
-
-    def __missing__(self, character: str) -> float:
-        width = self[character] = 1.6 if unicodedata.east_asian_width(character) in "WF" else 1
-        return width
-
-
-_CHARACTER_WIDTHS = _CharacterWidths()
-
-
-def display_width(text: str) -> float:
-    """Width in Excel's units: a Chinese character of 宋体 10.5 takes about one and a half."""
-    return sum(map(_CHARACTER_WIDTHS.__getitem__, text))
-
-
-# (column, characters a printed line of it holds) of the wrapped columns
-_WRAP_WIDTHS = tuple((c, max(WIDTHS[c] - 1, 1)) for c in WRAPPED_COLUMNS)
-
-
-def row_height(line: Line) -> float:
+def line_height(line: Line) -> float:
     """Excel does not grow rows for wrapped text written by a program: size them here."""
-    texts = {1: line.street, 2: line.community, 13: line.remarks}
-    lines = max(printed_lines(texts[c], width) for c, width in _WRAP_WIDTHS)
-    return LINE_HEIGHT * lines + 4
-
-
-def printed_lines(text: str, width: int) -> int:
-    # No character is wider than 1.6, so a text of up to width / 2 characters fits on one
-    # line without measuring it: most names and 备注 of a city do.
-    if 2 * len(text) <= width:
-        return 1
-    return math.ceil(display_width(text) / width) or 1
+    texts = (line.street, line.community, line.remarks)
+    lines = max(
+        printed_lines(text, WIDTHS[c]) for c, text in zip(WRAPPED_COLUMNS, texts, strict=True)
+    )
+    return row_height(lines)
 
 
 _listed_facilities = operator.itemgetter(*LISTED_FACILITIES)
@@ -181,10 +148,10 @@ def _write_line(
     ws: RowsWorksheet | PublicRowsWorksheet, row: int, line: Line, styles: dict
 ) -> None:
     formats = styles["sum_cells" if line.kind != "community" else "cells"]
-    ws.write_cells(row, _cell_values(line), formats, height=row_height(line))
+    ws.write_cells(row, cell_values(line), formats, height=line_height(line))
 
 
-def _cell_values(line: Line) -> list:
+def cell_values(line: Line) -> list:
     """The fourteen cells of a line, A … N (None: a blank cell with its border)."""
     return [
         line.number,
@@ -199,30 +166,10 @@ def _cell_values(line: Line) -> list:
     ]
 
 
-def _write_notes_and_sign_off(ws, row: int, notes: list[str], styles: dict) -> None:
+def _write_notes_and_sign_off(ws, row: int, notes: list[str], styles: dict) -> int:
     for offset, note in enumerate(notes):
-        ws.set_row(row + offset, note_height(note))
+        ws.set_row(row + offset, merged_text_height(note, WIDTHS))
         ws.merge_range(row + offset, 0, row + offset, LAST_COL, note, styles["note"])
-    sign = row + len(notes) + 1
-    ws.set_row(sign, 24)
-    ws.merge_range(sign, 0, sign, 4, "填表人：", styles["sign"])
-    ws.merge_range(sign, 5, sign, 8, "审核人：", styles["sign"])
-    ws.merge_range(sign, 9, sign, LAST_COL, "联系电话：", styles["sign"])
-
-
-def note_height(note: str) -> float:
-    """A 说明 line across the table's width, at 10 points: as many lines as it needs."""
-    lines = math.ceil(header_width(note) / (sum(WIDTHS) - 2)) or 1
-    return LINE_HEIGHT * lines + 4
-
-
-def _print_setup(ws, last_row: int) -> None:
-    ws.set_paper(9)  # A4
-    ws.set_landscape()
-    ws.repeat_rows(HEADER_TOP, HEADER_BOTTOM)
-    ws.fit_to_pages(1, 0)  # fit to width, as many pages down as needed
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.print_area(0, 0, last_row, LAST_COL)
-    ws.freeze_panes(FIRST_DATA_ROW, 3)
+    return write_sign_off(
+        ws, row + len(notes) + 1, SIGN_OFF, WIDTHS, styles["sign"], styles["formats"].sign_date
+    )

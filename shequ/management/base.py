@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shequ.accounts.scope import Scope, UnknownUser, scope_for_username
 from shequ.management.ending import end_process
+from shequ.management.parser import make_chinese
 
 
 class ShequCommand(BaseCommand):
@@ -24,6 +25,22 @@ class ShequCommand(BaseCommand):
         except SystemExit as exit_:
             end_process(exit_.code)
         end_process(0)
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        make_chinese(parser)  # usage errors in Chinese, exit 2 (management.parser)
+        return parser
+
+    def execute(self, *args, **options):
+        """On the command line a refusal is its Chinese message alone on stderr (Django
+        would write "CommandError: …" before it) and the exit code it carries."""
+        if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
+            return super().execute(*args, **options)
+        try:
+            return super().execute(*args, **options)
+        except CommandError as error:
+            self.stderr.write(f"错误：{error}")
+            raise SystemExit(error.returncode) from None
 
     def add_arguments(self, parser):
         parser.add_argument(

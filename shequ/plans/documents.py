@@ -23,7 +23,15 @@ from shequ.core.docx_pages import (
     set_font,
     set_properties,
 )
-from shequ.core.xlsx import values_only_workbook
+from shequ.core.text import document_text
+from shequ.core.xlsx_layout import unit_sign_off
+from shequ.core.xlsx_table import (
+    NOT_APPLICABLE,
+    Column,
+    TableLine,
+    TableSheet,
+    write_table_workbook,
+)
 from shequ.ledger import rules
 from shequ.ledger.export import chinese_date
 from shequ.ledger.models import LedgerRow
@@ -42,21 +50,21 @@ class SummaryLine:
     overdue: int
 
 
-SUMMARY_HEADERS = [
-    ("序号", 5),
-    ("街道（乡镇）", 11),
-    ("社区（村）", 22),
-    ("户籍户数", 9),
-    ("现有面积（㎡）", 10),
-    ("每百户面积（㎡）", 10),
-    ("缺口面积（㎡）", 10),
-    ("措施计划面积（㎡）", 11),
-    ("措施数", 7),
-    ("预算（万元）", 10),
-    ("目标年度", 8),
-    ("方案状态", 8),
-    ("对照最新审核数", 16),
-    ("逾期措施", 8),
+SUMMARY_COLUMNS = [
+    Column("序号", "index"),
+    Column("街道\n（乡镇）", "text", wrap_at=12),
+    Column("社区（村）", "text", wrap_at=28),
+    Column("户籍\n户数", "int"),
+    Column("现有\n面积\n（㎡）", "area"),
+    Column("每百户\n面积\n（㎡）", "ratio"),
+    Column("缺口\n面积\n（㎡）", "area"),
+    Column("措施\n计划面积\n（㎡）", "area"),
+    Column("措施数\n（项）", "int"),
+    Column("预算\n（万元）", "money"),
+    Column("目标\n年度", "int"),
+    Column("方案\n状态", "text", wrap_at=10),
+    Column("对照最新\n审核数", "text", wrap_at=14),
+    Column("逾期\n措施\n（项）", "int"),
 ]
 
 
@@ -88,65 +96,77 @@ def _gap_rows(plans: list[Plan]) -> dict[tuple[int, int], LedgerRow]:
     }
 
 
-def write_summary_xlsx(title: str, lines: list[SummaryLine], target) -> None:
-    """One sheet, A4 landscape, values only (typed text never becomes a formula)."""
-    book = values_only_workbook(target)
-    sheet = book.add_worksheet("一社区一方案")
-    styles = {
-        "title": book.add_format({"bold": True, "font_size": 16, "align": "center"}),
-        "head": book.add_format(
-            {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": 1}
-        ),
-        "text": book.add_format({"border": 1, "valign": "vcenter", "text_wrap": 1}),
-        "area": book.add_format({"border": 1, "num_format": "0.0"}),
-        "ratio": book.add_format({"border": 1, "num_format": "0.00"}),
-        "money": book.add_format({"border": 1, "num_format": "0.00"}),
-        "int": book.add_format({"border": 1, "num_format": "0"}),
-    }
-    last = len(SUMMARY_HEADERS) - 1
-    sheet.merge_range(0, 0, 0, last, title, styles["title"])
-    for column, (header, width) in enumerate(SUMMARY_HEADERS):
-        sheet.write(1, column, header, styles["head"])
-        sheet.set_column(column, column, width)
-    for index, line in enumerate(lines, start=1):
-        _write_summary_line(sheet, index + 1, index, line, styles)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.repeat_rows(1)
-    sheet.fit_to_pages(1, 0)
-    book.close()
+def summary_title(unit: str) -> str:
+    return f"{unit}一社区一方案汇总表"
 
 
-def _write_summary_line(sheet, row: int, number: int, line: SummaryLine, styles) -> None:
-    plan, ledger = line.plan, line.row
-    ratio = (
-        rules.rounded_ratio(rules.per_100_households(ledger.total_area, ledger.households))
-        if ledger
-        else None
+def write_summary_xlsx(unit: str, lines: list[SummaryLine], today: datetime.date, target) -> None:
+    """One sheet, a line a plan and their 合计, fitted to A4 (ADR 0042)."""
+    sheet = TableSheet(
+        name="一社区一方案",
+        title=summary_title(unit),
+        columns=SUMMARY_COLUMNS,
+        lines=[TableLine(_summary_values(number, line)) for number, line in enumerate(lines, 1)],
+        subtitle=(f"填报单位：{unit}", f"截至{chinese_date(today)}"),
+        notes=[
+            "说明：1. 户籍户数、现有面积和每百户面积取自方案计算缺口所依据的审核台账；"
+            f"“{NOT_APPLICABLE}”表示尚无该台账。合计行的每百户面积按合计的面积和户数计算。",
+            "2. 逾期措施：已过计划完成日期仍未完成的措施项数。",
+        ],
+        sign_off=unit_sign_off(unit, today),
     )
-    values = [
-        (number, "int"),
-        (plan.street.name, "text"),
-        (plan.community.name, "text"),
-        (ledger.households if ledger else None, "int"),
-        (ledger.total_area if ledger else None, "area"),
-        (ratio, "ratio"),
-        (plan.gap_m2, "area"),
-        (line.planned, "area"),
-        (len(plan.measures.all()), "int"),
-        (line.budget, "money"),
-        (plan.target_year, "int"),
-        (plan.get_state_display(), "text"),
-        (plan.get_outcome_display() if plan.outcome else "—", "text"),
-        (line.overdue or "", "int"),
+    sheet.lines.append(TableLine(_summary_total(lines), total=True, label_span=3))
+    write_table_workbook([sheet], target)
+
+
+def _ratio(area: Decimal | None, households: int | None):
+    if area is None or not households:
+        return NOT_APPLICABLE
+    return rules.rounded_ratio(rules.per_100_households(area, households))
+
+
+def _summary_values(number: int, line: SummaryLine) -> list:
+    plan, ledger = line.plan, line.row
+    return [
+        number,
+        plan.street.name,
+        plan.community.name,
+        ledger.households if ledger else NOT_APPLICABLE,
+        ledger.total_area if ledger else NOT_APPLICABLE,
+        _ratio(ledger.total_area, ledger.households) if ledger else NOT_APPLICABLE,
+        plan.gap_m2,
+        line.planned,
+        len(plan.measures.all()),
+        line.budget,
+        plan.target_year,
+        plan.get_state_display(),
+        plan.get_outcome_display() if plan.outcome else NOT_APPLICABLE,
+        line.overdue,
     ]
-    for column, (value, style) in enumerate(values):
-        if isinstance(value, Decimal):
-            value = float(value)
-        if value is None or value == "":
-            sheet.write_blank(row, column, None, styles[style])
-        else:
-            sheet.write(row, column, value, styles[style])
+
+
+def _summary_total(lines: list[SummaryLine]) -> list:
+    """The 合计: sums of the lines' figures; the ratio from the summed area and households
+    of the lines that have a ledger row (as the ledger's 小计 computes it)."""
+    rows = [line.row for line in lines if line.row is not None]
+    households = sum(row.households for row in rows)
+    area = sum((row.total_area for row in rows), Decimal("0.0"))
+    return [
+        f"合计（{len(lines)}个方案）",
+        None,
+        None,
+        households if rows else NOT_APPLICABLE,
+        area if rows else NOT_APPLICABLE,
+        _ratio(area, households) if rows else NOT_APPLICABLE,
+        sum((line.plan.gap_m2 for line in lines), Decimal("0.0")),
+        sum((line.planned for line in lines), Decimal("0.0")),
+        sum(len(line.plan.measures.all()) for line in lines),
+        sum((line.budget for line in lines), Decimal("0.00")),
+        None,
+        None,
+        None,
+        sum(line.overdue for line in lines),
+    ]
 
 
 # ---------------------------------------------------------------- plans in Word
@@ -290,7 +310,7 @@ def _paragraph(document, text: str, *, font=BODY_FONT, size=14, bold=False, cent
     paragraph = document.add_paragraph()
     if center:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_font(paragraph.add_run(text), font, size, bold)
+    set_font(paragraph.add_run(document_text(text)), font, size, bold)
     return paragraph
 
 
@@ -336,7 +356,7 @@ def _table(document, columns: list[tuple[str, float]], rows: list[list[Cell]]):
 
 
 def _cell(paragraph, text: str, marks: list[str]) -> None:
-    set_font(paragraph.add_run(text), BODY_FONT, TABLE_SIZE)
+    set_font(paragraph.add_run(document_text(text)), BODY_FONT, TABLE_SIZE)
     _lines(paragraph, marks, HEADING_FONT, bold=True, first_break=True)
 
 
@@ -346,7 +366,7 @@ def _lines(paragraph, lines: list[str], font: str, *, bold=False, first_break=Fa
         run = paragraph.add_run()
         if index or first_break:
             run.add_break(WD_BREAK.LINE)
-        run.add_text(line)
+        run.add_text(document_text(line))
         set_font(run, font, TABLE_SIZE, bold=bold)
 
 

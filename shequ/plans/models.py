@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
+from shequ.core.text import NOTE
 from shequ.regions.models import Region
 
 
@@ -53,7 +54,7 @@ class Plan(models.Model):
     created_at = models.DateTimeField("建立时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     closed_on = models.DateField("销号日期", null=True, blank=True)
-    closed_note = models.TextField("销号说明", blank=True)
+    closed_note = models.TextField("销号说明", max_length=NOTE, blank=True)
     closed_by = models.CharField("销号人", max_length=150, blank=True)
     closed_period = models.ForeignKey(
         "ledger.Period", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -164,8 +165,8 @@ class Consultation(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="consultations")
     held_on = models.DateField("日期")
     who = models.CharField("对象", max_length=14, choices=Who.choices)
-    said = models.TextField("主要意见")
-    changed = models.TextField("据此作出的修改", blank=True)
+    said = models.TextField("主要意见", max_length=NOTE)
+    changed = models.TextField("据此作出的修改", max_length=NOTE, blank=True)
     recorded_by = models.CharField("记录人", max_length=150)
 
     class Meta:
@@ -186,7 +187,7 @@ class StreetPlan(models.Model):
     title = models.CharField("文件名称", max_length=200)
     document = models.FileField("文件", upload_to="plans/street/", blank=True)
     document_name = models.CharField("原文件名", max_length=200, blank=True)
-    notes = models.TextField("说明", blank=True)
+    notes = models.TextField("说明", max_length=NOTE, blank=True)
     uploaded_by = models.CharField("上传人", max_length=150, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -6,6 +6,7 @@ the role table (street editors and approvers edit; district approvers verify 销
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -17,7 +18,9 @@ from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.files import replace_file
-from shequ.core.versions import next_version, require_current
+from shequ.core.numbers import decimal_field_max, decimal_field_step
+from shequ.core.text import REASON, field_text, text_clean
+from shequ.core.versions import is_stale, next_version, require_current
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
 from shequ.plans.evidence import Evidence
@@ -126,14 +129,62 @@ MEASURE_FIELDS = (
 )
 
 
+# A measure's texts, with what to say when a required one is empty.
+MEASURE_TEXTS = {
+    "method": "请选择方式",
+    "description": "请填写措施内容",
+    "funding": "",
+    "programme": "",
+    "responsible": "",
+    "status": "请选择进度",
+}
+
+
+def _measure_texts(values: dict) -> dict:
+    """The measure's texts under the text policy (core.text), the others as given."""
+    texts = {
+        name: field_text(Measure, name, values[name], required=required)
+        for name, required in MEASURE_TEXTS.items()
+        if name in values
+    }
+    return {**values, **texts}
+
+
+# What the columns hold (Decimal(9, 1) ㎡, Decimal(10, 2) 万元): the page's form checks the
+# same through the model, the API documents it (issue 25: 1e15 was stored on SQLite).
+MEASURE_MAX_AREA = decimal_field_max(Measure, "planned_area")
+MEASURE_MAX_BUDGET = decimal_field_max(Measure, "budget")
+_MEASURE_FIGURES = {
+    "planned_area": ("计划面积", "㎡"),
+    "budget": ("预算", "万元"),
+    "actual_area": ("实际面积", "㎡"),
+}
+
+
+def _check_figure(name: str, value) -> None:
+    """A measure's figure: a finite number, not negative, within its column and steps."""
+    label, unit = _MEASURE_FIGURES[name]
+    if type(value) is int:  # a figure a command or a test wrote as a whole number
+        value = Decimal(value)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise DomainError(f"{label}应为数字（{unit}）", field=name)
+    if value < 0:
+        raise DomainError(f"{label}不能为负数", field=name)
+    largest = decimal_field_max(Measure, name)
+    if value > largest:
+        raise DomainError(f"{label}不能超过 {largest}{unit}", field=name)
+    step = decimal_field_step(Measure, name)
+    if value != value.quantize(step):
+        raise DomainError(f"{label}最多保留 {-step.as_tuple().exponent} 位小数", field=name)
+
+
 def _check_measure(values: dict) -> None:
     """The rules of a measure, with the field at fault (forms show them in place)."""
-    if values["planned_area"] is None or values["planned_area"] < 0:
+    if values["planned_area"] is None:
         raise DomainError("计划面积应为不小于 0 的数", field="planned_area")
-    if values.get("budget") is not None and values["budget"] < 0:
-        raise DomainError("预算不能为负数", field="budget")
-    if values.get("actual_area") is not None and values["actual_area"] < 0:
-        raise DomainError("实际面积不能为负数", field="actual_area")
+    for name in _MEASURE_FIGURES:
+        if values.get(name) is not None:
+            _check_figure(name, values[name])
     done = values["status"] == Measure.Status.DONE
     if done and (values.get("actual_date") is None or values.get("actual_area") is None):
         raise DomainError("已完成的措施请填写实际面积和实际完成日期", field="actual_date")
@@ -169,6 +220,7 @@ def measure_save(
     uses_asset = values.get("asset") is not None or before.get("asset") is not None
     require_measure_editor(scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets)
     _require_open(plan)
+    values = _measure_texts(values)
     if before:
         measure_require_current(measure=measure, values=values, expected_version=expected_version)
     _check_measure(values)
@@ -192,8 +244,11 @@ def measure_require_current(
     *, measure: Measure, values: dict, expected_version: int | None
 ) -> None:
     """Refuse a change made against an old version whose values differ from the stored
-    ones (`core.versions`); `measure` is read under its row lock."""
-    given = {name: values[name] for name in MEASURE_FIELDS if name in values}
+    ones (`core.versions`); `measure` is read under its row lock. The texts are compared
+    as they would be stored (`_measure_texts`)."""
+    if not is_stale(measure, expected_version):
+        return
+    given = _measure_texts({name: values[name] for name in MEASURE_FIELDS if name in values})
     require_current(measure, expected_version, given, what=f"措施“{measure.description}”")
 
 
@@ -230,16 +285,16 @@ def consultation_add(
     _require_open(plan)
     if who not in Consultation.Who.values:
         raise DomainError("请选择征求意见的对象", field="who")
-    if not (said or "").strip():
-        raise DomainError("请填写主要意见", field="said")
+    said = field_text(Consultation, "said", said, required="请填写主要意见")
+    changed = field_text(Consultation, "changed", changed)
     if held_on > timezone.localdate():
         raise DomainError("征求意见日期不能晚于今天", field="held_on")
     consultation = Consultation.objects.create(
         plan=plan,
         held_on=held_on,
         who=who,
-        said=said.strip(),
-        changed=(changed or "").strip(),
+        said=said,
+        changed=changed,
         recorded_by=scope.actor.label,
     )
     _audit(
@@ -333,9 +388,15 @@ def plan_send_back(*, scope: Scope, plan: Plan, reason: str) -> Plan:
     plan = _locked(plan)
     require_plan_verifier(scope, plan, "审核销号")
     _require_state(plan, (State.PENDING,), "退回")
-    if not (reason or "").strip():
-        raise DomainError("请填写退回原因", field="reason")
-    return _move(scope, plan, State.IMPLEMENTING, "销号申请被退回", reason.strip())
+    reason = text_clean(
+        reason,
+        label="退回原因",
+        field="reason",
+        max_length=REASON,
+        multiline=True,
+        required="请填写退回原因",
+    )
+    return _move(scope, plan, State.IMPLEMENTING, "销号申请被退回", reason)
 
 
 def latest_approved_row(plan: Plan) -> LedgerRow | None:
@@ -370,11 +431,10 @@ def plan_close(
         raise DomainError(f"{shown}显示{plan.community.name}尚未达标，不能销号")
     if closed_on > timezone.localdate():
         raise DomainError("销号日期不能晚于今天", field="closed_on")
-    if not (note or "").strip():
-        raise DomainError("请填写销号说明", field="note")
+    note = field_text(Plan, "closed_note", note, field="note", required="请填写销号说明")
     before = plan.state
     plan.state = State.CLOSED
-    plan.closed_on, plan.closed_note = closed_on, note.strip()
+    plan.closed_on, plan.closed_note = closed_on, note
     plan.closed_by, plan.closed_period = scope.actor.label, row.period
     if evidence is not None:  # a file it replaces goes once this commits
         replace_file(plan.evidence, evidence.stored_name, evidence.content)

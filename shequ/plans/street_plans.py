@@ -16,6 +16,7 @@ from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.files import replace_file
+from shequ.core.text import field_text
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.plans.checks import planned_total
@@ -135,18 +136,14 @@ def street_plan_save(
 ) -> StreetPlan:
     """File or replace a street's implementation plan for a year (audited)."""
     require_street_plan_filer(scope, street)
-    if not (title or "").strip():
-        raise DomainError("请填写文件名称", field="title")
+    title = field_text(StreetPlan, "title", title, required="请填写文件名称")
+    notes = field_text(StreetPlan, "notes", notes)
     if not 2000 <= year <= 2100:
         raise DomainError("年度不正确", field="year")
     plan, created = StreetPlan.objects.select_for_update().get_or_create(
-        street=street, year=year, defaults={"title": title.strip()}
+        street=street, year=year, defaults={"title": title}
     )
-    plan.title, plan.notes, plan.uploaded_by = (
-        title.strip(),
-        (notes or "").strip(),
-        scope.actor.label,
-    )
+    plan.title, plan.notes, plan.uploaded_by = title, notes, scope.actor.label
     if document is not None:  # the document it replaces goes once this commits
         replace_file(plan.document, document.stored_name, document.content)
         plan.document_name = document.original_name

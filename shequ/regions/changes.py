@@ -13,6 +13,7 @@ from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode
+from shequ.core.text import field_text, text_normal
 from shequ.regions.levels import (
     CODE_LENGTHS,
     LEVEL_RANK,
@@ -26,6 +27,14 @@ from shequ.regions.models import Region, RegionSuccession, RegionVersion, Succes
 
 class RegionChangeError(DomainError):
     """A change that cannot be made; `field` names the form field at fault."""
+
+
+def _region_name(name: str, required: str) -> str:
+    """A new name under the text policy (core.text)."""
+    try:
+        return field_text(Region, "name", name, required=required)
+    except DomainError as error:
+        raise RegionChangeError(error.message, field=error.field) from error
 
 
 def _current_version(region: Region) -> RegionVersion:
@@ -82,9 +91,7 @@ def _audit(actor: Actor, region: Region, action: str, summary: str, changes: dic
 def region_rename(
     *, actor: Actor, region: Region, name: str, effective: PeriodCode, reason: str = ""
 ) -> Region:
-    name = (name or "").strip()
-    if not name:
-        raise RegionChangeError("新名称不能为空", field="name")
+    name = _region_name(name, "新名称不能为空")
     if name == region.name:
         raise RegionChangeError("新名称与现名称相同", field="name")
     old = region.name
@@ -218,13 +225,12 @@ def region_create(
     reason: str = "",
     audit: bool = True,
 ) -> Region:
-    code, name = (code or "").strip(), (name or "").strip()
+    code = text_normal(code, multiline=False)
     if not code.isdigit() or len(code) not in CODE_LENGTHS[level]:
         raise RegionChangeError(f"代码“{code}”不是有效的{Level(level).label}区划代码", "code")
     if Region.objects.filter(code=code).exists():
         raise RegionChangeError(f"代码 {code} 已被使用", field="code")
-    if not name:
-        raise RegionChangeError("名称不能为空", field="name")
+    name = _region_name(name, "名称不能为空")
     _check_parent_fits(level, parent)
     kind = kind_from_code(code, level)
     region = Region.objects.create(

@@ -16,6 +16,8 @@ from django.db import transaction
 
 from shequ.core.actors import Actor
 from shequ.core.audit import audit_record
+from shequ.core.errors import DomainError
+from shequ.core.text import field_text
 from shequ.regions.levels import (
     CODE_LENGTHS,
     FILE_LEVELS,
@@ -125,8 +127,10 @@ def _parse_row(file: str, line: int, cells: list[str]) -> tuple[DivisionRow | No
         return None, Problem(where, f"层级“{file_level}”无法识别")
     if not code.isdigit() or len(code) not in CODE_LENGTHS[level]:
         return None, Problem(where, f"代码“{code}”不是有效的{Level(level).label}区划代码")
-    if not name:
-        return None, Problem(where, "名称为空")
+    try:
+        name = field_text(Region, "name", name, required="名称为空")
+    except DomainError as error:
+        return None, Problem(where, error.message)
     if parent_code and not parent_code.isdigit():
         return None, Problem(where, f"上级代码“{parent_code}”格式不对")
     if ur_code and not (ur_code.isdigit() and len(ur_code) == 3):

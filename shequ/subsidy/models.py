@@ -6,6 +6,7 @@ Money is Decimal with two places everywhere (万元 to the hundred yuan); nothin
 from django.db import models
 from django.db.models import Q
 
+from shequ.core.text import NOTE
 from shequ.regions.models import Region
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -16,7 +17,7 @@ class SubsidyBudget(models.Model):
 
     year = models.PositiveSmallIntegerField("年度", unique=True)
     amount = models.DecimalField("预算（万元）", **MONEY)
-    notes = models.TextField("说明", blank=True)
+    notes = models.TextField("说明", max_length=NOTE, blank=True)
     updated_by = models.CharField("设定人", max_length=150, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -18,7 +18,9 @@ from shequ.accounts.roles import Permission
 from shequ.accounts.scope import Scope
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, OutOfScope
+from shequ.core.periods import FIRST_YEAR, LAST_YEAR
 from shequ.core.settings_store import setting_get
+from shequ.core.text import REASON, field_text, text_clean
 from shequ.core.versions import next_version, require_current
 from shequ.plans.models import Measure
 from shequ.regions.levels import Level
@@ -31,7 +33,6 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # what Decimal(12, 2) holds
 WARN_SHARE_SETTING = "subsidy.warn_share"
 DEFAULT_WARN_SHARE = Decimal("0.9")
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def wan(amount: Decimal | None) -> str:
@@ -365,7 +366,7 @@ def budget_set(*, scope: Scope, year: int, amount, notes: str = "") -> SubsidyBu
         )
     before = wan(budget.amount) if budget else None
     budget = budget or SubsidyBudget(year=year)
-    budget.amount, budget.notes = amount, (notes or "").strip()
+    budget.amount, budget.notes = amount, field_text(SubsidyBudget, "notes", notes)
     budget.updated_by = scope.actor.label
     budget.save()
     audit_record(
@@ -398,6 +399,7 @@ def allocation_create(
     _check_street(scope, street)
     community = _check_target(scope, street, purpose, measure, community)
     amount = _money(amount, field_name="amount", positive=True)
+    notes = field_text(SubsidyAllocation, "notes", notes)
     budget = _check_within_budget(year, amount)
     allocation = SubsidyAllocation.objects.create(
         year=year,
@@ -406,7 +408,7 @@ def allocation_create(
         measure=measure,
         community=community,
         amount=amount,
-        notes=(notes or "").strip(),
+        notes=notes,
         created_by=scope.actor.label,
     )
     after = _describe(allocation)
@@ -472,9 +474,9 @@ def allocation_update(
         "community": community,
         "amount": amount,
     }
+    notes = field_text(SubsidyAllocation, "notes", notes)
     # Compared as the rules read them (a measure's community filled in, the amount in 万元).
-    yours = {**new, "notes": (notes or "").strip()}
-    require_current(allocation, expected_version, yours, what=_what(allocation))
+    require_current(allocation, expected_version, {**new, "notes": notes}, what=_what(allocation))
     moved = any(getattr(allocation, name) != value for name, value in new.items())
     if moved and allocation.is_paid:
         raise DomainError("该笔资金已拨付，只能修改说明")
@@ -482,7 +484,7 @@ def allocation_update(
     before = _describe(allocation)
     for name, value in new.items():
         setattr(allocation, name, value)
-    allocation.notes = (notes or "").strip()
+    allocation.notes = notes
     next_version(allocation)
     allocation.save()
     _audit(scope, allocation, "change", "修改安排", _diff(before, _describe(allocation)))
@@ -496,15 +498,21 @@ def allocation_cancel(*, scope: Scope, allocation: SubsidyAllocation, reason: st
     _require_admin_on(scope, allocation, "取消补助资金安排")
     if allocation.is_paid:
         raise DomainError("该笔资金已拨付，不能取消")
-    if not (reason or "").strip():
-        raise DomainError("请填写取消原因", field="reason")
+    reason = text_clean(
+        reason,
+        label="取消原因",
+        field="reason",
+        max_length=REASON,
+        multiline=True,
+        required="请填写取消原因",
+    )
     _audit(
         scope,
         allocation,
         "cancel",
         f"取消{allocation.get_purpose_display()} {wan(allocation.amount)} 万元",
         _diff(_describe(allocation), {"amount": None}),
-        reason.strip(),
+        reason,
     )
     allocation.delete()
 

@@ -9,7 +9,12 @@ from shequ.core.files import UNKNOWN, served_name, sniffed_type
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-CONTENT_TYPES = {"xlsx": XLSX, "docx": DOCX, "csv": "text/csv; charset=utf-8"}
+CONTENT_TYPES = {
+    "xlsx": XLSX,
+    "docx": DOCX,
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
 INLINE_TYPES = ("image/png", "image/jpeg")
 
 

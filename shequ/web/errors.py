@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from shequ.api.errors import STANDARD_MESSAGES, error_json
+from shequ.api.errors import STANDARD_MESSAGES, error_json, standard_message
 from shequ.core.errors import user_message
 
 log = logging.getLogger("shequ.errors")
@@ -114,6 +114,35 @@ def unavailable_response(request, message: str, retry_after: str) -> HttpRespons
 
 def is_api(request) -> bool:
     return request.path_info.startswith("/api/")
+
+
+class ApiErrorsAsJsonMiddleware:
+    """Under /api/ no error is HTML or text: whatever answered it — ninja's 405 ("Method
+    not allowed"), Django's technical pages in DEBUG, a library — the answer is rewritten
+    into the API's JSON error with its status and headers (Allow, Retry-After) kept.
+    First in MIDDLEWARE, so that it sees every answer (ADR 0038)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code >= 400 and is_api(request) and not _is_json(response):
+            _rewrite_as_json(response)
+        return response
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+def _rewrite_as_json(response) -> None:
+    if response.streaming:  # no error is streamed; a file download that failed midway
+        return
+    payload = error_json(response.status_code, standard_message(response.status_code))
+    response.content = payload.content
+    response["Content-Type"] = payload["Content-Type"]
+    response["Content-Length"] = str(len(payload.content))
 
 
 def _layout_page(request, status: int, message: str) -> HttpResponse | None:

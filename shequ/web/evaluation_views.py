@@ -14,6 +14,7 @@ from shequ.evaluation.evaluation import evaluate, require_evaluator
 from shequ.evaluation.report import TABLE_HEADERS, report_text, report_title, table_cells
 from shequ.ledger.models import Period
 from shequ.web.downloads import download
+from shequ.web.query import query_year
 from shequ.web.scoping import node_scope
 
 
@@ -23,10 +24,7 @@ def _documents(request):
     years = sorted({p.year for p in Period.objects.all()}, reverse=True)
     if not years:
         return None, years
-    try:
-        year = int(request.GET.get("year") or _default_year(years))
-    except ValueError as error:
-        raise Http404("年度不正确") from error
+    year = query_year(request) if request.GET.get("year") else _default_year(years)
     try:
         result = evaluate(scope=scope, year=year, region=scope.node)
     except DomainError as error:
@@ -83,6 +81,19 @@ def evaluation_docx(request):
     if documents is None:
         raise Http404("没有报告期")
     return download(documents.docx(), f"{report_title(documents.evaluation)}.docx")
+
+
+@login_required
+@require_GET
+def evaluation_pdf(request):
+    documents, _ = _documents(request)
+    if documents is None:
+        raise Http404("没有报告期")
+    try:
+        data = documents.pdf()
+    except DomainError as error:
+        raise Http404(error.message) from error
+    return download(data, f"{report_title(documents.evaluation)}.pdf")
 
 
 @login_required

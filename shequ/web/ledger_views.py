@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from shequ.accounts.scope import Scope, scope_for
 from shequ.compliance.targets import standard_for_year, thresholds_for
 from shequ.core.errors import DomainError
 from shequ.ledger import rules
+from shequ.ledger.book_pdf import write_pdf
 from shequ.ledger.fields import INPUT_FIELDS
 from shequ.ledger.models import LedgerRow, Period, Submission
 from shequ.ledger.periods import deadline_for, overdue_street_ids
@@ -40,6 +42,7 @@ from shequ.ledger.submissions import (
 )
 from shequ.ledger.values import clean_values
 from shequ.ledger.workbook_xlsx import write_xlsx
+from shequ.plans.documents import bureau_name
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
 from shequ.web.downloads import download
@@ -477,7 +480,8 @@ def decide(request, period_code: str, street_code: str):
 @login_required
 @require_GET
 def export(request, period_code: str, fmt: str):
-    """The official workbook (xlsx) or the data-exchange CSV, for a street or all in scope."""
+    """The official workbook (xlsx, or the same book as a PDF) or the data-exchange CSV,
+    for a street or all in scope."""
     scope = node_scope(request)
     period = _period(period_code)
     street = _street(scope, request.GET["street"]) if request.GET.get("street") else None
@@ -488,6 +492,14 @@ def export(request, period_code: str, fmt: str):
     response = download(None, filename)
     if fmt == "csv":
         write_csv(scope=scope, period=period, street=street, stream=_TextResponse(response))
+    elif fmt == "pdf":
+        book = ledger_workbook(scope=scope, period=period, street=street)
+        try:
+            author = bureau_name(settings.SHEQU_DISTRICT_NAME)
+            data = write_pdf(book, author=author, now=timezone.now())
+        except DomainError as error:
+            raise Http404(error.message) from error
+        return download(data, filename)
     else:
         write_xlsx(ledger_workbook(scope=scope, period=period, street=street), response)
     return response

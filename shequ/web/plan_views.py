@@ -28,6 +28,7 @@ from shequ.plans.documents import (
     plan_papers,
     plans_docx,
     summary_lines,
+    summary_title,
     write_summary_xlsx,
 )
 from shequ.plans.evidence import evidence_from_upload
@@ -45,6 +46,7 @@ from shequ.web.plan_forms import (
     SendBackForm,
     TargetYearForm,
 )
+from shequ.web.query import posted_id, query_id
 from shequ.web.scoping import node_scope
 from shequ.web.subsidy_views import plan_measure_funds
 from shequ.workflow import measures
@@ -114,7 +116,7 @@ def plan_detail(request, pk: int):
 
 
 def _blank_forms(scope: Scope, plan: Plan, request) -> dict:
-    editing = request.GET.get("edit") or request.POST.get("measure")
+    editing = query_id(request, "edit", "所改措施") or posted_id(request, "measure", "措施")
     measure = plan.measures.filter(pk=editing).first() if editing else None
     # A suggestion's button opens the page with ?asset=: a new measure using that asset.
     prefill = request.GET.get("asset") if request.method == "GET" else None
@@ -186,7 +188,7 @@ def _post_measure(scope, plan, request, forms):
 
 
 def _post_delete(scope, plan, request, forms):
-    measure = get_object_or_404(Measure, pk=request.POST.get("measure"), plan=plan)
+    measure = get_object_or_404(Measure, pk=posted_id(request, "measure", "措施"), plan=plan)
     measures.measure_delete(scope=scope, measure=measure)
     return "措施已删除"
 
@@ -293,9 +295,9 @@ def plan_summary_xlsx(request):
     today = timezone.localdate()
     _, plans, _ = _listed(request, scope, today)
     stream = io.BytesIO()
-    title = f"{scope.node.name}一社区一方案汇总表（{today:%Y年%m月%d日}）"
-    write_summary_xlsx(title, summary_lines(plans.order_by(*LIST_ORDER), today), stream)
-    return download(stream.getvalue(), f"{scope.node.name}一社区一方案汇总表.xlsx")
+    unit = scope.node.name
+    write_summary_xlsx(unit, summary_lines(plans.order_by(*LIST_ORDER), today), today, stream)
+    return download(stream.getvalue(), f"{summary_title(unit)}.xlsx")
 
 
 @login_required

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.core.errors import DomainError
@@ -21,21 +20,15 @@ from shequ.plans.street_plans import (
 )
 from shequ.web.downloads import stored_file
 from shequ.web.plan_forms import StreetPlanForm
+from shequ.web.query import query_year
 from shequ.web.scoping import node_scope
-
-
-def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError as error:
-        raise Http404("年度不正确") from error
 
 
 @login_required
 @require_GET
 def street_plans(request):
     scope = node_scope(request)
-    year = _year(request)
+    year = query_year(request)
     streets = scope.streets().active().order_by("code")
     if scope.node.is_street:
         return redirect("street_plan", street_code=scope.node.code, year=year)

@@ -23,9 +23,10 @@ from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
 from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
 from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
-from shequ.subsidy.workbook import write_allocations_xlsx
+from shequ.subsidy.workbook import allocations_title, write_allocations_xlsx
 from shequ.web.conflicts import CONFLICT_STATUS, edited, rebased
 from shequ.web.downloads import attachment
+from shequ.web.query import posted_id, query_id
 from shequ.web.scoping import node_scope
 from shequ.web.subsidy_forms import AllocationForm, BudgetForm, CancelForm, FilterForm, PayForm
 
@@ -95,7 +96,7 @@ def _blank_forms(scope: Scope, year: int, request) -> dict:
 
 
 def _editing(scope: Scope, request) -> SubsidyAllocation | None:
-    pk = request.POST.get("allocation") or request.GET.get("edit")
+    pk = posted_id(request, "allocation", "拨付") or query_id(request, "edit", "所改拨付")
     if not pk or not services.may_manage(scope):
         return None
     return get_object_or_404(allocations_visible_to(scope), pk=pk)
@@ -191,7 +192,8 @@ def _post_allocate(scope: Scope, year: int, request, forms: dict) -> str | None:
 
 def _posted_allocation(scope: Scope, request) -> SubsidyAllocation:
     # Another street's allocation is not found (404), as everywhere else.
-    return get_object_or_404(allocations_visible_to(scope), pk=request.POST.get("allocation"))
+    allocation = posted_id(request, "allocation", "拨付")
+    return get_object_or_404(allocations_visible_to(scope), pk=allocation)
 
 
 def _post_pay(scope: Scope, year: int, request, forms: dict) -> str | None:
@@ -279,10 +281,15 @@ def subsidy_xlsx(request):
     allocations = list(_filtered_allocations(scope, year, filters))
     status = services.budget_status(year, scope=scope)
     unit = settings.SHEQU_DISTRICT_NAME if status.district_wide else scope.node.name
-    title = f"{unit}{year}年补助资金安排明细"
     response = HttpResponse(content_type=XLSX)
-    write_allocations_xlsx(title=title, status=status, allocations=allocations, target=response)
-    response["Content-Disposition"] = attachment(f"{title}.xlsx")
+    write_allocations_xlsx(
+        unit=unit,
+        status=status,
+        allocations=allocations,
+        today=timezone.localdate(),
+        target=response,
+    )
+    response["Content-Disposition"] = attachment(f"{allocations_title(unit, year)}.xlsx")
     return response
 
 

@@ -60,6 +60,7 @@ urlpatterns = [
     path("targets/", target_views.targets, name="targets"),
     path("evaluation/", evaluation_views.evaluation_page, name="evaluation"),
     path("evaluation/report.docx", evaluation_views.evaluation_docx, name="evaluation_docx"),
+    path("evaluation/report.pdf", evaluation_views.evaluation_pdf, name="evaluation_pdf"),
     path("evaluation/table.xlsx", evaluation_views.evaluation_xlsx, name="evaluation_xlsx"),
     path("plans/", plan_views.plan_list, name="plan_list"),
     path("plans/street/", street_plan_views.street_plans, name="street_plans"),

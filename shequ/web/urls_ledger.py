@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("<str:period_code>/export.xlsx", views.export, {"fmt": "xlsx"}, name="ledger_xlsx"),
     path("<str:period_code>/export.csv", views.export, {"fmt": "csv"}, name="ledger_csv"),
+    path("<str:period_code>/export.pdf", views.export, {"fmt": "pdf"}, name="ledger_pdf"),
     path("<str:period_code>/<str:street_code>/", views.ledger_grid, name="ledger_grid"),
     path("<str:period_code>/<str:street_code>/submit/", views.submit, name="ledger_submit"),
     path("<str:period_code>/<str:street_code>/review/", views.review, name="ledger_review"),

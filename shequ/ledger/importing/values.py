@@ -27,7 +27,14 @@ from shequ.ledger.importing.cells import (
 from shequ.ledger.importing.reader import SourceRow
 from shequ.ledger.remarks import SEPARATOR, unguard_formula, workbook_remarks
 from shequ.ledger.rules import co_located_fields, total_area
-from shequ.ledger.values import MAX_AREA, MAX_HOUSEHOLDS, TENTH, parse_area, parse_integer
+from shequ.ledger.values import (
+    MAX_AREA,
+    MAX_HOUSEHOLDS,
+    TENTH,
+    parse_area,
+    parse_integer,
+    parse_text,
+)
 
 # The names the export writes, and the shorter ones clerks use (the export's full names
 # lose their full-width brackets to NFKC, so the short forms carry the match).
@@ -341,13 +348,23 @@ def _remarks(
         return _NO_REMARK_FLAGS, None
     text = raw.strip() if type(raw) is str else cell_text(raw)
     if not (shape.remark_flags or shape.remark_other):
-        result.values["remarks"] = unguard_formula(text)
+        result.values["remarks"] = _own_remarks(source, result, unguard_formula(text))
         return set(), None
     own, flags, other = _split_remarks(unguard_formula(text), shape)
     if stored is not None and shape.remark_flags and shape.remark_other:
         own, flags, other = _settled_by_stored(text, (own, flags, other), stored)
-    result.values["remarks"] = own
+    result.values["remarks"] = _own_remarks(source, result, own)
     return flags, other
+
+
+def _own_remarks(source: SourceRow, result: RowValues, own: str) -> str:
+    """The street's 备注 under the text policy (core.text), as the grid takes them: too
+    long is an error in the 备注 cell, pasted control characters are normalised."""
+    try:
+        return parse_text("remarks", own)
+    except DomainError as error:
+        result.errors.append(CellProblem("remarks", source.column("remarks"), error.message))
+        return own
 
 
 def _split_remarks(text: str, shape: TableShape) -> tuple[str, set[str], Decimal | None]:

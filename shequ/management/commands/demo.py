@@ -7,6 +7,7 @@ from shequ.checklist.demo import demo_checklist_build
 from shequ.compliance.demo import demo_targets_create
 from shequ.core.actors import Actor
 from shequ.core.settings_store import DEMO_FLAG, setting_set
+from shequ.management.parser import make_chinese
 from shequ.plans.demo import DEMO_YEAR, DemoPlanBuilder
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
@@ -19,6 +20,11 @@ DEMO_REGION_FILE = "beibei_divisions.csv"
 
 class Command(BaseCommand):
     help = "准备北碚区演示环境（可重复执行）：建库、导入区划、创建演示账号，然后启动服务"
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        make_chinese(parser)  # usage errors in Chinese, exit 2 (management.parser)
+        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")

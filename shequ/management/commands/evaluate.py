@@ -6,6 +6,7 @@ from shequ.compliance.summary import percent, summary_region
 from shequ.core.errors import DomainError
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
+from shequ.management.arguments import year
 from shequ.management.base import ShequCommand
 
 
@@ -14,12 +15,13 @@ class Command(ShequCommand):
     supports_json = True
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, required=True, metavar="YYYY", help="评估年度")
+        parser.add_argument("--year", type=year, required=True, metavar="YYYY", help="评估年度")
         parser.add_argument(
             "--region", metavar="CODE", help="区划代码（默认：本人所在区划；命令行为最上级）"
         )
         parser.add_argument("-o", dest="docx", metavar="FILE.docx", help="写出 Word 评估报告")
         parser.add_argument("--xlsx", metavar="FILE", help="写出评估表（Excel）")
+        parser.add_argument("--pdf", metavar="FILE", help="写出 PDF 评估报告（字体已嵌入）")
         super().add_arguments(parser)
 
     def handle(self, *args, **options):
@@ -34,6 +36,12 @@ class Command(ShequCommand):
         if options.get("docx"):
             Path(options["docx"]).write_bytes(documents.docx())
             written.append(options["docx"])
+        if options.get("pdf"):
+            try:
+                Path(options["pdf"]).write_bytes(documents.pdf())
+            except DomainError as error:
+                raise CommandError(str(error)) from error
+            written.append(options["pdf"])
         if options.get("xlsx"):
             Path(options["xlsx"]).write_bytes(documents.xlsx())
             written.append(options["xlsx"])

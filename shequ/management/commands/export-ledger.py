@@ -8,6 +8,7 @@ from shequ.ledger.blank_template import blank_workbook, community_count, write_b
 from shequ.ledger.export import unit_name
 from shequ.ledger.periods import period_by_code
 from shequ.ledger.workbook_xlsx import write_xlsx
+from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
 from shequ.workflow.ledger_files import ledger_workbook, write_csv
@@ -17,7 +18,9 @@ class Command(ShequCommand):
     help = "导出台账：按通知附件格式的 Excel 统计台帐（默认），或用于数据交换的 CSV"
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", required=True, metavar="CODE", help="报告期，如 2022H2")
+        parser.add_argument(
+            "--period", type=period_code, required=True, metavar="CODE", help="报告期，如 2022H2"
+        )
         parser.add_argument("--street", metavar="NAME|CODE", help="只导出该街镇（默认全区）")
         parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
         parser.add_argument("-o", "--output", required=True, metavar="PATH", help="输出文件")

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.periods import period_by_code, period_extend
+from shequ.management.arguments import iso_date, period_code
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
 
@@ -13,9 +14,13 @@ class Command(ShequCommand):
     help = "为某街镇延长本期上报截止日期（须写明原因）"
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", required=True, metavar="CODE", help="报告期，如 2026H2")
+        parser.add_argument(
+            "--period", type=period_code, required=True, metavar="CODE", help="报告期，如 2026H2"
+        )
         parser.add_argument("--street", required=True, metavar="NAME|CODE", help="街镇名称或代码")
-        parser.add_argument("--until", required=True, metavar="YYYY-MM-DD", help="延期至")
+        parser.add_argument(
+            "--until", type=iso_date, required=True, metavar="YYYY-MM-DD", help="延期至"
+        )
         parser.add_argument("--reason", required=True, help="延期原因")
         super().add_arguments(parser)
 

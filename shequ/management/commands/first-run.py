@@ -19,6 +19,7 @@ from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode
 from shequ.ledger.models import Period
 from shequ.ledger.periods import default_deadline
+from shequ.management.arguments import iso_date
 from shequ.management.base import ShequCommand
 from shequ.regions.levels import Level
 from shequ.regions.loading import RegionFileError, regions_load, resolve_file
@@ -61,10 +62,14 @@ class Command(ShequCommand):
             help="从文件第一行读取管理员密码（默认生成一个，只显示这一次）",
         )
         parser.add_argument(
-            "--today", metavar="YYYY-MM-DD", help="按该日期确定当前报告期（默认：今天）"
+            "--today",
+            type=iso_date,
+            metavar="YYYY-MM-DD",
+            help="按该日期确定当前报告期（默认：今天）",
         )
         parser.add_argument(
             "--deadline",
+            type=iso_date,
             metavar="YYYY-MM-DD",
             help="当前报告期的截止日期（默认上半年 4月30日、下半年 10月30日；已过则为半年末）",
         )

@@ -11,6 +11,7 @@ from shequ.ledger.importing.files import FileRefused, read_named_file
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.importing.report import plan_document_bytes, plan_summary, refused_document
 from shequ.ledger.models import Period
+from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
 from shequ.workflow.imports import import_backfill_approved
@@ -29,7 +30,9 @@ class Command(ShequCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE")
-        parser.add_argument("--period", required=True, metavar="CODE", help="报告期，如 2026H2")
+        parser.add_argument(
+            "--period", type=period_code, required=True, metavar="CODE", help="报告期，如 2026H2"
+        )
         parser.add_argument(
             "--street", metavar="NAME|CODE", help="文件没有街镇列时指明街镇，并只导入该街镇"
         )

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 
 from shequ.accounts.roles import Permission
 from shequ.core.periods import PeriodCode, PeriodCodeError
+from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 from shequ.regions.edition_report import (
     EditionReport,
@@ -39,6 +40,7 @@ class Command(ShequCommand):
         )
         parser.add_argument(
             "--effective",
+            type=period_code,
             metavar="PERIOD",
             help="新版区划代码自该报告期起生效，如 2027H1 或 2027年上半年",
         )

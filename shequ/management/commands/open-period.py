@@ -4,6 +4,7 @@ from django.core.management.base import CommandError
 
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode, PeriodCodeError
+from shequ.management.arguments import iso_date, period_code
 from shequ.management.base import ShequCommand
 from shequ.workflow.periods import period_open
 
@@ -13,9 +14,12 @@ class Command(ShequCommand):
     supports_json = True
 
     def add_arguments(self, parser):
-        parser.add_argument("code", metavar="CODE", help="报告期，如 2026H2 或 2026年下半年")
+        parser.add_argument(
+            "code", type=period_code, metavar="CODE", help="报告期，如 2026H2 或 2026年下半年"
+        )
         parser.add_argument(
             "--deadline",
+            type=iso_date,
             metavar="YYYY-MM-DD",
             help="截止日期（默认上半年 4月30日，下半年 10月30日）",
         )

@@ -5,6 +5,7 @@ from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.models import Period
 from shequ.ledger.periods import period_by_code
+from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 
 
@@ -12,7 +13,9 @@ class Command(ShequCommand):
     help = "按台账重新计算各区划的达标统计（看板读取的汇总表）"
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", metavar="CODE", help="只重算该报告期（默认：全部）")
+        parser.add_argument(
+            "--period", type=period_code, metavar="CODE", help="只重算该报告期（默认：全部）"
+        )
         super().add_arguments(parser)
 
     def handle(self, *args, **options):

@@ -4,6 +4,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from shequ.compliance.reminders import Reminder, reminders_due, reminders_send_due
+from shequ.management.arguments import iso_date
 from shequ.management.base import ShequCommand
 
 
@@ -14,7 +15,10 @@ class Command(ShequCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="只列出今天要提醒谁，不发送")
         parser.add_argument(
-            "--today", metavar="YYYY-MM-DD", help="按该日期计算（默认：今天），用于补发或演练"
+            "--today",
+            type=iso_date,
+            metavar="YYYY-MM-DD",
+            help="按该日期计算（默认：今天），用于补发或演练",
         )
         super().add_arguments(parser)
 

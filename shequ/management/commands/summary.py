@@ -4,6 +4,7 @@ from shequ.compliance.summary import Unit, percent, summary, summary_region
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.periods import period_by_code
+from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 
 
@@ -12,7 +13,9 @@ class Command(ShequCommand):
     supports_json = True
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", required=True, metavar="CODE", help="报告期，如 2026H2")
+        parser.add_argument(
+            "--period", type=period_code, required=True, metavar="CODE", help="报告期，如 2026H2"
+        )
         parser.add_argument(
             "--region",
             metavar="CODE",

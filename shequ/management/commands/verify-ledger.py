@@ -6,6 +6,7 @@ from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCodeError
 from shequ.ledger.fingerprint import ledger_verify
 from shequ.ledger.periods import period_by_code
+from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 
 
@@ -14,7 +15,9 @@ class Command(ShequCommand):
     supports_json = True
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", metavar="CODE", help="只核验该报告期（默认全部）")
+        parser.add_argument(
+            "--period", type=period_code, metavar="CODE", help="只核验该报告期（默认全部）"
+        )
         super().add_arguments(parser)
 
     def handle(self, *args, period, **options):

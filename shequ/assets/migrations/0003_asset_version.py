@@ -5,12 +5,12 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("plans", "0005_plan_withdrawn"),
+        ("assets", "0002_text_lengths"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="measure",
+            model_name="idleasset",
             name="version",
             field=models.PositiveIntegerField(default=1, verbose_name="版本"),
         ),

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("subsidy", "0001_initial"),
+        ("subsidy", "0002_text_lengths"),
     ]
 
     operations = [

@@ -5,12 +5,12 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assets", "0001_initial"),
+        ("plans", "0006_text_lengths"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="idleasset",
+            model_name="measure",
             name="version",
             field=models.PositiveIntegerField(default=1, verbose_name="版本"),
         ),

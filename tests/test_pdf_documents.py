@@ -1,0 +1,172 @@
+"""The PDFs of the 统计台帐 and of the evaluation report (ADR 0041): every font embedded
+(TrueType subsets, FontFile2), A4 (the book landscape, the report portrait), plausible
+page counts, the header rows on every page of the book, the figures as the database has
+them in the extractable text, page numbers; the downloads scoped like the other exports."""
+
+import csv
+import datetime
+import io
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+import shequ
+from shequ.accounts.scope import operator_scope
+from shequ.core.errors import DomainError
+from shequ.core.pdf_pages import HEI, SONG, TITLE_SONG, require_glyphs
+from shequ.evaluation.documents import evaluation_documents
+from shequ.evaluation.evaluation import evaluate
+from shequ.ledger import rules
+from shequ.ledger.book_pdf import write_pdf
+from shequ.ledger.models import LedgerRow
+from shequ.workflow.ledger_files import ledger_workbook
+
+from .conftest import CHENGJIANG, PASSWORD, TIANSHENG
+from .test_evaluation import TODAY, two_years  # noqa: F401  (the fixture)
+from .test_ledger_book import period  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 12, 7, 9, 30, tzinfo=datetime.UTC)
+A4 = (595, 842)
+
+
+def fonts_of(reader: PdfReader) -> list[dict]:
+    """Every font the pages use, with its descendant (Type0) and its descriptor."""
+    found = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            leaf = descendants[0].get_object() if descendants else font
+            found.append(
+                {"name": str(font["/BaseFont"]), "descriptor": leaf.get("/FontDescriptor")}
+            )
+    return found
+
+
+def assert_all_fonts_embedded(reader: PdfReader) -> None:
+    fonts = fonts_of(reader)
+    assert fonts
+    for font in fonts:
+        descriptor = font["descriptor"]
+        assert descriptor is not None, f"{font['name']} is not embedded"
+        assert "/FontFile2" in descriptor.get_object(), f"{font['name']} has no TrueType file"
+    names = {f["name"].split("+")[-1] for f in fonts}
+    assert names <= {"NotoSerifSC-Regular", "NotoSerifSC-Bold", "NotoSansSC-Medium"}
+
+
+def size_of(page) -> tuple[int, int]:
+    box = page.mediabox
+    return round(float(box.width)), round(float(box.height))
+
+
+def text_of(reader: PdfReader) -> list[str]:
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def test_the_ledger_book_pdf(period):  # noqa: F811
+    book = ledger_workbook(scope=operator_scope(), period=period, street=None)
+    data = write_pdf(book, author="重庆市北碚区民政局", now=NOW)
+    if os.environ.get("SHEQU_KEEP_PDF"):  # to look at the pages (ADR 0041)
+        with open(os.environ["SHEQU_KEEP_PDF"] + "/ledger.pdf", "wb") as kept:
+            kept.write(data)
+    reader = PdfReader(io.BytesIO(data))
+    assert_all_fonts_embedded(reader)
+    assert {size_of(page) for page in reader.pages} == {(842, 595)}  # A4 landscape
+    rows = list(LedgerRow.objects.filter(period=period))
+    # 192 communities, 17 streets' 小计, two 合计 and the 城乡合计: some 10–20 lines a page.
+    assert 8 <= len(reader.pages) <= 30
+    pages = text_of(reader)
+    for text in pages:
+        assert "序号" in text and "其中" in text and "便民服务" in text  # headers repeated
+    everything = "\n".join(pages)
+    assert everything.count("小计") >= 17 and "城乡合计" in everything
+    sums = rules.sums(rows)
+    assert str(sums.households) in everything
+    assert f"{sums.total:.1f}" in everything
+    ratio = rules.rounded_ratio(sums.per_100_households)
+    assert f"{ratio:.2f}" in everything
+    assert "北碚区城乡社区综合服务设施统计台帐（未审核）" in everything
+    assert reader.metadata.author == "重庆市北碚区民政局"
+
+
+def test_the_evaluation_report_pdf(two_years):  # noqa: F811
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    documents = evaluation_documents(result)
+    data = documents.pdf(now=NOW)
+    if os.environ.get("SHEQU_KEEP_PDF"):
+        with open(os.environ["SHEQU_KEEP_PDF"] + "/report.pdf", "wb") as kept:
+            kept.write(data)
+    reader = PdfReader(io.BytesIO(data))
+    assert_all_fonts_embedded(reader)
+    assert {size_of(page) for page in reader.pages} == {A4}
+    assert 2 <= len(reader.pages) <= 8
+    pages = [text.replace("\n", "") for text in text_of(reader)]
+    whole = "".join(pages)
+    total = result.total
+    assert f"共有城乡社区（村）{total.communities}个" in whole
+    assert f"达到30平方米的{total.compliant}个，达标率2.6%" in whole
+    assert "重庆市北碚区民政局" in whole and "2026年11月26日" in whole
+    for number, text in enumerate(pages, start=1):
+        assert f"— {number} —" in text
+    assert reader.metadata.author == "重庆市北碚区民政局"
+    assert len([name for page in reader.pages for name in page.images]) == 2  # the charts
+
+
+def test_every_shipped_place_name_prints_and_a_missing_character_is_refused():
+    """The subsets keep GB 2312 and every character of the shipped division files (some
+    beyond GB 2312); a character the fonts lack is refused, never drawn as an empty box."""
+    names = ""
+    for path in (Path(shequ.__file__).parent / "regions" / "data").glob("*.csv"):
+        with path.open(encoding="utf-8") as lines:
+            names += "".join(row["name"] for row in csv.DictReader(lines))
+    beyond = {c for c in names if ord(c) > 0x7F and not _in_gb2312(c)}
+    assert beyond  # the point of keeping them
+    for font in (SONG, HEI, TITLE_SONG):
+        require_glyphs(names, font)
+    with pytest.raises(DomainError, match="PDF 字体缺少以下字符：𠀀"):
+        require_glyphs("测试𠀀社区")
+
+
+def _in_gb2312(character: str) -> bool:
+    try:
+        character.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def test_the_downloads_are_scoped_like_the_other_exports(
+    client,
+    period,  # noqa: F811
+    district_viewer,
+    tiansheng_editor,
+):
+    client.login(username=tiansheng_editor.username, password=PASSWORD)
+    own = client.get(f"/ledger/{period.code}/export.pdf?street={TIANSHENG}")
+    assert own.status_code == 200 and own["Content-Type"] == "application/pdf"
+    text = "\n".join(text_of(PdfReader(io.BytesIO(own.content))))
+    assert "天生街道" in text and "澄江镇" not in text
+    assert client.get(f"/ledger/{period.code}/export.pdf?street={CHENGJIANG}").status_code == 404
+    assert client.get("/evaluation/report.pdf?year=2026").status_code == 403
+    client.logout()
+    assert client.get(f"/ledger/{period.code}/export.pdf").url.startswith("/accounts/login/")
+    assert client.get("/evaluation/report.pdf").url.startswith("/accounts/login/")
+    client.login(username=district_viewer.username, password=PASSWORD)
+    district = client.get(f"/ledger/{period.code}/export.pdf")
+    assert district.status_code == 200 and district.content.startswith(b"%PDF")
+
+
+def test_the_pages_offer_the_pdfs(client, two_years, district_viewer):  # noqa: F811
+    client.login(username=district_viewer.username, password=PASSWORD)
+    page = client.get("/evaluation/?year=2026").content.decode()
+    assert "/evaluation/report.pdf?year=2026" in page
+    ledger = client.get(f"/ledger/?period={two_years.code}").content.decode()
+    assert f"/ledger/{two_years.code}/export.pdf" in ledger
+    response = client.get("/evaluation/report.pdf?year=2026")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert Decimal(1)  # keeps the import honest for the figures above
