@@ -167,6 +167,7 @@ VALID_BODIES = {
         "description": "新建用房",
         "planned_area": 80,
         "planned_date": "2027-06-30",
+        "version": 1,
     },
     "/plans/{plan_id}/consultations": {
         "held_on": "2026-11-01",
@@ -175,17 +176,18 @@ VALID_BODIES = {
     },
     "/plans/{plan_id}": {"target_year": 2027},
     "/plans/{plan_id}/send-back": {"reason": "测试"},
-    "/assets/{asset_id}": {"name": "改名"},
+    "/assets/{asset_id}": {"name": "改名", "version": 1},
     "/subsidies/budgets/{year}": {"amount": 200},
     "/subsidies/allocations/{allocation_id}": {
         "year": 2026,
         "street": TIANSHENG,
         "purpose": "service_center",
         "amount": 5,
+        "version": 1,
     },
     "/subsidies/allocations/{allocation_id}/pay": {"paid_on": "2026-11-01"},
     "/subsidies/allocations/{allocation_id}/cancel": {"reason": "测试"},
-    "/checklists/{community}": {"items": {"hall": {"present": True, "area": 50}}},
+    "/checklists/{community}": {"items": {"hall": {"present": True, "area": 50, "version": 0}}},
 }
 
 

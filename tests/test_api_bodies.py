@@ -86,17 +86,30 @@ def _cases(objects, client):
     made = send(client, "post", f"/api/v1/plans/{plan.pk}/measures", json.dumps(MEASURE))
     assert made.status_code == 200, made.json()
     measure_id = made.json()["measures"][0]["id"]
+    measure_version = made.json()["measures"][0]["version"]
     login(client, "ts-editor")
     asset = send(client, "post", "/api/v1/assets", json.dumps(ASSET))
     assert asset.status_code == 200, asset.json()
-    asset_id = asset.json()["id"]
+    asset_id, asset_version = asset.json()["id"], asset.json()["version"]
     allocation = {"year": 2026, "street": TIANSHENG, "purpose": "service_center", "amount": 5}
     return [
         ("sjl-editor", "post", f"/api/v1/plans/{plan.pk}/measures", MEASURE),
-        ("sjl-editor", "patch", f"/api/v1/plans/{plan.pk}/measures/{measure_id}", MEASURE),
+        # The changes carry the version read (ADR 0040) and a value that differs from the
+        # stored one, so that a version nobody read is refused (409), never taken.
+        (
+            "sjl-editor",
+            "patch",
+            f"/api/v1/plans/{plan.pk}/measures/{measure_id}",
+            {**MEASURE, "planned_area": 70, "version": measure_version},
+        ),
         ("sjl-editor", "patch", f"/api/v1/plans/{plan.pk}", {"target_year": 2027}),
         ("ts-editor", "post", "/api/v1/assets", ASSET),
-        ("ts-editor", "patch", f"/api/v1/assets/{asset_id}", {"area": 400}),
+        (
+            "ts-editor",
+            "patch",
+            f"/api/v1/assets/{asset_id}",
+            {"area": 400, "version": asset_version},
+        ),
         (
             "ts-editor",
             "patch",
@@ -107,7 +120,7 @@ def _cases(objects, client):
             "ts-editor",
             "patch",
             f"/api/v1/checklists/{XINXINGLU}",
-            {"items": {"hall": {"present": True, "area": 120.5}}},
+            {"items": {"hall": {"present": True, "area": 120.5, "version": 0}}},
         ),
         ("qu-admin", "put", "/api/v1/subsidies/budgets/2026", {"amount": 200}),
         ("qu-admin", "post", "/api/v1/subsidies/allocations", allocation),
@@ -156,7 +169,7 @@ def test_numbers_that_are_not_finite_or_out_of_range_are_refused_naming_the_fiel
             for raw in NOT_FINITE + OUT_OF_RANGE:
                 response = send(client, method, url, _with_raw(body, leaf, raw))
                 tried += 1
-                if leaf == ("version",) and raw in OUT_OF_RANGE:
+                if leaf[-1] == "version" and raw in OUT_OF_RANGE:
                     # a whole number, not a measure: a version never read answers 409
                     assert_error_shape(response, 409)
                     continue
@@ -232,7 +245,7 @@ def test_unknown_keys_are_refused_naming_the_key(client, objects):
         refused = assert_error_shape(response, 422)
         assert refused["field"] == "plannedArea" and "不认识" in refused["message"], refused
     login(client, "ts-editor")
-    nested = {"items": {"hall": {"present": True, "aera": 120.5}}}
+    nested = {"items": {"hall": {"present": True, "aera": 120.5, "version": 0}}}
     response = send(client, "patch", f"/api/v1/checklists/{XINXINGLU}", json.dumps(nested))
     assert assert_error_shape(response, 422)["field"] == "items.hall.aera"
     assert changes() == audit_before

@@ -68,7 +68,8 @@ def test_a_plan_goes_from_its_first_measure_to_closed_with_evidence(client, shor
     early = client.post(f"{base}/request-close")
     assert early.status_code == 400 and "未完成的措施" in early.json()["message"]
     done = {**MEASURE, "status": "done", "actual_area": 60, "actual_date": "2026-11-01"}
-    send(client, "patch", f"{base}/measures/{measure['id']}", done)
+    changed = send(client, "patch", f"{base}/measures/{measure['id']}", {**done, "version": 1})
+    assert changed.json()["measures"][0]["version"] == 2
     assert client.post(f"{base}/request-close").json()["state"] == "pending"
     # 销号 and sending back belong to the approvers.
     assert send(client, "post", f"{base}/send-back", {"reason": "x"}).status_code == 403
@@ -185,9 +186,13 @@ def test_a_street_keeps_its_idle_assets(client, beibei, tiansheng_editor):
     assert elsewhere.status_code == 404
     bad = send(client, "post", "/api/v1/assets", {**ASSET, "area": 0})
     assert bad.status_code == 400 and bad.json()["field"] == "area"
-    renamed = send(client, "patch", f"/api/v1/assets/{asset['id']}", {"name": "原天生小学北楼"})
+    assert asset["version"] == 1
+    rename = {"name": "原天生小学北楼", "version": 1}
+    renamed = send(client, "patch", f"/api/v1/assets/{asset['id']}", rename)
     assert renamed.json()["name"] == "原天生小学北楼" and renamed.json()["area"] == 420.5
-    moved = send(client, "patch", f"/api/v1/assets/{asset['id']}", {"street": TONGJIAXI})
+    assert renamed.json()["version"] == 2
+    move = {"street": TONGJIAXI, "version": 2}
+    moved = send(client, "patch", f"/api/v1/assets/{asset['id']}", move)
     assert moved.status_code == 404
     listed = client.get("/api/v1/assets", {"kind": "school"}).json()
     assert [a["id"] for a in listed["items"]] == [asset["id"]]
@@ -267,9 +272,9 @@ def test_a_community_checklist_is_saved_all_or_nothing_with_its_photos(
         url,
         {
             "items": {
-                "hall": {"present": True, "area": 120.5, "room_name": "一楼大厅"},
-                "council": {"present": True, "room_name": "一楼大厅"},
-                "plaque_party": {"present": True},
+                "hall": {"present": True, "area": 120.5, "room_name": "一楼大厅", "version": 0},
+                "council": {"present": True, "room_name": "一楼大厅", "version": 0},
+                "plaque_party": {"present": True, "version": 0},
             }
         },
     )
@@ -281,7 +286,12 @@ def test_a_community_checklist_is_saved_all_or_nothing_with_its_photos(
         client,
         "patch",
         url,
-        {"items": {"reading": {"present": True}, "hall": {"present": True, "area": 1.25}}},
+        {
+            "items": {
+                "reading": {"present": True, "version": 0},
+                "hall": {"present": True, "area": 1.25, "version": 1},
+            }
+        },
     )
     assert bad.status_code == 400 and bad.json()["field"] == "items.hall.area"
     assert not ChecklistEntry.objects.filter(community__code=community, item="reading").exists()

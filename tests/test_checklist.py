@@ -254,7 +254,7 @@ def test_a_bad_photo_on_the_form_saves_nothing(login, tiansheng_editor):
         {"hall-present": "on", "hall-photo": SimpleUploadedFile("hall.gif", b"GIF89a....")},
     )
     assert response.status_code == 400
-    assert "服务大厅照片只能是 JPEG 或 PNG 图片" in response.content.decode()
+    assert "服务大厅照片“hall.gif”只能是 JPEG 或 PNG 图片" in response.content.decode()
     assert not ChecklistEntry.objects.exists()
 
 

@@ -155,7 +155,8 @@ def test_the_asset_page_and_the_api_offer_changes_exactly_where_asset_update_tak
             assert drawn == may, (name, key)
 
             def patch(item=item):
-                body = json.dumps({"notes": "钥匙在社区"})
+                version = IdleAsset.objects.get(pk=item.pk).version
+                body = json.dumps({"notes": "钥匙在社区", "version": version})
                 return client.patch(
                     f"/api/v1/assets/{item.pk}", body, content_type="application/json"
                 )

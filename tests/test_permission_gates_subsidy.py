@@ -98,6 +98,7 @@ def test_the_page_and_the_api_offer_each_allocation_exactly_where_the_services_t
                 "amount": float(allocation.amount),
                 "community": allocation.community.code if allocation.community else None,
                 "notes": "核对后修改",
+                "version": allocation.version,
             }
             assert may_change == service_allows(change), (name, key)
             assert may_change == api_allows(

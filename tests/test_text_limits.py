@@ -159,7 +159,9 @@ def _asset():
 
 def _asset_field(name: str):
     def send(client, value):
-        return _json(client, "patch", f"/api/v1/assets/{_asset().pk}", {name: value})
+        asset = _asset()  # sent with the version read (ADR 0040)
+        body = {"version": asset.version, name: value}
+        return _json(client, "patch", f"/api/v1/assets/{asset.pk}", body)
 
     def stored():
         return getattr(_asset(), name)
@@ -196,16 +198,19 @@ def _allocation() -> SubsidyAllocation:
 
 def _allocation_notes(client, value):
     body = {"year": 2027, "street": SHIJIALIANG, "purpose": "service_center", "amount": 5}
+    allocation = _allocation()
     return _json(
         client,
         "patch",
-        f"/api/v1/subsidies/allocations/{_allocation().pk}",
-        {**body, "notes": value},
+        f"/api/v1/subsidies/allocations/{allocation.pk}",
+        {**body, "notes": value, "version": allocation.version},
     )
 
 
 def _room_name(client, value):
-    item = {"present": True, "area": 30, "room_name": value}
+    entry = ChecklistEntry.objects.filter(community__code=XINXINGLU, item="hall").first()
+    version = entry.version if entry else 0  # 0: never saved (ADR 0040)
+    item = {"present": True, "area": 30, "room_name": value, "version": version}
     return _json(client, "patch", f"/api/v1/checklists/{XINXINGLU}", {"items": {"hall": item}})
 
 

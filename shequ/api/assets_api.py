@@ -9,10 +9,12 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 
 from shequ.api.common import caller_scope, json_body, json_body_doc, named, paged, street_in_scope
-from shequ.api.schemas import ERRORS, AssetChange, AssetIn, AssetOut, AssetPage
+from shequ.api.errors import stale
+from shequ.api.schemas import ERRORS, AssetChange, AssetConflict, AssetIn, AssetOut, AssetPage
 from shequ.assets import services
 from shequ.assets.models import IdleAsset
 from shequ.assets.queries import assets_visible_to
+from shequ.core.versions import StaleEdit
 
 router = Router(tags=["闲置资产"])
 
@@ -30,6 +32,7 @@ def asset_json(asset: IdleAsset) -> dict:
         "area": float(asset.area),
         "status": asset.status,
         "notes": asset.notes,
+        "version": asset.version,
     }
 
 
@@ -71,6 +74,7 @@ def _values(scope, data: AssetIn | AssetChange) -> dict:
     """The body as the service takes it: only the fields given (null: unchanged), the
     street as a Region (404 when outside the caller's node), the area as an exact Decimal."""
     values = data.model_dump(exclude_unset=True, exclude_none=True)
+    values.pop("version", None)
     if "street" in values:
         values["street"] = street_in_scope(scope, values["street"])
     if values.get("area") is not None:
@@ -93,13 +97,20 @@ def asset_create(request):
 
 @router.patch(
     "/assets/{asset_id}",
-    response={200: AssetOut, **ERRORS},
+    response={200: AssetOut, 409: AssetConflict, **ERRORS},
     openapi_extra=json_body_doc(AssetChange),
-    summary="修改闲置资产（只改所给字段）",
+    summary="修改闲置资产（只改所给字段；带读取时的版本号，他人已修改时 409）",
 )
 def asset_change(request, asset_id: int):
     scope = caller_scope(request)
     asset = _asset(scope, asset_id)
     services.require_asset_editor(scope, asset)
-    values = _values(scope, json_body(request, AssetChange))
-    return asset_json(services.asset_update(scope=scope, asset=asset, values=values))
+    change = json_body(request, AssetChange)
+    values = _values(scope, change)
+    try:
+        saved = services.asset_update(
+            scope=scope, asset=asset, values=values, expected_version=change.version
+        )
+    except StaleEdit as error:
+        return stale(error, asset_json(_asset(scope, asset_id)))
+    return asset_json(saved)

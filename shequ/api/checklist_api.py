@@ -4,6 +4,8 @@ below a region, one community's items with their photos, and changing them with
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import Http404
 from ninja import Query, Router, Schema
 
@@ -19,15 +21,17 @@ from shequ.api.common import (
     paged,
     region_in_scope,
 )
+from shequ.api.errors import stale
 from shequ.api.schemas import (
     ERRORS,
+    ChecklistConflict,
     ChecklistIn,
     ChecklistOut,
     CompletenessPage,
 )
 from shequ.checklist import queries
 from shequ.checklist.items import BY_CODE
-from shequ.checklist.photos import content_type_of, photo_from_upload
+from shequ.checklist.photos import photo_from_upload
 from shequ.checklist.services import (
     checklist_save,
     photo_remove,
@@ -36,6 +40,7 @@ from shequ.checklist.services import (
 )
 from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_number
+from shequ.core.versions import StaleEdit
 
 router = Router(tags=["功能设置与标识"])
 
@@ -84,6 +89,7 @@ def checklist_json(community) -> dict:
                 "room_name": line.entry.room_name if line.entry else "",
                 "shared_with": line.shared_with,
                 "photo": line.has_photo,
+                "version": line.entry.version if line.entry else 0,
             }
             for line in lines
         ],
@@ -99,18 +105,22 @@ def checklist_detail(request, community: str):
 
 @router.patch(
     "/checklists/{community}",
-    response={200: ChecklistOut, **ERRORS},
+    response={200: ChecklistOut, 409: ChecklistConflict, **ERRORS},
     openapi_extra=json_body_doc(ChecklistIn),
-    summary="修改社区功能设置（所给各项一起保存，一项有误全部不保存）",
+    summary="修改社区功能设置（所给各项一起保存，一项有误全不保存；带版本号，他人已改时 409）",
 )
 def checklist_change(request, community: str):
     scope = caller_scope(request)
     region = community_in_scope(scope, community)
     require_checklist_editor(scope, region)
     items = json_body(request, ChecklistIn).items
-    values = {code: item.model_dump() for code, item in items.items()}
+    values = {code: item.model_dump(exclude={"version"}) for code, item in items.items()}
+    versions = {code: item.version for code, item in items.items()}
     try:
-        checklist_save(scope=scope, community=region, values=values)
+        checklist_save(scope=scope, community=region, values=values, expected_versions=versions)
+    except StaleEdit as error:
+        error.conflicts = tuple(replace(c, field=_body_field(c.field)) for c in error.conflicts)
+        return stale(error, checklist_json(region))
     except DomainError as error:
         raise DomainError(error.message, field=_body_field(error.field)) from error
     return checklist_json(region)
@@ -171,6 +181,4 @@ def photo_download(request, community: str, item: str):
     entry = region.checklist_entries.filter(item=item).first()
     if entry is None or not entry.photo:
         raise Http404("没有照片")
-    return attachment(
-        entry.photo, entry.photo_name or "photo", inline_type=content_type_of(entry.photo.name)
-    )
+    return attachment(entry.photo, entry.photo_name or "photo", inline=True)

@@ -16,6 +16,7 @@ from shequ.api.errors import MalformedBody
 from shequ.core.errors import DomainError
 from shequ.core.periods import PeriodCode, PeriodCodeError, period_label
 from shequ.ledger.models import Period
+from shequ.web.downloads import stored_file
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10**9  # beyond any list; PostgreSQL refuses an OFFSET above a bigint
@@ -232,11 +233,9 @@ def form_upload(request, name: str, check):
     return check(upload) if upload is not None else None
 
 
-def attachment(stored, filename: str, *, inline_type: str | None = None) -> FileResponse:
-    """A stored upload, served to a caller already checked for scope: as a download, or
-    inline with the type its content was checked to be."""
+def attachment(stored, filename: str, *, inline: bool = False) -> FileResponse:
+    """A stored upload, served to a caller already checked for scope, typed by its content
+    as the pages serve it (`web.downloads.stored_file`)."""
     if not stored:
         raise Http404("没有文件")
-    if inline_type:
-        return FileResponse(stored.open("rb"), content_type=inline_type, filename=filename)
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename)
+    return stored_file(stored, filename, inline=inline)

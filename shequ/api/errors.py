@@ -1,9 +1,10 @@
 """Every API error is JSON with a Chinese `message` and, where one is at fault, the
 `field`: 400 refused by the rules, 401 no caller, 403 above the caller's role, 404 not
 found or outside the caller's node (also a path no operation answers), 405 a method the
-path does not take, 409 changed by someone else since it was read, 413 a body too large,
-422 malformed request, 429 too many requests, 500 an error of ours, 503 the database
-unreachable or the system in maintenance (ADR 0013, 0038).
+path does not take, 409 changed by someone else since it was read (with `conflicts`, each
+field's value sent and stored, and the object as it is now: `stale`, ADR 0040), 413 a body
+too large, 422 malformed request, 429 too many requests, 500 an error of ours, 503 the
+database unreachable or the system in maintenance (ADR 0013, 0038).
 The operations' errors are answered here; the others (no operation reached, or an
 exception ninja hands back to Django) by `error_json`, through `web.errors`, whose
 middleware also rewrites any other answer under /api/ (Django's or ninja's own) into it."""
@@ -13,10 +14,11 @@ from __future__ import annotations
 import math
 
 from django.http import Http404, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope, user_message
+from shequ.core.versions import StaleEdit
 
 NOT_FOUND = "不存在或不在您的管辖范围内"
 TOO_MANY = "请求过于频繁，请稍后再试"
@@ -47,6 +49,20 @@ def error(api: NinjaAPI, request, status: int, message: str, field: str | None =
 def error_json(status: int, message: str, field: str | None = None) -> JsonResponse:
     """The same shape for an answer no operation gave."""
     return JsonResponse({"message": message, "field": field}, status=status)
+
+
+def stale(error: StaleEdit, current: dict) -> Status:
+    """A 409 of an operation that edits with a version: what it refused and why, and
+    `current`, the object as the operation answers it (with the version to send again)."""
+    return Status(
+        409,
+        {
+            "message": error.message,
+            "field": None,
+            "conflicts": [conflict.as_json() for conflict in error.conflicts],
+            "current": current,
+        },
+    )
 
 
 def standard_message(status: int) -> str:
@@ -198,6 +214,13 @@ def install(api: NinjaAPI) -> None:
     def not_found(request, exc):
         # Our own 404s name what is missing; Django's ("No Plan matches…") are not shown.
         return error(api, request, 404, user_message(exc) or NOT_FOUND)
+
+    @api.exception_handler(StaleEdit)
+    def conflicting(request, exc):
+        # An operation that edits with a version answers its own 409, with the object as
+        # it is now (`stale`); this is the same answer without it, should one not.
+        conflicts = [conflict.as_json() for conflict in exc.conflicts]
+        return error(api, request, 409, exc.message, conflicts=conflicts)
 
     @api.exception_handler(DomainError)
     def refused(request, exc):

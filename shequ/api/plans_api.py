@@ -22,10 +22,13 @@ from shequ.api.common import (
     paged,
     street_in_scope,
 )
+from shequ.api.errors import stale
 from shequ.api.schemas import (
     ERRORS,
     ConsultationIn,
     Decision,
+    MeasureChange,
+    MeasureConflict,
     MeasureIn,
     PlanOut,
     PlanPage,
@@ -35,6 +38,7 @@ from shequ.assets.queries import assets_usable_by
 from shequ.assets.services import require_asset_assigner
 from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_number
+from shequ.core.versions import StaleEdit
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate, require_evaluator
 from shequ.plans import services
@@ -73,6 +77,7 @@ def plan_json(plan: Plan) -> dict:
                 "actual_area": json_number(m.actual_area),
                 "actual_date": m.actual_date,
                 "asset": m.asset.code if m.asset_id else None,
+                "version": m.version,
             }
             for m in plan.measures.all()
         ],
@@ -135,15 +140,16 @@ def plan_detail(request, plan_id: int):
     return _fresh(_plan(caller_scope(request), plan_id))
 
 
-def _measure_request(request, plan_id: int):
+def _measure_request(request, plan_id: int, schema=MeasureIn):
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
     require_asset_assigner(scope, plan)  # the plan's editors, the district with an asset
-    return scope, plan, json_body(request, MeasureIn)
+    return scope, plan, json_body(request, schema)
 
 
 def _measure_values(scope, data: MeasureIn, current_asset_id: int | None) -> dict:
     values = data.model_dump()
+    values.pop("version", None)
     for name in ("planned_area", "budget", "actual_area"):
         if values[name] is not None:
             values[name] = Decimal(str(values[name]))
@@ -171,18 +177,23 @@ def measure_add(request, plan_id: int):
 
 @router.patch(
     "/plans/{plan_id}/measures/{measure_id}",
-    response={200: PlanOut, **ERRORS},
+    response={200: PlanOut, 409: MeasureConflict, **ERRORS},
     tags=["一社区一方案"],
-    openapi_extra=json_body_doc(MeasureIn),
-    summary="修改措施",
+    openapi_extra=json_body_doc(MeasureChange),
+    summary="修改措施（带读取时的版本号，他人已修改时 409）",
 )
 def measure_change(request, plan_id: int, measure_id: int):
-    scope, plan, data = _measure_request(request, plan_id)
+    scope, plan, data = _measure_request(request, plan_id, MeasureChange)
     measure = plan.measures.filter(pk=measure_id).first()
     if measure is None:
         raise Http404("措施不存在")
     values = _measure_values(scope, data, measure.asset_id)
-    measures.measure_save(scope=scope, plan=plan, values=values, measure=measure)
+    try:
+        measures.measure_save(
+            scope=scope, plan=plan, values=values, measure=measure, expected_version=data.version
+        )
+    except StaleEdit as error:
+        return stale(error, _fresh(plan))
     return _fresh(plan)
 
 

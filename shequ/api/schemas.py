@@ -20,6 +20,23 @@ class Error(Schema):
     field: str | None = None
 
 
+class FieldConflict(Schema):
+    """A field you sent whose stored value someone else changed since your version."""
+
+    field: str
+    label: str
+    yours: str | float | int | bool | None
+    current: str | float | int | bool | None
+
+
+class Conflict(Error):
+    """409: someone else saved the object after you read it; nothing was saved. Each field
+    where your value and the stored one differ, and the object as it is now (with its
+    current version, to send again once you have chosen)."""
+
+    conflicts: list[FieldConflict]
+
+
 # The refusals every operation may answer with (ADR 0013: scope 404, role 403, body 422,
 # rules 400; anonymous 401).
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
@@ -257,6 +274,7 @@ class MeasureOut(Schema):
     actual_area: float | None
     actual_date: datetime.date | None
     asset: str | None
+    version: int  # send it back to change the measure (409 once someone else did)
 
 
 class ConsultationOut(Schema):
@@ -304,6 +322,13 @@ class MeasureIn(BodyIn):
     asset: str | None = None
 
 
+class MeasureChange(MeasureIn):
+    """A measure's new values with the `version` read (optimistic locking: 409 with the
+    fields where yours and the stored values differ once someone else changed it)."""
+
+    version: int
+
+
 class ConsultationIn(BodyIn):
     held_on: datetime.date
     who: str
@@ -327,6 +352,7 @@ class AssetOut(Schema):
     area: float
     status: str
     notes: str
+    version: int  # send it back to change the asset (409 once someone else did)
 
 
 class AssetPage(Schema):
@@ -351,8 +377,10 @@ class AssetIn(BodyIn):
 
 
 class AssetChange(BodyIn):
-    """The fields to change; those missing or null keep their values."""
+    """The fields to change; those missing or null keep their values. `version` is the
+    one read (optimistic locking: 409 once someone else changed the asset)."""
 
+    version: int
     kind: str | None = None
     name: str | None = None
     owner: str | None = None
@@ -435,6 +463,7 @@ class AllocationOut(Schema):
     state: str
     paid_on: datetime.date | None
     notes: str
+    version: int  # send it back to change the allocation (409 once someone else did)
 
 
 class Allocated(AllocationOut):
@@ -457,6 +486,12 @@ class AllocationIn(BodyIn):
     measure: int | None = None
     community: str | None = None
     notes: str = ""
+
+
+class AllocationChange(AllocationIn):
+    """An allocation's new values with the `version` read (optimistic locking)."""
+
+    version: int
 
 
 class PaidIn(BodyIn):
@@ -490,6 +525,7 @@ class ChecklistItemOut(Schema):
     room_name: str
     shared_with: list[str]  # other functions of the same room (一室多用)
     photo: bool
+    version: int  # 0 until the item is first saved; send it back to change the item
 
 
 class ChecklistOut(Schema):
@@ -503,9 +539,28 @@ class ChecklistItemIn(BodyIn):
     present: bool
     area: RoomArea | None = None  # rooms only, ㎡
     room_name: str = ""  # rooms only; the same name on several items: one shared room
+    version: int  # as read (0 for an item never saved): 409 once someone else changed it
 
 
 class ChecklistIn(BodyIn):
     """Item code → its values; only the items given change."""
 
     items: dict[str, ChecklistItemIn]
+
+
+# 409 answers of the four objects edited with a version (ADR 0040): `current` is the object
+# as its own operation answers it, with the version to send again.
+class AssetConflict(Conflict):
+    current: AssetOut
+
+
+class MeasureConflict(Conflict):
+    current: PlanOut  # the plan with its measures, as the measure operations answer
+
+
+class AllocationConflict(Conflict):
+    current: AllocationOut
+
+
+class ChecklistConflict(Conflict):
+    current: ChecklistOut

@@ -17,9 +17,12 @@ from shequ.api.common import (
     paged,
     street_in_scope,
 )
+from shequ.api.errors import stale
 from shequ.api.schemas import (
     ERRORS,
     Allocated,
+    AllocationChange,
+    AllocationConflict,
     AllocationIn,
     AllocationOut,
     AllocationPage,
@@ -31,6 +34,7 @@ from shequ.api.schemas import (
 )
 from shequ.core.errors import DomainError
 from shequ.core.jsonvalues import json_number
+from shequ.core.versions import StaleEdit
 from shequ.plans.models import Measure
 from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
@@ -96,6 +100,7 @@ def allocation_json(allocation: SubsidyAllocation) -> dict:
         "state": allocation.state,
         "paid_on": allocation.paid_on,
         "notes": allocation.notes,
+        "version": allocation.version,
     }
 
 
@@ -146,6 +151,7 @@ def _allocation_values(scope, data: AllocationIn) -> dict:
     """The body as the service takes it: street, community and measure found within the
     caller's node (404 otherwise), the amount as exact Decimal 万元."""
     values = data.model_dump()
+    values.pop("version", None)
     values["street"] = street_in_scope(scope, data.street)
     values["amount"] = Decimal(str(data.amount))
     values["community"] = None
@@ -181,16 +187,22 @@ def allocation_create(request):
 
 @router.patch(
     "/subsidies/allocations/{allocation_id}",
-    response={200: Allocated, **ERRORS},
-    openapi_extra=json_body_doc(AllocationIn),
-    summary="修改补助资金安排（已拨付的只能改说明）",
+    response={200: Allocated, 409: AllocationConflict, **ERRORS},
+    openapi_extra=json_body_doc(AllocationChange),
+    summary="修改补助资金安排（已拨付的只能改说明；带读取时的版本号，他人已修改时 409）",
 )
 def allocation_change(request, allocation_id: int):
     scope = caller_scope(request)
     allocation = _allocation(scope, allocation_id)
     services.require_manager(scope)
-    values = _allocation_values(scope, json_body(request, AllocationIn))
-    result = services.allocation_update(scope=scope, allocation=allocation, **values)
+    change = json_body(request, AllocationChange)
+    values = _allocation_values(scope, change)
+    try:
+        result = services.allocation_update(
+            scope=scope, allocation=allocation, expected_version=change.version, **values
+        )
+    except StaleEdit as error:
+        return stale(error, allocation_json(_allocation(scope, allocation_id)))
     return _allocated(result)
 
 

@@ -34,6 +34,8 @@ class IdleAsset(models.Model):
         "状态", max_length=10, choices=Status.choices, default=Status.AVAILABLE, db_index=True
     )
     notes = models.TextField("备注", max_length=NOTE, blank=True)
+    # Optimistic locking (core.versions): the version a form or an API client read.
+    version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:

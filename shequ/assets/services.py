@@ -17,6 +17,7 @@ from shequ.assets.queries import asset_streets, assets_visible_to
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.text import field_text
+from shequ.core.versions import next_version, require_current
 from shequ.plans.models import Plan
 from shequ.plans.services import is_measure_editor, may_edit_plan, require_plan_editor
 from shequ.regions.levels import Level, is_above_street
@@ -232,10 +233,20 @@ def asset_create(*, scope: Scope, values: dict) -> IdleAsset:
 
 
 @transaction.atomic
-def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
+def asset_update(
+    *, scope: Scope, asset: IdleAsset, values: dict, expected_version: int | None = None
+) -> IdleAsset:
+    """Change the fields given. `expected_version` is the version the page or the API
+    client read: once someone else saved the asset, a value that differs from theirs is
+    refused (`core.versions.StaleEdit`) and nothing is written."""
     asset = _locked(asset)
     require_asset_editor(scope, asset)
+    given = [name for name in ASSET_FIELDS if name in values]
     values = _clean_text({name: getattr(asset, name) for name in ASSET_FIELDS} | values)
+    # Compared as they would be stored (texts under the policy), only what was sent.
+    require_current(
+        asset, expected_version, {name: values[name] for name in given}, what=_what(asset)
+    )
     _check_values(values, asset)
     _require_manager(scope, values["street"])
     if not values["code"]:
@@ -252,6 +263,7 @@ def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
     }
     for name in ASSET_FIELDS:
         setattr(asset, name, values[name])
+    next_version(asset)
     asset.save()
     _audit(
         scope,
@@ -261,6 +273,10 @@ def asset_update(*, scope: Scope, asset: IdleAsset, values: dict) -> IdleAsset:
         changes,
     )
     return asset
+
+
+def _what(asset: IdleAsset) -> str:
+    return f"闲置资产“{asset.name}”（{asset.code}）"
 
 
 def _require_visible(scope: Scope, asset: IdleAsset) -> None:
@@ -321,7 +337,8 @@ def _status_set(scope: Scope, asset: IdleAsset, status: str, summary: str) -> No
         return
     before = asset.status
     asset.status = status
-    asset.save(update_fields=["status", "updated_at"])
+    next_version(asset)
+    asset.save(update_fields=["status", "version", "updated_at"])
     _audit(
         scope,
         asset,

@@ -19,6 +19,8 @@ class ChecklistEntry(models.Model):
     room_name = models.CharField("所在房间", max_length=50, blank=True)
     photo = models.FileField("照片", upload_to="checklist/photos/", blank=True)
     photo_name = models.CharField("照片原文件名", max_length=200, blank=True)
+    # Optimistic locking of the item's values (core.versions); a photo is not versioned.
+    version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     updated_by = models.CharField("更新人", max_length=150, blank=True)
 

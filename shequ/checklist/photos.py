@@ -7,7 +7,6 @@ from shequ.plans.evidence import JPEG, PNG, Evidence, checked_upload
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_KINDS = (JPEG, PNG)
-CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 
 def photo_from_upload(upload, *, label: str = "") -> Evidence:
@@ -20,11 +19,3 @@ def photo_from_upload(upload, *, label: str = "") -> Evidence:
         what=f"{label}照片" if label else "照片",
         allowed="JPEG 或 PNG 图片",
     )
-
-
-def content_type_of(stored_name: str) -> str:
-    """Served by the extension we gave it (from its content), never by the uploaded name."""
-    for extension, content_type in CONTENT_TYPES.items():
-        if stored_name.lower().endswith(extension):
-            return content_type
-    return "application/octet-stream"

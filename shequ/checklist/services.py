@@ -19,11 +19,14 @@ from shequ.checklist.items import BY_CODE, Item
 from shequ.checklist.models import ChecklistEntry
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.files import delete_after_commit, replace_file
 from shequ.core.text import field_text
+from shequ.core.versions import Conflict, StaleEdit, conflicts_with, is_stale, next_version
 from shequ.plans.evidence import Evidence
 from shequ.regions.models import Region
 
 MAX_AREA = Decimal("999999.9")  # Decimal(7, 1)
+ITEM_FIELDS = {"present": "已设置", "area": "面积", "room_name": "所在房间"}
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,9 @@ def _text(value) -> str | None:
 
 
 def _differences(item: Item, before: ItemValues, after: ItemValues) -> dict[str, list]:
-    labels = {"present": "已设置", "area": "面积", "room_name": "所在房间"}
     return {
         f"{item.label}·{label}": [_text(getattr(before, name)), _text(getattr(after, name))]
-        for name, label in labels.items()
+        for name, label in ITEM_FIELDS.items()
         if getattr(before, name) != getattr(after, name)
     }
 
@@ -159,17 +161,48 @@ def _audit(scope: Scope, community: Region, action: str, summary: str, changes: 
     )
 
 
+def _stale_items(
+    existing: dict[str, ChecklistEntry],
+    cleaned: dict[str, ItemValues],
+    expected_versions: Mapping[str, int],
+) -> list[Conflict]:
+    """The values sent for items someone else saved since the versions read (0: an item
+    never saved), where they differ from the stored ones (`core.versions`)."""
+    found: list[Conflict] = []
+    for code, after in cleaned.items():
+        stored = existing.get(code) or ChecklistEntry(item=code, version=0)
+        if not is_stale(stored, expected_versions.get(code)):
+            continue
+        label = BY_CODE[code].label
+        found += conflicts_with(
+            stored,
+            {name: getattr(after, name) for name in ITEM_FIELDS},
+            labels={name: f"{label}·{text}" for name, text in ITEM_FIELDS.items()},
+            prefix=f"{code}-",
+        )
+    return found
+
+
 @transaction.atomic
 def checklist_save(
-    *, scope: Scope, community: Region, values: Mapping[str, ItemValues | Mapping[str, Any]]
+    *,
+    scope: Scope,
+    community: Region,
+    values: Mapping[str, ItemValues | Mapping[str, Any]],
+    expected_versions: Mapping[str, int] | None = None,
 ) -> list[str]:
     """Save the given items of a community (codes → present, area, room name) at once:
-    one bad value refuses them all. Returns the codes that changed."""
+    one bad value refuses them all. Returns the codes that changed. `expected_versions`
+    (item code → the version read, 0 for an item never saved) refuse, all of them, values
+    of items someone else saved since (`core.versions.StaleEdit`)."""
     if not community.is_community:
         raise DomainError(f"{community.name}不是社区（村），没有功能设置")
     require_checklist_editor(scope, community)
     cleaned = {code: _cleaned(_item(code), raw) for code, raw in values.items()}
     existing = _locked_entries(community)
+    stale = _stale_items(existing, cleaned, expected_versions or {})
+    if stale:
+        raise StaleEdit(f"{community.name}便民服务中心功能设置", stale)
     state = {code: _as_values(entry) for code, entry in existing.items()} | cleaned
     _check_shared_rooms(state)
     now, who = timezone.now(), scope.actor.label
@@ -185,23 +218,18 @@ def checklist_save(
             entry = ChecklistEntry(community=community, item=code)
             created.append(entry)
         else:
+            next_version(entry)
             updated.append(entry)
         entry.present, entry.area, entry.room_name = after.present, after.area, after.room_name
         entry.updated_at, entry.updated_by = now, who
     ChecklistEntry.objects.bulk_create(created)
     ChecklistEntry.objects.bulk_update(
-        updated, ["present", "area", "room_name", "updated_at", "updated_by"]
+        updated, ["present", "area", "room_name", "version", "updated_at", "updated_by"]
     )
     changed = [e.item for e in created + updated]
     if changed:
         _audit(scope, community, "save", f"修改 {len(changed)} 项", changes)
     return changed
-
-
-def _delete_file_after_commit(name: str, storage) -> None:
-    # Only once the row no longer points at it: a rolled-back change keeps its photo.
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _entry_for_photo(scope: Scope, community: Region, code: str) -> ChecklistEntry:
@@ -218,12 +246,11 @@ def photo_save(
 ) -> ChecklistEntry:
     """Attach a checked photo (`photos.photo_from_upload`) to an item, replacing any."""
     entry = _entry_for_photo(scope, community, item_code)
-    old, old_name = entry.photo.name, entry.photo_name
-    entry.photo.save(photo.stored_name, photo.content, save=False)
+    old_name = entry.photo_name
+    replace_file(entry.photo, photo.stored_name, photo.content)  # the old one after commit
     entry.photo_name = photo.original_name
     entry.updated_by = scope.actor.label
     entry.save()
-    _delete_file_after_commit(old, entry.photo.storage)
     label = BY_CODE[item_code].label
     changes = {f"{label}·照片": [old_name or None, photo.original_name]}
     _audit(scope, community, "photo", f"{label}上传照片“{photo.original_name}”", changes)
@@ -239,7 +266,7 @@ def photo_remove(*, scope: Scope, community: Region, item_code: str) -> Checklis
     entry.photo, entry.photo_name = "", ""
     entry.updated_by = scope.actor.label
     entry.save()
-    _delete_file_after_commit(old, entry.photo.storage)
+    delete_after_commit(entry.photo, old)
     label = BY_CODE[item_code].label
     _audit(scope, community, "photo", f"{label}删除照片", {f"{label}·照片": [old_name, None]})
     return entry
@@ -253,9 +280,12 @@ def checklist_update(
     values: Mapping[str, ItemValues | Mapping[str, Any]],
     photos: Mapping[str, Evidence] | None = None,
     removed: Iterable[str] = (),
+    expected_versions: Mapping[str, int] | None = None,
 ) -> list[str]:
     """The form's one submission: items, new photos and removed photos, all or nothing."""
-    changed = checklist_save(scope=scope, community=community, values=values)
+    changed = checklist_save(
+        scope=scope, community=community, values=values, expected_versions=expected_versions
+    )
     for code in removed:
         photo_remove(scope=scope, community=community, item_code=code)
         changed.append(code)

@@ -1,6 +1,8 @@
 """Uploaded documents (销号 evidence, street implementation plans): checked by size and by
 content, never by the name or the type the browser claims, and stored under a generated
-name."""
+name. A file whose name says another kind than its content is refused (ADR 0040): a page
+renamed to .png, a picture renamed to .pdf — what it is served as comes from its content,
+and a download saved under a name that lies would open in the wrong program."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from django.core.files.base import ContentFile
 
@@ -21,6 +24,15 @@ PNG = (b"\x89PNG\r\n\x1a\n", ".png")
 JPEG = (b"\xff\xd8\xff", ".jpg")
 OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".doc")  # Word 97–2003 and WPS
 ZIP = (b"PK\x03\x04", ".docx")  # accepted only when it holds a Word document
+
+# The names each kind may be uploaded under (by the extension its content gives it).
+NAMES = {
+    ".pdf": ({".pdf"}, "PDF 文档"),
+    ".png": ({".png"}, "PNG 图片"),
+    ".jpg": ({".jpg", ".jpeg", ".jpe", ".jfif"}, "JPEG 图片"),
+    ".doc": ({".doc", ".wps", ".dot"}, "Word 97–2003 或 WPS 文档"),
+    ".docx": ({".docx"}, "Word 文档（.docx）"),
+}
 
 EVIDENCE_KINDS = (PDF, PNG, JPEG)
 DOCUMENT_KINDS = (PDF, OLE, ZIP)
@@ -57,13 +69,29 @@ def checked_upload(upload, *, kinds, max_bytes: int, field: str, what: str, allo
         )
     data = upload.read(max_bytes + 1)
     extension = _extension(data, kinds)
+    name = PurePath(upload.name or "").name
     if extension is None:
-        raise DomainError(f"{what}只能是 {allowed}", field=field)
+        shown = f"“{name}”" if name else ""
+        raise DomainError(f"{what}{shown}只能是 {allowed}", field=field)
+    _require_name_fits(name, extension, field)
     return Evidence(
         original_name=(upload.name or what)[:200],
         stored_name=f"{uuid.uuid4().hex}{extension}",
         content=ContentFile(data),
     )
+
+
+def _require_name_fits(name: str, extension: str, field: str) -> None:
+    """A name without an extension takes the content's; one with another kind's is
+    refused, naming the file and what it holds."""
+    suffix = PurePath(name).suffix.lower()
+    names, kind = NAMES[extension]
+    if suffix and suffix not in names:
+        raise DomainError(
+            f"文件“{name}”的内容是{kind}，与扩展名“{suffix}”不符；请上传原文件，"
+            f"或把扩展名改为 {extension}",
+            field=field,
+        )
 
 
 def evidence_from_upload(upload) -> Evidence:

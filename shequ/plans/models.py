@@ -130,6 +130,8 @@ class Measure(models.Model):
         related_name="measures",
         verbose_name="闲置资产",
     )
+    # Optimistic locking (core.versions): the version a form or an API client read.
+    version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:

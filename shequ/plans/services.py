@@ -17,8 +17,10 @@ from shequ.accounts.scope import Scope
 from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.files import replace_file
 from shequ.core.numbers import decimal_field_max, decimal_field_step
 from shequ.core.text import REASON, field_text, text_clean
+from shequ.core.versions import is_stale, next_version, require_current
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
 from shequ.plans.evidence import Evidence
@@ -202,9 +204,12 @@ def measure_save(
     values: dict,
     assigns_assets: bool,
     measure: Measure | None = None,
+    expected_version: int | None = None,
 ) -> Measure:
     """Add a measure to a plan, or change one. The asset it uses follows it in
-    `workflow.measures.measure_save`, which pages, the API and commands call."""
+    `workflow.measures.measure_save`, which pages, the API and commands call. A change
+    carries the version read: once someone else saved the measure, values that differ
+    from theirs are refused (`core.versions.StaleEdit`)."""
     plan = _locked(plan)
     if measure is None:
         measure = Measure(plan=plan)
@@ -216,9 +221,13 @@ def measure_save(
     require_measure_editor(scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets)
     _require_open(plan)
     values = _measure_texts(values)
+    if before:
+        measure_require_current(measure=measure, values=values, expected_version=expected_version)
     _check_measure(values)
     for name in MEASURE_FIELDS:
         setattr(measure, name, values.get(name, getattr(measure, name)))
+    if before:
+        next_version(measure)
     measure.save()
     plan_recheck(plan)  # a completed measure explains a changed area
     changes = {
@@ -229,6 +238,18 @@ def measure_save(
     verb = "修改措施" if before else "增加措施"
     _audit(scope, plan, "measure", f"{verb}“{measure.description}”", changes)
     return measure
+
+
+def measure_require_current(
+    *, measure: Measure, values: dict, expected_version: int | None
+) -> None:
+    """Refuse a change made against an old version whose values differ from the stored
+    ones (`core.versions`); `measure` is read under its row lock. The texts are compared
+    as they would be stored (`_measure_texts`)."""
+    if not is_stale(measure, expected_version):
+        return
+    given = _measure_texts({name: values[name] for name in MEASURE_FIELDS if name in values})
+    require_current(measure, expected_version, given, what=f"措施“{measure.description}”")
 
 
 @transaction.atomic
@@ -415,8 +436,8 @@ def plan_close(
     plan.state = State.CLOSED
     plan.closed_on, plan.closed_note = closed_on, note
     plan.closed_by, plan.closed_period = scope.actor.label, row.period
-    if evidence is not None:
-        plan.evidence.save(evidence.stored_name, evidence.content, save=False)
+    if evidence is not None:  # a file it replaces goes once this commits
+        replace_file(plan.evidence, evidence.stored_name, evidence.content)
         plan.evidence_name = evidence.original_name
     plan.save()
     _audit(

@@ -15,6 +15,7 @@ from shequ.compliance.dashboard import judging_period
 from shequ.compliance.targets import standard_for_year
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.files import replace_file
 from shequ.core.text import field_text
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period, Submission
@@ -143,8 +144,8 @@ def street_plan_save(
         street=street, year=year, defaults={"title": title}
     )
     plan.title, plan.notes, plan.uploaded_by = title, notes, scope.actor.label
-    if document is not None:
-        plan.document.save(document.stored_name, document.content, save=False)
+    if document is not None:  # the document it replaces goes once this commits
+        replace_file(plan.document, document.stored_name, document.content)
         plan.document_name = document.original_name
     plan.save()
     audit_record(

@@ -77,6 +77,8 @@ class SubsidyAllocation(models.Model):
     notes = models.CharField("说明", max_length=300, blank=True)
     created_by = models.CharField("安排人", max_length=150, blank=True)
     created_at = models.DateTimeField("安排时间", auto_now_add=True)
+    # Optimistic locking (core.versions): the version a form or an API client read.
+    version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:

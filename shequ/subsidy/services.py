@@ -21,6 +21,7 @@ from shequ.core.errors import DomainError, OutOfScope
 from shequ.core.periods import FIRST_YEAR, LAST_YEAR
 from shequ.core.settings_store import setting_get
 from shequ.core.text import REASON, field_text, text_clean
+from shequ.core.versions import next_version, require_current
 from shequ.plans.models import Measure
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -434,6 +435,13 @@ def _locked(allocation: SubsidyAllocation) -> SubsidyAllocation:
 MONEY_FIELDS = ("year", "street", "purpose", "measure", "community", "amount")
 
 
+def _what(allocation: SubsidyAllocation) -> str:
+    return (
+        f"{allocation.street.name}{allocation.year}年"
+        f"{allocation.get_purpose_display()}的补助资金安排"
+    )
+
+
 @transaction.atomic
 def allocation_update(
     *,
@@ -446,8 +454,11 @@ def allocation_update(
     measure: Measure | None = None,
     community: Region | None = None,
     notes: str = "",
+    expected_version: int | None = None,
 ) -> Allocated:
-    """Change an allocation. Once paid, only its notes may change: the money has left."""
+    """Change an allocation. Once paid, only its notes may change: the money has left.
+    Against the version read: once someone else saved it, values that differ from theirs
+    are refused (`core.versions.StaleEdit`)."""
     allocation = _locked(allocation)
     _require_admin_on(scope, allocation, "修改补助资金安排")
     _check_year(year)
@@ -464,6 +475,8 @@ def allocation_update(
         "amount": amount,
     }
     notes = field_text(SubsidyAllocation, "notes", notes)
+    # Compared as the rules read them (a measure's community filled in, the amount in 万元).
+    require_current(allocation, expected_version, {**new, "notes": notes}, what=_what(allocation))
     moved = any(getattr(allocation, name) != value for name, value in new.items())
     if moved and allocation.is_paid:
         raise DomainError("该笔资金已拨付，只能修改说明")
@@ -472,6 +485,7 @@ def allocation_update(
     for name, value in new.items():
         setattr(allocation, name, value)
     allocation.notes = notes
+    next_version(allocation)
     allocation.save()
     _audit(scope, allocation, "change", "修改安排", _diff(before, _describe(allocation)))
     return Allocated(allocation, _budget_warning(budget) + measure_warnings(measure))
@@ -516,7 +530,8 @@ def allocation_mark_paid(
         raise DomainError("拨付日期不能晚于今天", field="paid_on")
     before = _describe(allocation)
     allocation.state, allocation.paid_on = SubsidyAllocation.State.PAID, paid_on
-    allocation.save(update_fields=["state", "paid_on", "updated_at"])
+    next_version(allocation)
+    allocation.save(update_fields=["state", "paid_on", "version", "updated_at"])
     _audit(
         scope,
         allocation,

@@ -4,6 +4,7 @@ assets.services (which names the field at fault)."""
 from django import forms
 
 from shequ.assets.models import IdleAsset
+from shequ.web.conflicts import version_field
 from shequ.web.plan_forms import Compact
 
 
@@ -41,6 +42,7 @@ class AssetForm(Compact, forms.Form):
         label="情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     notes = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = version_field()
 
     def __init__(self, *args, streets=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,10 +50,15 @@ class AssetForm(Compact, forms.Form):
         self.fields["street"].choices = [("", "请选择")] + [(s.code, s.name) for s in streets]
 
     def values(self) -> dict:
-        """The cleaned values as the service takes them (the street as a Region)."""
+        """The cleaned values as the service takes them (the street as a Region); the
+        version read is apart (`read_version`)."""
         data = dict(self.cleaned_data)
+        data.pop("version", None)
         data["street"] = self.streets.get(data["street"])
         return data
+
+    def read_version(self) -> int | None:
+        return self.cleaned_data.get("version")
 
     @staticmethod
     def initial_for(asset: IdleAsset) -> dict:
@@ -60,6 +67,7 @@ class AssetForm(Compact, forms.Form):
             "street": asset.street.code,
             "description": asset.description,
             "notes": asset.notes,
+            "version": asset.version,
         }
 
 

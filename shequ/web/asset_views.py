@@ -19,10 +19,12 @@ from shequ.assets.queries import asset_streets, assets_usable_by, assets_visible
 from shequ.assets.suggestions import measure_defaults, suggest_assets
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
+from shequ.core.versions import StaleEdit
 from shequ.plans.models import Plan
 from shequ.plans.queries import plans_visible_to
 from shequ.regions.levels import is_above_street
 from shequ.web.asset_forms import AssetFilterForm, AssetForm
+from shequ.web.conflicts import CONFLICT_STATUS, edited, rebased, track_changes
 from shequ.web.plan_forms import MeasureForm
 from shequ.web.scoping import node_scope
 from shequ.workflow.measures import may_delete_measure
@@ -104,9 +106,12 @@ def asset_create(request):
 
 
 def _saved(form: AssetForm, save):
-    """Run a service with the form's values; its refusal goes to the field at fault."""
+    """Run a service with the form's values; its refusal goes to the field at fault (a
+    conflict with someone's save is the caller's to show)."""
     try:
         return save(form.values())
+    except StaleEdit:
+        raise
     except DomainError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return None
@@ -119,14 +124,27 @@ def asset_detail(request, pk: int):
     asset = get_object_or_404(assets_visible_to(scope).select_related("street"), pk=pk)
     can_edit = services.may_edit_asset(scope, asset)
     streets = list(asset_streets(scope))
+    conflict = None
     if request.method == "POST":
         services.require_asset_editor(scope, asset)
         form = _edit_form(asset, streets, data=request.POST)
         if form.is_valid():
-            saved = _saved(
-                form,
-                lambda values: services.asset_update(scope=scope, asset=asset, values=values),
-            )
+            changed = edited(form)  # the others keep what is stored, also someone's change
+            try:
+                saved = _saved(
+                    form,
+                    lambda values: services.asset_update(
+                        scope=scope,
+                        asset=asset,
+                        values={name: values[name] for name in changed},
+                        expected_version=form.read_version(),
+                    ),
+                )
+            except StaleEdit as stale:
+                conflict, saved = stale, None
+                asset.refresh_from_db()
+                data = rebased(form, _edit_form(asset, streets))
+                form = _edit_form(asset, streets, data=data)
             if saved is not None:
                 messages.success(request, "闲置资产已保存")
                 return redirect("asset_detail", pk=asset.pk)
@@ -146,13 +164,16 @@ def asset_detail(request, pk: int):
             "measure": measure,
             "plan_visible": plan_visible,
             "history": AuditEvent.objects.filter(target_type="asset", target_id=str(asset.pk))[:50],
+            "conflict": conflict,
         },
+        status=CONFLICT_STATUS if conflict else 200,
     )
 
 
 def _edit_form(asset: IdleAsset, streets, data=None) -> AssetForm:
     form = AssetForm(data, initial=AssetForm.initial_for(asset), streets=streets)
     form.fields["status"].disabled = services.status_follows_measure(asset)
+    track_changes(form)
     return form
 
 
@@ -183,7 +204,7 @@ def measure_form(
             raise Http404("没有这项闲置资产")
         asset = get_object_or_404(assets_usable_by(scope), pk=int(prefill))
         initial = measure_defaults(asset, plan)
-    return MeasureForm(
+    form = MeasureForm(
         data,
         instance=instance,
         prefix="m",
@@ -191,3 +212,5 @@ def measure_form(
         assets=assets_usable_by(scope, instance.asset_id if instance else None),
         require_asset=services.assigns_only(scope, plan),
     )
+    track_changes(form)
+    return form

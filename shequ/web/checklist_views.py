@@ -4,11 +4,12 @@ checklist as a form, and its photos (served only within scope). Rules live in
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,14 +17,17 @@ from shequ.accounts.scope import Scope
 from shequ.checklist import queries
 from shequ.checklist.items import BY_CODE, ITEMS, KIND_LABELS, TOTAL
 from shequ.checklist.models import ChecklistEntry
-from shequ.checklist.photos import content_type_of, photo_from_upload
+from shequ.checklist.photos import photo_from_upload
 from shequ.checklist.services import (
     checklist_update,
     may_edit_checklist,
     require_checklist_editor,
 )
 from shequ.core.errors import DomainError
+from shequ.core.versions import StaleEdit
 from shequ.regions.models import Region
+from shequ.web.conflicts import CONFLICT_STATUS
+from shequ.web.downloads import stored_file
 from shequ.web.scoping import node_scope
 
 
@@ -124,6 +128,40 @@ def _posted_values(post) -> dict[str, dict]:
     }
 
 
+def _posted_versions(post) -> dict[str, int]:
+    """The version of each item as the page was drawn (0: never saved); an item without
+    one (a page from before versions) is not checked."""
+    versions = {}
+    for item in ITEMS:
+        raw = post.get(f"{item.code}-version", "")
+        if raw.isdigit():
+            versions[item.code] = int(raw)
+    return versions
+
+
+def _comparable(values: dict) -> str:
+    """An item's values as the page drew them, to tell later whether the user changed
+    them (sent back as `{code}-was`)."""
+    area = values.get("area")
+    return json.dumps(
+        [
+            bool(values.get("present")),
+            "" if area is None else str(area).strip(),
+            str(values.get("room_name") or "").strip(),
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _changed_items(post) -> set[str]:
+    """The items the user changed on the page; the others are not sent to the service, so
+    that someone else's change to them stands (an item drawn without `-was`: changed)."""
+    posted = _posted_values(post)
+    return {
+        code for code, values in posted.items() if post.get(f"{code}-was") != _comparable(values)
+    }
+
+
 def _posted_photos(files) -> dict:
     """Every uploaded photo, checked before anything is saved (all or nothing)."""
     return {
@@ -136,16 +174,20 @@ def _posted_photos(files) -> dict:
 def _community(request, scope: Scope, community: Region):
     error = None
     if request.method == "POST":
+        changed_items = _changed_items(request.POST)
         try:
             require_checklist_editor(scope, community)  # before reading any upload
+            values = _posted_values(request.POST)
+            versions = _posted_versions(request.POST)
             changed = checklist_update(
                 scope=scope,
                 community=community,
-                values=_posted_values(request.POST),
+                values={code: values[code] for code in changed_items},
                 photos=_posted_photos(request.FILES),
                 removed=[c for c in BY_CODE if request.POST.get(f"{c}-remove_photo") == "on"],
+                expected_versions={c: versions[c] for c in changed_items if c in versions},
             )
-        except DomainError as refused:
+        except DomainError as refused:  # a StaleEdit too: shown with the current values
             error = refused
         else:
             saved = f"已保存（修改 {len(changed)} 项）" if changed else "没有修改"
@@ -155,40 +197,65 @@ def _community(request, scope: Scope, community: Region):
         request,
         "checklist/community.html",
         _community_context(scope, community, request, error),
-        status=400 if error else 200,
+        status=_refusal_status(error),
     )
+
+
+def _refusal_status(error: DomainError | None) -> int:
+    if error is None:
+        return 200
+    return CONFLICT_STATUS if isinstance(error, StaleEdit) else 400
 
 
 def _community_context(scope, community, request, error):
     lines = queries.checklist_lines(community)
     present, total, missing = queries.community_completeness(community)
-    posted = _posted_values(request.POST) if error else None
+    stale = isinstance(error, StaleEdit)
     return {
         "community": community,
         "breadcrumb": _breadcrumb(scope, community),
-        "groups": _grouped(lines, posted, error),
+        "groups": _grouped(lines, request.POST if error else None, error),
         "present": present,
         "total": total,
         "missing": missing,
         "rooms": queries.shared_rooms([line.entry for line in lines if line.entry]),
         "room_names": sorted({line.entry.room_name for line in lines if line.entry} - {""}),
         "can_edit": may_edit_checklist(scope, community),
-        "error": error,
+        "error": None if stale else error,
+        "conflict": error if stale else None,
     }
 
 
-def _grouped(lines, posted, error):
+def _grouped(lines, post, error):
     """Lines by kind (rooms, plaques, logo, then the extras), each with what the form
-    shows: after a refusal, what was typed (so nothing is lost) and the field at fault."""
+    shows: after a refusal, what was typed (so nothing is lost) and the field at fault.
+    Each item also carries what the form sends back: the values it was drawn with and its
+    version — after a conflict the stored ones (sent again, the user's changes go on top
+    of what is stored now), after any other refusal those of the page they typed on."""
     groups: dict[str, list] = {}
+    stale = isinstance(error, StaleEdit)
+    posted = _posted_values(post) if post is not None else {}
+    versions = _posted_versions(post) if post is not None else {}
+    changed = _changed_items(post) if post is not None else set()
     for line in lines:
-        shown = posted[line.item.code] if posted else _stored(line)
-        prefix = f"{line.item.code}-"
+        code = line.item.code
+        stored, stored_version = _stored(line), line.entry.version if line.entry else 0
+        shown = posted[code] if post is not None and (not stale or code in changed) else stored
+        if post is None or stale:
+            was, version = _comparable(stored), stored_version
+        else:
+            was, version = (
+                post.get(f"{code}-was", _comparable(stored)),
+                versions.get(code, stored_version),
+            )
+        prefix = f"{code}-"
         at_fault = error.field or "" if error else ""
         groups.setdefault(line.item.kind, []).append(
             {
                 "line": line,
                 "shown": shown,
+                "was": was,
+                "version": version,
                 "error": at_fault.removeprefix(prefix) if at_fault.startswith(prefix) else "",
             }
         )
@@ -212,9 +279,5 @@ def checklist_photo(request, code: str, item_code: str):
     entry = get_object_or_404(ChecklistEntry, community=community, item=item_code)
     if not entry.photo:
         raise Http404("没有照片")
-    response = FileResponse(
-        entry.photo.open("rb"),
-        content_type=content_type_of(entry.photo.name),
-        filename=entry.photo_name or "photo",
-    )
-    return response  # private, no-store like every answer to a signed-in user (web.security)
+    # Private, no-store like every answer to a signed-in user (web.security).
+    return stored_file(entry.photo, entry.photo_name or "photo", inline=True)

@@ -57,6 +57,17 @@ def _stored(request, token: str) -> dict:
     return entry
 
 
+def _forget(request, token: str) -> None:
+    """The upload is done with (applied, or refused): its file goes at once, and with it
+    the session's note of it — a refused file has no reason to stay on the server, and no
+    backup holds files that no row names (ADR 0040)."""
+    entries = request.session.get(SESSION_KEY, {})
+    entry = entries.pop(token, None)
+    request.session[SESSION_KEY] = entries
+    if entry is not None:
+        (_upload_dir() / entry["stored"]).unlink(missing_ok=True)
+
+
 def _content(entry: dict) -> bytes:
     return (_upload_dir() / entry["stored"]).read_bytes()
 
@@ -124,6 +135,7 @@ def preview(request, period_code: str, token: str):
     try:
         _, _, plan = _plan(request, period, entry)
     except FileRefused as error:
+        _forget(request, token)
         context = {"period": period, "refused": str(error), "streets": []}
         return render(request, "ledger/import.html", context, status=400)
     counts = plan.status_counts()
@@ -143,6 +155,7 @@ def apply(request, period_code: str, token: str):
         scope, _, plan = _plan(request, period, entry)
     except FileRefused as error:
         # Passed the upload's checks, yet unreadable: say why, as the preview does.
+        _forget(request, token)
         messages.error(request, f"文件被拒收：{error}")
         return redirect("ledger_import", period.code)
     try:
@@ -150,10 +163,7 @@ def apply(request, period_code: str, token: str):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("ledger_import_preview", period.code, token)
-    (_upload_dir() / entry["stored"]).unlink(missing_ok=True)
-    entries = request.session.get(SESSION_KEY, {})
-    entries.pop(token, None)
-    request.session[SESSION_KEY] = entries
+    _forget(request, token)
     messages.success(request, f"已导入 {entry['name']}：写入 {written} 行")
     if entry.get("street"):
         return redirect("ledger_grid", period.code, entry["street"])
@@ -170,6 +180,7 @@ def problems(request, period_code: str, token: str):
     try:
         _, sheets, plan = _plan(request, period, entry)
     except FileRefused as error:
+        _forget(request, token)
         raise Http404(f"文件无法读取：{error}") from error
     data = problem_workbook_bytes(_content(entry), sheets, plan)
     stem = Path(entry["name"]).stem

@@ -6,6 +6,7 @@ from shequ.assets.models import IdleAsset
 from shequ.plans.models import Consultation, Measure, Plan
 from shequ.plans.queries import ALL_PLANS, OPEN_PLANS
 from shequ.plans.services import MEASURE_FIELDS
+from shequ.web.conflicts import version_field
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,10 +48,14 @@ class MeasureForm(Compact, forms.ModelForm):
             },
         }
 
+    version = version_field()  # of the measure changed, as the page was drawn
+
     def __init__(self, *args, assets=None, require_asset=False, **kwargs):
         """`assets`: what the user may use (assets.queries.assets_usable_by); district
         users who only assign assets must pick one (`require_asset`)."""
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
         field = self.fields["asset"]
         field.queryset = assets if assets is not None else IdleAsset.objects.none()
         field.required = require_asset

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shequ.accounts.scope import Scope
 from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
+from shequ.core.versions import StaleEdit
 from shequ.ledger.export import chinese_date
 from shequ.ledger.models import LedgerRow
 from shequ.plans import services
@@ -35,7 +36,8 @@ from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_filtered, plans_in_state, plans_visible_to, state_tabs
 from shequ.regions.models import Region
 from shequ.web.asset_views import measure_form, suggestions_context
-from shequ.web.downloads import download
+from shequ.web.conflicts import CONFLICT_STATUS, edited, rebased
+from shequ.web.downloads import download, stored_file
 from shequ.web.paging import paged, query_without
 from shequ.web.plan_forms import (
     CloseForm,
@@ -108,7 +110,9 @@ def plan_detail(request, pk: int):
         if done:
             messages.success(request, done)
             return redirect("plan_detail", pk=plan.pk)
-    return render(request, "plans/detail.html", _detail_context(scope, plan, forms, request))
+    status = CONFLICT_STATUS if forms.get("conflict") else 200
+    context = _detail_context(scope, plan, forms, request)
+    return render(request, "plans/detail.html", context, status=status)
 
 
 def _blank_forms(scope: Scope, plan: Plan, request) -> dict:
@@ -157,13 +161,26 @@ def _post_measure(scope, plan, request, forms):
     forms["measure"] = form
     if not form.is_valid():
         return None
+    values = {name: form.cleaned_data.get(name) for name in services.MEASURE_FIELDS}
+    if measure is not None:  # what they did not change keeps what is stored
+        changed = edited(form)
+        stored = {name: getattr(measure, name) for name in services.MEASURE_FIELDS}
+        values = stored | {name: values[name] for name in changed if name in values}
     try:
         measures.measure_save(
             scope=scope,
             plan=plan,
-            values={name: form.cleaned_data.get(name) for name in services.MEASURE_FIELDS},
+            values=values,
             measure=measure,
+            expected_version=form.cleaned_data.get("version"),
         )
+    except StaleEdit as stale:
+        # What they changed stays, on top of what is stored now; the page shows both.
+        current = Measure.objects.get(pk=measure.pk)
+        data = rebased(form, measure_form(scope, plan, instance=current))
+        forms["measure"] = measure_form(scope, plan, data=data, instance=current)
+        forms["conflict"] = stale
+        return None
     except DomainError as error:
         _bound_error(form, error)
         return None
@@ -339,4 +356,4 @@ def plan_evidence(request, pk: int):
     plan = _plan(node_scope(request), pk)
     if not plan.evidence:
         raise Http404("没有佐证文件")
-    return FileResponse(plan.evidence.open("rb"), as_attachment=True, filename=plan.evidence_name)
+    return stored_file(plan.evidence, plan.evidence_name)

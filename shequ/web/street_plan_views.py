@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,6 +18,7 @@ from shequ.plans.street_plans import (
     street_plan_save,
     street_year,
 )
+from shequ.web.downloads import stored_file
 from shequ.web.plan_forms import StreetPlanForm
 from shequ.web.query import query_year
 from shequ.web.scoping import node_scope
@@ -90,4 +91,4 @@ def street_plan_document(request, street_code: str, year: int):
     plan = get_object_or_404(StreetPlan, street=street, year=year)
     if not plan.document:
         raise Http404("尚未上传文件")
-    return FileResponse(plan.document.open("rb"), as_attachment=True, filename=plan.document_name)
+    return stored_file(plan.document, plan.document_name)

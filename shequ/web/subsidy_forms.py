@@ -4,6 +4,7 @@ from django import forms
 
 from shequ.plans.models import Measure
 from shequ.subsidy.models import SubsidyAllocation
+from shequ.web.conflicts import track_changes, version_field
 from shequ.web.plan_forms import DATE, Compact
 
 MONEY_ERRORS = {"required": "请填写金额（万元）", "invalid": "请填写数字（万元）"}
@@ -66,9 +67,11 @@ class AllocationForm(Compact, forms.Form):
     community = forms.ModelChoiceField(label="社区（村，可不选）", queryset=None, required=False)
     amount = money_field("金额（万元）")
     notes = forms.CharField(label="说明", required=False, max_length=300)
+    version = version_field()  # of the allocation changed, as the page was drawn
 
     def __init__(self, *args, streets, measures, communities, **kwargs):
         super().__init__(*args, **kwargs)
+        track_changes(self)
         self.fields["street"].queryset = streets
         self.fields["measure"].queryset = measures
         self.fields["community"].queryset = communities

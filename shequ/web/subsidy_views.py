@@ -17,12 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shequ.accounts.scope import Scope
 from shequ.core.errors import DomainError
+from shequ.core.versions import StaleEdit
 from shequ.plans.models import Measure
 from shequ.plans.queries import plans_visible_to
 from shequ.subsidy import services
 from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
 from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
 from shequ.subsidy.workbook import allocations_title, write_allocations_xlsx
+from shequ.web.conflicts import CONFLICT_STATUS, edited, rebased
 from shequ.web.downloads import attachment
 from shequ.web.query import posted_id, query_id
 from shequ.web.scoping import node_scope
@@ -76,7 +78,10 @@ def subsidy_page(request):
         if done:
             messages.success(request, done)
             return redirect(_page_url(year))
-    return render(request, "subsidy/page.html", _context(scope, year, request, forms))
+    status = CONFLICT_STATUS if forms.get("conflict") else 200
+    return render(
+        request, "subsidy/page.html", _context(scope, year, request, forms), status=status
+    )
 
 
 def _blank_forms(scope: Scope, year: int, request) -> dict:
@@ -107,6 +112,7 @@ def _initial(allocation: SubsidyAllocation | None) -> dict | None:
         "community": allocation.community_id,
         "amount": allocation.amount,
         "notes": allocation.notes,
+        "version": allocation.version,
     }
 
 
@@ -153,13 +159,25 @@ def _post_allocate(scope: Scope, year: int, request, forms: dict) -> str | None:
     if not form.is_valid():
         return None
     editing = forms["editing"]
+    values = dict(form.cleaned_data)
+    version = values.pop("version", None)
+    if editing is not None:  # what they did not change keeps what is stored
+        stored = {name: getattr(editing, name) for name in values}
+        values = stored | {name: values[name] for name in edited(form)}
     try:
         if editing is None:
-            result = services.allocation_create(scope=scope, year=year, **form.cleaned_data)
+            result = services.allocation_create(scope=scope, year=year, **values)
         else:
             result = services.allocation_update(
-                scope=scope, allocation=editing, year=year, **form.cleaned_data
+                scope=scope, allocation=editing, year=year, expected_version=version, **values
             )
+    except StaleEdit as stale:
+        # What they typed stays, against the version now stored; the page shows both.
+        editing.refresh_from_db()
+        data = rebased(form, _allocation_form(scope, initial=_initial(editing)))
+        forms["allocation_form"] = _allocation_form(scope, data=data)
+        forms["conflict"] = stale
+        return None
     except DomainError as error:
         _bound_error(form, error)
         return None

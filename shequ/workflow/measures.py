@@ -22,22 +22,34 @@ def _purpose(plan: Plan, measure: Measure) -> str:
     return f"{plan.community.name}方案措施“{measure.description}”"
 
 
-def _asset_now(measure: Measure | None) -> IdleAsset | None:
-    """The asset the stored measure uses, read under the measure's lock."""
+def _locked(measure: Measure | None) -> Measure | None:
+    """The stored measure, under its row lock."""
     if measure is None:
         return None
     # Not joined to the asset: PostgreSQL locks no row of a nullable outer join.
-    return Measure.objects.select_for_update().get(pk=measure.pk).asset
+    return Measure.objects.select_for_update().get(pk=measure.pk)
+
+
+def _asset_now(measure: Measure | None) -> IdleAsset | None:
+    """The asset the stored measure uses, read under the measure's lock."""
+    stored = _locked(measure)
+    return None if stored is None else stored.asset
 
 
 @transaction.atomic
 def measure_save(
-    *, scope: Scope, plan: Plan, values: dict[str, Any], measure: Measure | None = None
+    *,
+    scope: Scope,
+    plan: Plan,
+    values: dict[str, Any],
+    measure: Measure | None = None,
+    expected_version: int | None = None,
 ) -> Measure:
-    """Add a measure to a plan, or change one; a newly chosen asset must be visible to the
-    caller and available, and becomes 已分配 (已使用 once the measure is done); an asset no
-    longer used is 可用 again."""
-    before = _asset_now(measure)
+    """Add a measure to a plan, or change one (against the version read, ADR 0040); a
+    newly chosen asset must be visible to the caller and available, and becomes 已分配
+    (已使用 once the measure is done); an asset no longer used is 可用 again."""
+    stored = _locked(measure)
+    before = None if stored is None else stored.asset
     chosen = values.get("asset", before)
     assigns_assets = may_assign_across_streets(scope)
     # Who may act first, then whether the asset is free: a refusal names the asset only to
@@ -46,9 +58,18 @@ def measure_save(
     services.require_measure_editor(
         scope, plan, uses_asset=uses_asset, assigns_assets=assigns_assets
     )
+    if stored is not None:  # a stale change is told as such, not as a busy asset
+        services.measure_require_current(
+            measure=stored, values=values, expected_version=expected_version
+        )
     asset_require_usable(scope=scope, before=before, after=chosen)
     saved = services.measure_save(
-        scope=scope, plan=plan, values=values, measure=measure, assigns_assets=assigns_assets
+        scope=scope,
+        plan=plan,
+        values=values,
+        measure=measure,
+        assigns_assets=assigns_assets,
+        expected_version=expected_version,
     )
     asset_follow_measure(
         scope=scope,

@@ -105,7 +105,7 @@ def _backup_once(output: Path, progress: Progress, *, accept_missing: bool) -> M
         with tempfile.TemporaryDirectory(dir=output.parent, prefix=".shequ-backup-") as work:
             manifest = _dump_database(vendor, Path(work), writer, progress)
         progress("复制媒体文件 …")
-        manifest.files = writer.add_media(media_root())
+        manifest.files = writer.add_media(media_root(), manifest.referenced)
         manifest.missing = sorted(set(manifest.referenced) - manifest.files.keys())
         if manifest.missing and not accept_missing:
             raise _MediaChanged(len(manifest.missing))

@@ -1,6 +1,6 @@
-"""The backup file: a gzip-compressed tar of `database/…` (the dump), `media/…` (every
-file under MEDIA_ROOT) and `manifest.json` last, written beside its final name and renamed
-into place, so a reader never sees half a backup."""
+"""The backup file: a gzip-compressed tar of `database/…` (the dump), `media/…` (the files
+under MEDIA_ROOT that rows of the dump name) and `manifest.json` last, written beside its
+final name and renamed into place, so a reader never sees half a backup."""
 
 from __future__ import annotations
 
@@ -52,16 +52,17 @@ class ArchiveWriter:
             self.tar.addfile(info, hashing)
         return hashing.digest.hexdigest()
 
-    def add_media(self, root: Path) -> dict[str, str]:
-        """Every file under the media folder; one that vanishes while we walk is skipped
-        (the caller checks that every file the database names is there)."""
+    def add_media(self, root: Path, names: list[str]) -> dict[str, str]:
+        """The files of the media folder that the database names (ADR 0040): an upload
+        waiting for its confirmation, a refused one or a replaced one is no data of the
+        system and stays out. A name that is not there, or that would lead outside the
+        folder, is skipped (the caller lists what the database names and is missing)."""
         files = {}
-        if not root.is_dir():
-            return files
-        for path in sorted(root.rglob("*")):
-            name = path.relative_to(root).as_posix()
+        folder = root.resolve()
+        for name in sorted(set(names)):
+            path = root.joinpath(*PurePosixPath(name).parts)
             try:
-                if path.is_file():
+                if path.resolve().is_relative_to(folder) and path.is_file():
                     files[name] = self.add_file(path, MEDIA + name)
             except FileNotFoundError:
                 continue
