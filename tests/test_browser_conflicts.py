@@ -8,14 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from shequ.accounts.models import Role
-from shequ.accounts.scope import operator_scope
 from shequ.assets.models import IdleAsset
-from shequ.assets.services import asset_create
 from shequ.checklist.models import ChecklistEntry
 
-from .conftest import TIANSHENG, XINXINGLU, make_user, region
+from .conftest import TIANSHENG, XINXINGLU, make_user
 from .test_browser_accessibility import violations
 from .test_browser_ledger import log_in
+from .test_concurrent_edits import school_asset
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,18 +27,7 @@ def two_clerks(beibei):
 
 @pytest.fixture
 def asset(two_clerks) -> IdleAsset:
-    return asset_create(
-        scope=operator_scope(),
-        values={
-            "code": "S-7",
-            "kind": IdleAsset.Kind.SCHOOL,
-            "name": "原天生小学",
-            "owner": "区教委",
-            "address": "天生路 1 号",
-            "street": region(TIANSHENG),
-            "area": Decimal("300.0"),
-        },
-    )
+    return school_asset()
 
 
 @pytest.fixture

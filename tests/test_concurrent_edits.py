@@ -57,6 +57,11 @@ def by_field(answer) -> dict[str, dict]:
 
 @pytest.fixture
 def an_asset(beibei) -> IdleAsset:
+    return school_asset()
+
+
+def school_asset() -> IdleAsset:
+    """The idle school in 天生街道 that two users edit (also the browser test's)."""
     return asset_create(
         scope=operator_scope(),
         values={
