@@ -3,6 +3,7 @@
 import datetime
 import re
 from contextlib import contextmanager
+from decimal import Decimal
 from urllib.parse import unquote_plus
 
 import pytest
@@ -278,6 +279,37 @@ def test_a_refused_cell_costs_its_row_nothing_else(page, live_server, journey):
     expect(cell(page, first, "police_room")).to_have_value("66.8")
     expect(cell(page, first, "service_center")).to_have_value("650.0")
     expect(cell(page, first, "day_care")).to_have_value("")
+
+
+def test_a_save_waiting_behind_a_slow_one_is_not_dropped_by_typing_elsewhere(
+    page, live_server, journey
+):
+    """A row's saves queue behind each other; the totals shown while typing (the preview)
+    must not take a waiting save's place (they shared the row's queue and a slow server
+    lost the save: the cell stayed 未保存 and nothing was sent)."""
+    period, (first, _) = journey
+    log_in(page, live_server, "tjx-editor")
+    page.goto(f"{live_server.url}/ledger/{period.code}/{TONGJIAXI}/")
+    held = []  # the first save, held back: a slow server
+
+    def hold_first_save(route):
+        if held or "preview" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/ledger/rows/**", hold_first_save)
+    cell(page, first, "households").fill("1800")
+    cell(page, first, "households").press("Tab")  # save 1, held
+    cell(page, first, "police_room").fill("50")
+    cell(page, first, "police_room").press("Tab")  # save 2 waits behind save 1
+    cell(page, first, "day_care").press_sequentially("4")  # a preview of the totals
+    page.wait_for_timeout(600)  # past the preview's 300 ms delay
+    assert len(held) == 1
+    with saving(page, "police_room=50"):
+        held[0].continue_()
+    row = LedgerRow.objects.get(period=period, community__name=first)
+    assert (row.households, row.police_room) == (1800, Decimal("50.0"))
 
 
 def test_saving_after_the_session_ended_signs_in_again_and_loses_nothing(
