@@ -21,6 +21,7 @@ from shequ.assets.models import IdleAsset
 from shequ.assets.services import asset_create, asset_update
 from shequ.checklist.models import ChecklistEntry
 from shequ.core.versions import StaleEdit, conflicts_with, require_current
+from shequ.core.versions import text as versions_text
 from shequ.plans.models import Measure, Plan
 from shequ.subsidy import services as subsidy
 from shequ.subsidy.models import SubsidyAllocation
@@ -157,6 +158,23 @@ def test_two_page_edits_of_an_asset_the_second_sees_both_and_keeps_its_input(
     assert second.post(url, kept).status_code == 302  # re-applied without retyping
     an_asset.refresh_from_db()
     assert (an_asset.name, an_asset.owner, an_asset.area) == ("天生小学南楼", "区教委后勤科", 320)
+
+
+def test_a_conflicting_figure_reads_as_the_page_shows_its_column(an_asset, two_street_users):
+    """630.0 ㎡ stored beside 610.0 typed, as the form shows them (a whole number cut to
+    “630” read as another figure), and a budget in 万元 with its two places."""
+    first, second = two_street_users
+    url = f"/assets/{an_asset.pk}/"
+    mine = form_values(first.get(url).content.decode(), "asset-form")
+    theirs = form_values(second.get(url).content.decode(), "asset-form")
+    assert first.post(url, mine | {"area": "630"}).status_code == 302
+    refused = second.post(url, theirs | {"area": "610"})
+    assert refused.status_code == 409
+    row = refused.content.decode().split('data-testid="conflict-area"')[1].split("</tr>")[0]
+    assert "<td>630.0</td><td>610.0</td>" in row
+    measure = Measure._meta.get_field("budget")
+    assert measure.decimal_places == 2
+    assert versions_text(Measure, "budget", Decimal("12")) == "12.00"
 
 
 def test_a_page_edit_after_someone_elses_names_only_its_own_changes_and_keeps_theirs(

@@ -82,8 +82,17 @@ def text(model: type[models.Model], name: str, value: Any) -> str:
     if value in choices:
         return str(choices[value])
     if isinstance(value, Decimal):
-        return format(value.normalize() if value == value.to_integral() else value, "f")
+        return _decimal_text(model, name, value)
     return str(value)
+
+
+def _decimal_text(model: type[models.Model], name: str, value: Decimal) -> str:
+    """As the pages show the column: 630.0 ㎡ stays 630.0 beside the form's 610.0 (a whole
+    number cut to 630 read as a different figure); a value without places as it is."""
+    places = getattr(model._meta.get_field(name), "decimal_places", None)
+    if places is None or not value.is_finite():
+        return format(value.normalize() if value == value.to_integral() else value, "f")
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
 
 
 def _same(a: Any, b: Any) -> bool:
