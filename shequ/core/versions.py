@@ -20,6 +20,7 @@ from typing import Any
 from django.db import models
 
 from shequ.core.errors import DomainError
+from shequ.core.numbers import decimal_field_step
 
 EMPTY = "（空）"
 
@@ -89,10 +90,9 @@ def text(model: type[models.Model], name: str, value: Any) -> str:
 def _decimal_text(model: type[models.Model], name: str, value: Decimal) -> str:
     """As the pages show the column: 630.0 ㎡ stays 630.0 beside the form's 610.0 (a whole
     number cut to 630 read as a different figure); a value without places as it is."""
-    places = getattr(model._meta.get_field(name), "decimal_places", None)
-    if places is None or not value.is_finite():
+    if not isinstance(model._meta.get_field(name), models.DecimalField) or not value.is_finite():
         return format(value.normalize() if value == value.to_integral() else value, "f")
-    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+    return format(value.quantize(decimal_field_step(model, name)), "f")
 
 
 def _same(a: Any, b: Any) -> bool:
