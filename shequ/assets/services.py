@@ -16,6 +16,7 @@ from shequ.assets.models import IdleAsset
 from shequ.assets.queries import asset_streets, assets_visible_to
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
+from shequ.core.numbers import decimal_field_max, decimal_field_step
 from shequ.core.text import field_text
 from shequ.core.versions import next_version, require_current
 from shequ.plans.models import Plan
@@ -47,7 +48,7 @@ TEXTS = {
     "address": "请填写地址",
     "notes": "",
 }
-MAX_AREA = Decimal("99999999.9")
+MAX_AREA = decimal_field_max(IdleAsset, "area")  # 99999999.9
 
 # Who keeps the register: the roles that change data at their node (viewers only read).
 MANAGING = (Permission.EDIT, Permission.SUBMIT, Permission.APPROVE, Permission.MANAGE)
@@ -186,7 +187,7 @@ def _check_area(area) -> None:
         raise DomainError("建筑面积应为数字", field="area")
     if area <= 0:
         raise DomainError("建筑面积应大于 0", field="area")
-    if area > MAX_AREA or area != area.quantize(Decimal("0.1")):
+    if area > MAX_AREA or area != area.quantize(decimal_field_step(IdleAsset, "area")):
         raise DomainError("建筑面积最多保留 1 位小数，且不超过 99999999.9㎡", field="area")
 
 

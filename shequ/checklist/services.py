@@ -20,12 +20,13 @@ from shequ.checklist.models import ChecklistEntry
 from shequ.core.audit import audit_record
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.files import delete_after_commit, replace_file
+from shequ.core.numbers import decimal_field_max
 from shequ.core.text import field_text
 from shequ.core.versions import Conflict, StaleEdit, conflicts_with, is_stale, next_version
 from shequ.plans.evidence import Evidence
 from shequ.regions.models import Region
 
-MAX_AREA = Decimal("999999.9")  # Decimal(7, 1)
+MAX_AREA = decimal_field_max(ChecklistEntry, "area")  # 999999.9
 ITEM_FIELDS = {"present": "已设置", "area": "面积", "room_name": "所在房间"}
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import BadRequest
 from django.utils import timezone
 
 from shequ.core.periods import FIRST_YEAR, LAST_YEAR
-from shequ.web.errors import error_response
+from shequ.web.errors import error_response, is_api
 
 # An id is a bigint: 18 digits always fit, and no id of ours comes near.
 _LONGEST_ID = 18
@@ -56,7 +56,7 @@ class NulInQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith("/api/") and _has_nul(request):
+        if not is_api(request) and _has_nul(request):
             return error_response(request, 400, message=self.MESSAGE)
         return self.get_response(request)
 
