@@ -206,3 +206,12 @@ def test_properties_name_the_bureau_and_the_time_made(report):
     assert properties.title == "北碚区2026年城乡社区综合服务设施建设评估报告"
     core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
     assert "python-docx" not in core and "2013" not in core
+
+
+def test_points_round_half_up_as_the_workbook_does():
+    """39 of 48 against last year's half: 31.25 points, which the .xlsx's +0.0 format shows
+    as 31.3; Word and PDF said 31.2 (a float rounded half to even)."""
+    from shequ.evaluation.report import points
+
+    assert points(39 / 48 - 0.5) == "31.3"
+    assert points(-0.031) == "3.1" and points(None) == "—"

@@ -308,4 +308,10 @@ def percent(value: float | None) -> str:
     """A rate for people: one decimal, half up (the figures stay unrounded)."""
     if value is None or math.isnan(value):
         return "—"
-    return f"{Decimal(str(value * 100)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    return f"{hundredths_as_tenth(value)}%"
+
+
+def hundredths_as_tenth(value: float) -> Decimal:
+    """A share as per cent (or a difference of shares as points) to one decimal, half up,
+    as Excel's number formats round it: one rounding for the page, Word, PDF and .xlsx."""
+    return Decimal(str(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from shequ.compliance.summary import percent
+from shequ.compliance.summary import hundredths_as_tenth, percent
 from shequ.evaluation.evaluation import Evaluation, Row
 from shequ.ledger.export import chinese_date
 from shequ.regions.levels import Level
@@ -17,7 +17,7 @@ NUMBERS = "一二三四五六七八九十"
 
 def points(value: float | None) -> str:
     """A difference of rates in percentage points, one decimal."""
-    return "—" if value is None else f"{abs(value) * 100:.1f}"
+    return "—" if value is None else str(hundredths_as_tenth(abs(value)))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from shequ.accounts.scope import Scope
+from shequ.core.xlsx_layout import chinese_date_text
 from shequ.ledger import rules
 from shequ.ledger.fields import AREA_FIELDS
 from shequ.ledger.fingerprint import chain_head_line
@@ -95,8 +96,7 @@ class StreetState:
 DRAFT = StreetState(Submission.State.DRAFT, None)
 
 
-def chinese_date(day: datetime.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+chinese_date = chinese_date_text  # 2026年12月7日, the one spelling of a date in documents
 
 
 @dataclass
