@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "shequ.core"
     label = "core"
     verbose_name = "基础"
+
+    def ready(self) -> None:
+        from shequ.core.lookups import register_lookups
+
+        register_lookups()

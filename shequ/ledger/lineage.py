@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Max
 
+from shequ.core.lookups import among
 from shequ.core.periods import period_label
 from shequ.ledger.fields import AREA_FIELDS, CARRIED_FIELDS, CO_LOCATION_FLAGS
 from shequ.ledger.models import LedgerRow
@@ -105,7 +106,7 @@ def origins(ordinal: int, communities) -> dict[int, Origin]:
     only when any community has a predecessor."""
     links = list(
         RegionSuccession.objects.filter(
-            successor_id__in=communities, effective__lte=ordinal
+            among("successor_id", communities), effective__lte=ordinal
         ).values_list(
             "successor_id",
             "predecessor_id",
@@ -136,7 +137,7 @@ def origins(ordinal: int, communities) -> dict[int, Origin]:
 
 def _latest_own_approved(ordinal: int, community_ids: set[int]) -> dict[int, int]:
     rows = LedgerRow.objects.approved().filter(
-        community_id__in=community_ids, period__ordinal__lt=ordinal
+        among("community_id", community_ids), period__ordinal__lt=ordinal
     )
     latest = rows.values("community_id").annotate(latest=Max("period__ordinal")).order_by()
     return {item["community_id"]: item["latest"] for item in latest}

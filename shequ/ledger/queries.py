@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Min, Q, QuerySet
 
+from shequ.core.lookups import among
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Period
 from shequ.regions.history import versions_as_of
@@ -17,7 +18,7 @@ def first_compliant_years(
     `community_ids` may be a `values("community_id")` queryset (a subquery)."""
     # Unordered: the model's ordering joined both regions tables to every row, even
     # grouped.
-    rows = LedgerRow.objects.filter(community_id__in=community_ids).order_by()
+    rows = LedgerRow.objects.filter(among("community_id", community_ids)).order_by()
     if up_to_ordinal is not None:
         rows = rows.filter(period__ordinal__lte=up_to_ordinal)
     compliant = rows.filter(rules.compliant_condition(standard)).approved()

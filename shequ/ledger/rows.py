@@ -20,6 +20,7 @@ from shequ.core.audit import AuditEntry, audit_record
 from shequ.core.audited_updates import AuditedUpdates
 from shequ.core.collection import without_cycle_search
 from shequ.core.errors import DomainError
+from shequ.core.lookups import among
 from shequ.core.models import AuditEvent
 from shequ.core.periods import PeriodCode
 from shequ.core.text import REASON, text_clean
@@ -60,7 +61,7 @@ def _latest_approved_before(period: Period | PeriodCode, communities) -> QuerySe
     One pass over them, where a subquery would run for every row of the table (PostgreSQL
     did so for a country's rows)."""
     earlier = LedgerRow.objects.filter(
-        community_id__in=communities, period__ordinal__lt=period.ordinal
+        among("community_id", communities), period__ordinal__lt=period.ordinal
     )
     latest_first = Window(
         RowNumber(), partition_by=F("community_id"), order_by=F("period__ordinal").desc()
