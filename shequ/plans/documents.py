@@ -146,18 +146,19 @@ def _summary_values(number: int, line: SummaryLine) -> list:
 
 
 def _summary_total(lines: list[SummaryLine]) -> list:
-    """The 合计: sums of the lines' figures; the ratio from the summed area and households
-    of the lines that have a ledger row (as the ledger's 小计 computes it)."""
+    """The 合计: sums of the lines' figures. Households, area and ratio are the ledger's
+    小计 of the lines' rows (`rules.sums`): a row whose 户数 is blank adds no households
+    but its area, and the ratio is that of the sums."""
     rows = [line.row for line in lines if line.row is not None]
-    households = sum(row.households for row in rows)
-    area = sum((row.total_area for row in rows), Decimal("0.0"))
+    ledger = rules.sums(rows)
+    ratio = rules.rounded_ratio(ledger.per_100_households)
     return [
         f"合计（{len(lines)}个方案）",
         None,
         None,
-        households if rows else NOT_APPLICABLE,
-        area if rows else NOT_APPLICABLE,
-        _ratio(area, households) if rows else NOT_APPLICABLE,
+        ledger.households if rows else NOT_APPLICABLE,
+        ledger.total if rows else NOT_APPLICABLE,
+        NOT_APPLICABLE if ratio is None else ratio,
         sum((line.plan.gap_m2 for line in lines), Decimal("0.0")),
         sum((line.planned for line in lines), Decimal("0.0")),
         sum(len(line.plan.measures.all()) for line in lines),
