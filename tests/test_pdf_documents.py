@@ -11,16 +11,35 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import (
+    KeepInFrame,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    Spacer,
+    Table,
+)
 
 import shequ
 from shequ.accounts.scope import operator_scope
 from shequ.core.errors import DomainError
-from shequ.core.pdf_pages import HEI, SONG, TITLE_SONG, require_glyphs
+from shequ.core.pdf_pages import (
+    HEI,
+    SONG,
+    TITLE_SONG,
+    register_fonts,
+    require_glyphs,
+    require_story_glyphs,
+)
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
+from shequ.evaluation.report import report_text
 from shequ.ledger import rules
 from shequ.ledger.book_pdf import write_pdf
 from shequ.ledger.models import LedgerRow
+from shequ.regions.models import Region, RegionVersion
 from shequ.workflow.ledger_files import ledger_workbook
 
 from .conftest import CHENGJIANG, PASSWORD, TIANSHENG
@@ -129,6 +148,91 @@ def test_every_shipped_place_name_prints_and_a_missing_character_is_refused():
         require_glyphs(names, font)
     with pytest.raises(DomainError, match="PDF 字体缺少以下字符：𠀀"):
         require_glyphs("测试𠀀社区")
+
+
+MISSING = "𠀀"  # CJK Extension B: in none of the subsets (the test above)
+REFUSAL = f"PDF 字体缺少以下字符：{MISSING}，请下载 Word 或 Excel 文件"
+
+
+@pytest.fixture
+def tiansheng_beyond_the_fonts(beibei) -> str:
+    """天生街道 named with a character the fonts lack, as a division file would name it,
+    before any ledger is kept."""
+    name = f"天生{MISSING}街道"
+    Region.objects.filter(code=TIANSHENG).update(name=name)
+    RegionVersion.objects.filter(region__code=TIANSHENG).update(name=name)
+    return name
+
+
+# The charts are drawn by matplotlib, which warns of the glyph it boxes (the PDF is refused
+# for the table's name before the chart could print it).
+@pytest.mark.filterwarnings("ignore:Glyph 131072")
+def test_a_missing_character_in_a_report_table_cell_is_refused(
+    tiansheng_beyond_the_fonts,
+    two_years,  # noqa: F811
+):
+    """天生街道's ledger is not approved: it appears in the report's table only, never in
+    a sentence; a character the fonts lack there is refused as in a paragraph."""
+    name = tiansheng_beyond_the_fonts
+    documents = evaluation_documents(evaluate(scope=operator_scope(), year=2026, today=TODAY))
+    assert not any(MISSING in sentence for sentence in sentences(report_text(documents.evaluation)))
+    assert name in [row.name for row in documents.evaluation.rows]
+    with pytest.raises(DomainError) as refused:
+        documents.pdf(now=NOW)
+    assert refused.value.message == REFUSAL
+    assert documents.docx(now=NOW)  # the Word report has no such limit
+
+
+def sentences(text) -> list[str]:
+    return [*text.overall, text.streets, *text.problems, *text.next_steps]
+
+
+def test_a_missing_character_under_the_signature_is_refused(two_years):  # noqa: F811
+    """The issuer is printed only in the signature block (kept together with the date)."""
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    documents = evaluation_documents(result, issuer=f"重庆市北碚{MISSING}区民政局")
+    with pytest.raises(DomainError) as refused:
+        documents.pdf(now=NOW)
+    assert refused.value.message == REFUSAL
+
+
+def test_a_missing_character_in_a_ledger_book_cell_is_refused(period):  # noqa: F811
+    """A 备注 is printed in the book's table only."""
+    row = LedgerRow.objects.filter(period=period).first()
+    LedgerRow.objects.filter(pk=row.pk).update(remarks=f"租用{MISSING}记商铺")
+    book = ledger_workbook(scope=operator_scope(), period=period, street=None)
+    with pytest.raises(DomainError) as refused:
+        write_pdf(book, author="重庆市北碚区民政局", now=NOW)
+    assert refused.value.message == REFUSAL
+
+
+# Everywhere a story can hold a text (`paragraph` makes a Paragraph of a text).
+PLACES = {
+    "a paragraph": lambda text, paragraph: paragraph(text),
+    "a table's text cell": lambda text, paragraph: Table([["序号", text]]),
+    "a table's paragraph cell": lambda text, paragraph: Table([[paragraph(text)]]),
+    "flowables in a cell": lambda text, paragraph: Table([[[Spacer(1, 1), paragraph(text)]]]),
+    "a table in a table": lambda text, paragraph: Table([[Table([["", text]])]]),
+    "KeepTogether": lambda text, paragraph: KeepTogether([Spacer(1, 1), paragraph(text)]),
+    "KeepInFrame": lambda text, paragraph: KeepInFrame(100, 100, [paragraph(text)]),
+    "a list's item": lambda text, paragraph: ListFlowable(
+        [ListItem(paragraph(text)), paragraph("二")]
+    ),
+}
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_the_story_check_reaches_every_text(place):
+    register_fonts()  # before any Paragraph
+    style = ParagraphStyle("cell", fontName=SONG)
+
+    def story(text: str) -> list:
+        return [Spacer(1, 1), PLACES[place](text, lambda t: Paragraph(t, style))]
+
+    require_story_glyphs(story("社区"))  # no refusal
+    with pytest.raises(DomainError) as refused:
+        require_story_glyphs(story(f"社区{MISSING}"))
+    assert refused.value.message == REFUSAL
 
 
 def _in_gb2312(character: str) -> bool:

@@ -14,11 +14,14 @@ from django.utils import timezone
 from docx.oxml.ns import qn
 
 from shequ.accounts.models import Role
+from shequ.accounts.scope import operator_scope
 from shequ.ledger.export import chinese_date
-from shequ.ledger.models import LedgerRow
+from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.rows import rows_bulk_update
 from shequ.plans.checks import overdue_measures
 from shequ.plans.documents import MEASURE_COLUMNS, plan_docx
 from shequ.plans.models import Consultation, Measure, Plan
+from shequ.workflow.submissions import submission_reopen
 
 from .conftest import make_user
 from .ledger_helpers import approve_street, open_period
@@ -152,6 +155,22 @@ def test_the_documents_properties(plan, settings):
     assert properties.created == NOW
     assert properties.title == f"{plan.community.name}综合服务设施达标方案"
     assert "python-docx" not in (properties.comments + properties.last_modified_by)
+
+
+def test_a_row_whose_households_were_cleared_reads_as_not_filled_in(plan):
+    """Reopened and its 户数 cleared: the facts say so, never “None户” nor “拥有㎡”."""
+    street = Submission.objects.get(period=plan.gap_period, street=plan.street)
+    submission_reopen(scope=operator_scope(), submission=street, reason="核对户数")
+    row = LedgerRow.objects.get(community=plan.community, period=plan.gap_period)
+    rows_bulk_update(
+        scope=operator_scope(),
+        updates=[(row, {"households": None})],
+        reason="户数待核",
+        action="ledger.test_fill",
+    )
+    facts = document_of(plan).paragraphs[3].text
+    assert "辖区户籍人口户数尚未填写" in facts and "None" not in facts
+    assert f"综合服务设施总建筑面积{row.total_area}㎡，距每百户30㎡的标准" in facts
 
 
 def test_the_view_writes_the_settings_district(client, plan, district_viewer, settings):

@@ -36,15 +36,17 @@ from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.rows import rows_bulk_update
 from shequ.ledger.workbook_xlsx import WIDTHS, write_xlsx
 from shequ.plans.models import Plan
 from shequ.regions.models import Region
 from shequ.subsidy import services
 from shequ.subsidy.models import SubsidyAllocation
 from shequ.workflow.ledger_files import ledger_workbook
+from shequ.workflow.submissions import submission_reopen
 
 from .conftest import CHENGJIANG, TIANSHENG, XINXINGLU
-from .ledger_helpers import fill_street, open_period
+from .ledger_helpers import fill_street, open_period, street_rows
 from .test_evaluation import two_years  # noqa: F401 (a fixture)
 from .test_plan_list import TONGJIAXI, plans  # noqa: F401 (a fixture)
 from .test_subsidy import allocate, budget, measure  # noqa: F401 (fixtures)
@@ -241,6 +243,37 @@ def test_the_plan_summary_sums_its_lines_and_recomputes_from_the_database(
         assert total[column].value == pytest.approx(sum(line[column].value for line in lines))
     households, area = total[3].value, total[4].value
     assert total[5].value == pytest.approx(round(area * 100 / households, 2))
+
+
+def test_the_plan_summary_totals_a_blank_households_as_the_ledgers_subtotal_does(
+    login,
+    district_viewer,
+    plans,  # noqa: F811
+):
+    """A plan whose ledger row was reopened and its 户数 cleared: the 合计 is the ledger's
+    own sums (`rules.sums`, a blank count adds nothing, its area still counts), no crash."""
+    period = Plan.objects.filter(street__code=TONGJIAXI).first().gap_period
+    street = Submission.objects.get(period=period, street__code=TONGJIAXI)
+    submission_reopen(scope=operator_scope(), submission=street, reason="核对户数")
+    cleared, *others = street_rows(period, TONGJIAXI)
+    rows_bulk_update(
+        scope=operator_scope(),
+        updates=[(cleared, {"households": None})],
+        reason="户数待核",
+        action="ledger.test_fill",
+    )
+    response = login(district_viewer).get(f"/plans/summary.xlsx?street={TONGJIAXI}&state=all")
+    assert response.status_code == 200
+    lines, [total] = table_rows(load(response.content).active)
+    blank = next(line for line in lines if line[2].value == cleared.community.name)
+    assert blank[3].value is None and blank[5].value == "—"
+    rows = LedgerRow.objects.filter(period=period, community__plans__street__code=TONGJIAXI)
+    assert len(rows) == len(lines) == 1 + len(others)
+    sums = rules.sums(rows)
+    assert sums.households == sum(row.households for row in others)
+    assert total[3].value == sums.households
+    assert total[4].value == pytest.approx(float(sums.total))
+    assert total[5].value == pytest.approx(float(rules.rounded_ratio(sums.per_100_households)))
 
 
 # ---------------------------------------------------------------- the subsidy

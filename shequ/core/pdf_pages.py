@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -13,7 +14,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Preformatted, Table
+from reportlab.platypus.flowables import DDIndenter
 
 from shequ.core.errors import DomainError
 from shequ.core.fonts import SANS, SERIF, SERIF_BOLD
@@ -47,6 +49,40 @@ def require_glyphs(text: str, font: str = SONG) -> None:
             f"PDF 字体缺少以下字符：{'、'.join(missing)}，请下载 Word 或 Excel 文件",
             field="pdf",
         )
+
+
+def require_story_glyphs(story: list) -> None:
+    """`require_glyphs` on every text the story prints, at any depth: paragraphs, a
+    table's cells (strings, paragraphs, lists of flowables, tables in tables), and what
+    KeepTogether, KeepInFrame and lists hold. The three subsets keep the same characters,
+    so one font's check is every font's."""
+    for text in _texts(story):
+        require_glyphs(text)
+
+
+def _texts(item) -> Iterator[str]:
+    if isinstance(item, str):
+        yield item
+    elif isinstance(item, Paragraph):
+        yield item.text
+        if item.bulletText:
+            yield item.bulletText
+    elif isinstance(item, Preformatted):
+        yield from item.lines
+    elif isinstance(item, Table):
+        for row in item._cellvalues:
+            yield from _texts(row)
+    elif isinstance(item, DDIndenter):  # a list's item, indented (it has a bullet)
+        yield from _texts(item._flowable)
+    elif isinstance(item, list | tuple):
+        for part in item:
+            yield from _texts(part)
+    else:
+        # KeepTogether, KeepInFrame, ImageAndFlowables, ListFlowable (its items, indented,
+        # once laid out): _content; ListItem: _flowables. Spacers, images and page breaks
+        # have neither, and print no text.
+        for contents in ("_content", "_flowables"):
+            yield from _texts(getattr(item, contents, ()))
 
 
 @dataclass

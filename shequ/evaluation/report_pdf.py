@@ -21,7 +21,7 @@ from shequ.core.pdf_pages import (
     TITLE_SONG,
     pdf_bytes,
     register_fonts,
-    require_glyphs,
+    require_story_glyphs,
 )
 from shequ.evaluation.anchor import chain_head_of
 from shequ.evaluation.evaluation import Evaluation
@@ -108,14 +108,8 @@ def write_pdf(
     story += _items("四、下一步工作", text.next_steps)
     story += _signature(issuer, chinese_date(evaluation.made_on))
     story += _chain_head(chain_head_of(evaluation.extras))
-    _check_glyphs(story)
+    require_story_glyphs(story)
     return pdf_bytes(story, title=title, author=issuer, now=now)
-
-
-def _check_glyphs(story: list) -> None:
-    for flowable in story:
-        if isinstance(flowable, Paragraph):
-            require_glyphs(flowable.text)
 
 
 def _title(words: list[str]) -> list:

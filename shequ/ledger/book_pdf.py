@@ -15,8 +15,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from shequ.core.pdf_pages import HEI, SONG, TITLE_SONG, Margins, pdf_bytes, register_fonts
-from shequ.core.pdf_pages import require_glyphs as _require_glyphs
+from shequ.core.pdf_pages import (
+    HEI,
+    SONG,
+    TITLE_SONG,
+    Margins,
+    pdf_bytes,
+    register_fonts,
+    require_story_glyphs,
+)
 from shequ.ledger.export import LedgerWorkbook, Line, Sheet
 from shequ.ledger.workbook_xlsx import FACILITY_HEADERS, SINGLE_COLUMNS, WIDTHS, cell_values
 
@@ -46,10 +53,7 @@ def write_pdf(book: LedgerWorkbook, *, author: str, now: datetime.datetime) -> b
         if index:
             story.append(PageBreak())
         story += _sheet(book, sheet)
-    for flowable in story:
-        if isinstance(flowable, Paragraph):
-            _require_glyphs(flowable.text)
-    _require_table_glyphs(story)
+    require_story_glyphs(story)
     return pdf_bytes(
         story,
         title=f"{book.title_line}（{book.period.label}）",
@@ -58,15 +62,6 @@ def write_pdf(book: LedgerWorkbook, *, author: str, now: datetime.datetime) -> b
         margins=MARGINS,
         now=now,
     )
-
-
-def _require_table_glyphs(story: list) -> None:
-    for flowable in story:
-        if isinstance(flowable, Table):
-            for row in flowable._cellvalues:
-                for cell in row:
-                    if isinstance(cell, Paragraph):
-                        _require_glyphs(cell.text)
 
 
 def _sheet(book: LedgerWorkbook, sheet: Sheet) -> list:

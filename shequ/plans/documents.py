@@ -146,18 +146,19 @@ def _summary_values(number: int, line: SummaryLine) -> list:
 
 
 def _summary_total(lines: list[SummaryLine]) -> list:
-    """The 合计: sums of the lines' figures; the ratio from the summed area and households
-    of the lines that have a ledger row (as the ledger's 小计 computes it)."""
+    """The 合计: sums of the lines' figures. Households, area and ratio are the ledger's
+    小计 of the lines' rows (`rules.sums`): a row whose 户数 is blank adds no households
+    but its area, and the ratio is that of the sums."""
     rows = [line.row for line in lines if line.row is not None]
-    households = sum(row.households for row in rows)
-    area = sum((row.total_area for row in rows), Decimal("0.0"))
+    ledger = rules.sums(rows)
+    ratio = rules.rounded_ratio(ledger.per_100_households)
     return [
         f"合计（{len(lines)}个方案）",
         None,
         None,
-        households if rows else NOT_APPLICABLE,
-        area if rows else NOT_APPLICABLE,
-        _ratio(area, households) if rows else NOT_APPLICABLE,
+        ledger.households if rows else NOT_APPLICABLE,
+        ledger.total if rows else NOT_APPLICABLE,
+        NOT_APPLICABLE if ratio is None else ratio,
         sum((line.plan.gap_m2 for line in lines), Decimal("0.0")),
         sum((line.planned for line in lines), Decimal("0.0")),
         sum(len(line.plan.measures.all()) for line in lines),
@@ -378,11 +379,14 @@ def _facts(plan: Plan, row: LedgerRow | None, district_name: str) -> str:
     where = f"{district_name}{plan.street.name}{plan.community.name}"
     if row is None:
         return f"{where}尚无已审核台账数据。目标年度{plan.target_year}年。"
-    ratio = rules.display_ratio(rules.per_100_households(row.total_area, row.households))
+    # A reopened row may have its 户数 cleared: said so, and no ratio without it.
+    households = "户数尚未填写" if row.households is None else f"{row.households}户"
+    ratio = rules.per_100_households(row.total_area, row.households)
+    per_100 = "" if ratio is None else f"每百户居民拥有{rules.display_ratio(ratio)}㎡，"
     standard = standard_for_year(plan.gap_period.year)
     return (
-        f"{where}辖区户籍人口{row.households}户，据{plan.gap_period.label}审核台账，"
-        f"综合服务设施总建筑面积{row.total_area}㎡，每百户居民拥有{ratio}㎡，"
+        f"{where}辖区户籍人口{households}，据{plan.gap_period.label}审核台账，"
+        f"综合服务设施总建筑面积{row.total_area}㎡，{per_100}"
         f"距每百户{standard:g}㎡的标准尚缺{plan.gap_m2}㎡，计划于{plan.target_year}年达标。"
         f"方案状态：{plan.get_state_display()}。"
     )
