@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from shequ.accounts.models import Role
 from shequ.checklist.models import ChecklistEntry
@@ -232,7 +233,7 @@ def test_the_district_allocates_and_pays_its_subsidy(client, short_street):
 
     client.logout()
     as_user(client, "qu-approver", "500109", Role.APPROVER)
-    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     late = send(
         client, "post", f"/api/v1/subsidies/allocations/{allocation_id}/pay", {"paid_on": future}
     )

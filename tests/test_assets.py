@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope, scope_for
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 TONGJIAXI = "500109104"  # 童家溪镇: five communities
 SHORT = {"households": 1000, "service_center": "250.0"}  # 50 m² short each
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def asset_values(street_code: str, area: str, code: str) -> dict:

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from shequ.accounts.models import Role
@@ -45,7 +46,7 @@ def plan(beibei):
             "funding": Measure.Funding.DISTRICT,
             "programme": "老旧小区改造",
             "responsible": "童家溪镇人民政府",
-            "planned_date": datetime.date.today() + datetime.timedelta(days=30),
+            "planned_date": timezone.localdate() + datetime.timedelta(days=30),
             "status": Measure.Status.IN_PROGRESS,
             "actual_area": None,
             "actual_date": None,
@@ -66,7 +67,7 @@ def test_editor_completes_the_measures_and_the_district_closes_the_plan(
     form = page.get_by_test_id("measure-form")
     form.get_by_label("进度").select_option(label="已完成")
     form.get_by_label("实际面积（㎡）").fill("62")
-    form.get_by_label("实际完成日期").fill(datetime.date.today().isoformat())
+    form.get_by_label("实际完成日期").fill(timezone.localdate().isoformat())
     form.get_by_role("button", name="保存措施").click()
     expect(page.get_by_text("措施已保存")).to_be_visible()
     expect(page.get_by_test_id("measures")).to_contain_text("已完成")

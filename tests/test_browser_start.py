@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from shequ.accounts.models import Role
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def open_period_with_one_submission(beibei):
-    period = open_period("2026H2", deadline=datetime.date.today() + datetime.timedelta(days=9))
+    period = open_period("2026H2", deadline=timezone.localdate() + datetime.timedelta(days=9))
     fill_street(period, TIANSHENG)
     fill_street(period, CHENGJIANG)
     submission_submit(scope=operator_scope(), submission=submission(period, CHENGJIANG))

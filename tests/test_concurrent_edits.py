@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 COMMUNITY = "500109001028"  # a community of 天生街道
 TONGJIAXI = "500109104"
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def signed_in(username: str, code: str, role: str) -> Client:

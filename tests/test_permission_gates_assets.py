@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.assets import services
@@ -24,7 +25,7 @@ from .ledger_helpers import approve_street, open_period
 pytestmark = pytest.mark.django_db
 
 SHORT = {"households": 1000, "service_center": "250.0"}  # 50 m² short each
-PLANNED = datetime.date.today() + datetime.timedelta(days=60)
+PLANNED = timezone.localdate() + datetime.timedelta(days=60)
 
 
 def asset(street_code: str, code: str) -> IdleAsset:

@@ -6,6 +6,7 @@ their approved ledger or not."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.plans import services
@@ -19,7 +20,7 @@ from .ledger_helpers import approve_street, open_period, set_target
 pytestmark = pytest.mark.django_db
 
 SHORT = {"households": 1000, "service_center": "250.0"}  # 25 m² per 100 households
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 State = Plan.State
 
 

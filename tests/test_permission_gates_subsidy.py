@@ -3,11 +3,11 @@ page and the API offer setting the budget, allocating, changing, cancelling and 
 exactly where `subsidy.services` takes it — over allocations in and out of their node,
 paid and not."""
 
-import datetime
 import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.subsidy import services
@@ -19,7 +19,7 @@ from .gates import api_allows, service_allows
 pytestmark = pytest.mark.django_db
 
 YEAR = 2025
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 Purpose = SubsidyAllocation.Purpose
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 TONGJIAXI, TIANSHENG = "500109104", "500109001"
 SHORT = {"households": 1000, "service_center": "250.0"}  # 25 m² per 100: 50 m² short
 MET = {"households": 1000, "service_center": "320.0"}
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def plans_of(street_code):

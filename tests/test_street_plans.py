@@ -1,13 +1,13 @@
 """Street implementation plans: figures from the community plans, the year-end outcome,
 the uploaded document checked, and scope."""
 
-import datetime
 import io
 from decimal import Decimal
 
 import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from shequ.accounts.models import Role
 from shequ.accounts.scope import operator_scope, scope_for
@@ -83,7 +83,7 @@ def test_pages_are_scoped(client, planned, tiansheng_editor, district_viewer):
     client.login(username=tiansheng_editor.username, password=PASSWORD)
     assert client.get(f"/plans/street/{TONGJIAXI}/2026/").status_code == 404
     assert client.get(f"/plans/street/{TONGJIAXI}/2026/document/").status_code == 404
-    year = datetime.date.today().year
+    year = timezone.localdate().year
     assert client.get("/plans/street/").url == f"/plans/street/500109001/{year}/"
     client.logout()
     client.login(username=district_viewer.username, password=PASSWORD)

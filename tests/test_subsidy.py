@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from shequ.accounts.scope import operator_scope, scope_for
 from shequ.core.errors import DomainError, NotAllowed, OutOfScope
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 TONGJIAXI = "500109104"  # 童家溪镇
 Purpose = SubsidyAllocation.Purpose
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def d(text: str) -> Decimal:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -214,7 +215,7 @@ def test_the_plan_summary_sums_its_lines_and_recomputes_from_the_database(
     response = login(district_viewer).get(f"/plans/summary.xlsx?street={TONGJIAXI}&state=all")
     ws = load(response.content).active
     assert_prints(ws)
-    assert_signed(ws, "北碚区", datetime.date.today())
+    assert_signed(ws, "北碚区", timezone.localdate())
     lines, sums = table_rows(ws)
     assert len(lines) == 5 and len(sums) == 1
     for line in lines:
@@ -291,7 +292,7 @@ def test_the_subsidy_workbook_writes_amounts_as_numbers_and_paid_on_as_dates(
     client.force_login(district_viewer)
     ws = load(client.get("/subsidy/export.xlsx?year=2025").content).active
     assert_prints(ws)
-    assert_signed(ws, "重庆市北碚区", datetime.date.today())
+    assert_signed(ws, "重庆市北碚区", timezone.localdate())
     lines, sums = table_rows(ws)
     stored = list(SubsidyAllocation.objects.filter(year=2025).order_by("street__code", "pk"))
     assert [line[5].value for line in lines] == [float(a.amount) for a in stored]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from shequ.accounts.scope import Scope
 from shequ.compliance.dashboard import approved_period_ids, judging_period
@@ -183,7 +184,7 @@ def evaluate(*, scope: Scope, year: int, region: Region | None = None, today=Non
     before = {u.code: u.rate for u in previous.children} if previous else {}
     codes = [u.code for u in current.children]
     streets = {r.code: r for r in Region.objects.filter(code__in=codes)}
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()  # the bureau's day, not the server's
     as_of = year_end(year, today)
     plans = _plan_counts(region, year, period, as_of)
     submissions = _submission_counts(region, year)
