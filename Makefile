@@ -10,11 +10,15 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
+# shequ itself is installed editable as a path in a .pth file (`editable_mode=compat`): the
+# default mode's import hook is loaded at the start of every `shequ` command, and a
+# deployment's installed package has none (bench/README.md).
 $(STAMP): requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "shequ 需要 Python 3.11 或更高版本 (Python 3.11+ required)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . \
+		--config-settings editable_mode=compat
 	@$(MAKE) --no-print-directory bytecode
 	@touch $(STAMP)
 
