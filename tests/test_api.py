@@ -185,8 +185,8 @@ VALID_BODIES = {
         "amount": 5,
         "version": 1,
     },
-    "/subsidies/allocations/{allocation_id}/pay": {"paid_on": "2026-11-01"},
-    "/subsidies/allocations/{allocation_id}/cancel": {"reason": "测试"},
+    "/subsidies/allocations/{allocation_id}/pay": {"paid_on": "2026-11-01", "version": 1},
+    "/subsidies/allocations/{allocation_id}/cancel": {"reason": "测试", "version": 1},
     "/checklists/{community}": {"items": {"hall": {"present": True, "area": 50, "version": 0}}},
 }
 

@@ -235,19 +235,25 @@ def test_the_district_allocates_and_pays_its_subsidy(client, short_street):
     as_user(client, "qu-approver", "500109", Role.APPROVER)
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     late = send(
-        client, "post", f"/api/v1/subsidies/allocations/{allocation_id}/pay", {"paid_on": future}
+        client,
+        "post",
+        f"/api/v1/subsidies/allocations/{allocation_id}/pay",
+        {"paid_on": future, "version": 1},
     )
     assert late.status_code == 400 and late.json()["field"] == "paid_on"
     paid = send(
         client,
         "post",
         f"/api/v1/subsidies/allocations/{allocation_id}/pay",
-        {"paid_on": "2026-11-02"},
+        {"paid_on": "2026-11-02", "version": 1},
     )
     assert paid.json()["state"] == "paid"
     assert (
         send(
-            client, "post", f"/api/v1/subsidies/allocations/{allocation_id}/cancel", {"reason": "x"}
+            client,
+            "post",
+            f"/api/v1/subsidies/allocations/{allocation_id}/cancel",
+            {"reason": "x", "version": 2},
         ).status_code
         == 403
     )
@@ -255,7 +261,10 @@ def test_the_district_allocates_and_pays_its_subsidy(client, short_street):
     client.logout()
     client.login(username="qu-admin", password=PASSWORD)
     refused = send(
-        client, "post", f"/api/v1/subsidies/allocations/{allocation_id}/cancel", {"reason": "错"}
+        client,
+        "post",
+        f"/api/v1/subsidies/allocations/{allocation_id}/cancel",
+        {"reason": "错", "version": 2},
     )
     assert refused.status_code == 400 and "已拨付" in refused.json()["message"]
     assert SubsidyAllocation.objects.get(pk=allocation_id).amount == Decimal("46.00")

@@ -16,14 +16,17 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shequ.accounts.models import Role
-from shequ.accounts.scope import operator_scope
+from shequ.accounts.models import Role, User
+from shequ.accounts.scope import operator_scope, scope_for
 from shequ.assets.models import IdleAsset
 from shequ.assets.services import asset_create, asset_update
 from shequ.checklist.models import ChecklistEntry
+from shequ.core.errors import NotAllowed, OutOfScope
+from shequ.core.models import AuditEvent
 from shequ.core.versions import StaleEdit, conflicts_with, require_current
 from shequ.core.versions import text as versions_text
 from shequ.plans.models import Measure, Plan
+from shequ.plans.services import MEASURE_FIELDS
 from shequ.subsidy import services as subsidy
 from shequ.subsidy.models import SubsidyAllocation
 from shequ.workflow import measures
@@ -429,6 +432,221 @@ def test_paying_an_allocation_moves_its_version(an_allocation):
         scope=operator_scope(), allocation=an_allocation, paid_on=TODAY
     )
     assert paid.version == an_allocation.version + 1
+
+
+# ---------------------------------------------------------------- acts on what the user saw
+# Deleting a measure, paying or cancelling an allocation send the version the page or the
+# client read: decided on what someone has since changed, they are refused (409) and
+# nothing happens; read again, they go through.
+
+
+def post_json(client: Client, url: str, body: dict):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def audited(action: str, target_id) -> int:
+    return AuditEvent.objects.filter(action=action, target_id=str(target_id)).count()
+
+
+def test_a_page_deleting_a_measure_someone_changed_since_is_refused(a_measure, two_tongjiaxi_users):
+    first, second = two_tongjiaxi_users
+    url = f"/plans/{a_measure.plan_id}/"
+    edit = f"{url}?edit={a_measure.pk}"
+    mine = form_values(first.get(edit).content.decode(), "measure-form")
+    theirs = form_values(second.get(url).content.decode(), "measure-delete-form")
+    assert theirs["version"] == "1"
+
+    assert first.post(url, mine | {"m-planned_area": "80"}).status_code == 302
+    refused = second.post(url, theirs | {"action": "delete"})
+
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert 'data-testid="conflict"' in html and "已被他人修改，没有删除" in html
+    a_measure.refresh_from_db()
+    assert (a_measure.planned_area, a_measure.version) == (Decimal("80.0"), 2)
+    assert audited("plans.measure", a_measure.plan_id) == 2  # added, then changed once
+    assert audited("plans.measure_delete", a_measure.plan_id) == 0
+    # The page drew it as it is now: deleting from there goes through.
+    fresh = form_values(html, "measure-delete-form")
+    assert fresh["version"] == "2"
+    assert second.post(url, fresh | {"action": "delete"}).status_code == 302
+    assert not Measure.objects.filter(pk=a_measure.pk).exists()
+    assert audited("plans.measure_delete", a_measure.plan_id) == 1
+
+
+def test_a_stale_measure_delete_is_refused_by_the_service_too(a_measure):
+    scope = operator_scope()
+    measures.measure_save(
+        scope=scope,
+        plan=a_measure.plan,
+        values={name: getattr(a_measure, name) for name in MEASURE_FIELDS}
+        | {"description": "改造闲置校舍"},
+        measure=a_measure,
+        expected_version=1,
+    )
+    with pytest.raises(StaleEdit, match="没有删除"):
+        measures.measure_delete(scope=scope, measure=a_measure, expected_version=1)
+    assert Measure.objects.filter(pk=a_measure.pk, version=2).exists()
+    measures.measure_delete(scope=scope, measure=a_measure, expected_version=2)
+    assert not Measure.objects.filter(pk=a_measure.pk).exists()
+
+
+def test_deleting_a_measure_outside_ones_street_is_still_not_found(a_measure, beibei):
+    outsider = signed_in("tiansheng-editor", TIANSHENG, Role.EDITOR)
+    url = f"/plans/{a_measure.plan_id}/"
+    for version in ("1", "7"):  # neither the right version nor a stale one gets past scope
+        post = {"action": "delete", "measure": a_measure.pk, "version": version}
+        assert outsider.post(url, post).status_code == 404
+    scope = scope_for(User.objects.get(username="tiansheng-editor"))
+    with pytest.raises((NotAllowed, OutOfScope)):
+        measures.measure_delete(scope=scope, measure=a_measure, expected_version=7)
+    assert Measure.objects.filter(pk=a_measure.pk, version=1).exists()
+
+
+@pytest.fixture
+def district_approver(beibei) -> Client:
+    return signed_in("qu-approver", "500109", Role.APPROVER)
+
+
+def test_an_api_payment_of_an_allocation_someone_changed_since_is_refused(
+    an_allocation, two_admins, district_approver
+):
+    admin, _ = two_admins
+    url = f"/api/v1/subsidies/allocations/{an_allocation.pk}"
+    read = district_approver.get(url).json()["version"]
+    body = {"year": 2026, "street": TIANSHENG, "purpose": "service_center", "version": read}
+    assert patch(admin, url, body | {"amount": 30}).status_code == 200
+
+    refused = post_json(district_approver, f"{url}/pay", {"paid_on": str(TODAY), "version": read})
+
+    assert refused.status_code == 409
+    answer = refused.json()
+    assert "已被他人修改，没有拨付" in answer["message"] and answer["field"] is None
+    assert answer["conflicts"] == []
+    assert answer["current"]["amount"] == 30 and answer["current"]["version"] == read + 1
+    an_allocation.refresh_from_db()
+    assert (an_allocation.state, an_allocation.amount) == ("allocated", Decimal("30.00"))
+    assert audited("subsidy.change", an_allocation.pk) == 1
+    assert audited("subsidy.pay", an_allocation.pk) == 0
+
+    paid = post_json(district_approver, f"{url}/pay", {"paid_on": str(TODAY), "version": read + 1})
+    assert paid.status_code == 200
+    assert paid.json()["state"] == "paid" and paid.json()["version"] == read + 2
+    assert audited("subsidy.pay", an_allocation.pk) == 1
+
+
+def test_an_api_payment_or_cancel_without_the_version_is_malformed(
+    an_allocation, two_admins, district_approver
+):
+    url = f"/api/v1/subsidies/allocations/{an_allocation.pk}"
+    payment = post_json(district_approver, f"{url}/pay", {"paid_on": str(TODAY)})
+    cancel = post_json(two_admins[0], f"{url}/cancel", {"reason": "重复安排"})
+    assert (payment.status_code, payment.json()["field"]) == (422, "version")
+    assert (cancel.status_code, cancel.json()["field"]) == (422, "version")
+    assert SubsidyAllocation.objects.filter(pk=an_allocation.pk, state="allocated").exists()
+
+
+def test_a_page_payment_of_an_allocation_someone_changed_since_is_refused(
+    an_allocation, two_admins, district_approver
+):
+    admin, _ = two_admins
+    edit = f"/subsidy/?year=2026&edit={an_allocation.pk}"
+    change = form_values(admin.get(edit).content.decode(), "allocation-form")
+    payment = form_values(district_approver.get("/subsidy/?year=2026").content.decode(), "pay-form")
+    assert payment["version"] == "1"
+
+    assert admin.post("/subsidy/", change | {"a-amount": "30"}).status_code == 302
+    refused = district_approver.post("/subsidy/", payment)
+
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert 'data-testid="conflict"' in html and "已被他人修改，没有拨付" in html
+    an_allocation.refresh_from_db()
+    assert (an_allocation.state, an_allocation.amount) == ("allocated", Decimal("30.00"))
+    assert audited("subsidy.change", an_allocation.pk) == 1
+    assert audited("subsidy.pay", an_allocation.pk) == 0
+    fresh = form_values(html, "pay-form")
+    assert fresh["version"] == "2"
+    assert district_approver.post("/subsidy/", fresh).status_code == 302
+    an_allocation.refresh_from_db()
+    assert (an_allocation.state, an_allocation.version) == ("paid", 3)
+
+
+def test_an_api_cancel_of_an_allocation_someone_changed_since_is_refused(an_allocation, two_admins):
+    first, second = two_admins
+    url = f"/api/v1/subsidies/allocations/{an_allocation.pk}"
+    read = second.get(url).json()["version"]
+    body = {"year": 2026, "street": TIANSHENG, "purpose": "service_center", "version": read}
+    assert patch(first, url, body | {"amount": 30}).status_code == 200
+
+    refused = post_json(second, f"{url}/cancel", {"reason": "重复安排", "version": read})
+
+    assert refused.status_code == 409
+    answer = refused.json()
+    assert "已被他人修改，没有取消" in answer["message"] and answer["conflicts"] == []
+    assert answer["current"]["amount"] == 30 and answer["current"]["version"] == read + 1
+    assert SubsidyAllocation.objects.filter(pk=an_allocation.pk, amount=30).exists()
+    assert audited("subsidy.change", an_allocation.pk) == 1
+    assert audited("subsidy.cancel", an_allocation.pk) == 0
+
+    done = post_json(second, f"{url}/cancel", {"reason": "重复安排", "version": read + 1})
+    assert done.status_code == 200 and done.json() == {"id": an_allocation.pk, "cancelled": True}
+    assert not SubsidyAllocation.objects.filter(pk=an_allocation.pk).exists()
+    assert audited("subsidy.cancel", an_allocation.pk) == 1
+
+
+def test_a_page_cancel_of_an_allocation_someone_changed_since_is_refused(an_allocation, two_admins):
+    first, second = two_admins
+    edit = f"/subsidy/?year=2026&edit={an_allocation.pk}"
+    change = form_values(first.get(edit).content.decode(), "allocation-form")
+    cancel = form_values(second.get("/subsidy/?year=2026").content.decode(), "cancel-form")
+    assert cancel["version"] == "1"
+
+    assert first.post("/subsidy/", change | {"a-notes": "按进度拨付"}).status_code == 302
+    refused = second.post("/subsidy/", cancel | {"reason": "重复安排"})
+
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert 'data-testid="conflict"' in html and "已被他人修改，没有取消" in html
+    an_allocation.refresh_from_db()
+    assert (an_allocation.notes, an_allocation.version) == ("按进度拨付", 2)
+    assert audited("subsidy.change", an_allocation.pk) == 1
+    assert audited("subsidy.cancel", an_allocation.pk) == 0
+    fresh = form_values(html, "cancel-form")
+    assert fresh["version"] == "2"
+    assert second.post("/subsidy/", fresh | {"reason": "重复安排"}).status_code == 302
+    assert not SubsidyAllocation.objects.filter(pk=an_allocation.pk).exists()
+
+
+def test_paying_or_cancelling_from_outside_is_still_refused_whatever_the_version(
+    an_allocation, beibei
+):
+    url = f"/api/v1/subsidies/allocations/{an_allocation.pk}"
+    other_street = signed_in("tongjiaxi-admin", TONGJIAXI, Role.EDITOR)
+    own_street = signed_in("tiansheng-editor", TIANSHENG, Role.EDITOR)
+    for version in (1, 7):
+        pay = {"paid_on": str(TODAY), "version": version}
+        cancel = {"reason": "重复安排", "version": version}
+        assert post_json(other_street, f"{url}/pay", pay).status_code == 404
+        assert post_json(other_street, f"{url}/cancel", cancel).status_code == 404
+        assert post_json(own_street, f"{url}/pay", pay).status_code == 403
+        assert post_json(own_street, f"{url}/cancel", cancel).status_code == 403
+        page = {"year": "2026", "allocation": an_allocation.pk, "version": version}
+        assert other_street.post("/subsidy/", page | pay | {"action": "pay"}).status_code == 404
+        assert own_street.post("/subsidy/", page | cancel | {"action": "cancel"}).status_code == 403
+    # The services too answer who may act before whether the version is current.
+    for username in ("tongjiaxi-admin", "tiansheng-editor"):
+        scope = scope_for(User.objects.get(username=username))
+        with pytest.raises((NotAllowed, OutOfScope)):
+            subsidy.allocation_mark_paid(
+                scope=scope, allocation=an_allocation, paid_on=TODAY, expected_version=7
+            )
+        with pytest.raises((NotAllowed, OutOfScope)):
+            subsidy.allocation_cancel(
+                scope=scope, allocation=an_allocation, reason="重复安排", expected_version=7
+            )
+    an_allocation.refresh_from_db()
+    assert (an_allocation.state, an_allocation.version) == ("allocated", 1)
 
 
 # ---------------------------------------------------------------- the rule itself

@@ -74,7 +74,9 @@ def test_the_page_and_the_api_offer_each_allocation_exactly_where_the_services_t
 
             assert may_pay == service_allows(pay), (name, key)
             assert may_pay == api_allows(
-                lambda url=url: send(client, "post", f"{url}/pay", {"paid_on": str(TODAY)})
+                lambda url=url, v=allocation.version: send(
+                    client, "post", f"{url}/pay", {"paid_on": str(TODAY), "version": v}
+                )
             ), (name, key)
             assert offered(html, "pay-form", allocation) == may_pay, (name, key)
 
@@ -113,7 +115,9 @@ def test_the_page_and_the_api_offer_each_allocation_exactly_where_the_services_t
 
             assert may_cancel == service_allows(cancel), (name, key)
             assert may_cancel == api_allows(
-                lambda url=url: send(client, "post", f"{url}/cancel", {"reason": "重复安排"})
+                lambda url=url, v=allocation.version: send(
+                    client, "post", f"{url}/cancel", {"reason": "重复安排", "version": v}
+                )
             ), (name, key)
             assert offered(html, "cancel-form", allocation) == may_cancel, (name, key)
             seen |= {

@@ -282,7 +282,8 @@ CASES = [
          lambda: _allocation().notes, multiline=False),
     Case("allocation cancel reason", "qu-admin", "reason", 500,
          lambda c, v: _json(
-             c, "post", f"/api/v1/subsidies/allocations/{_allocation().pk}/cancel", {"reason": v}
+             c, "post", f"/api/v1/subsidies/allocations/{_allocation().pk}/cancel",
+             {"reason": v, "version": _allocation().version},
          ),
          lambda: _latest_reason("subsidy.cancel"), repeatable=False),
     Case("checklist room name", "ts-editor", "items.hall.room_name", 50, _room_name, _hall_room,

@@ -495,7 +495,18 @@ class AllocationChange(AllocationIn):
 
 
 class PaidIn(BodyIn):
+    """The date paid, and the allocation's `version` as read (409 once someone changed it)."""
+
     paid_on: datetime.date
+    version: int
+
+
+class CancelIn(BodyIn):
+    """Why it is cancelled, and the allocation's `version` as read (409 once someone
+    changed it)."""
+
+    reason: str = ""
+    version: int
 
 
 class Cancelled(Schema):

@@ -28,8 +28,8 @@ from shequ.api.schemas import (
     AllocationPage,
     BudgetIn,
     BudgetOut,
+    CancelIn,
     Cancelled,
-    Decision,
     PaidIn,
 )
 from shequ.core.errors import DomainError
@@ -208,29 +208,39 @@ def allocation_change(request, allocation_id: int):
 
 @router.post(
     "/subsidies/allocations/{allocation_id}/pay",
-    response={200: AllocationOut, **ERRORS},
+    response={200: AllocationOut, 409: AllocationConflict, **ERRORS},
     openapi_extra=json_body_doc(PaidIn),
-    summary="确认拨付",
+    summary="确认拨付（带读取时的版本号，他人已修改时 409）",
 )
 def allocation_pay(request, allocation_id: int):
     scope = caller_scope(request)
     allocation = _allocation(scope, allocation_id)
     services.require_payer(scope, allocation)
-    paid_on = json_body(request, PaidIn).paid_on
-    paid = services.allocation_mark_paid(scope=scope, allocation=allocation, paid_on=paid_on)
+    body = json_body(request, PaidIn)
+    try:
+        paid = services.allocation_mark_paid(
+            scope=scope, allocation=allocation, paid_on=body.paid_on, expected_version=body.version
+        )
+    except StaleEdit as error:
+        return stale(error, allocation_json(_allocation(scope, allocation_id)))
     return allocation_json(paid)
 
 
 @router.post(
     "/subsidies/allocations/{allocation_id}/cancel",
-    response={200: Cancelled, **ERRORS},
-    openapi_extra=json_body_doc(Decision),
-    summary="取消未拨付的补助资金安排",
+    response={200: Cancelled, 409: AllocationConflict, **ERRORS},
+    openapi_extra=json_body_doc(CancelIn),
+    summary="取消未拨付的补助资金安排（带读取时的版本号，他人已修改时 409）",
 )
 def allocation_cancel(request, allocation_id: int):
     scope = caller_scope(request)
     allocation = _allocation(scope, allocation_id)
     services.require_manager(scope)
-    reason = json_body(request, Decision).reason
-    services.allocation_cancel(scope=scope, allocation=allocation, reason=reason)
+    body = json_body(request, CancelIn)
+    try:
+        services.allocation_cancel(
+            scope=scope, allocation=allocation, reason=body.reason, expected_version=body.version
+        )
+    except StaleEdit as error:
+        return stale(error, allocation_json(_allocation(scope, allocation_id)))
     return {"id": allocation_id, "cancelled": True}

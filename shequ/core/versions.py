@@ -51,10 +51,11 @@ class StaleEdit(DomainError):
     from what is stored now: nothing was saved. A DomainError, so that an adapter that
     does not know it still shows the message rather than failing."""
 
-    def __init__(self, what: str, conflicts: Iterable[Conflict]):
+    def __init__(self, what: str, conflicts: Iterable[Conflict], message: str = ""):
         self.conflicts = tuple(conflicts)
         super().__init__(
-            f"{what}已被他人修改，您的修改没有保存。请核对下列当前内容，"
+            message
+            or f"{what}已被他人修改，您的修改没有保存。请核对下列当前内容，"
             "仍要保存时再提交一次（您填写的内容已保留）"
         )
 
@@ -152,6 +153,21 @@ def require_current(
     conflicts = conflicts_with(stored, yours, labels=labels)
     if conflicts:
         raise StaleEdit(what, conflicts)
+
+
+def require_unchanged(stored: models.Model, expected_version: int | None, *, what: str, act: str):
+    """For an act that sends no values of its own (deleting a measure, paying or cancelling
+    an allocation): refused with `StaleEdit` whenever `stored` (read under its row lock)
+    moved on since `expected_version` — the caller decided on what they saw, and what is
+    stored now is not that. Nothing to compare, so no `conflicts`: the adapters show the
+    object as it is now."""
+    if is_stale(stored, expected_version):
+        raise StaleEdit(
+            what,
+            (),
+            message=f"{what}在您查看之后已被他人修改，没有{act}。"
+            f"请核对当前内容，仍要{act}时再操作一次",
+        )
 
 
 def next_version(stored: models.Model) -> None:

@@ -20,7 +20,7 @@ from shequ.core.errors import DomainError, NotAllowed, OutOfScope
 from shequ.core.files import replace_file
 from shequ.core.numbers import decimal_field_max, decimal_field_step
 from shequ.core.text import REASON, field_text, text_clean
-from shequ.core.versions import is_stale, next_version, require_current
+from shequ.core.versions import is_stale, next_version, require_current, require_unchanged
 from shequ.ledger import rules
 from shequ.ledger.models import LedgerRow
 from shequ.plans.evidence import Evidence
@@ -253,13 +253,19 @@ def measure_require_current(
 
 
 @transaction.atomic
-def measure_delete(*, scope: Scope, measure: Measure, assigns_assets: bool) -> None:
-    """Remove a measure (the asset it used is freed by `workflow.measures.measure_delete`)."""
+def measure_delete(
+    *, scope: Scope, measure: Measure, assigns_assets: bool, expected_version: int | None = None
+) -> None:
+    """Remove a measure (the asset it used is freed by `workflow.measures.measure_delete`),
+    as the caller saw it: once someone else saved it since `expected_version`, refused
+    (`core.versions.StaleEdit`, ADR 0040) and nothing removed."""
     plan = _locked(measure.plan)
+    measure = Measure.objects.select_for_update().get(pk=measure.pk, plan=plan)
     require_measure_editor(
         scope, plan, uses_asset=measure.asset_id is not None, assigns_assets=assigns_assets
     )
     _require_open(plan)
+    require_unchanged(measure, expected_version, what=f"措施“{measure.description}”", act="删除")
     _audit(
         scope,
         plan,

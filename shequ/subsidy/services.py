@@ -21,7 +21,7 @@ from shequ.core.errors import DomainError, OutOfScope
 from shequ.core.periods import FIRST_YEAR, LAST_YEAR
 from shequ.core.settings_store import setting_get
 from shequ.core.text import REASON, field_text, text_clean
-from shequ.core.versions import next_version, require_current
+from shequ.core.versions import next_version, require_current, require_unchanged
 from shequ.plans.models import Measure
 from shequ.regions.levels import Level
 from shequ.regions.models import Region
@@ -492,10 +492,19 @@ def allocation_update(
 
 
 @transaction.atomic
-def allocation_cancel(*, scope: Scope, allocation: SubsidyAllocation, reason: str) -> None:
-    """Cancel an unpaid allocation: it is removed, its figures kept in the audit trail."""
+def allocation_cancel(
+    *,
+    scope: Scope,
+    allocation: SubsidyAllocation,
+    reason: str,
+    expected_version: int | None = None,
+) -> None:
+    """Cancel an unpaid allocation: it is removed, its figures kept in the audit trail.
+    As the caller saw it: once someone else saved it since `expected_version`, refused
+    (`core.versions.StaleEdit`, ADR 0040)."""
     allocation = _locked(allocation)
     _require_admin_on(scope, allocation, "取消补助资金安排")
+    require_unchanged(allocation, expected_version, what=_what(allocation), act="取消")
     if allocation.is_paid:
         raise DomainError("该笔资金已拨付，不能取消")
     reason = text_clean(
@@ -519,11 +528,18 @@ def allocation_cancel(*, scope: Scope, allocation: SubsidyAllocation, reason: st
 
 @transaction.atomic
 def allocation_mark_paid(
-    *, scope: Scope, allocation: SubsidyAllocation, paid_on: datetime.date
+    *,
+    scope: Scope,
+    allocation: SubsidyAllocation,
+    paid_on: datetime.date,
+    expected_version: int | None = None,
 ) -> SubsidyAllocation:
-    """已安排 → 已拨付, by a district approver, on a date not in the future."""
+    """已安排 → 已拨付, by a district approver, on a date not in the future. As the caller
+    saw it: once someone else saved it since `expected_version` (its amount, its street,
+    or paid it), refused (`core.versions.StaleEdit`, ADR 0040)."""
     allocation = _locked(allocation)
     require_payer(scope, allocation)
+    require_unchanged(allocation, expected_version, what=_what(allocation), act="拨付")
     if allocation.is_paid:
         raise DomainError(f"该笔资金已于 {allocation.paid_on:%Y-%m-%d} 拨付")
     if paid_on > timezone.localdate():

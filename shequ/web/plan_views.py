@@ -110,7 +110,7 @@ def plan_detail(request, pk: int):
         if done:
             messages.success(request, done)
             return redirect("plan_detail", pk=plan.pk)
-    status = CONFLICT_STATUS if forms.get("conflict") else 200
+    status = CONFLICT_STATUS if forms.get("conflict") or forms.get("act_conflict") else 200
     context = _detail_context(scope, plan, forms, request)
     return render(request, "plans/detail.html", context, status=status)
 
@@ -189,7 +189,13 @@ def _post_measure(scope, plan, request, forms):
 
 def _post_delete(scope, plan, request, forms):
     measure = get_object_or_404(Measure, pk=posted_id(request, "measure", "措施"), plan=plan)
-    measures.measure_delete(scope=scope, measure=measure)
+    try:
+        measures.measure_delete(
+            scope=scope, measure=measure, expected_version=posted_id(request, "version", "版本")
+        )
+    except StaleEdit as stale:  # changed since their page was drawn: it shows it as it is
+        forms["act_conflict"] = stale
+        return None
     return "措施已删除"
 
 

@@ -78,7 +78,7 @@ def subsidy_page(request):
         if done:
             messages.success(request, done)
             return redirect(_page_url(year))
-    status = CONFLICT_STATUS if forms.get("conflict") else 200
+    status = CONFLICT_STATUS if forms.get("conflict") or forms.get("act_conflict") else 200
     return render(
         request, "subsidy/page.html", _context(scope, year, request, forms), status=status
     )
@@ -202,9 +202,16 @@ def _post_pay(scope: Scope, year: int, request, forms: dict) -> str | None:
     if not form.is_valid():
         messages.error(request, "请填写拨付日期")
         return None
-    services.allocation_mark_paid(
-        scope=scope, allocation=allocation, paid_on=form.cleaned_data["paid_on"]
-    )
+    try:
+        services.allocation_mark_paid(
+            scope=scope,
+            allocation=allocation,
+            paid_on=form.cleaned_data["paid_on"],
+            expected_version=posted_id(request, "version", "版本"),
+        )
+    except StaleEdit as stale:  # changed since their page was drawn: it shows it as it is
+        forms["act_conflict"] = stale
+        return None
     return f"已拨付{allocation.street.name} {allocation.amount} 万元"
 
 
@@ -215,7 +222,16 @@ def _post_cancel(scope: Scope, year: int, request, forms: dict) -> str | None:
         services.require_manager(scope)  # the role first, then the missing reason
         messages.error(request, "请填写取消原因")
         return None
-    services.allocation_cancel(scope=scope, allocation=allocation, **form.cleaned_data)
+    try:
+        services.allocation_cancel(
+            scope=scope,
+            allocation=allocation,
+            expected_version=posted_id(request, "version", "版本"),
+            **form.cleaned_data,
+        )
+    except StaleEdit as stale:
+        forms["act_conflict"] = stale
+        return None
     return f"已取消{allocation.street.name} {allocation.amount} 万元的安排"
 
 

@@ -95,11 +95,15 @@ def may_delete_measure(scope: Scope, measure: Measure) -> bool:
 
 
 @transaction.atomic
-def measure_delete(*, scope: Scope, measure: Measure) -> None:
-    """Remove a measure; the asset it used, if any, is available again."""
+def measure_delete(*, scope: Scope, measure: Measure, expected_version: int | None = None) -> None:
+    """Remove a measure as the caller saw it (`expected_version`, ADR 0040); the asset it
+    used, if any, is available again."""
     asset, plan = _asset_now(measure), measure.plan
     purpose = _purpose(plan, measure)
     services.measure_delete(
-        scope=scope, measure=measure, assigns_assets=may_assign_across_streets(scope)
+        scope=scope,
+        measure=measure,
+        assigns_assets=may_assign_across_streets(scope),
+        expected_version=expected_version,
     )
     asset_follow_measure(scope=scope, before=asset, after=None, in_use=False, purpose=purpose)
