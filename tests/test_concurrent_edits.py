@@ -668,3 +668,19 @@ def test_a_stale_save_is_refused_exactly_when_a_value_sent_differs(stored, sent,
     else:
         require_current(asset, read, {"name": sent}, what="闲置资产")
     assert bool(conflicts_with(asset, {"name": sent})) == (stored != sent)
+
+
+def test_a_measure_someone_deleted_since_is_a_conflict_not_a_crash(a_measure):
+    """Deleted between the page's read and the save or the delete: the same conflict as a
+    change (409 and its notice), not a server error."""
+    scope = operator_scope()
+    stale = Measure.objects.get(pk=a_measure.pk)
+    values = {name: getattr(stale, name) for name in MEASURE_FIELDS}
+    measures.measure_delete(scope=scope, measure=a_measure, expected_version=1)
+    with pytest.raises(StaleEdit, match="已被他人删除"):
+        measures.measure_delete(scope=scope, measure=stale, expected_version=1)
+    with pytest.raises(StaleEdit, match="已被他人删除"):
+        measures.measure_save(
+            scope=scope, plan=stale.plan, values=values, measure=stale, expected_version=1
+        )
+    assert not Measure.objects.filter(pk=a_measure.pk).exists()
