@@ -1,35 +1,23 @@
 """Approvals of different streets at the same moment each become their own link of the
-district chain (PostgreSQL: the head row is what each seal locks). The row is made by a
-migration; where a database lost it, the first approvals at once create it, and only one
-insert wins. A race is not certain to show in one run; a collision would fail the
-approval here."""
-
-import threading
+district chain (PostgreSQL: the head row is what each seal locks, created by the first).
+A race is not certain to show in one run; a collision would fail the approval here."""
 
 import pytest
-from django.db import connection, transaction
 
 from shequ.accounts.scope import operator_scope
-from shequ.ledger.fingerprint import HEAD_ROW, _locked_head
 from shequ.ledger.models import ChainHead, SealedVersion
 from shequ.ledger.verify import ledger_verify
 from shequ.workflow.submissions import submission_approve, submission_submit
 
 from .conftest import CHENGJIANG, TIANSHENG
 from .ledger_helpers import fill_street, open_period, submission
-from .test_faults import POSTGRES, WAIT_SECONDS, at_once
+from .test_faults import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STREETS = (TIANSHENG, CHENGJIANG, "500109003")
 
 
-@pytest.mark.parametrize("head_row", ["migrated", "lost"])
-def test_approvals_at_once_make_consecutive_links(beibei, head_row):
-    # A transactional test's database is flushed after each test: the row is made again
-    # where it is meant to be there, as the migration made it.
-    ChainHead.objects.all().delete()
-    if head_row == "migrated":
-        ChainHead.objects.create(pk=HEAD_ROW)
+def test_approvals_at_once_make_consecutive_links(beibei):
     period = open_period("2024H1")
     for code in STREETS:
         fill_street(period, code)
@@ -47,44 +35,3 @@ def test_approvals_at_once_make_consecutive_links(beibei, head_row):
     assert [link.district_previous for link in links[1:]] == previous
     assert ChainHead.objects.get().fingerprint == links[-1].fingerprint
     assert ledger_verify().ok
-
-
-@pytest.mark.skipif(not POSTGRES, reason="SQLite has one writer at a time: no insert races")
-def test_a_seal_that_loses_the_race_to_create_the_head_row_locks_the_winners():
-    """The row lost, one approval inserts it and holds its transaction open; another,
-    which found no row, inserts too: it waits, is refused by the key, and locks the
-    winner's row once that commits, instead of failing."""
-    ChainHead.objects.all().delete()
-    inserted, done = threading.Event(), threading.Event()
-    results: dict = {}
-
-    def winner():
-        try:
-            with transaction.atomic():
-                ChainHead.objects.create(pk=HEAD_ROW, sequence=1, fingerprint="a" * 64)
-                inserted.set()
-                # A second for the loser to reach our key and wait on it (it cannot set
-                # `done` before we commit).
-                done.wait(1)
-        finally:
-            connection.close()
-
-    def loser():
-        try:
-            inserted.wait(WAIT_SECONDS)
-            with transaction.atomic():
-                results["head"] = _locked_head()
-        except Exception as error:  # the failure this test is about
-            results["head"] = error
-        finally:
-            done.set()
-            connection.close()
-
-    threads = [threading.Thread(target=winner), threading.Thread(target=loser)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT_SECONDS)
-    head = results["head"]
-    assert isinstance(head, ChainHead), head
-    assert (head.pk, head.sequence) == (HEAD_ROW, 1)

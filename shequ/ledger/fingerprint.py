@@ -211,15 +211,9 @@ def seal(submission: Submission, *, sealed_by: str, sealed_at) -> SealedVersion:
 
 def _locked_head() -> ChainHead:
     """The head row, locked: seals of any street are appended one at a time. (Locking the
-    latest seal instead would let two approvals on PostgreSQL both read the same one.)
-    Migration 0005 made the row, so first approvals never race to insert it. A database
-    that lost it since (a test's flush) gets it back: get_or_create inserts in a savepoint
-    and, when a concurrent insert won, reads (and locks) that row instead."""
-    heads = ChainHead.objects.select_for_update()
-    try:
-        return heads.get(pk=HEAD_ROW)
-    except ChainHead.DoesNotExist:
-        return heads.get_or_create(pk=HEAD_ROW)[0]
+    latest seal instead would let two approvals on PostgreSQL both read the same one.)"""
+    head, _ = ChainHead.objects.select_for_update().get_or_create(pk=HEAD_ROW)
+    return head
 
 
 def district_latest() -> SealedVersion | None:
