@@ -546,21 +546,31 @@ def test_an_api_payment_or_cancel_without_the_version_is_malformed(
     assert SubsidyAllocation.objects.filter(pk=an_allocation.pk, state="allocated").exists()
 
 
+def refused_after_a_change(
+    changer: Client, changes: dict, actor: Client, form: str, act: dict, allocation
+) -> str:
+    """`actor` reads the subsidy page (its `form` for `allocation` at version 1), `changer`
+    then changes the allocation, and `actor` posts the form read: refused with 409 and the
+    conflict notice, whose page is returned."""
+    edit = f"/subsidy/?year=2026&edit={allocation.pk}"
+    change = form_values(changer.get(edit).content.decode(), "allocation-form")
+    read = form_values(actor.get("/subsidy/?year=2026").content.decode(), form)
+    assert read["version"] == "1"
+    assert changer.post("/subsidy/", change | changes).status_code == 302
+    refused = actor.post("/subsidy/", read | act)
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert 'data-testid="conflict"' in html
+    return html
+
+
 def test_a_page_payment_of_an_allocation_someone_changed_since_is_refused(
     an_allocation, two_admins, district_approver
 ):
-    admin, _ = two_admins
-    edit = f"/subsidy/?year=2026&edit={an_allocation.pk}"
-    change = form_values(admin.get(edit).content.decode(), "allocation-form")
-    payment = form_values(district_approver.get("/subsidy/?year=2026").content.decode(), "pay-form")
-    assert payment["version"] == "1"
-
-    assert admin.post("/subsidy/", change | {"a-amount": "30"}).status_code == 302
-    refused = district_approver.post("/subsidy/", payment)
-
-    assert refused.status_code == 409
-    html = refused.content.decode()
-    assert 'data-testid="conflict"' in html and "已被他人修改，没有拨付" in html
+    html = refused_after_a_change(
+        two_admins[0], {"a-amount": "30"}, district_approver, "pay-form", {}, an_allocation
+    )
+    assert "已被他人修改，没有拨付" in html
     an_allocation.refresh_from_db()
     assert (an_allocation.state, an_allocation.amount) == ("allocated", Decimal("30.00"))
     assert audited("subsidy.change", an_allocation.pk) == 1
@@ -597,17 +607,9 @@ def test_an_api_cancel_of_an_allocation_someone_changed_since_is_refused(an_allo
 
 def test_a_page_cancel_of_an_allocation_someone_changed_since_is_refused(an_allocation, two_admins):
     first, second = two_admins
-    edit = f"/subsidy/?year=2026&edit={an_allocation.pk}"
-    change = form_values(first.get(edit).content.decode(), "allocation-form")
-    cancel = form_values(second.get("/subsidy/?year=2026").content.decode(), "cancel-form")
-    assert cancel["version"] == "1"
-
-    assert first.post("/subsidy/", change | {"a-notes": "按进度拨付"}).status_code == 302
-    refused = second.post("/subsidy/", cancel | {"reason": "重复安排"})
-
-    assert refused.status_code == 409
-    html = refused.content.decode()
-    assert 'data-testid="conflict"' in html and "已被他人修改，没有取消" in html
+    changed, act = {"a-notes": "按进度拨付"}, {"reason": "重复安排"}
+    html = refused_after_a_change(first, changed, second, "cancel-form", act, an_allocation)
+    assert "已被他人修改，没有取消" in html
     an_allocation.refresh_from_db()
     assert (an_allocation.notes, an_allocation.version) == ("按进度拨付", 2)
     assert audited("subsidy.change", an_allocation.pk) == 1
