@@ -164,16 +164,23 @@ def test_two_page_edits_of_an_asset_the_second_sees_both_and_keeps_its_input(
     assert (an_asset.name, an_asset.owner, an_asset.area) == ("天生小学南楼", "区教委后勤科", 320)
 
 
+def second_asset_save(asset, users, first_changes: dict, second_changes: dict):
+    """Both users read the asset's page; the first saves `first_changes`, then the second
+    posts `second_changes` on what it read: refused with 409, whose answer is returned."""
+    first, second = users
+    url = f"/assets/{asset.pk}/"
+    mine = form_values(first.get(url).content.decode(), "asset-form")
+    theirs = form_values(second.get(url).content.decode(), "asset-form")
+    assert first.post(url, mine | first_changes).status_code == 302
+    refused = second.post(url, theirs | second_changes)
+    assert refused.status_code == 409
+    return refused
+
+
 def test_a_conflicting_figure_reads_as_the_page_shows_its_column(an_asset, two_street_users):
     """630.0 ㎡ stored beside 610.0 typed, as the form shows them (a whole number cut to
     “630” read as another figure), and a budget in 万元 with its two places."""
-    first, second = two_street_users
-    url = f"/assets/{an_asset.pk}/"
-    mine = form_values(first.get(url).content.decode(), "asset-form")
-    theirs = form_values(second.get(url).content.decode(), "asset-form")
-    assert first.post(url, mine | {"area": "630"}).status_code == 302
-    refused = second.post(url, theirs | {"area": "610"})
-    assert refused.status_code == 409
+    refused = second_asset_save(an_asset, two_street_users, {"area": "630"}, {"area": "610"})
     row = refused.content.decode().split('data-testid="conflict-area"')[1].split("</tr>")[0]
     assert "<td>630.0</td><td>610.0</td>" in row
     measure = Measure._meta.get_field("budget")
@@ -186,14 +193,11 @@ def test_a_page_edit_after_someone_elses_names_only_its_own_changes_and_keeps_th
 ):
     """The page sends only what its user changed: the 409 names those fields, and sent
     again the form puts them on top of the other's change, which stands."""
-    first, second = two_street_users
-    url = f"/assets/{an_asset.pk}/"
-    mine = form_values(first.get(url).content.decode(), "asset-form")
-    theirs = form_values(second.get(url).content.decode(), "asset-form")
-    assert first.post(url, mine | {"area": "320"}).status_code == 302
-    refused = second.post(url, theirs | {"notes": "钥匙在社区"})
-    assert refused.status_code == 409
+    refused = second_asset_save(
+        an_asset, two_street_users, {"area": "320"}, {"notes": "钥匙在社区"}
+    )
     html = refused.content.decode()
+    second, url = two_street_users[1], f"/assets/{an_asset.pk}/"
     assert 'data-testid="conflict-notes"' in html and 'data-testid="conflict-area"' not in html
     assert second.post(url, form_values(html, "asset-form")).status_code == 302
     an_asset.refresh_from_db()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from django.db import NotSupportedError
 from django.db.models import Field, ForeignObject, Lookup, Q, QuerySet
 
 INTEGER_TYPES = {"smallint", "integer", "bigint"}
@@ -23,24 +24,24 @@ class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 
-    def as_sql(self, compiler, connection):
+    def as_postgresql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
-        if connection.vendor == "postgresql":
-            # The type without its length: a value cast to varchar(12) would be cut to
-            # twelve characters and match a code it is not.
-            array_type = self.lhs.output_field.db_type(connection).split("(")[0]
-            if array_type in INTEGER_TYPES:
-                # Ids as the array's text ("{1,2,3}"), joined at C speed: psycopg dumps a
-                # list of Python ints one element at a time.
-                values = "{" + ",".join(map(str, values)) + "}"
-            return f"{lhs} = ANY(%s::{array_type}[])", [*params, values]
-        if connection.vendor == "sqlite":
-            return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(values)]
-        if not values:  # another database: the plain IN list, which SQL wants non-empty
-            return "1 = 0", []
-        placeholders = ", ".join(["%s"] * len(values))
-        return f"{lhs} IN ({placeholders})", [*params, *values]
+        # The type without its length: a value cast to varchar(12) would be cut to twelve
+        # characters and match a code it is not.
+        array_type = self.lhs.output_field.db_type(connection).split("(")[0]
+        if array_type in INTEGER_TYPES:
+            # Ids as the array's text ("{1,2,3}"), joined at C speed: psycopg dumps a list
+            # of Python ints one element at a time.
+            values = "{" + ",".join(map(str, values)) + "}"
+        return f"{lhs} = ANY(%s::{array_type}[])", [*params, values]
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(list(self.rhs))]
+
+    def as_sql(self, compiler, connection):
+        raise NotSupportedError("any_of is written for PostgreSQL and SQLite only")
 
 
 def register_lookups() -> None:

@@ -170,6 +170,12 @@ def require_unchanged(stored: models.Model, expected_version: int | None, *, wha
         )
 
 
+def deleted_since(what: str) -> StaleEdit:
+    """The refusal of a save or an act on an object someone deleted after the caller read
+    it: the same conflict, nothing done, the page showing what is there now."""
+    return StaleEdit(what, (), message=f"{what}已被他人删除。请核对当前内容")
+
+
 def next_version(stored: models.Model) -> None:
     """The object's next version, set before it is saved under its row lock."""
     stored.version = (stored.version or 0) + 1

@@ -5,10 +5,33 @@ sending it again saves what they typed — after they have seen what it replaces
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
+
+from shequ.core.versions import StaleEdit
+from shequ.web.query import posted_id
 
 CONFLICT_STATUS = 409
+
+
+def page_status(forms: dict) -> int:
+    """409 while the page shows a refused save (`conflict`) or act (`act_conflict`)."""
+    return CONFLICT_STATUS if forms.get("conflict") or forms.get("act_conflict") else 200
+
+
+def act_as_read(request: HttpRequest, forms: dict, act: Callable[[int | None], object]) -> bool:
+    """Run an act that sends no values of its own (delete, pay, cancel) with the version
+    the page was drawn with; refused because someone changed the object since, the
+    refusal is kept for the page to show above its table (`act_conflict`), which draws the
+    object as it is now, and False is returned."""
+    try:
+        act(posted_id(request, "version", "版本"))
+    except StaleEdit as stale:
+        forms["act_conflict"] = stale
+        return False
+    return True
 
 
 def version_field() -> forms.IntegerField:

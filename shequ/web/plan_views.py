@@ -36,7 +36,7 @@ from shequ.plans.models import Measure, Plan
 from shequ.plans.queries import plans_filtered, plans_in_state, plans_visible_to, state_tabs
 from shequ.regions.models import Region
 from shequ.web.asset_views import measure_form, suggestions_context
-from shequ.web.conflicts import CONFLICT_STATUS, edited, rebased
+from shequ.web.conflicts import act_as_read, edited, page_status, rebased
 from shequ.web.downloads import download, stored_file
 from shequ.web.paging import paged, query_without
 from shequ.web.plan_forms import (
@@ -110,7 +110,7 @@ def plan_detail(request, pk: int):
         if done:
             messages.success(request, done)
             return redirect("plan_detail", pk=plan.pk)
-    status = CONFLICT_STATUS if forms.get("conflict") or forms.get("act_conflict") else 200
+    status = page_status(forms)
     context = _detail_context(scope, plan, forms, request)
     return render(request, "plans/detail.html", context, status=status)
 
@@ -189,14 +189,11 @@ def _post_measure(scope, plan, request, forms):
 
 def _post_delete(scope, plan, request, forms):
     measure = get_object_or_404(Measure, pk=posted_id(request, "measure", "措施"), plan=plan)
-    try:
-        measures.measure_delete(
-            scope=scope, measure=measure, expected_version=posted_id(request, "version", "版本")
-        )
-    except StaleEdit as stale:  # changed since their page was drawn: it shows it as it is
-        forms["act_conflict"] = stale
-        return None
-    return "措施已删除"
+
+    def delete(version: int | None) -> None:
+        measures.measure_delete(scope=scope, measure=measure, expected_version=version)
+
+    return "措施已删除" if act_as_read(request, forms, delete) else None
 
 
 def _post_consult(scope, plan, request, forms):

@@ -24,7 +24,7 @@ from shequ.subsidy import services
 from shequ.subsidy.models import SubsidyAllocation, SubsidyBudget
 from shequ.subsidy.queries import allocations_visible_to, funds_by_measure
 from shequ.subsidy.workbook import allocations_title, write_allocations_xlsx
-from shequ.web.conflicts import CONFLICT_STATUS, edited, rebased
+from shequ.web.conflicts import act_as_read, edited, page_status, rebased
 from shequ.web.downloads import attachment
 from shequ.web.query import posted_id, query_id
 from shequ.web.scoping import node_scope
@@ -78,7 +78,7 @@ def subsidy_page(request):
         if done:
             messages.success(request, done)
             return redirect(_page_url(year))
-    status = CONFLICT_STATUS if forms.get("conflict") or forms.get("act_conflict") else 200
+    status = page_status(forms)
     return render(
         request, "subsidy/page.html", _context(scope, year, request, forms), status=status
     )
@@ -202,15 +202,16 @@ def _post_pay(scope: Scope, year: int, request, forms: dict) -> str | None:
     if not form.is_valid():
         messages.error(request, "请填写拨付日期")
         return None
-    try:
+
+    def pay(version: int | None) -> None:
         services.allocation_mark_paid(
             scope=scope,
             allocation=allocation,
             paid_on=form.cleaned_data["paid_on"],
-            expected_version=posted_id(request, "version", "版本"),
+            expected_version=version,
         )
-    except StaleEdit as stale:  # changed since their page was drawn: it shows it as it is
-        forms["act_conflict"] = stale
+
+    if not act_as_read(request, forms, pay):
         return None
     return f"已拨付{allocation.street.name} {allocation.amount} 万元"
 
@@ -222,15 +223,13 @@ def _post_cancel(scope: Scope, year: int, request, forms: dict) -> str | None:
         services.require_manager(scope)  # the role first, then the missing reason
         messages.error(request, "请填写取消原因")
         return None
-    try:
+
+    def cancel(version: int | None) -> None:
         services.allocation_cancel(
-            scope=scope,
-            allocation=allocation,
-            expected_version=posted_id(request, "version", "版本"),
-            **form.cleaned_data,
+            scope=scope, allocation=allocation, expected_version=version, **form.cleaned_data
         )
-    except StaleEdit as stale:
-        forms["act_conflict"] = stale
+
+    if not act_as_read(request, forms, cancel):
         return None
     return f"已取消{allocation.street.name} {allocation.amount} 万元的安排"
 

@@ -14,7 +14,7 @@ from shequ.assets.services import (
     asset_require_usable,
     may_assign_across_streets,
 )
-from shequ.core.versions import StaleEdit
+from shequ.core.versions import deleted_since
 from shequ.plans import services
 from shequ.plans.models import Measure, Plan
 
@@ -30,9 +30,8 @@ def _locked(measure: Measure | None) -> Measure | None:
     try:
         # Not joined to the asset: PostgreSQL locks no row of a nullable outer join.
         return Measure.objects.select_for_update().get(pk=measure.pk)
-    except Measure.DoesNotExist:  # deleted by someone else since the caller read it
-        message = f"措施“{measure.description}”已被他人删除。请核对当前内容"
-        raise StaleEdit(f"措施“{measure.description}”", [], message=message) from None
+    except Measure.DoesNotExist:
+        raise deleted_since(f"措施“{measure.description}”") from None
 
 
 def _asset_now(measure: Measure | None) -> IdleAsset | None:
