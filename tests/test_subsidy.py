@@ -479,3 +479,19 @@ def test_the_plan_page_shows_each_measures_subsidy(client, budget, measure, dist
     page = client.get(f"/plans/{measure.plan_id}/").content.decode()
     assert "改造村委会二楼闲置用房：已安排 31.00 万元，其中已拨付 0.00 万元" in page
     assert "超出措施预算" in page
+
+
+@pytest.mark.parametrize("action", ["pay", "cancel"])
+def test_a_refused_payment_or_cancellation_leaves_the_allocation_form_as_it_was(
+    client, budget, district_admin, action
+):
+    """Both forms post their allocation; refused (here: no date, no reason), the page
+    comes back with the form for a new allocation, not opened on the one acted on."""
+    allocation = allocate(TIANSHENG, "8").allocation
+    client.force_login(district_admin)
+    post = {"year": "2025", "allocation": allocation.pk, "action": action}
+    page = client.post("/subsidy/", post).content.decode()
+    assert "请填写拨付日期" in page or "请填写取消原因" in page
+    assert "安排资金" in page and "修改安排" not in page and "保存修改" not in page
+    edit = client.get(f"/subsidy/?year=2025&edit={allocation.pk}").content.decode()
+    assert "修改安排" in edit  # the edit link still opens it

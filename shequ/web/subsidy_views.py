@@ -96,7 +96,12 @@ def _blank_forms(scope: Scope, year: int, request) -> dict:
 
 
 def _editing(scope: Scope, request) -> SubsidyAllocation | None:
-    pk = posted_id(request, "allocation", "拨付") or query_id(request, "edit", "所改拨付")
+    """The allocation the form changes: the one an `allocate` post saves, or the one
+    `?edit=` opened. A refused payment or cancellation posts its allocation too, and
+    must leave the form as it was (安排资金), not open that allocation for editing."""
+    posted = request.method == "POST" and request.POST.get("action") == "allocate"
+    pk = posted_id(request, "allocation", "拨付") if posted else None
+    pk = pk or query_id(request, "edit", "所改拨付")
     if not pk or not services.may_manage(scope):
         return None
     return get_object_or_404(allocations_visible_to(scope), pk=pk)
