@@ -120,6 +120,45 @@ def test_a_plan_goes_from_its_first_measure_to_closed_with_evidence(client, shor
     assert client.get(f"{base}/evidence").status_code == 404
 
 
+def test_a_measure_is_deleted_as_the_caller_read_it(client, short_street):
+    """DELETE …/measures/{id}?version=N: the plan as it is after; refused with 409 and
+    the current plan once someone changed the measure, 422 without a version, 403 for
+    a reader of the street, and nothing deleted by any refusal."""
+    plan = short_street
+    base = f"/api/v1/plans/{plan.pk}/measures"
+    as_user(client, "sjl-editor", SHIJIALIANG, Role.EDITOR)
+    first = send(client, "post", base, MEASURE).json()["measures"][0]
+    second = send(client, "post", base, {**MEASURE, "description": "新建活动室"}).json()
+    second = next(m for m in second["measures"] if m["id"] != first["id"])
+    url = f"{base}/{first['id']}"
+
+    unread = client.delete(url)
+    assert unread.status_code == 422 and unread.json()["field"] == "version"
+    changed = send(client, "patch", url, {**MEASURE, "planned_area": 70, "version": 1})
+    assert changed.json()["measures"][0]["version"] == 2
+    stale = client.delete(f"{url}?version=1")
+    assert stale.status_code == 409
+    refused = "措施“改造闲置用房”在您查看之后已被他人修改，没有删除"
+    assert stale.json()["message"].startswith(refused)
+    assert {m["id"] for m in stale.json()["current"]["measures"]} == {first["id"], second["id"]}
+
+    client.logout()
+    as_user(client, "sjl-viewer", SHIJIALIANG, Role.VIEWER)
+    assert client.delete(f"{url}?version=2").status_code == 403
+    client.logout()
+    as_user(client, "ts-editor", TIANSHENG, Role.EDITOR)
+    assert client.delete(f"{url}?version=2").status_code == 404
+    assert plan.measures.count() == 2
+
+    client.logout()
+    client.login(username="sjl-editor", password=PASSWORD)
+    deleted = client.delete(f"{url}?version=2")
+    assert deleted.status_code == 200
+    assert [m["id"] for m in deleted.json()["measures"]] == [second["id"]]
+    assert client.delete(f"{url}?version=2").status_code == 404  # gone
+    assert AuditEvent.objects.filter(action="plans.measure_delete").count() == 1
+
+
 def test_an_oversized_upload_is_refused_before_it_is_stored(client, short_street, settings):
     plan = short_street
     plan.state = "pending"

@@ -115,6 +115,28 @@ def json_body(request, schema):
         raise ValidationError(error.errors(include_url=False)) from error
 
 
+def query_params(request, schema):
+    """The query string as `schema`, for an operation that sends no body (a DELETE's
+    `version`): like `json_body`, read only once scope and role have been checked (422
+    when a value is missing or of the wrong kind)."""
+    try:
+        return schema.model_validate(request.GET.dict())
+    except PydanticError as error:
+        raise ValidationError(error.errors(include_url=False)) from error
+
+
+def query_doc(schema) -> dict:
+    """OpenAPI's description of the query parameters `query_params` reads."""
+    fields = schema.model_json_schema()
+    required = set(fields.get("required", ()))
+    return {
+        "parameters": [
+            {"name": name, "in": "query", "required": name in required, "schema": field}
+            for name, field in fields["properties"].items()
+        ]
+    }
+
+
 def _depth_above(raw: bytes, limit: int) -> bool:
     """Whether brackets outside strings nest deeper than `limit`: checked before parsing,
     since Python's parser recurses once per level (100,000 levels: a RecursionError)."""

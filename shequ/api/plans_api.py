@@ -20,6 +20,8 @@ from shequ.api.common import (
     json_body_doc,
     named,
     paged,
+    query_doc,
+    query_params,
     street_in_scope,
 )
 from shequ.api.errors import stale
@@ -33,6 +35,7 @@ from shequ.api.schemas import (
     PlanOut,
     PlanPage,
     TargetYearIn,
+    VersionQuery,
 )
 from shequ.assets.queries import assets_usable_by
 from shequ.assets.services import require_asset_assigner
@@ -192,6 +195,30 @@ def measure_change(request, plan_id: int, measure_id: int):
         measures.measure_save(
             scope=scope, plan=plan, values=values, measure=measure, expected_version=data.version
         )
+    except StaleEdit as error:
+        return stale(error, _fresh(plan))
+    return _fresh(plan)
+
+
+@router.delete(
+    "/plans/{plan_id}/measures/{measure_id}",
+    response={200: PlanOut, 409: MeasureConflict, **ERRORS},
+    tags=["一社区一方案"],
+    openapi_extra=query_doc(VersionQuery),
+    summary="删除措施（带读取时的版本号 ?version=，他人已修改时 409）",
+)
+def measure_remove(request, plan_id: int, measure_id: int):
+    """The page's 删除 of a measure: as the caller read it (`version`, ADR 0040); the plan
+    as it is after, with its measures."""
+    scope = caller_scope(request)
+    plan = _plan(scope, plan_id)
+    require_asset_assigner(scope, plan)
+    measure = plan.measures.filter(pk=measure_id).first()
+    if measure is None:
+        raise Http404("措施不存在")
+    version = query_params(request, VersionQuery).version
+    try:
+        measures.measure_delete(scope=scope, measure=measure, expected_version=version)
     except StaleEdit as error:
         return stale(error, _fresh(plan))
     return _fresh(plan)

@@ -322,6 +322,13 @@ class MeasureIn(BodyIn):
     asset: str | None = None
 
 
+class VersionQuery(Schema):
+    """The `version` read, sent as `?version=` by an operation without a body (a DELETE):
+    409 once someone else changed the object since."""
+
+    version: int = Field(ge=0, description="读取时的版本号")
+
+
 class MeasureChange(MeasureIn):
     """A measure's new values with the `version` read (optimistic locking: 409 with the
     fields where yours and the stored values differ once someone else changed it)."""
