@@ -18,7 +18,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, 
 from reportlab.platypus.flowables import DDIndenter
 
 from shequ.core.errors import DomainError
-from shequ.core.fonts import SANS, SERIF, SERIF_BOLD
+from shequ.core.fonts import SANS, SERIF, SERIF_BOLD, missing_characters
 
 # ReportLab's names for the fonts: 宋体/仿宋 (body), 小标宋 (titles), 黑体 (headings).
 SONG, TITLE_SONG, HEI = "NotoSerifSC", "NotoSerifSC-Bold", "NotoSansSC"
@@ -26,24 +26,21 @@ PAGE_NUMBER_SIZE = 14  # 4号
 PAGE_NUMBER_DROP = 7 * mm  # the dashes 7 mm under the type area
 
 
+_FILES = {SONG: SERIF, TITLE_SONG: SERIF_BOLD, HEI: SANS}
+
+
 @cache
 def register_fonts() -> None:
-    for name, path in ((SONG, SERIF), (TITLE_SONG, SERIF_BOLD), (HEI, SANS)):
+    for name, path in _FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(path)))
         # Each a family of its own: a paragraph never asks for a bold or italic face.
         pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
 
 
-@cache
-def _covered(name: str) -> frozenset[int]:
-    register_fonts()
-    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
-
-
 def require_glyphs(text: str, font: str = SONG) -> None:
     """Refuses text that the embedded font cannot draw: a PDF must never show an empty
     box where a character of a name stood (the Word and Excel files have no such limit)."""
-    missing = sorted({c for c in text if ord(c) > 0x7F and ord(c) not in _covered(font)})
+    missing = missing_characters(text, _FILES[font])
     if missing:
         raise DomainError(
             f"PDF 字体缺少以下字符：{'、'.join(missing)}，请下载 Word 或 Excel 文件",

@@ -4,15 +4,50 @@ the vendored Noto Sans SC so that the Chinese labels never depend on installed f
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from shequ.compliance.summary import percent
-from shequ.core.fonts import SANS
+from shequ.core.fonts import SANS, missing_characters
 from shequ.evaluation.charts import RankingChart, TrendChart
 
 WIDTH_INCHES = 6.3  # the pictures are placed 15 cm wide
 DPI = 200
 LINE, IN_PROGRESS, TARGET, PREVIOUS = "#1f4e79", "#c77c02", "#d9534f", "#9db4cc"
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart as a report places it: its caption and its PNG, or no PNG and the
+    characters of its labels the chart font lacks (drawn, each would be an empty box in
+    the picture, where no check of the document's text can see it)."""
+
+    caption: str
+    png: bytes | None
+    missing: tuple[str, ...] = ()
+
+
+def caption_line(number: int, image: ChartImage) -> str:
+    """图N and the caption; for a chart not drawn, why, in its place."""
+    line = f"图{number}　{image.caption}"
+    if image.png is None:
+        missing = "、".join(image.missing)
+        line += f"（未绘制：图表字体缺少“{missing}”字，绘出会显示为空白方框；数据见正文和表格）"
+    return line
+
+
+def trend_image(caption: str, chart: TrendChart) -> ChartImage:
+    return _image(caption, chart.labels, lambda: trend_png(chart))
+
+
+def ranking_image(caption: str, chart: RankingChart) -> ChartImage:
+    return _image(caption, chart.names, lambda: ranking_png(chart))
+
+
+def _image(caption: str, labels: Iterable[str], draw: Callable[[], bytes]) -> ChartImage:
+    missing = missing_characters("".join(labels), SANS)
+    return ChartImage(caption, None, tuple(missing)) if missing else ChartImage(caption, draw())
 
 
 @cache

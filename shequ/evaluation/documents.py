@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shequ.checklist.queries import completeness_by_street, missing_items
 from shequ.evaluation.anchor import chain_head_extra
-from shequ.evaluation.chart_images import ranking_png, trend_png
+from shequ.evaluation.chart_images import ChartImage, ranking_image, trend_image
 from shequ.evaluation.charts import ranking_chart, trend_chart
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import report_text
@@ -48,14 +48,13 @@ class EvaluationDocuments:
             charts=self.chart_images(),
         )
 
-    def chart_images(self) -> list[tuple[str, bytes]]:
-        """(caption, PNG) of the trend and of the ranking, as the report places them."""
+    def chart_images(self) -> list[ChartImage]:
+        """The trend and the ranking, as the report places them."""
         region = self.evaluation.region.name
         return [
-            (f"{region}各期达标率与年度目标", trend_png(trend_chart(self.evaluation))),
-            (
-                f"{self.evaluation.year}年各街镇达标率排名",
-                ranking_png(ranking_chart(self.evaluation)),
+            trend_image(f"{region}各期达标率与年度目标", trend_chart(self.evaluation)),
+            ranking_image(
+                f"{self.evaluation.year}年各街镇达标率排名", ranking_chart(self.evaluation)
             ),
         ]
 

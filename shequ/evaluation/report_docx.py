@@ -34,6 +34,7 @@ from shequ.core.docx_pages import (
 )
 from shequ.core.text import document_text
 from shequ.evaluation.anchor import add_chain_head
+from shequ.evaluation.chart_images import ChartImage, caption_line
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import (
     NUMBERS,
@@ -69,9 +70,9 @@ def write_docx(
     issuer: str,
     *,
     now: datetime.datetime,
-    charts: list[tuple[str, bytes]] | None = None,
+    charts: list[ChartImage] | None = None,
 ) -> bytes:
-    """The report; `charts` are (caption, PNG) pairs: the trend first, then the ranking."""
+    """The report; `charts`: the trend first, then the ranking."""
     text = report_text(evaluation)
     charts = list(charts or [])
     document = Document()
@@ -234,19 +235,21 @@ def _table_row(table, values: list[str], font: str, *, header: bool = False) -> 
         row.append(OxmlElement("w:cantSplit"))
 
 
-def _charts(document, charts: list[tuple[str, bytes]], *, first_number: int) -> None:
-    """Each chart centred on its own line, its caption (图N) under it, kept together."""
-    for number, (caption, png) in enumerate(charts, start=first_number):
-        picture = document.add_paragraph()
-        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        no_grid_snap(picture)
-        picture.paragraph_format.keep_with_next = True
-        picture.paragraph_format.space_before = Pt(6)
-        picture.add_run().add_picture(io.BytesIO(png), width=CHART_WIDTH)
+def _charts(document, charts: list[ChartImage], *, first_number: int) -> None:
+    """Each chart centred on its own line, its caption (图N) under it, kept together; a
+    chart not drawn leaves its caption saying why."""
+    for number, image in enumerate(charts, start=first_number):
+        if image.png is not None:
+            picture = document.add_paragraph()
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            no_grid_snap(picture)
+            picture.paragraph_format.keep_with_next = True
+            picture.paragraph_format.space_before = Pt(6)
+            picture.add_run().add_picture(io.BytesIO(image.png), width=CHART_WIDTH)
         label = document.add_paragraph()
         label.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _on_grid(label)
-        set_font(label.add_run(f"图{number}　{caption}"), HEADING_FONT, CAPTION_SIZE)
+        set_font(label.add_run(caption_line(number, image)), HEADING_FONT, CAPTION_SIZE)
 
 
 def signature_indents(issuer: str, date: str) -> tuple[float, float]:

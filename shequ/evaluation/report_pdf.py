@@ -24,6 +24,7 @@ from shequ.core.pdf_pages import (
     require_story_glyphs,
 )
 from shequ.evaluation.anchor import chain_head_of
+from shequ.evaluation.chart_images import ChartImage, caption_line
 from shequ.evaluation.evaluation import Evaluation
 from shequ.evaluation.report import (
     NUMBERS,
@@ -90,7 +91,7 @@ def write_pdf(
     issuer: str,
     *,
     now: datetime.datetime,
-    charts: list[tuple[str, bytes]],
+    charts: list[ChartImage],
 ) -> bytes:
     register_fonts()  # before any Paragraph: it looks its fonts up when made
     text = report_text(evaluation)
@@ -150,14 +151,19 @@ def _table(evaluation: Evaluation, completeness: dict) -> Table:
     return table
 
 
-def _charts(charts: list[tuple[str, bytes]], *, first_number: int) -> list:
+def _charts(charts: list[ChartImage], *, first_number: int) -> list:
     story = []
-    for number, (caption, png) in enumerate(charts, start=first_number):
-        image = Image(io.BytesIO(png))
+    for number, chart in enumerate(charts, start=first_number):
+        caption = Paragraph(escape(caption_line(number, chart)), CAPTION)
+        if chart.png is None:
+            # Its caption names characters the fonts lack: the whole PDF is refused
+            # (require_story_glyphs), as for a name in the table.
+            story.append(KeepTogether([Spacer(1, 4), caption]))
+            continue
+        image = Image(io.BytesIO(chart.png))
         scale = 15 * cm / image.imageWidth
         image.drawWidth, image.drawHeight = 15 * cm, image.imageHeight * scale
-        caption_line = Paragraph(f"图{number}　{escape(caption)}", CAPTION)
-        story.append(KeepTogether([Spacer(1, 4), image, caption_line]))
+        story.append(KeepTogether([Spacer(1, 4), image, caption]))
     return story
 
 
