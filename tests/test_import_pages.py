@@ -128,3 +128,77 @@ def test_a_row_an_error_names_shows_no_figures_and_is_counted_apart(login, distr
     assert '无变化 0，<span class="text-danger">有错误 1</span>' in body and "新填 1" in body
     assert body.count('data-testid="row-with-error"') == 1
     assert "本行有错误（见上方），数字以改好后重新上传的文件为准" in body
+
+
+def two_streets(tiansheng_households="八百") -> bytes:
+    """天生街道 first in the file, then 澄江镇; 天生街道's first 户数 unreadable if asked."""
+    return xlsx(
+        {
+            "台账": [
+                ["街镇", "社区名称", "户数", "便民服务中心"],
+                ["天生街道", "新星路社区", 1200, 300],
+                ["天生街道", "天生桥社区", 900, 250],
+                ["澄江镇", "运河村", tiansheng_households, 300],
+                ["澄江镇", "澄江路社区", 1000, 400],
+                ["澄江镇", "缙云村", 700, 200],
+            ]
+        }
+    )
+
+
+def _shown_rows(body: str) -> list[str]:
+    rows = body[body.index('data-testid="preview-rows"') :]
+    return [name for name in ("新星路", "天生桥", "运河村", "澄江路", "缙云村") if name in rows]
+
+
+def test_the_preview_shows_one_street_at_a_time_opening_on_the_one_with_errors(
+    login, district_admin, period
+):
+    """A city's file is thousands of rows: the page lists the file's streets with their
+    counts and shows one street's rows, first the street an error names."""
+    client = login(district_admin)
+    response = upload(client, two_streets())
+    body = response.content.decode()
+    streets = body[body.index('data-testid="preview-streets"') : body.index('id="preview-rows"')]
+    assert streets.index("天生街道") < streets.index("澄江镇")  # the file's order
+    assert "<strong>澄江镇</strong>（正在显示）" in streets
+    assert _shown_rows(body) == ["运河村", "澄江路", "缙云村"]
+    assert body.count('data-testid="row-with-error"') == 1
+    tiansheng = client.get(response.request["PATH_INFO"], {"street": TIANSHENG}).content.decode()
+    assert _shown_rows(tiansheng) == ["新星路", "天生桥"]
+    assert "<strong>天生街道</strong>（正在显示）" in tiansheng
+    # The file's totals stay the whole file's, whichever street is shown.
+    assert "共 5 行：新填 4，有变化 0，无变化 0" in tiansheng and "有错误 1" in tiansheng
+
+
+def test_without_errors_the_preview_opens_on_the_first_street_with_changes(
+    login, district_admin, period
+):
+    client = login(district_admin)
+    first = upload(client, two_streets(tiansheng_households=800))
+    token = first.resolver_match.kwargs["token"]
+    client.post(reverse("ledger_import_apply", args=["2026H2", token]))
+    changed = xlsx(
+        {
+            "台账": [
+                ["街镇", "社区名称", "户数", "便民服务中心"],
+                ["天生街道", "新星路社区", 1200, 300],
+                ["澄江镇", "运河村", 800, 320],
+            ]
+        }
+    )
+    response = upload(client, changed)
+    body = response.content.decode()
+    assert "<strong>澄江镇</strong>（正在显示）" in body and _shown_rows(body) == ["运河村"]
+    # A street the file does not name (another's, or none) falls back to that choice.
+    for other in ("500109003", "x"):
+        again = client.get(response.request["PATH_INFO"], {"street": other}).content.decode()
+        assert _shown_rows(again) == ["运河村"]
+
+
+def test_a_file_of_one_street_shows_all_its_rows_without_the_street_list(
+    login, district_admin, period
+):
+    body = upload(login(district_admin), messy_chengjiang()).content.decode()
+    assert 'data-testid="preview-streets"' not in body
+    assert body.count("<tr", body.index('data-testid="preview-rows"')) == 4  # header + 3

@@ -19,6 +19,7 @@ from shequ.core.errors import DomainError
 from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
+from shequ.ledger.importing.preview import chosen_part, street_parts
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import require_importer
@@ -139,11 +140,10 @@ def preview(request, period_code: str, token: str):
         context = {"period": period, "refused": str(error), "streets": []}
         return render(request, "ledger/import.html", context, status=400)
     counts = plan.status_counts()
-    return render(
-        request,
-        "ledger/import_preview.html",
-        {"period": period, "plan": plan, "token": token, "counts": counts, "entry": entry},
-    )
+    parts = street_parts(plan.rows_marked())
+    context = {"period": period, "plan": plan, "token": token, "counts": counts, "entry": entry}
+    context |= {"parts": parts, "part": chosen_part(parts, request.GET.get("street"))}
+    return render(request, "ledger/import_preview.html", context)
 
 
 @login_required
