@@ -210,9 +210,9 @@ def _take_problems(table: SheetTable, plan: ImportPlan) -> None:
 
 def _refused_row(source: SourceRow, plan: ImportPlan) -> Skipped:
     """A data row the plan did not take: skipped with the error that refused it, the
-    first naming the row (no error names a data row before the row is planned: the
-    reader's name rows it does not take). A row left without one would vanish silently,
-    so it gets an error of its own."""
+    first error naming the row, listed or only counted (the reader's errors name only
+    rows it did not give as data, so the first is the row's own). A row left without
+    one would vanish silently, so it gets an error of its own."""
     message = plan.errors.first_message(source.sheet, source.row)
     if message is None:
         message = "未能读入此行（没有对应的社区台账行）"
