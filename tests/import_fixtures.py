@@ -8,6 +8,10 @@ import json
 import xlsxwriter
 from django.core.management import call_command
 
+# The import contract's keys in their order: a key added since the first went last, so
+# that every key before it kept its place (docs/decisions/0020).
+CONTRACT_KEYS = ("file", "period", "ok", "rows", "errors", "warnings", "sheets", "not_listed")
+
 
 def xlsx(sheets: dict[str, list[list]], merges: dict[str, list[tuple]] | None = None) -> bytes:
     """A workbook whose sheets hold the given rows; `merges` are (first_row, first_col,

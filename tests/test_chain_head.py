@@ -91,7 +91,7 @@ def test_an_approved_csv_ends_with_the_head_as_a_note_the_import_skips(approved)
     assert len(plan.rows) == communities
     last_line = communities + 2  # the header, the rows, the head
     assert [s.reason for s in plan.sheets[0].skipped if s.row == last_line] == ["说明"]
-    assert not [p for p in plan.errors + plan.warnings if p.row == last_line]
+    assert not [p for p in plan.errors.listed + plan.warnings.listed if p.row == last_line]
 
 
 def test_the_district_book_prints_the_head_once_every_street_is_approved(approved):

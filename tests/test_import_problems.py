@@ -111,7 +111,7 @@ def test_the_users_own_workbook_is_marked_and_keeps_everything_else(period):
     assert notes["A1"].value == "户数按公安户籍口径"
     assert {str(r) for r in notes.merged_cells.ranges} == {"A1:D1"}
     assert notes.column_dimensions["A"].width == 40
-    assert any("辖区户籍人口总户数应为数字" in p.message for p in plan.errors)
+    assert any("辖区户籍人口总户数应为数字" in p.message for p in plan.errors.listed)
 
 
 def test_problem_cells_carry_a_fill_and_their_messages_under_the_clerks_comment(period):
@@ -129,10 +129,10 @@ def test_problem_cells_carry_a_fill_and_their_messages_under_the_clerks_comment(
 def test_the_problem_list_names_every_problem_in_chinese(period):
     plan, book = marked(clerks_workbook())
     rows = listed(book)
-    assert [r[0] for r in rows] == ["错误"] * len(plan.errors) + ["警告"] * len(plan.warnings)
+    assert [r[0] for r in rows] == ["错误"] * plan.errors.total + ["警告"] * plan.warnings.total
     expected = [
         (p.sheet, p.row, p.column, field_label(p.field), p.message)
-        for p in [*plan.errors, *plan.warnings]
+        for p in [*plan.errors.listed, *plan.warnings.listed]
     ]
     assert [tuple(r[1:]) for r in rows] == [
         (s, row, col or None, label or None, m) for s, row, col, label, m in expected
@@ -184,7 +184,7 @@ def test_a_marked_file_sent_back_is_marked_afresh(period):
     assert warning.comment.text.count(MARK_HEADING) == 1
     assert warning.comment.text.count("便民服务中心面积为 100.0㎡") == 1
     assert plan.ok and len(plan.rows) == 3
-    assert {p.sheet for p in [*plan.errors, *plan.warnings]} == {"台账"}
+    assert {p.sheet for p in [*plan.errors.listed, *plan.warnings.listed]} == {"台账"}
 
 
 def test_a_csv_is_rebuilt_with_the_problem_cells_marked(period):
@@ -195,7 +195,7 @@ def test_a_csv_is_rebuilt_with_the_problem_cells_marked(period):
     assert cell.value == "八百" and fill_of(cell) == ERROR_COLOUR
     assert "辖区户籍人口总户数应为数字" in cell.comment.text
     assert listed(book)[0][:5] == ("错误", "运河", 2, "C", "辖区户籍人口总户数")
-    assert len(listed(book)) == len(plan.errors) + len(plan.warnings)
+    assert len(listed(book)) == len(plan.errors.listed) + len(plan.warnings.listed)
 
 
 def test_text_that_looks_like_a_formula_stays_text_in_the_list(period):
@@ -297,7 +297,7 @@ def test_sheets_too_large_to_hold_are_rebuilt_from_their_values(period, monkeypa
     assert ws.column_dimensions["B"].width != 24  # a copy, not the user's file
     assert ws["E3"].value == 400.5  # the formula's value, as read
     assert fill_of(ws["C4"]) == ERROR_COLOUR and "应为数字" in ws["C4"].comment.text
-    assert len(listed(book)) == len(plan.errors) + len(plan.warnings)
+    assert len(listed(book)) == len(plan.errors.listed) + len(plan.warnings.listed)
 
 
 def test_earlier_marks_are_cleared_through_the_public_api_too():

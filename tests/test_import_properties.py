@@ -155,7 +155,7 @@ def plan_for(case: Case, period, importer: Importer | None = None) -> ImportPlan
 
 
 def problems(plan: ImportPlan) -> str:
-    return "\n".join(f"  {p}" for p in plan.errors) or "  (none)"
+    return "\n".join(f"  {p}" for p in plan.errors.listed) or "  (none)"
 
 
 def differences(case: Case, actual: dict[str, dict], what: str) -> list[str]:
@@ -212,7 +212,7 @@ def check_import(case: Case, period, before: dict[str, dict], importer: Importer
     export appends to 备注; and none at all when the file has neither column nor remark."""
     plan = plan_for(case, period, importer)
     assert plan.ok, f"a valid file refused — {case.describe()}\n{problems(plan)}"
-    sums_doubted = [f"  {p}" for p in plan.warnings if "按各行计算应为" in p.message]
+    sums_doubted = [f"  {p}" for p in plan.warnings.listed if "按各行计算应为" in p.message]
     must_be_empty(sums_doubted, case, "小计/合计 rows with the right sums reported wrong")
     planned = {p.row.community.code: p for p in plan.rows}
     generated = {e.place.code for e in case.entries}
@@ -321,7 +321,7 @@ def test_a_row_without_households_is_refused_at_its_cell_and_nothing_is_written(
     (sheet,) = [s for s in case.sheets if entry.place.code in s.data_rows]
     row = sheet.data_rows[entry.place.code]
     column = column_letter(case.layout.left_margin + case.layout.columns.index("households"))
-    found = [(p.sheet, p.row, p.column, p.field) for p in plan.errors]
+    found = [(p.sheet, p.row, p.column, p.field) for p in plan.errors.listed]
     assert found == [(sheet.name, row, column, "households")], (
         f"blank households of {entry.place.name} at {sheet.name}!{column}{row}: errors {found}"
         f" — {case.describe()}\n{problems(plan)}"

@@ -91,7 +91,7 @@ def assert_unchanged(plan, expected_rows: int) -> None:
     assert changed == {}
     # The only errors are the rules' own on rows the grid refuses as well.
     by_place = {(p.source.sheet, p.source.row): p for p in plan.rows}
-    for error in plan.errors:
+    for error in plan.errors.listed:
         row = by_place[(error.sheet, error.row)].row
         stored = LedgerRow.objects.select_related("period").get(pk=row.pk)
         assert error.field in stored_error_fields(stored), error
@@ -209,7 +209,7 @@ def test_warning_comments_survive_an_import_that_changes_the_row(period):
     assert {p.status for p in plan.rows} == {"changed"}
     # The comment explains the warning, so the import does not raise it again.
     first = next(p.source for p in plan.rows if p.row.pk == rows[0].pk)
-    small = {(w.sheet, w.row) for w in plan.warnings if "便民服务中心面积" in w.message}
+    small = {(w.sheet, w.row) for w in plan.warnings.listed if "便民服务中心面积" in w.message}
     assert len(small) == 12 and (first.sheet, first.row) not in small
     import_apply(scope=operator_scope(), plan=plan)
     kept = LedgerRow.objects.get(pk=rows[0].pk)
@@ -253,7 +253,7 @@ def test_a_filled_year_is_judged_on_the_row_as_imported(period):
     content, name = exported("xlsx", period, rows_of(period, TIANSHENG)[0].street)
     store(period, TIANSHENG, [{"households": 1000, "service_center": "900.0"}] * 30)
     plan = planned(content, name, period)
-    assert plan.ok, plan.errors
+    assert plan.ok, plan.errors.listed
     assert {p.status for p in plan.rows} == {"changed"}
     assert all(p.changes == ["households", "service_center"] for p in plan.rows)
     import_apply(scope=operator_scope(), plan=plan)
@@ -294,5 +294,5 @@ def test_a_periods_export_after_a_later_rename_imports_back_unchanged(period, ki
         names = [row[2] for sheet in read_sheets(content, name) for row in sheet.rows]
         assert "新星路社区居民委员会" in names and "新星社区居民委员会" not in names
     plan = planned(content, name, period)
-    assert plan.ok, plan.errors[:3]
+    assert plan.ok, plan.errors.listed[:3]
     assert_unchanged(plan, len(rows_of(period, TIANSHENG)))

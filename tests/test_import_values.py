@@ -88,13 +88,13 @@ def test_the_files_total_replaces_a_carried_forward_other(period):
     assert row.derived.total_area == Decimal("290.0")
     assert row.derived.compliant is False  # the old 其他 made it 34 m² per 100 households
     assert "其他用房" in row.change_labels
-    assert not [w for w in plan.warnings if w.field == "other"]
+    assert not [w for w in plan.warnings.listed if w.field == "other"]
 
 
 def test_a_total_above_its_parts_puts_the_rest_into_other_with_a_warning(period):
     plan = plan_of(period, official(line("澄江路社区", "400.0", service_center="290.0")))
     assert planned_row(plan, CHENGJIANGLU).values["other"] == Decimal("110.0")
-    (warning,) = [w for w in plan.warnings if w.field == "other"]
+    (warning,) = [w for w in plan.warnings.listed if w.field == "other"]
     assert where(warning) == "城市社区!E5"
     assert "差额 110.0㎡ 计入“其他用房”" in warning.message
 
@@ -104,7 +104,7 @@ def test_a_total_below_its_parts_is_an_error_naming_the_cell(period):
         period, official(line("澄江路社区", "250.0", service_center="290.0", police_room="20.0"))
     )
     assert not plan.ok
-    (error,) = plan.errors
+    (error,) = plan.errors.listed
     assert where(error) == "城市社区!E5" and error.field == "total"
     assert error.message == "总建筑面积 250.0㎡ 小于各项之和 310.0㎡，请核对总面积或各项面积"
 
@@ -117,7 +117,7 @@ def test_other_written_in_remarks_beside_a_total_counts_once(period):
     row = planned_row(plan, CHENGJIANGLU)
     assert row.values["other"] == Decimal("12.5") and row.values["remarks"] == "新建"
     assert row.derived.total_area == Decimal("302.5")
-    assert plan.ok and not [w for w in plan.warnings if w.field in ("other", "total")]
+    assert plan.ok and not [w for w in plan.warnings.listed if w.field in ("other", "total")]
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_a_total_that_cannot_be_read_is_an_error_naming_the_cell(period, total, 
         {"Sheet1": [["街镇", "社区名称", "户数", "总建筑面积"], ["澄江镇", "运河社区", 800, total]]}
     )
     plan = plan_of(period, content)
-    assert [(where(e), e.message) for e in plan.errors] == [("Sheet1!D2", message)]
+    assert [(where(e), e.message) for e in plan.errors.listed] == [("Sheet1!D2", message)]
 
 
 def test_a_total_leaving_more_than_other_can_hold_is_an_error(period):
@@ -141,8 +141,8 @@ def test_a_total_leaving_more_than_other_can_hold_is_an_error(period):
         {"Sheet1": [["街镇", "社区名称", "户数", "总建筑面积"], ["澄江镇", "运河社区", 800, 2e8]]}
     )
     plan = plan_of(period, content)
-    assert [(where(e), e.field) for e in plan.errors] == [("Sheet1!D2", "total")]
-    assert "超出“其他用房”的上限" in plan.errors[0].message
+    assert [(where(e), e.field) for e in plan.errors.listed] == [("Sheet1!D2", "total")]
+    assert "超出“其他用房”的上限" in plan.errors.listed[0].message
 
 
 def one_row_file(header: list, *rows: list) -> bytes:
@@ -165,7 +165,7 @@ def test_only_some_facility_columns_keep_the_rest_and_say_so(period):
     assert row.values["service_center"] == Decimal("300")
     assert row.values["police_room"] == Decimal("10.0") and row.values["other"] == Decimal("50.0")
     assert row.values["remarks"] == "旧备注" and row.values["resident_households"] == 900
-    (kept,) = [w for w in plan.warnings if w.row is None]
+    (kept,) = [w for w in plan.warnings.listed if w.row is None]
     assert kept.sheet == "Sheet1"
     assert kept.field == "" and kept.column == ""
     assert kept.message == (
@@ -180,17 +180,17 @@ def test_a_total_without_facility_columns_is_weighed_against_the_kept_parts(peri
     plan = plan_of(period, content)
     # 运河社区: 400 over the kept 290 + 10 leaves 100 for 其他 (the old 50 replaced).
     assert planned_row(plan, YUNHE_SHEQU).values["other"] == Decimal("100.0")
-    assert [(where(w), w.message) for w in plan.warnings if w.field == "other"] == [
+    assert [(where(w), w.message) for w in plan.warnings.listed if w.field == "other"] == [
         ("Sheet1!D2", "总建筑面积 400.0㎡ 大于各项之和 300.0㎡，差额 100.0㎡ 计入“其他用房”")
     ]
-    assert [(where(e), e.field) for e in plan.errors] == [("Sheet1!D3", "total")]
-    (kept,) = [w for w in plan.warnings if w.row is None]
+    assert [(where(e), e.field) for e in plan.errors.listed] == [("Sheet1!D3", "total")]
+    (kept,) = [w for w in plan.warnings.listed if w.row is None]
     assert "“便民服务中心”“警务室”" in kept.message
 
 
 def test_fields_the_official_workbook_has_no_column_for_are_named_as_kept(period):
     plan = plan_of(period, official(line("澄江路社区", "290.0", service_center="290.0")))
-    kept = [w for w in plan.warnings if w.row is None]
+    kept = [w for w in plan.warnings.listed if w.row is None]
     assert [(w.sheet, w.message) for w in kept] == [
         ("城市社区", "本表没有“常住户数”列，这些项保留系统中原有的数值，未从文件导入")
     ]
@@ -205,7 +205,7 @@ def test_a_flag_is_stated_by_remarks_or_by_an_area_cell(period):
         ["澄江镇", "运河村", 800, 300, "", "设在便民服务中心", ""],
     )
     plan = plan_of(period, content)
-    assert plan.ok, plan.errors
+    assert plan.ok, plan.errors.listed
     shequ, cun = planned_row(plan, YUNHE_SHEQU).values, planned_row(plan, YUNHE_CUN).values
     assert shequ["police_room_in_center"] and shequ["police_room"] is None
     assert not shequ["health_station_in_center"] and shequ["remarks"] == ""
@@ -227,7 +227,7 @@ def test_flag_columns_are_read_and_contradictions_are_errors(period):
     values = planned_row(plan, YUNHE_SHEQU).values
     assert values["police_room_in_center"] and values["police_room"] is None
     assert not values["health_station_in_center"] and values["health_station"] == 0
-    assert [(where(e), e.message) for e in plan.errors] == [
+    assert [(where(e), e.message) for e in plan.errors.listed] == [
         ("Sheet1!D3", "“警务室设在便民服务中心”列写明警务室设在便民服务中心，不应再填写面积（20）"),
         ("Sheet1!F3", "卫生服务站写明设在便民服务中心，但“卫生服务站设在便民服务中心”列为“否”"),
         ("Sheet1!E4", "警务室设在便民服务中心应填“是”或“否”，不能是“也许”"),
@@ -365,7 +365,7 @@ def test_any_clerks_file_imported_twice_changes_nothing_the_second_time(period, 
         return  # refused whole: nothing written
     import_apply(scope=operator_scope(), plan=first)
     again = plan_of(period, content)
-    assert again.ok, again.errors
+    assert again.ok, again.errors.listed
     assert {p.row.community.name: p.changes for p in again.rows if p.changes} == {}
 
 

@@ -20,6 +20,7 @@ from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
 from shequ.ledger.importing.preview import chosen_part, street_parts
+from shequ.ledger.importing.problem_list import ProblemList, more_problems
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import require_importer
@@ -33,6 +34,12 @@ SESSION_KEY = "ledger_imports"
 
 
 UPLOAD_LIFETIME = 24 * 3600  # seconds an upload waits for its confirmation
+
+# The preview lists at most this many errors, and as many warnings: a file in a wrong
+# layout makes tens of thousands, whose <li> would take the browser seconds to lay out
+# and help the clerk no more than the first ones, which already say what to fix. The
+# problem workbook lists the rest and marks their cells.
+SHOWN_ON_PAGE = 200
 
 
 def _upload_dir() -> Path:
@@ -139,11 +146,42 @@ def preview(request, period_code: str, token: str):
         _forget(request, token)
         context = {"period": period, "refused": str(error), "streets": []}
         return render(request, "ledger/import.html", context, status=400)
-    counts = plan.status_counts()
+    context = {
+        "period": period,
+        "plan": plan,
+        "token": token,
+        "counts": plan.status_counts(),
+        "entry": entry,
+        "errors": _on_page(plan.errors, "错误", then="请先改正列出的错误，再重新上传检查其余的。"),
+        "warnings": _on_page(plan.warnings, "警告"),
+    }
     parts = street_parts(plan.rows_marked())
-    context = {"period": period, "plan": plan, "token": token, "counts": counts, "entry": entry}
     context |= {"parts": parts, "part": chosen_part(parts, request.GET.get("street"))}
     return render(request, "ledger/import_preview.html", context)
+
+
+def _on_page(problems: ProblemList, noun: str, then: str = "") -> dict:
+    """The problems the page lists, and the line under them on those it does not."""
+    return {
+        "shown": problems.listed[:SHOWN_ON_PAGE],
+        "not_shown": _not_shown(problems, noun, then),
+    }
+
+
+def _not_shown(problems: ProblemList, noun: str, then: str) -> str:
+    """How many problems the page leaves out, of which fields, and where they are: in the
+    problem workbook, which lists the plan's listed ones (`then` says what to do about
+    those only counted)."""
+    more = more_problems(problems.kinds_after(SHOWN_ON_PAGE), noun, "未在此列出")
+    if not more:
+        return ""
+    if not problems.not_listed:
+        return f"{more}，请下载问题标注文件查看：其中逐条列出全部{noun}，并标出所在单元格。"
+    listed, counted = len(problems.listed), problems.not_listed.total()
+    return (
+        f"{more}。问题标注文件逐条列出前 {listed:,} 个{noun}并标出所在单元格，"
+        f"其余 {counted:,} 个只计了数。{then}"
+    )
 
 
 @login_required

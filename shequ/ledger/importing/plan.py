@@ -17,6 +17,7 @@ from shequ.ledger import lineage, rules
 from shequ.ledger.fields import AREA_FIELDS, CARRIED_FIELDS, INPUT_FIELDS, LABELS, InputValues
 from shequ.ledger.importing.cells import parse_number
 from shequ.ledger.importing.files import RawSheet
+from shequ.ledger.importing.problem_list import NotListed, Problem, ProblemList, not_listed_items
 from shequ.ledger.importing.reader import (
     BOOK_TOTAL,
     SheetTable,
@@ -32,25 +33,6 @@ from shequ.ledger.records import Place, RowRecord, row_records
 from shequ.ledger.rows import approved_values_before, rows_visible_to
 from shequ.regions.models import Region
 from shequ.regions.names import CommunityNameIndex, find_street
-
-
-@dataclass(slots=True)  # a city's file makes tens of thousands
-class Problem:
-    # The import contract's keys of an error or a warning, in its order: the JSON document
-    # writes a Problem as its fields (report.plan_document_bytes).
-    sheet: str
-    row: int | None
-    column: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.sheet
-        if self.row:
-            where += f" 第{self.row}行"
-        if self.column:
-            where += f" {self.column}列"
-        return f"{where}：{self.message}"
 
 
 @dataclass(slots=True)  # a city's file makes tens of thousands
@@ -91,20 +73,24 @@ class ImportPlan:
     file: str
     period: Period
     rows: list[PlannedRow] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    # Every problem goes through add(): the first ones listed, the rest counted (problem_list).
+    errors: ProblemList = field(default_factory=ProblemList)
+    warnings: ProblemList = field(default_factory=ProblemList)
     sheets: list[SheetAccount] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors  # any error, listed or only counted, refuses the whole file
+
+    def not_listed(self) -> list[NotListed]:
+        return not_listed_items(self.errors, self.warnings)
 
     def rows_marked(self) -> list[tuple[PlannedRow, bool]]:
         """Each planned row with whether an error names it: such a row's figures are not
         what the file states (the cell could not be read), so they are not to be shown as
         its values."""
-        erroneous = {(problem.sheet, problem.row) for problem in self.errors}
-        return [(p, (p.source.sheet, p.source.row) in erroneous) for p in self.rows]
+        names_row = self.errors.names_row
+        return [(p, names_row(p.source.sheet, p.source.row)) for p in self.rows]
 
     def status_counts(self) -> dict[str, int]:
         """How many rows are new, changed, unchanged, and how many an error names (those
@@ -117,7 +103,7 @@ class ImportPlan:
     def refuse(self, source: SourceRow, column_of: str, field: str, message: str) -> None:
         """An error at the cell of `column_of` in the source row ("" for the whole row)."""
         column = source.column(column_of) if column_of else ""
-        self.errors.append(Problem(source.sheet, source.row, column, field, message))
+        self.errors.add(Problem(source.sheet, source.row, column, field, message))
 
 
 class _Context:
@@ -180,7 +166,7 @@ def plan_import(
         for table in tables:
             _take_problems(table, plan)
         if not plan.errors:
-            plan.errors.append(
+            plan.errors.add(
                 Problem(
                     sheets[0].name if sheets else "",
                     None,
@@ -198,12 +184,11 @@ def plan_import(
         planned_here = []
         refused_here = []
         for source in data:
-            errors_before = len(plan.errors)
             planned = _plan_row(source, context, seen, plan)
             if planned is not None:
                 planned_here.append(planned)
             else:
-                refused_here.append(_refused_row(source, plan, errors_before))
+                refused_here.append(_refused_row(source, plan))
         plan.rows += planned_here
         plan.sheets.append(_account(table, refused_here, imported=len(planned_here)))
         if len(data) < len(table.rows):  # the table has 合计/小计 rows
@@ -218,18 +203,21 @@ def _take_problems(table: SheetTable, plan: ImportPlan) -> None:
     """The errors the reading found in a sheet (header or data it cannot tell apart, data
     below the table's end)."""
     for problem in table.problems:
-        plan.errors.append(
+        plan.errors.add(
             Problem(table.sheet, problem.row, problem.column, problem.field, problem.message)
         )
 
 
-def _refused_row(source: SourceRow, plan: ImportPlan, errors_before: int) -> Skipped:
-    """A data row the plan did not take: skipped with the error that refused it. A row
-    left without one would vanish silently, so it gets an error of its own."""
-    if len(plan.errors) == errors_before:
+def _refused_row(source: SourceRow, plan: ImportPlan) -> Skipped:
+    """A data row the plan did not take: skipped with the error that refused it, the
+    first error naming the row, listed or only counted (the reader's errors name only
+    rows it did not give as data, so the first is the row's own). A row left without
+    one would vanish silently, so it gets an error of its own."""
+    message = plan.errors.first_message(source.sheet, source.row)
+    if message is None:
         message = "未能读入此行（没有对应的社区台账行）"
-        plan.errors.append(Problem(source.sheet, source.row, "", "", message))
-    return Skipped(source.row, refused(plan.errors[errors_before].message))
+        plan.errors.add(Problem(source.sheet, source.row, "", "", message))
+    return Skipped(source.row, refused(message))
 
 
 def _account(table: SheetTable, refused_rows: list[Skipped], imported: int = 0) -> SheetAccount:
@@ -282,11 +270,11 @@ class _Values(InputValues):
 
 def _collect(source: SourceRow, read: RowValues, plan: ImportPlan) -> None:
     for problem in read.errors:
-        plan.errors.append(
+        plan.errors.add(
             Problem(source.sheet, source.row, problem.column, problem.field, problem.message)
         )
     for problem in read.warnings:
-        plan.warnings.append(
+        plan.warnings.add(
             Problem(source.sheet, source.row, problem.column, problem.field, problem.message)
         )
 
@@ -379,7 +367,7 @@ def _compare_sum(source: SourceRow, covered: list[PlannedRow], plan: ImportPlan)
         if abs(parsed.value - expected) > Decimal("0.05"):
             label = "户数" if name == "households" else LABELS.get(name, "总建筑面积")
             kind = "合计" if source.kind == "total" else "小计"
-            plan.warnings.append(
+            plan.warnings.add(
                 Problem(
                     source.sheet,
                     source.row,
@@ -483,7 +471,7 @@ def _warn_kept_fields(plan: ImportPlan) -> None:
             names = "".join(f"“{LABELS[name]}”" for name in holding)
             message = f"本表没有{names}列，这些项保留系统中原有的数值，未从文件导入"
             # No one field: the message names them all, in Chinese, as every reader shows it.
-            plan.warnings.append(Problem(sheet, None, "", "", message))
+            plan.warnings.add(Problem(sheet, None, "", "", message))
 
 
 def _has_value(value: Any) -> bool:
@@ -535,7 +523,7 @@ def _validate(
         if not finding.is_error and (commented.get(finding.code) or "").strip():
             continue  # already explained on the row; the import keeps the comment
         target = plan.errors if finding.is_error else plan.warnings
-        target.append(
+        target.add(
             Problem(
                 planned.source.sheet,
                 planned.source.row,

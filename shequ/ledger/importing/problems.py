@@ -1,5 +1,7 @@
 """The problem workbook: the user's own file with every bad cell filled red (warnings
-orange) and its messages as a comment, plus a 问题清单 sheet listing them all.
+orange) and its messages as a comment, plus a 问题清单 sheet listing them all (all the
+plan lists: past its LISTED_PROBLEMS, problems are counted, and the list says how many
+were left out, of which fields, and that their cells are not marked).
 
 An .xlsx is marked in place (openpyxl keeps its merges, widths, number formats, fonts,
 formulas, page set-up and other sheets); a file openpyxl cannot open (.xls, .ods, .csv)
@@ -10,9 +12,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from shequ.ledger.fields import LABELS
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.plan import ImportPlan
+from shequ.ledger.importing.problem_list import field_label, more_problems
 
 PROBLEM_SHEET = "问题清单"
 PROBLEM_COLUMNS = (("类别", 8), ("工作表", 14), ("行", 6), ("列", 6), ("项目", 22), ("问题", 80))
@@ -21,21 +23,6 @@ ERROR_COLOUR, WARNING_COLOUR = "FF9999", "FFD966"
 # (they describe a file that has since changed) and keeps the user's own comments.
 MARK_HEADING = "【台账导入检查】"
 MARK_AUTHOR = "台账导入检查"
-
-# The columns the reader knows besides the ledger's own fields (layout.HEADER_RULES).
-_COLUMN_LABELS = {
-    "total": "综合服务设施总建筑面积",
-    "ratio": "每百户居民拥有综合服务设施面积",
-    "street": "所在街道（乡镇）",
-    "community": "社区名称",
-    "code": "区划代码",
-    "number": "序号",
-}
-
-
-def field_label(name: str) -> str:
-    """What the user calls a problem's field; blank for one without a name they know."""
-    return _COLUMN_LABELS.get(name) or LABELS.get(name, "")
 
 
 @dataclass(frozen=True)
@@ -73,9 +60,9 @@ def _is_problem_list(sheet: RawSheet) -> bool:
 
 def problem_marks(plan: ImportPlan) -> dict[tuple[str, int, str], Mark]:
     """(sheet, row, column letter) → the mark of that cell: an error wins over a warning,
-    and every message is kept. Problems without a cell go to the list only."""
+    and every listed message is kept. Problems without a cell go to the list only."""
     marks: dict[tuple[str, int, str], Mark] = {}
-    for problems, is_error in ((plan.errors, True), (plan.warnings, False)):
+    for problems, is_error in ((plan.errors.listed, True), (plan.warnings.listed, False)):
         for problem in problems:
             if not problem.row or not problem.column:
                 continue
@@ -87,9 +74,24 @@ def problem_marks(plan: ImportPlan) -> dict[tuple[str, int, str], Mark]:
 
 
 def problem_lines(plan: ImportPlan) -> list[tuple[str, str, int | None, str, str, str]]:
-    """The 问题清单's rows: 类别、工作表、行、列、项目、问题."""
-    return [
+    """The 问题清单's rows: 类别、工作表、行、列、项目、问题; first, under the header where
+    it is seen on opening, a 说明 line for each severity the plan did not list in full."""
+    notes = [("说明", "", None, "", "", note) for note in not_listed_notes(plan)]
+    return notes + [
         (kind, p.sheet, p.row or None, p.column, field_label(p.field), p.message)
-        for problems, kind in ((plan.errors, "错误"), (plan.warnings, "警告"))
+        for problems, kind in ((plan.errors.listed, "错误"), (plan.warnings.listed, "警告"))
         for p in problems
     ]
+
+
+def not_listed_notes(plan: ImportPlan) -> list[str]:
+    """What the workbook says of the problems counted but not listed: how many, of which
+    fields, and that their cells are not marked."""
+    notes = []
+    if plan.errors.not_listed:
+        more = more_problems(plan.errors.not_listed, "错误")
+        notes.append(f"{more}，所在单元格也未标出；请先改正本表列出的错误，再重新导入检查其余的。")
+    if plan.warnings.not_listed:
+        more = more_problems(plan.warnings.not_listed, "警告")
+        notes.append(f"{more}，所在单元格也未标出。")
+    return notes

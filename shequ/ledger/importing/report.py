@@ -9,6 +9,7 @@ import orjson
 
 from shequ.core.jsonvalues import json_default
 from shequ.ledger.importing.plan import ImportPlan, PlannedRow, SheetAccount
+from shequ.ledger.importing.problem_list import more_problems
 from shequ.ledger.importing.reader import REFUSED
 
 
@@ -27,8 +28,9 @@ def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
         ("rows", plan.rows, _row_document),
         # A Problem's fields are the contract's keys in its order, and orjson writes a
         # dataclass as its fields: no dict is made for each of a city's 6,000 warnings.
-        ("errors", plan.errors, None),
-        ("warnings", plan.warnings, None),
+        # Only the listed problems: the others are counted under "not_listed".
+        ("errors", plan.errors.listed, None),
+        ("warnings", plan.warnings.listed, None),
     ):
         yield b',"' + key.encode() + b'":['
         for start in range(0, len(items), CHUNK):
@@ -37,9 +39,10 @@ def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
                 chunk = [document_of(item) for item in chunk]
             yield (b"," if start else b"") + _compact(chunk)[1:-1]
         yield b"]"
-    # Last, so that every key before it stays where it was. A SheetAccount's fields are
-    # the contract's keys of a "sheets" item, in its order.
+    # Each added last, so that every key before it stays where it was. A SheetAccount's
+    # and a NotListed's fields are the contract's keys of their items, in its order.
     yield b',"sheets":' + _compact(plan.sheets)
+    yield b',"not_listed":' + _compact(plan.not_listed())
     yield b"}"
 
 
@@ -81,6 +84,7 @@ def refused_document(filename: str, period_code: str, reason: str) -> dict:
         "errors": [{"sheet": "", "row": None, "column": "", "field": "", "message": reason}],
         "warnings": [],
         "sheets": [],
+        "not_listed": [],
     }
 
 
@@ -90,11 +94,16 @@ def plan_summary(plan: ImportPlan) -> list[str]:
     lines = [
         f"{plan.file}：{len(plan.rows)} 行（新填 {counts['new']}，有变化 {counts['changed']}，"
         f"无变化 {counts['unchanged']}{with_errors}），"
-        f"错误 {len(plan.errors)} 个，警告 {len(plan.warnings)} 个"
+        f"错误 {plan.errors.total} 个，警告 {plan.warnings.total} 个"
     ]
     lines += [sheet_summary(account) for account in plan.sheets]
-    lines += [f"错误 {problem}" for problem in plan.errors]
-    lines += [f"警告 {problem}" for problem in plan.warnings]
+    lines += [f"错误 {problem}" for problem in plan.errors.listed]
+    if plan.errors.not_listed:
+        more = more_problems(plan.errors.not_listed, "错误")
+        lines.append(f"{more}，请先改正上面列出的错误，再重新导入检查其余的。")
+    lines += [f"警告 {problem}" for problem in plan.warnings.listed]
+    if plan.warnings.not_listed:
+        lines.append(more_problems(plan.warnings.not_listed, "警告") + "。")
     return lines
 
 

@@ -114,7 +114,10 @@ class Command(ShequCommand):
         except OSError as error:
             reason = error.strerror or error
             raise CommandError(f"无法写入问题标注文件 {target}（{reason}）") from error
-        found = f"{len(plan.errors)} 个错误、{len(plan.warnings)} 个警告"
+        found = f"{plan.errors.total} 个错误、{plan.warnings.total} 个警告"
+        left_out = plan.errors.not_listed.total() + plan.warnings.not_listed.total()
+        if left_out:
+            found += f"，其中 {left_out:,} 个未逐条列出、所在单元格未标出"
         return f"问题标注文件（{found}）已写到 {target}"
 
     def _refused(self, options, filename: str, period: str, reason: str):
