@@ -202,3 +202,23 @@ def test_a_file_of_one_street_shows_all_its_rows_without_the_street_list(
     body = upload(login(district_admin), messy_chengjiang()).content.decode()
     assert 'data-testid="preview-streets"' not in body
     assert body.count("<tr", body.index('data-testid="preview-rows"')) == 4  # header + 3
+
+
+def test_a_sheets_skipped_rows_are_counted_by_reason_and_listed_up_to_the_pages_limit(
+    login, district_admin, period, monkeypatch
+):
+    """A city's file skips a 小计 row a street, a thousand of them: the page counts them
+    by reason and lists the first ones, saying how many more there are."""
+    monkeypatch.setattr("shequ.web.import_views.SHOWN_ON_PAGE", 3)
+    header = ["街镇", "社区名称", "户数", "便民服务中心"]
+    rows = [
+        header,
+        ["澄江镇", "运河村", 800, 300],
+        *[[None] * 4] * 5,
+        ["澄江镇", "澄江村", 900, 300],
+    ]
+    body = upload(login(district_admin), xlsx({"台账": rows})).content.decode()
+    sheets = body[body.index('data-testid="sheets"') : body.index('id="preview-rows"')]
+    assert "跳过 6 行：表头 1，空行 5" in sheets
+    assert sheets.count("<li") == 3
+    assert "另有 3 行未在此逐行列出（各原因的行数见上）" in sheets

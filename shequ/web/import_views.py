@@ -19,9 +19,11 @@ from shequ.core.errors import DomainError
 from shequ.ledger.blank_template import blank_workbook
 from shequ.ledger.importing.apply import import_apply
 from shequ.ledger.importing.files import UPLOAD_LIMITS, FileRefused, check_file, read_sheets
+from shequ.ledger.importing.plan import SheetAccount
 from shequ.ledger.importing.preview import chosen_part, street_parts
 from shequ.ledger.importing.problem_list import ProblemList, more_problems
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
+from shequ.ledger.importing.report import skipped_reasons
 from shequ.ledger.models import Period
 from shequ.ledger.permissions import require_importer
 from shequ.ledger.workbook_xlsx import write_xlsx
@@ -155,9 +157,21 @@ def preview(request, period_code: str, token: str):
         "errors": _on_page(plan.errors, "错误", then="请先改正列出的错误，再重新上传检查其余的。"),
         "warnings": _on_page(plan.warnings, "警告"),
     }
+    context["sheets"] = [_sheet_on_page(account) for account in plan.sheets]
     parts = street_parts(plan.rows_marked())
     context |= {"parts": parts, "part": chosen_part(parts, request.GET.get("street"))}
     return render(request, "ledger/import_preview.html", context)
+
+
+def _sheet_on_page(account: SheetAccount) -> dict:
+    """A sheet's account as the page lists it: its skipped rows counted by reason, and
+    the first SHOWN_ON_PAGE of them one by one (a city's file skips a 小计 row a street)."""
+    return {
+        "account": account,
+        "reasons": skipped_reasons(account),
+        "shown": account.skipped[:SHOWN_ON_PAGE],
+        "not_shown": max(0, len(account.skipped) - SHOWN_ON_PAGE),
+    }
 
 
 def _on_page(problems: ProblemList, noun: str, then: str = "") -> dict:

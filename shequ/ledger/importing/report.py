@@ -116,8 +116,14 @@ def sheet_summary(account: SheetAccount) -> str:
     )
     if not account.skipped:
         return line
+    return line + "（" + skipped_reasons(account) + "）"
+
+
+def skipped_reasons(account: SheetAccount) -> str:
+    """How many of a sheet's rows were skipped for each reason, in the order first met:
+    “标题 1，表头 2，小计 17，有错误 1”."""
     reasons = Counter(_reason_kind(skipped.reason) for skipped in account.skipped)
-    return line + "（" + "，".join(f"{reason} {count}" for reason, count in reasons.items()) + "）"
+    return "，".join(f"{reason} {count}" for reason, count in reasons.items())
 
 
 def _reason_kind(reason: str) -> str:
