@@ -143,11 +143,24 @@ def plan_detail(request, plan_id: int):
     return _fresh(_plan(caller_scope(request), plan_id))
 
 
-def _measure_request(request, plan_id: int, schema=MeasureIn):
+def _measure_caller(request, plan_id: int) -> tuple:
+    """Scope, then the role: the plan's editors, the district with an asset."""
     scope = caller_scope(request)
     plan = _plan(scope, plan_id)
-    require_asset_assigner(scope, plan)  # the plan's editors, the district with an asset
+    require_asset_assigner(scope, plan)
+    return scope, plan
+
+
+def _measure_request(request, plan_id: int, schema=MeasureIn):
+    scope, plan = _measure_caller(request, plan_id)
     return scope, plan, json_body(request, schema)
+
+
+def _measure_of(plan: Plan, measure_id: int):
+    measure = plan.measures.filter(pk=measure_id).first()
+    if measure is None:
+        raise Http404("措施不存在")
+    return measure
 
 
 def _measure_values(scope, data: MeasureIn, current_asset_id: int | None) -> dict:
@@ -187,9 +200,7 @@ def measure_add(request, plan_id: int):
 )
 def measure_change(request, plan_id: int, measure_id: int):
     scope, plan, data = _measure_request(request, plan_id, MeasureChange)
-    measure = plan.measures.filter(pk=measure_id).first()
-    if measure is None:
-        raise Http404("措施不存在")
+    measure = _measure_of(plan, measure_id)
     values = _measure_values(scope, data, measure.asset_id)
     try:
         measures.measure_save(
@@ -210,12 +221,8 @@ def measure_change(request, plan_id: int, measure_id: int):
 def measure_remove(request, plan_id: int, measure_id: int):
     """The page's 删除 of a measure: as the caller read it (`version`, ADR 0040); the plan
     as it is after, with its measures."""
-    scope = caller_scope(request)
-    plan = _plan(scope, plan_id)
-    require_asset_assigner(scope, plan)
-    measure = plan.measures.filter(pk=measure_id).first()
-    if measure is None:
-        raise Http404("措施不存在")
+    scope, plan = _measure_caller(request, plan_id)
+    measure = _measure_of(plan, measure_id)
     version = query_params(request, VersionQuery).version
     try:
         measures.measure_delete(scope=scope, measure=measure, expected_version=version)
