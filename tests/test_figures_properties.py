@@ -1,0 +1,268 @@
+"""Figures as the documents and summaries show them, against the rows they come from.
+
+Random ledgers (blanks, zeros, facilities in the centre, 其他, households missing or not
+positive) in random states of the streets' ledgers; every figure worked out here again from
+the rows by integer arithmetic on tenths of a m², independent of `ledger.rules`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import ROUND_HALF_UP, Decimal
+
+import openpyxl
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shequ.accounts.scope import operator_scope
+from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS
+from shequ.ledger.models import LedgerRow, Submission
+from shequ.ledger.workbook_xlsx import FIRST_DATA_ROW, write_xlsx
+from shequ.regions.levels import UrbanRural
+from shequ.workflow.ledger_files import ledger_workbook, write_csv
+
+from .conftest import CHENGJIANG, TIANSHENG, region
+from .ledger_helpers import open_period
+
+pytestmark = pytest.mark.django_db
+
+STREETS = (TIANSHENG, CHENGJIANG)  # 澄江镇 has both 社区 and 村: both sheets
+LISTED = tuple(f for f in AREA_FIELDS if f != "other")
+STATES = (
+    Submission.State.DRAFT,
+    Submission.State.SUBMITTED,
+    Submission.State.RETURNED,
+    Submission.State.APPROVED,
+)
+
+# Areas as the ledger stores them (one decimal), with the awkward ones often.
+areas = st.one_of(
+    st.none(),
+    st.sampled_from([Decimal("0.0"), Decimal("0.1"), Decimal("12.3"), Decimal("99.9")]),
+    st.decimals(min_value=0, max_value=2000, places=1),
+)
+households = st.one_of(st.none(), st.just(0), st.integers(min_value=1, max_value=4000))
+row_values = st.fixed_dictionaries(
+    {
+        "households": households,
+        **{field: areas for field in AREA_FIELDS},
+        **{flag: st.booleans() for flag in CO_LOCATION_FLAGS.values()},
+        "compliance_year": st.one_of(st.none(), st.integers(min_value=2018, max_value=2030)),
+    }
+)
+street_ledgers = st.tuples(st.sampled_from(STATES), st.lists(row_values, min_size=1, max_size=12))
+
+
+def tenths(value: Decimal | None) -> int:
+    return 0 if value is None else int(value * 10)
+
+
+def counted_tenths(row: LedgerRow, field: str) -> int:
+    flag = CO_LOCATION_FLAGS.get(field)
+    return 0 if flag and getattr(row, flag) else tenths(getattr(row, field))
+
+
+def total_tenths(row: LedgerRow) -> int:
+    return sum(counted_tenths(row, field) for field in AREA_FIELDS)
+
+
+def valid(households: int | None) -> bool:
+    return households is not None and households > 0
+
+
+def compliant(row: LedgerRow, standard: int = 30) -> bool:
+    # total/10 × 100 ≥ standard × households, in integers.
+    return valid(row.households) and total_tenths(row) * 10 >= standard * row.households
+
+
+def ratio_text(total: int, households: int | None) -> str:
+    if not valid(households):
+        return ""
+    exact = Decimal(total * 10) / Decimal(households)
+    return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def write_ledgers(period, ledgers) -> None:
+    """Each street's rows take the generated values in turn, then the street's state."""
+    for code, (state, values) in ledgers.items():
+        rows = LedgerRow.objects.filter(period=period, street__code=code).order_by(
+            "community__code"
+        )
+        for index, row in enumerate(rows):
+            chosen = values[index % len(values)]
+            for field, value in chosen.items():
+                setattr(row, field, value)
+            row.total_area = Decimal(total_tenths(row)) / 10
+            row.save()
+        reason = "退回" if state == Submission.State.RETURNED else ""
+        Submission.objects.filter(period=period, street__code=code).update(
+            state=state, return_reason=reason
+        )
+
+
+def rows_of(period, code, klass):
+    return list(
+        LedgerRow.objects.filter(
+            period=period, street__code=code, community__urban_rural_class=klass
+        )
+        .select_related("community")
+        .order_by("community__code")
+    )
+
+
+def expected_sum(rows) -> dict:
+    """A 小计's figures: households with a valid count, each listed area as it counts."""
+    return {
+        "households": sum(r.households for r in rows if valid(r.households)),
+        "total": sum(total_tenths(r) for r in rows),
+        **{field: sum(counted_tenths(r, field) for r in rows) for field in LISTED},
+        "other": sum(counted_tenths(r, "other") for r in rows),
+        "communities": len(rows),
+        "compliant": sum(compliant(r) for r in rows),
+    }
+
+
+def shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+def as_tenths(value) -> int | None:
+    return None if value is None else int(Decimal(str(value)) * 10)
+
+
+def check_sum_line(line, expected: dict) -> None:
+    assert line.households == expected["households"]
+    assert as_tenths(line.total) == expected["total"]
+    for field in LISTED:
+        assert as_tenths(line.facilities[field]) == expected[field]
+    assert shown(line.ratio) == ratio_text(expected["total"], expected["households"])
+    communities, count = expected["communities"], expected["compliant"]
+    rate = (Decimal(100 * count) / communities).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert line.remarks.startswith(f"共{communities}个，达标{count}个，达标率{rate}%")
+    other = expected["other"]
+    if other:
+        assert f"总面积含其他用房 {Decimal(other) / 10:.1f}㎡" in line.remarks
+    else:
+        assert "其他用房" not in line.remarks
+    # The printed columns and the 其他用房 in the 备注 add up to the total.
+    assert sum(expected[field] for field in LISTED) + other == expected["total"]
+
+
+def check_community_line(line, row: LedgerRow) -> None:
+    assert line.community == row.community.name
+    assert line.households == row.households
+    assert as_tenths(line.total) == total_tenths(row)
+    for field in LISTED:
+        # As stored: blank stays blank, a stored 0 stays 0.
+        assert line.facilities[field] == getattr(row, field)
+    assert shown(line.ratio) == ratio_text(total_tenths(row), row.households)
+    assert line.compliant == compliant(row)
+
+
+def check_book(period, book) -> None:
+    grand = []
+    for sheet in book.sheets:
+        klass = UrbanRural.URBAN if sheet.name == "城市社区" else UrbanRural.RURAL
+        lines = iter(sheet.lines)
+        sheet_rows = []
+        for code in STREETS:
+            rows = rows_of(period, code, klass)
+            if not rows:
+                continue
+            for row in rows:
+                check_community_line(next(lines), row)
+            subtotal = next(lines)
+            assert subtotal.kind == "subtotal"
+            check_sum_line(subtotal, expected_sum(rows))
+            sheet_rows += rows
+        total = next(lines)
+        assert total.kind == "total"
+        check_sum_line(total, expected_sum(sheet_rows))
+        grand += sheet_rows
+        rest = list(lines)
+        if rest:
+            [book_total] = rest
+            assert book_total.kind == "book_total"
+            check_sum_line(book_total, expected_sum(grand))
+    assert len(grand) == LedgerRow.objects.filter(period=period).count()
+
+
+def check_xlsx_cells(book) -> None:
+    """The workbook's cells hold the lines' figures as numbers, blanks as empty cells."""
+    stream = io.BytesIO()
+    write_xlsx(book, stream)
+    stream.seek(0)
+    workbook = openpyxl.load_workbook(stream)
+    for sheet in book.sheets:
+        cells = workbook[sheet.name]
+        for offset, line in enumerate(sheet.lines):
+            values = [c.value for c in cells[FIRST_DATA_ROW + 1 + offset]]
+            assert values[3] == line.households
+            for column, field in enumerate(("total", *LISTED), start=4):
+                expected = line.total if field == "total" else line.facilities[field]
+                if expected is None:
+                    assert values[column] is None
+                else:
+                    assert Decimal(str(values[column])) == expected
+            assert (values[11] is None) == (line.ratio is None)
+            if line.ratio is not None:
+                assert Decimal(str(values[11])) == line.ratio
+
+
+def check_csv(period) -> None:
+    stream = io.StringIO()
+    write_csv(scope=operator_scope(), period=period, street=None, stream=stream)
+    lines = list(csv.reader(io.StringIO(stream.getvalue().lstrip("\ufeff"))))
+    header, body = lines[0], [line for line in lines[1:] if len(line) > 1]
+    approved = set(
+        Submission.objects.filter(period=period, state=Submission.State.APPROVED).values_list(
+            "street__code", flat=True
+        )
+    )
+    by_code = {line[header.index("社区代码")].strip(): line for line in body}
+    rows = LedgerRow.objects.filter(period=period).select_related("community", "street")
+    assert len(by_code) == rows.count()
+    for row in rows:
+        line = by_code[row.community.code]
+        cell = dict(zip(header, line, strict=True))
+        assert cell["辖区户籍人口总户数"] == ("" if row.households is None else str(row.households))
+        assert as_tenths(Decimal(cell["综合服务设施总建筑面积"])) == total_tenths(row)
+        assert cell["每百户居民拥有综合服务设施面积"] == ratio_text(
+            total_tenths(row), row.households
+        )
+        assert cell["是否达标"] == ("是" if compliant(row) else "否")
+        assert cell["已审核"] == ("是" if row.street.code in approved else "否")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ledgers=st.fixed_dictionaries({code: street_ledgers for code in STREETS}))
+def test_workbook_and_csv_figures_equal_the_rows(beibei, ledgers):
+    with transaction.atomic():
+        period = open_period("2026H2")
+        LedgerRow.objects.filter(period=period).exclude(street__code__in=STREETS).delete()
+        Submission.objects.filter(period=period).exclude(street__code__in=STREETS).delete()
+        write_ledgers(period, ledgers)
+        book = ledger_workbook(scope=operator_scope(), period=period)
+        check_book(period, book)
+        check_xlsx_cells(book)
+        check_csv(period)
+        transaction.set_rollback(True)
+
+
+def test_a_book_over_no_community_states_no_rate(beibei):
+    # A street without rows in the period (all its communities moved away, or a street
+    # newly set up) printed its 合计 as “共0个，达标0个，达标率None%”.
+    period = open_period("2026H2")
+    LedgerRow.objects.filter(period=period, street__code=CHENGJIANG).delete()
+    book = ledger_workbook(scope=operator_scope(), period=period, street=region(CHENGJIANG))
+    [sheet] = book.sheets
+    [total] = sheet.lines
+    assert total.kind == "total"
+    assert total.remarks.split("；")[0] == "共0个"
+    assert "None" not in total.remarks
