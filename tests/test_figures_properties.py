@@ -17,13 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.accounts.scope import operator_scope
+from shequ.core.actors import Actor
+from shequ.core.periods import PeriodCode
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.workbook_xlsx import FIRST_DATA_ROW, write_xlsx
+from shequ.regions import changes
 from shequ.regions.levels import UrbanRural
 from shequ.workflow.ledger_files import ledger_workbook, write_csv
 
-from .conftest import CHENGJIANG, TIANSHENG, region
+from .conftest import CHENGJIANG, TIANSHENG, YUNHE_CUN, region
 from .ledger_helpers import open_period
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +269,26 @@ def test_a_book_over_no_community_states_no_rate(beibei):
     assert total.kind == "total"
     assert total.remarks.split("；")[0] == "共0个"
     assert "None" not in total.remarks
+
+
+def test_a_periods_csv_gives_the_class_and_names_the_period_knows(beibei):
+    # 运河村 becomes 运河新社区, an urban community, from 2027H1 on. 2026H2's approved
+    # ledger counts it rural, its workbook prints it on the 农村社区 sheet, but its CSV said
+    # 城市社区 under the new name.
+    period = open_period("2026H2")
+    cun = region(YUNHE_CUN)
+    from_2027 = PeriodCode.parse("2027H1")
+    changes.region_reclassify(
+        actor=Actor.command_line(), region=cun, effective=from_2027, urban_rural_class="urban"
+    )
+    changes.region_rename(
+        actor=Actor.command_line(), region=cun, name="运河新社区", effective=from_2027
+    )
+    stream = io.StringIO()
+    write_csv(scope=operator_scope(), period=period, street=region(CHENGJIANG), stream=stream)
+    lines = list(csv.DictReader(io.StringIO(stream.getvalue().lstrip("\ufeff"))))
+    [line] = [line for line in lines if line["社区代码"].strip() == YUNHE_CUN]
+    assert (line["社区名称"], line["城乡类别"]) == ("运河村村民委员会", "农村社区")
+    book = ledger_workbook(scope=operator_scope(), period=period, street=region(CHENGJIANG))
+    rural = next(sheet for sheet in book.sheets if sheet.name == "农村社区")
+    assert "运河村村民委员会" in [line.community for line in rural.lines]
