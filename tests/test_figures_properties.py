@@ -13,10 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 import openpyxl
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequ.accounts.scope import operator_scope
+from shequ.compliance.tallies import tallies_rebuild
 from shequ.core.actors import Actor
 from shequ.core.periods import PeriodCode
 from shequ.ledger.fields import AREA_FIELDS, CO_LOCATION_FLAGS
@@ -292,3 +294,22 @@ def test_a_periods_csv_gives_the_class_and_names_the_period_knows(beibei):
     book = ledger_workbook(scope=operator_scope(), period=period, street=region(CHENGJIANG))
     rural = next(sheet for sheet in book.sheets if sheet.name == "农村社区")
     assert "运河村村民委员会" in [line.community for line in rural.lines]
+
+
+def test_the_dashboards_chart_gives_the_rate_its_card_gives(client, district_viewer):
+    # 12 of 192 communities: 6.25 %. The card read 6.3% (half up) and the trend chart's
+    # point 6.2 (Python's round() rounds half to even).
+    period = open_period("2026H2")
+    rows = LedgerRow.objects.filter(period=period).order_by("community__code")
+    rows.update(households=1000, service_center=Decimal("250.0"), total_area=Decimal("250.0"))
+    chosen = list(rows.values_list("pk", flat=True)[:12])
+    LedgerRow.objects.filter(pk__in=chosen).update(
+        service_center=Decimal("300.0"), total_area=Decimal("300.0")
+    )
+    Submission.objects.filter(period=period).update(state=Submission.State.APPROVED)
+    tallies_rebuild(period)
+    client.force_login(district_viewer)
+    page = client.get(reverse("dashboard"), {"period": period.code})
+    assert page.context["total"].figures.compliant == 12
+    assert "6.3%" in page.content.decode()
+    assert page.context["chart"]["trend"]["rates"] == [6.3]
