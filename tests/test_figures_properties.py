@@ -313,3 +313,243 @@ def test_the_dashboards_chart_gives_the_rate_its_card_gives(client, district_vie
     assert page.context["total"].figures.compliant == 12
     assert "6.3%" in page.content.decode()
     assert page.context["chart"]["trend"]["rates"] == [6.3]
+
+
+# ---------------------------------------------------------------- workflow histories
+
+SMALL_STREETS = ("500109104", "500109108")  # 童家溪镇, 施家梁镇: five communities each
+valid_row = st.fixed_dictionaries(
+    {
+        "households": st.integers(min_value=600, max_value=3000),
+        # 200 m² and up (no 中心偏小 warning); with at most 200 m² more, at most 300 per 100
+        # households (no 单位 warning): no warning blocks the submission.
+        "service_center": st.decimals(min_value=200, max_value=1500, places=1),
+        "culture_room": st.one_of(st.none(), st.decimals(min_value=0, max_value=200, places=1)),
+    }
+)
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(SMALL_STREETS),
+        st.sampled_from(["fill", "advance", "advance", "back"]),
+        st.lists(valid_row, min_size=5, max_size=5),
+    ),
+    min_size=3,
+    max_size=16,
+)
+
+
+def take_step(period, code, step, values) -> None:
+    """One step of the street's ledger through the workflow: new figures while it may be
+    changed; forward (submit, approve) or back (return, reopen) as its state allows."""
+    from shequ.ledger.rows import rows_bulk_update
+    from shequ.workflow import submissions as flow
+
+    operator = operator_scope()
+    ledger = Submission.objects.select_related("period", "street").get(
+        period=period, street__code=code
+    )
+    rows = LedgerRow.objects.filter(period=period, street__code=code).order_by("pk")
+    unfilled = rows.filter(households=None).exists()
+    if ledger.is_editable and (step == "fill" or (step == "advance" and unfilled)):
+        updates = list(zip(rows, values, strict=False))
+        rows_bulk_update(scope=operator, updates=updates, reason="测试", action="ledger.test")
+    elif step == "advance" and ledger.is_editable:
+        flow.submission_submit(scope=operator, submission=ledger)
+    elif step == "advance" and ledger.state == Submission.State.SUBMITTED:
+        flow.submission_approve(scope=operator, submission=ledger)
+    elif step == "back" and ledger.state == Submission.State.SUBMITTED:
+        flow.submission_return(scope=operator, submission=ledger, reason="请核实")
+    elif step == "back" and ledger.state == Submission.State.APPROVED:
+        flow.submission_reopen(scope=operator, submission=ledger, reason="数据有误")
+
+
+def stored_tallies(period) -> dict:
+    from shequ.compliance.models import Tally
+
+    skip = {"id", "period_id"}
+    return {
+        tally["region_id"]: {k: v for k, v in tally.items() if k not in skip}
+        for tally in Tally.objects.filter(period=period).values()
+    }
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=steps)
+def test_tallies_kept_in_step_equal_tallies_rebuilt_from_the_rows(beibei, history):
+    """Every submit, approval, return and reopen refreshes the stored tallies: after any
+    history they are what a rebuild from the rows gives, and the summary (stored for the
+    district, live for a street) agrees with the rows."""
+    from shequ.compliance.summary import summary
+
+    with transaction.atomic():
+        period = open_period("2026H2")
+        for code, step, values in history:
+            take_step(period, code, step, values)
+        kept = stored_tallies(period)
+        tallies_rebuild(period)
+        assert kept == stored_tallies(period)
+        district = summary(scope=operator_scope(), period=period)
+        children = {unit.code: unit for unit in district.children}
+        for code in SMALL_STREETS:
+            street = summary(scope=operator_scope(), period=period, region=region(code))
+            assert children[code].figures == street.total.figures
+            approved = Submission.objects.filter(
+                period=period, street__code=code, state=Submission.State.APPROVED
+            ).exists()
+            rows = LedgerRow.objects.filter(period=period, street__code=code)
+            assert street.total.figures.compliant == (
+                sum(compliant(row) for row in rows) if approved else 0
+            )
+        transaction.set_rollback(True)
+
+
+# ---------------------------------------------------------------- region changes
+
+TONGJIAXI, SHIJIALIANG = SMALL_STREETS
+CARRIED = ("households", *AREA_FIELDS, *CO_LOCATION_FLAGS.values())
+carried_row = st.fixed_dictionaries(
+    {
+        "households": st.integers(min_value=1, max_value=3000),
+        **{field: areas for field in AREA_FIELDS},
+        **{flag: st.booleans() for flag in CO_LOCATION_FLAGS.values()},
+    }
+)
+
+
+def load_approved(period, code, values) -> None:
+    """The street's rows hold `values` in turn and its ledger is approved (as history)."""
+    from shequ.ledger.rows import rows_bulk_update
+    from shequ.workflow.submissions import submission_load_approved
+
+    rows = LedgerRow.objects.filter(period=period, street__code=code).order_by("community__code")
+    updates = [(row, values[i % len(values)]) for i, row in enumerate(rows)]
+    # A facility in the centre has no area of its own: the rules refuse one.
+    for _row, value in updates:
+        for field, flag in CO_LOCATION_FLAGS.items():
+            if value[flag]:
+                value[field] = None
+    rows_bulk_update(scope=operator_scope(), updates=updates, reason="历史", action="ledger.test")
+    ledger = Submission.objects.select_related("period", "street").get(
+        period=period, street__code=code
+    )
+    from shequ.workflow.submissions import submission_open_for_backfill
+
+    if not ledger.is_editable:
+        ledger = submission_open_for_backfill(scope=operator_scope(), submission=ledger, reason="x")
+    submission_load_approved(scope=operator_scope(), submission=ledger, reason="历史")
+
+
+def figures(row: LedgerRow) -> dict:
+    return {"total": total_tenths(row), **{f: getattr(row, f) for f in CARRIED}}
+
+
+def combined(rows: list[LedgerRow]) -> dict:
+    """A merged community's figures: counts and areas added, a facility in the centre only
+    where it is in every part's, and the total the parts' totals added up."""
+    return {
+        "total": sum(total_tenths(r) for r in rows),
+        "households": sum(r.households for r in rows),
+        **{
+            f: (
+                sum(stated)
+                if (stated := [getattr(r, f) for r in rows if getattr(r, f) is not None])
+                else None
+            )
+            for f in AREA_FIELDS
+        },
+        **{flag: all(getattr(r, flag) for r in rows) for flag in CO_LOCATION_FLAGS.values()},
+    }
+
+
+def row_figures(period, code) -> dict:
+    return figures(LedgerRow.objects.get(period=period, community__code=code))
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    values=st.lists(carried_row, min_size=5, max_size=5),
+    later=st.lists(carried_row, min_size=5, max_size=5),
+    change=st.sampled_from(["merge", "into", "move", "recode", "split"]),
+    opened_first=st.booleans(),
+)
+def test_region_changes_carry_the_approved_figures_and_never_count_them_twice(
+    beibei, values, later, change, opened_first
+):
+    """2026H1 approved, closed; a change from 2026H2 (opened before or after it): each
+    community's 2026H2 row holds its (or its predecessors' summed) approved figures; once
+    2026H2 is approved, 2027H1 carries 2026H2's own figures, never the predecessors' again."""
+    from shequ.ledger.periods import period_close
+    from shequ.workflow import region_changes as rc
+
+    with transaction.atomic():
+        first = open_period("2026H1")
+        load_approved(first, TONGJIAXI, values)
+        period_close(scope=operator_scope(), period=first)
+        codes = list(
+            LedgerRow.objects.filter(period=first, street__code=TONGJIAXI)
+            .order_by("community__code")
+            .values_list("community__code", flat=True)
+        )
+        before = {code: row_figures(first, code) for code in codes}
+        parts = [LedgerRow.objects.get(period=first, community__code=c) for c in codes[:2]]
+        h2 = PeriodCode.parse("2026H2")
+        if opened_first:
+            open_period("2026H2")
+        common = {"scope": operator_scope(), "effective": h2, "reason": "区划调整"}
+        expected = {code: before[code] for code in codes[2:]}
+        if change == "merge":
+            rc.change_merge(
+                sources=[region(c) for c in codes[:2]],
+                code="500109104901",
+                name="合并社区",
+                **common,
+            )
+            expected["500109104901"] = combined(parts)
+        elif change == "into":
+            rc.change_merge(sources=[region(codes[1])], into=region(codes[0]), **common)
+            expected[codes[0]] = combined(parts)
+        elif change == "move":
+            rc.change_move(region=region(codes[0]), new_parent=region(SHIJIALIANG), **common)
+            expected[codes[0]] = before[codes[0]]
+            expected[codes[1]] = before[codes[1]]
+        elif change == "split":
+            parts_of = [("500109104911", "东社区"), ("500109104912", "西社区")]
+            rc.change_split(source=region(codes[0]), parts=parts_of, close_plans=True, **common)
+            blank = {"total": 0, "households": None}
+            expected.update({code: blank for code, _name in parts_of})
+            expected[codes[1]] = before[codes[1]]
+        else:
+            rc.change_recode(region=region(codes[0]), code="500109104902", **common)
+            expected["500109104902"] = before[codes[0]]
+            expected[codes[1]] = before[codes[1]]
+        second = open_period("2026H2")
+        for code, figures_then in expected.items():
+            got = row_figures(second, code)
+            assert {k: got[k] for k in figures_then} == figures_then, code
+        kept = stored_tallies(second)
+        tallies_rebuild(second)
+        assert kept == stored_tallies(second)
+
+        # 2026H2 approved with other figures: 2027H1 carries those, nothing added again.
+        streets = {
+            r.street.code
+            for r in LedgerRow.objects.filter(
+                period=second, community__code__in=expected
+            ).select_related("street")
+        }
+        for street in streets:
+            load_approved(second, street, later)
+        approved = {code: row_figures(second, code) for code in expected}
+        period_close(scope=operator_scope(), period=second)
+        third = open_period("2027H1")
+        for code, figures_then in approved.items():
+            assert row_figures(third, code) == figures_then, code
+        transaction.set_rollback(True)
