@@ -189,3 +189,30 @@ def test_the_page_is_for_district_users(client, two_years, district_viewer, tian
     assert "北碚区2026年城乡社区综合服务设施建设评估报告" in page and "施家梁镇" in page
     response = client.get("/evaluation/report.docx?year=2026")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_workbook_says_its_total_counts_approved_ledgers_only_while_in_progress(two_years):
+    # 2 of 18 streets approved: the 合计 reads 5 of 192, 2.6 %. The page and the report say
+    # that it covers the approved ledgers only; the workbook handed up did not.
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    sheet = openpyxl.load_workbook(io.BytesIO(evaluation_documents(result).xlsx())).active
+    rows = [row for row in sheet.iter_rows(values_only=True) if row[0]]
+    total = next(row for row in rows if row[0] == "合计")
+    assert total[1:3] == (192, 5) and total[3] == pytest.approx(5 / 192)
+    notes = [row[0] for row in rows if str(row[0]).startswith(("说明", "2.", "3.", "4."))]
+    assert notes[-1] == (
+        "4. 2026年下半年台账尚未全部审核（已审核 2/18 个街镇，覆盖 10/192 个社区），"
+        "合计行的达标数和达标率只计已审核台账，尚未审核街镇的社区暂按未达标计，"
+        "全部审核后为正式评估结果。"
+    )
+
+
+def test_a_complete_years_workbook_has_no_such_note(beibei):
+    set_target(2026, share="0.8")
+    period = open_period("2026H2")
+    for street in Region.objects.filter(level=Level.STREET):
+        approve_street(period, street.code, **MET)
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    assert result.total.known
+    sheet = openpyxl.load_workbook(io.BytesIO(evaluation_documents(result).xlsx())).active
+    assert not any(str(row[0]).startswith("4.") for row in sheet.iter_rows(values_only=True))

@@ -19,7 +19,7 @@ from shequ.ledger.export import chinese_date
 from shequ.ledger.models import LedgerRow, Submission
 from shequ.ledger.rows import rows_bulk_update
 from shequ.plans.checks import overdue_measures
-from shequ.plans.documents import MEASURE_COLUMNS, plan_docx
+from shequ.plans.documents import MEASURE_COLUMNS, gap_row, plan_docx, summary_lines
 from shequ.plans.models import Consultation, Measure, Plan
 from shequ.workflow.submissions import submission_reopen
 
@@ -72,7 +72,7 @@ def plan(plans):
 
 
 def document_of(plan: Plan, today=TODAY) -> docx.document.Document:
-    row = LedgerRow.objects.filter(community=plan.community, period=plan.gap_period).first()
+    row = gap_row(plan)
     return docx.Document(io.BytesIO(plan_docx(plan, row, "重庆市北碚区", today=today, now=NOW)))
 
 
@@ -157,20 +157,39 @@ def test_the_documents_properties(plan, settings):
     assert "python-docx" not in (properties.comments + properties.last_modified_by)
 
 
-def test_a_row_whose_households_were_cleared_reads_as_not_filled_in(plan):
-    """Reopened and its 户数 cleared: the facts say so, never “None户” nor “拥有㎡”."""
+def test_a_reopened_rows_draft_figures_are_not_printed_as_the_approved_ones(plan):
+    """Reopened and its 户数 cleared: the facts printed “据2026年上半年审核台账” over the
+    draft's figures. They give the plan's gap and say the ledger has no approved figures now."""
     street = Submission.objects.get(period=plan.gap_period, street=plan.street)
     submission_reopen(scope=operator_scope(), submission=street, reason="核对户数")
     row = LedgerRow.objects.get(community=plan.community, period=plan.gap_period)
     rows_bulk_update(
         scope=operator_scope(),
-        updates=[(row, {"households": None})],
+        updates=[(row, {"households": None, "service_center": "900.0"})],
         reason="户数待核",
         action="ledger.test_fill",
     )
     facts = document_of(plan).paragraphs[3].text
-    assert "辖区户籍人口户数尚未填写" in facts and "None" not in facts
-    assert f"综合服务设施总建筑面积{row.total_area}㎡，距每百户30㎡的标准" in facts
+    assert "2026年上半年台账现无审核数据（尚未审核或已重新打开）；方案缺口50.0㎡" in facts
+    assert "900" not in facts and "None" not in facts and "审核台账，" not in facts
+
+
+def test_the_summary_gives_the_approved_figures_or_none(plans):
+    """The 方案汇总表 said its 户数 and 面积 came from the 审核台账 the gap was computed
+    from, and printed a reopened ledger's draft (5 households, 900 m²) beside a 50 m² gap."""
+    street = Submission.objects.get(period=plans[0].gap_period, street=plans[0].street)
+    approved = summary_lines(Plan.objects.filter(pk=plans[0].pk), TODAY)[0].row
+    assert (approved.households, approved.total_area) == (1000, Decimal("250.0"))
+    submission_reopen(scope=operator_scope(), submission=street, reason="核对")
+    rows = LedgerRow.objects.filter(period=street.period, street=street.street)
+    rows_bulk_update(
+        scope=operator_scope(),
+        updates=[(row, {"households": 5, "service_center": "900.0"}) for row in rows],
+        reason="草稿",
+        action="ledger.test_fill",
+    )
+    lines = summary_lines(Plan.objects.filter(street=street.street), TODAY)
+    assert lines and all(line.row is None for line in lines)
 
 
 def test_the_view_writes_the_settings_district(client, plan, district_viewer, settings):

@@ -311,6 +311,14 @@ def percent(value: float | None) -> str:
     return f"{hundredths_as_tenth(value)}%"
 
 
+def percent_figure(value: float | None) -> float | None:
+    """A share as per cent to one decimal for a chart, the same figure `percent` writes
+    (Python's round() rounds 6.25 to 6.2, beside a card reading 6.3%)."""
+    if value is None or math.isnan(value):
+        return None
+    return float(hundredths_as_tenth(value))
+
+
 def hundredths_as_tenth(value: float) -> Decimal:
     """A share as per cent (or a difference of shares as points) to one decimal, half up,
     as Excel's number formats round it: one rounding for the page, Word, PDF and .xlsx."""

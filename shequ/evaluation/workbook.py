@@ -88,8 +88,23 @@ def notes(evaluation: Evaluation) -> list[str]:
         "其中已达标按评估报告期审核台账判断。",
         f"3. 上报台账：本年度两个报告期上报（含审核）的次数。“{NOT_APPLICABLE}”：不适用或尚无数据；"
         f"“{PENDING}”：该街镇台账尚未审核。",
+        *_pending_note(evaluation),
     ]
 
 
 def write_xlsx(evaluation: Evaluation, completeness: dict, issuer: str, target) -> None:
     write_workbook([evaluation_sheet(evaluation, completeness, issuer)], target)
+
+
+def _pending_note(evaluation: Evaluation) -> list[str]:
+    """While the judging period is not all approved, the 合计's 达标数 and 达标率 count
+    the approved ledgers only (the streets not yet approved as not compliant): the sheet
+    says so, as the page and the report do, and never hands 2.6 % up as the year's."""
+    total = evaluation.total
+    if total.known:
+        return []
+    return [
+        f"4. {evaluation.period.label}台账尚未全部审核（{total.unit.coverage}），"
+        "合计行的达标数和达标率只计已审核台账，尚未审核街镇的社区暂按未达标计，"
+        "全部审核后为正式评估结果。"
+    ]

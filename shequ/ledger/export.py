@@ -219,13 +219,21 @@ def sum_remarks(
     """备注 of a 小计 or 合计: its count and 达标率, the 其他用房 its total holds beyond the
     printed columns (so that they add up to it), and in an unapproved book the street's
     state and submission date."""
-    parts = [f"共{count.communities}个，达标{count.compliant}个，达标率{count.rate}%"]
+    parts = [_count_text(count)]
     other = sums.areas["other"]
     if other:
         parts.append(f"总面积含其他用房 {other:.1f}{UNIT}")
     if state is not None:
         parts.append(state.text)
     return "；".join(parts)
+
+
+def _count_text(count: rules.ComplianceCount) -> str:
+    """共N个，达标M个，达标率R%; a line over no community (a street without rows) has no
+    rate to state, never “达标率None%”."""
+    if not count.communities:
+        return "共0个"
+    return f"共{count.communities}个，达标{count.compliant}个，达标率{count.rate}%"
 
 
 def ledger_workbook(

@@ -17,9 +17,10 @@ from shequ.ledger import rules
 from shequ.ledger.fields import INPUT_FIELDS, LABELS
 from shequ.ledger.fingerprint import chain_head_line
 from shequ.ledger.models import Period, Submission
-from shequ.ledger.queries import filled_compliance_years
+from shequ.ledger.queries import filled_compliance_years, names_in_period
 from shequ.ledger.remarks import guard_formula
 from shequ.ledger.rows import rows_visible_to
+from shequ.regions.levels import UrbanRural
 from shequ.regions.models import Region
 
 IDENTITY = [
@@ -99,6 +100,9 @@ def write_csv(
     )
     # A subquery, not a city's 11,000 ids as parameters.
     communities = rows.values("community_id")
+    # Names and 城乡类别 as the period knows them (as the workbook prints them): a rename
+    # or a 村改居 from a later period on does not show in this period's figures.
+    then = names_in_period(period, rows)
     rows = list(rows)
     # 达标年度 as the workbook shows it: stated, achieved, or a plan's year marked 计划.
     years = filled_compliance_years(rows, standard, plan_target_years, communities=communities)
@@ -112,10 +116,10 @@ def write_csv(
             [
                 period.code,
                 code_text(row.street.code),
-                safe_text(row.street.name),
+                safe_text(_name_then(row.street, then)),
                 code_text(row.community.code),
-                safe_text(row.community.name),
-                row.community.get_urban_rural_class_display(),
+                safe_text(_name_then(row.community, then)),
+                _class_then(row.community, then),
                 *(_input_value(row, f, years) for f in INPUT_FIELDS),
                 _value(derived.total_area),
                 rules.display_ratio(derived.per_100_households),
@@ -129,6 +133,15 @@ def write_csv(
     if head:
         writer.writerow([head_note(head)])
     return count
+
+
+def _name_then(region: Region, then: dict[int, tuple[str, str]]) -> str:
+    return then.get(region.pk, (region.name, ""))[0]
+
+
+def _class_then(community: Region, then: dict[int, tuple[str, str]]) -> str:
+    klass = then.get(community.pk, ("", ""))[1] or community.urban_rural_class
+    return UrbanRural(klass).label
 
 
 def head_note(head: str) -> str:

@@ -86,14 +86,22 @@ def summary_lines(plans, today: datetime.date) -> list[SummaryLine]:
 
 
 def _gap_rows(plans: list[Plan]) -> dict[tuple[int, int], LedgerRow]:
-    """The ledger rows the plans' gaps were computed from, by (community, period)."""
+    """The approved ledger rows the plans' gaps were computed from, by (community,
+    period). A row whose ledger has been reopened since is left out: its figures are a
+    draft, and printed beside the gap as the 审核台账's they would say what nobody
+    approved."""
     return {
         (r.community_id, r.period_id): r
         for r in LedgerRow.objects.filter(
             community_id__in=[p.community_id for p in plans],
             period_id__in={p.gap_period_id for p in plans},
-        )
+        ).approved()
     }
+
+
+def gap_row(plan: Plan) -> LedgerRow | None:
+    """The approved row one plan's gap was computed from (`_gap_rows` of one plan)."""
+    return _gap_rows([plan]).get((plan.community_id, plan.gap_period_id))
 
 
 def summary_title(unit: str) -> str:
@@ -110,7 +118,8 @@ def write_summary_xlsx(unit: str, lines: list[SummaryLine], today: datetime.date
         subtitle=(f"填报单位：{unit}", f"截至{chinese_date(today)}"),
         notes=[
             "说明：1. 户籍户数、现有面积和每百户面积取自方案计算缺口所依据的审核台账；"
-            f"“{NOT_APPLICABLE}”表示尚无该台账。合计行的每百户面积按合计的面积和户数计算。",
+            f"“{NOT_APPLICABLE}”表示尚无该期审核台账（或该期台账已重新打开，尚待重新审核）。"
+            "合计行的每百户面积按合计的面积和户数计算。",
             "2. 逾期措施：已过计划完成日期仍未完成的措施项数。",
         ],
         sign_off=unit_sign_off(unit, today),
@@ -378,8 +387,14 @@ def _text(value, suffix: str = "") -> str:
 def _facts(plan: Plan, row: LedgerRow | None, district_name: str) -> str:
     where = f"{district_name}{plan.street.name}{plan.community.name}"
     if row is None:
-        return f"{where}尚无已审核台账数据。目标年度{plan.target_year}年。"
-    # A reopened row may have its 户数 cleared: said so, and no ratio without it.
+        # No approved row (its ledger reopened since, say): the gap as the plan keeps it,
+        # never the draft's figures as the 审核台账's.
+        return (
+            f"{where}{plan.gap_period.label}台账现无审核数据（尚未审核或已重新打开）；"
+            f"方案缺口{plan.gap_m2}㎡，目标年度{plan.target_year}年。"
+            f"方案状态：{plan.get_state_display()}。"
+        )
+    # Never “None户”: a row without 户数 says so, and has no ratio.
     households = "户数尚未填写" if row.households is None else f"{row.households}户"
     ratio = rules.per_100_households(row.total_area, row.households)
     per_100 = "" if ratio is None else f"每百户居民拥有{rules.display_ratio(ratio)}㎡，"

@@ -38,7 +38,7 @@ from shequ.compliance.joined_history import (
     trend_series_name,
 )
 from shequ.compliance.reminders import can_remind, remind_street
-from shequ.compliance.summary import Summary, summary
+from shequ.compliance.summary import Summary, percent_figure, summary
 from shequ.compliance.tallies import RATIO_BUCKET_LABELS
 from shequ.compliance.targets import TargetBook
 from shequ.core.db_router import reads_from_replica
@@ -127,7 +127,7 @@ def dashboard(request, code: str | None = None):
 
 
 def _percent(rate: float | None) -> float | None:
-    return None if rate is None else round(rate * 100, 1)
+    return percent_figure(rate)
 
 
 def _chart_data(result: Summary, points) -> dict:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from shequ.compliance.summary import percent_figure
 from shequ.core.errors import DomainError
 from shequ.evaluation.documents import evaluation_documents
 from shequ.evaluation.evaluation import evaluate, require_evaluator
@@ -49,14 +50,9 @@ def evaluation_page(request):
     total = ["合计", *table_cells(result.total, documents.completeness)[1:]]
     chart = {
         "labels": [row.name for row in result.rows],
-        "rates": [
-            None if r.rate is None or not r.known else round(r.rate * 100, 1) for r in result.rows
-        ],
+        "rates": [percent_figure(r.rate if r.known else None) for r in result.rows],
         "targets": [None if r.target is None else float(r.target) * 100 for r in result.rows],
-        "previous": [
-            None if r.previous_rate is None else round(r.previous_rate * 100, 1)
-            for r in result.rows
-        ],
+        "previous": [percent_figure(r.previous_rate) for r in result.rows],
     }
     return render(
         request,

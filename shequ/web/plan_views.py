@@ -20,10 +20,10 @@ from shequ.core.errors import DomainError
 from shequ.core.models import AuditEvent
 from shequ.core.versions import StaleEdit
 from shequ.ledger.export import chinese_date
-from shequ.ledger.models import LedgerRow
 from shequ.plans import services
 from shequ.plans.checks import overdue_measures, plan_warnings, planned_total, with_overdue_flag
 from shequ.plans.documents import (
+    gap_row,
     plan_docx,
     plan_papers,
     plans_docx,
@@ -309,10 +309,9 @@ def plan_word(request, pk: int):
     """One plan as a Word document, to print and sign."""
     plan = _plan(node_scope(request), pk)
     plan = Plan.objects.prefetch_related("measures", "consultations").get(pk=plan.pk)
-    row = LedgerRow.objects.filter(community=plan.community, period=plan.gap_period).first()
     data = plan_docx(
         plan,
-        row,
+        gap_row(plan),
         settings.SHEQU_DISTRICT_NAME,
         today=timezone.localdate(),
         now=timezone.now(),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from shequ.compliance.summary import percent
+from shequ.compliance.summary import hundredths_as_tenth, percent
 from shequ.web.ledger_grid import said
 
 register = template.Library()
@@ -19,7 +19,7 @@ def points(value) -> str:
     """A gap to the target in percentage points, signed: 0.052 → 差 5.2 个百分点."""
     if value is None:
         return "—"
-    shown = abs(round(value * 100, 1))
+    shown = hundredths_as_tenth(abs(value))
     return "已达目标" if value <= 0 else f"差 {shown} 个百分点"
 
 
