@@ -14,15 +14,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shequ.accounts.models import Role
-from shequ.accounts.scope import scope_for
+from shequ.accounts.scope import operator_scope, scope_for
 from shequ.compliance.models import ReminderSent, Target
 from shequ.compliance.reminders import remind_street
 from shequ.core.errors import DomainError
+from shequ.ledger.rows import rows_bulk_update
 from shequ.regions.levels import Kind, Level, UrbanRural
 from shequ.regions.models import Region, RegionVersion
 
 from .conftest import PASSWORD, make_user, region
-from .ledger_helpers import approve_street, open_period, set_target
+from .ledger_helpers import approve_street, open_period, set_target, street_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +225,25 @@ def test_street_users_cannot_send_reminders(client, period, tiansheng_editor):
     response = signed_in(client, tiansheng_editor).post(f"/dashboard/2026H2/{TIANSHENG}/remind/")
     assert response.status_code == 403
     assert ReminderSent.objects.count() == 0
+
+
+def test_a_street_page_shows_areas_entered_without_households_and_says_what_is_missing(
+    client, period, district_viewer
+):
+    """A row with its areas filled in but 户数 blank (or 0) has no ratio to judge: its
+    total area is shown and it reads 缺户数 (户数为0), never 未填报 over entered figures."""
+    rows = list(street_rows(period, TIANSHENG))
+    updates = [
+        (rows[0], {"households": None, "service_center": "300.0"}),
+        (rows[1], {"households": 0, "service_center": "120.5"}),
+        (rows[2], {"households": 1000, "service_center": "320.0"}),
+        (rows[3], {"households": 1000, "service_center": "100.0"}),
+    ]
+    rows_bulk_update(scope=operator_scope(), updates=updates, reason="测试", action="ledger.test")
+    page = signed_in(client, district_viewer).get(f"/dashboard/{TIANSHENG}/?period=2026H2&all=1")
+    lines = page.content.decode().split('data-testid="community-link"')[1:]
+    cells = [line[: line.index("</tr>")] for line in lines]
+    assert "300.0" in cells[0] and ">缺户数<" in cells[0] and "未填报" not in cells[0]
+    assert "120.5" in cells[1] and ">户数为0<" in cells[1]
+    assert ">达标<" in cells[2] and ">未达标<" in cells[3]
+    assert all(">未填报<" in cell for cell in cells[4:])

@@ -260,6 +260,18 @@ class StreetLine:
     row: LedgerRow
     derived: rules.Derived
 
+    @property
+    def state(self) -> str:
+        """达标 or 未达标 where there is a ratio to judge; else what keeps it from one: a
+        row with areas but no households is not 未填报 (its areas are shown)."""
+        if self.derived.compliant:
+            return "达标"
+        if rules.has_valid_households(self.derived.households):
+            return "未达标"
+        if rules.is_unfilled(self.row):
+            return "未填报"
+        return "户数为0" if self.row.households == 0 else "缺户数"
+
 
 def street_lines(period: Period, street: Region, standard: Decimal) -> list[StreetLine]:
     """A street's communities in the period with their judged figures (one query)."""

@@ -7,6 +7,7 @@ exact (Decimal): compliance compares total × 100 with standard × households, s
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -128,6 +129,14 @@ def total_area(values: RowInputs) -> Decimal:
 
 def has_valid_households(households: int | None) -> TypeIs[int]:
     return households is not None and households > 0
+
+
+_areas_of = operator.attrgetter(*AREA_FIELDS)
+
+
+def is_unfilled(row: RowInputs) -> bool:
+    """Never filled in: no households and no area (a flag alone is not a figure)."""
+    return row.households is None and _areas_of(row).count(None) == len(AREA_FIELDS)
 
 
 def per_100_households(total: Decimal, households: int | None) -> Decimal | None:

@@ -416,7 +416,7 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, plan_target_years: dict)
         ]
         # A row the file leaves as it is stays unchanged, an empty one included.
         planned.status = (
-            ("new" if _is_empty(current) else "changed") if planned.changes else "unchanged"
+            ("new" if rules.is_unfilled(current) else "changed") if planned.changes else "unchanged"
         )
         community = current.community_id
         _validate(planned, previous.get(community), origins.get(community), year, limits, plan)
@@ -440,7 +440,7 @@ def _filled_years(
     # A row never filled in does not meet the standard, so its filled year can only be its
     # plan's target: without one there is nothing to work out (a new period's first
     # import, where the filling took a city's rows for nothing).
-    blanks = [row for row in blanks if row.community_id in targets or not _is_empty(row)]
+    blanks = [row for row in blanks if row.community_id in targets or not rules.is_unfilled(row)]
     if not blanks:
         return {}
     filled = filled_compliance_years(blanks, standard, targets, communities=communities)
@@ -476,14 +476,6 @@ def _warn_kept_fields(plan: ImportPlan) -> None:
 
 def _has_value(value: Any) -> bool:
     return value is not None and value is not False and value != ""
-
-
-def _is_empty(row: RowRecord) -> bool:
-    """Never filled in: no households and no area."""
-    return row.households is None and stored_areas(row).count(None) == len(AREA_FIELDS)
-
-
-stored_areas = operator.attrgetter(*AREA_FIELDS)
 
 
 def _communities(plan: ImportPlan) -> QuerySet:
