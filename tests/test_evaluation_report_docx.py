@@ -209,9 +209,56 @@ def test_properties_name_the_bureau_and_the_time_made(report):
 
 
 def test_points_round_half_up_as_the_workbook_does():
-    """39 of 48 against last year's half: 31.25 points, which the .xlsx's +0.0 format shows
-    as 31.3; Word and PDF said 31.2 (a float rounded half to even)."""
+    """39 of 48 against last year's half: 81.25 % reads 81.3%, 31.3 points above 50.0%
+    (Word and PDF once said 31.2, a float rounded half to even)."""
+    from shequ.compliance.summary import points_between
     from shequ.evaluation.report import points
 
-    assert points(39 / 48 - 0.5) == "31.3"
-    assert points(-0.031) == "3.1" and points(None) == "—"
+    assert points(points_between(39 / 48, 0.5)) == "31.3"
+    assert points(points_between(0.769, 0.8)) == "3.1" and points(None) == "—"
+
+
+@given(st.integers(1, 400), st.data(), st.sampled_from(["0.6", "0.7", "0.8", "0.85"]))
+def test_a_gap_in_points_is_the_difference_of_the_rates_as_they_read(communities, data, target):
+    """132 of 192 read 68.8%; against 80% the report said 相差11.3个百分点 (80 − 68.75
+    rounded), which a reader checking 80.0 − 68.8 finds wrong. Every gap printed is the
+    difference of the two figures printed."""
+    from decimal import Decimal
+
+    from shequ.compliance.summary import percent, points_between
+
+    compliant = data.draw(st.integers(0, communities))
+    rate, goal = compliant / communities, float(target)
+
+    def read(value):
+        return Decimal(percent(value).rstrip("%"))
+
+    assert points_between(goal, rate) == read(goal) - read(rate)
+    assert points_between(rate, goal) == -(read(goal) - read(rate))
+
+
+def test_the_reports_and_the_headlines_gaps_add_up_with_the_rates_they_stand_beside():
+    """132 of 192 compliant (68.75 %) reads 68.8%: 11.2 points short of 80.0%, not the
+    11.3 of the unrounded gap; a rate reading as its target while short of it is short
+    by less than a tenth of a point, never by none."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from shequ.compliance.summary import points_between
+    from shequ.evaluation.report import _change_clause, _target_clause
+    from shequ.web.templatetags.figures import points
+
+    target = Decimal("0.8")
+    short = SimpleNamespace(target=target, known=True, met=False, rate=132 / 192, needed=22)
+    assert _target_clause(short) == ("未达到年度目标（80.0%），相差11.2个百分点，还需22个社区达标")
+    barely = SimpleNamespace(target=target, known=True, met=False, rate=0.79995, needed=1)
+    assert "相差不足0.1个百分点" in _target_clause(barely)
+    just = SimpleNamespace(target=target, known=True, met=True, rate=0.80004, needed=0)
+    assert _target_clause(just) == "达到年度目标（80.0%）"
+    unit = SimpleNamespace(gap_points=points_between(0.8, 132 / 192), meets_target=False)
+    assert points(unit) == "差 11.2 个百分点"
+    unit = SimpleNamespace(gap_points=points_between(0.8, 0.79995), meets_target=False)
+    assert points(unit) == "差不足 0.1 个百分点"
+    # 68.75 % this year against 57.45 % last: 68.8 − 57.5 = 11.3 points, as both read.
+    year = SimpleNamespace(change_points=points_between(132 / 192, 0.5745))
+    assert _change_clause(year) == "，较上年提高11.3个百分点"

@@ -116,6 +116,13 @@ class Unit:
         return float(self.target) - self.rate
 
     @property
+    def gap_points(self) -> Decimal | None:
+        """The gap as the rate and the target read (`points_between`)."""
+        if self.target is None or self.rate is None:
+            return None
+        return points_between(float(self.target), self.rate)
+
+    @property
     def meets_target(self) -> bool | None:
         """None when there is no target, or nothing to judge (no communities)."""
         if self.needed_for_target is None or not self.figures.communities:
@@ -317,6 +324,14 @@ def percent_figure(value: float | None) -> float | None:
     if value is None or math.isnan(value):
         return None
     return float(hundredths_as_tenth(value))
+
+
+def points_between(rate: float, other: float) -> Decimal:
+    """`rate` − `other` in percentage points as the two read (each to one decimal, half
+    up): 75.95 % reads 76.0%, and against a target of 80% it is 4.0 points short, not
+    the 4.1 of the unrounded gap, so that a reader who subtracts the figures printed
+    side by side gets the difference printed beside them."""
+    return hundredths_as_tenth(rate) - hundredths_as_tenth(other)
 
 
 def hundredths_as_tenth(value: float) -> Decimal:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from shequ.accounts.scope import Scope
 from shequ.compliance.dashboard import approved_period_ids, judging_period
-from shequ.compliance.summary import Unit, summary
+from shequ.compliance.summary import Unit, points_between, summary
 from shequ.compliance.targets import standard_for_year
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.ledger import rules
@@ -85,6 +85,13 @@ class Row:
         if self.rate is None or self.previous_rate is None or not self.known:
             return None
         return self.rate - self.previous_rate
+
+    @property
+    def change_points(self) -> Decimal | None:
+        """The change as the two years' rates read (`points_between`), for documents."""
+        if self.change is None or self.rate is None or self.previous_rate is None:
+            return None
+        return points_between(self.rate, self.previous_rate)
 
     @property
     def on_time(self) -> int:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
-from shequ.compliance.summary import hundredths_as_tenth, percent
+from shequ.compliance.summary import percent, points_between
 from shequ.evaluation.evaluation import Evaluation, Row
 from shequ.ledger.export import chinese_date
 from shequ.regions.levels import Level
@@ -15,9 +16,15 @@ from shequ.regions.levels import Level
 NUMBERS = "一二三四五六七八九十"
 
 
-def points(value: float | None) -> str:
-    """A difference of rates in percentage points, one decimal."""
-    return "—" if value is None else str(hundredths_as_tenth(abs(value)))
+def points(value: Decimal | None) -> str:
+    """A difference of rates in percentage points, as `points_between` gives it."""
+    return "—" if value is None else str(abs(value))
+
+
+def _short_by(gap: Decimal) -> str:
+    """相差 … 个百分点 of a rate below its target, which may read as the target itself
+    (79.96 % reads 80.0%): then the gap is under a tenth of a point, not none."""
+    return "不足0.1" if gap <= 0 else points(gap)
 
 
 @dataclass
@@ -66,23 +73,26 @@ def _target_clause(row: Row) -> str:
             f"（{tight(row.unit.coverage)}），是否达到年度目标（{percent(float(row.target))}）"
             "待全部审核后确定"
         )
+    target = float(row.target)
     if row.met:
-        above = (row.rate or 0) - float(row.target)
-        return f"达到年度目标（{percent(float(row.target))}），高出{points(above)}个百分点"
-    gap = float(row.target) - (row.rate or 0)
+        above = points_between(row.rate or 0, target)
+        reached = f"达到年度目标（{percent(target)}）"
+        return f"{reached}，高出{points(above)}个百分点" if above > 0 else reached
+    gap = points_between(target, row.rate or 0)
     return (
-        f"未达到年度目标（{percent(float(row.target))}），相差{points(gap)}个百分点，"
+        f"未达到年度目标（{percent(target)}），相差{_short_by(gap)}个百分点，"
         f"还需{row.needed}个社区达标"
     )
 
 
 def _change_clause(row: Row) -> str:
-    if row.change is None:
+    change = row.change_points
+    if change is None:
         return ""
-    if abs(row.change) < 0.0005:
+    if change == 0:  # the two years' rates read alike
         return "，与上年持平"
-    verb = "提高" if row.change > 0 else "下降"
-    return f"，较上年{verb}{points(row.change)}个百分点"
+    verb = "提高" if change > 0 else "下降"
+    return f"，较上年{verb}{points(change)}个百分点"
 
 
 def _overall(e: Evaluation) -> list[str]:
@@ -143,7 +153,8 @@ def _problems(e: Evaluation) -> list[str]:
     if missed:
         details = "；".join(
             f"{r.name}达标率{percent(r.rate)}，低于目标"
-            f"{points(float(r.target) - (r.rate or 0))}个百分点，还需{r.needed}个社区达标"
+            f"{_short_by(points_between(float(r.target), r.rate or 0))}个百分点，"
+            f"还需{r.needed}个社区达标"
             for r in missed
         )
         problems.append(f"部分街镇未完成年度目标。{details}。")
@@ -233,7 +244,7 @@ PRINTED_HEADERS = [
 ]
 
 
-def _signed_points(value: float | None) -> str:
+def _signed_points(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{'+' if value > 0 else ('-' if value < 0 else '')}{points(value)}"
@@ -258,7 +269,7 @@ def table_values(row: Row, completeness: dict) -> list[tuple[object, str]]:
         (None if unknown else row.rate, PERCENT),
         (None if row.target is None else float(row.target), PERCENT),
         ("待审核" if unknown else (None if row.met is None else ("是" if row.met else "否")), TEXT),
-        (row.change, POINTS),
+        (row.change_points, POINTS),
         (row.closed_plans, COUNT),
         (planned, TEXT),
         (f"{row.on_time}/{row.submissions}", TEXT),

@@ -46,7 +46,7 @@ def line_values(row: Row, completeness: dict) -> list:
         PENDING if unknown else _or_dash(row.rate),
         _or_dash(None if row.target is None else float(row.target)),
         PENDING if unknown else _or_dash(met),
-        _or_dash(None if row.change is None else row.change * 100),
+        _or_dash(None if row.change_points is None else float(row.change_points)),
         row.closed_plans,
         _or_dash(row.planned),
         _or_dash(row.achieved),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from shequ.compliance.summary import hundredths_as_tenth, percent
+from shequ.compliance.summary import percent
 from shequ.web.ledger_grid import said
 
 register = template.Library()
@@ -15,12 +15,15 @@ def pct(value) -> str:
 
 
 @register.filter
-def points(value) -> str:
-    """A gap to the target in percentage points, signed: 0.052 → 差 5.2 个百分点."""
-    if value is None:
+def points(unit) -> str:
+    """A unit's gap to its target as its rate and target read (`Unit.gap_points`):
+    差 5.2 个百分点; a rate short of the target that reads as the target, 差不足 0.1."""
+    gap = unit.gap_points
+    if gap is None:
         return "—"
-    shown = hundredths_as_tenth(abs(value))
-    return "已达目标" if value <= 0 else f"差 {shown} 个百分点"
+    if unit.meets_target:
+        return "已达目标"
+    return f"差 {gap} 个百分点" if gap > 0 else "差不足 0.1 个百分点"
 
 
 register.filter("said", said)
