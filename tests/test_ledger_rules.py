@@ -102,6 +102,22 @@ def test_the_sums_of_groups_are_the_sums_of_their_rows(rows, cuts):
     ]
 
 
+@pytest.mark.parametrize("households_value", [None, 0])
+def test_sums_with_a_rows_area_but_not_its_households_give_no_ratio(households_value):
+    """300 ㎡ of a row whose 户数 is blank would raise 1000 households' 25 to 55 ㎡ per 100
+    households: the 小计 gives no ratio rather than one too high, and says how many rows."""
+    rows = [
+        Row(households=1000, service_center=Decimal("250.0")),
+        Row(households=households_value, service_center=Decimal("300.0")),
+        Row(households=None, service_center=None),  # nothing entered: no ratio to spoil
+    ]
+    sums = rules.sums(rows)
+    assert sums.households == 1000 and sums.total == Decimal("550.0")
+    assert sums.area_without_households == 1 and sums.per_100_households is None
+    assert rules.sums(rows[::2]).per_100_households == Decimal("25")
+    assert rules.sums_of([rules.sums(rows[:1]), rules.sums(rows[1:])]) == sums
+
+
 def test_co_located_facilities_count_zero():
     row = Row(
         service_center=Decimal("250.0"),

@@ -223,6 +223,10 @@ def sum_remarks(
     other = sums.areas["other"]
     if other:
         parts.append(f"总面积含其他用房 {other:.1f}{UNIT}")
+    if sums.area_without_households:
+        parts.append(
+            f"{sums.area_without_households}个社区（村）填了面积、户数未填或为0，每百户面积不计算"
+        )
     if state is not None:
         parts.append(state.text)
     return "；".join(parts)

@@ -178,10 +178,16 @@ class Sums:
     households: int
     areas: dict[str, Decimal]
     total: Decimal
+    # Rows whose area counts but whose 户数 is blank or 0: their area is in `total`, their
+    # households nowhere, so a ratio of the sums would be too high.
+    area_without_households: int = 0
 
     @property
     def per_100_households(self) -> Decimal | None:
-        """The ratio of the sums (never an average of the rows' ratios)."""
+        """The ratio of the sums (never an average of the rows' ratios); None while a row
+        adds area without households (`area_without_households`)."""
+        if self.area_without_households:
+            return None
         return per_100_households(self.total, self.households)
 
 
@@ -189,17 +195,22 @@ def sums(rows: Iterable[RowInputs]) -> Sums:
     """Households with a valid count, each area as it counts (co-located facilities zero),
     and the total."""
     households = 0
+    unmatched = 0
     areas = dict.fromkeys(AREA_FIELDS, ZERO)
     for row in rows:  # one pass: a city's workbook sums 11,000 rows for its 合计
-        if has_valid_households(row.households):
-            households += row.households
+        row_area = ZERO
         for field, flag in _AREAS_AND_FLAGS:
             area = getattr(row, field)
             if area is not None and not (flag and getattr(row, flag)):
                 areas[field] += area
+                row_area += area
+        if has_valid_households(row.households):
+            households += row.households
+        elif row_area:
+            unmatched += 1
     # The same addends as the rows' totals added up, and Decimal sums are exact.
     total = sum(areas.values(), ZERO)
-    return Sums(households=households, areas=areas, total=total)
+    return Sums(households, areas, total, area_without_households=unmatched)
 
 
 def sums_of(parts: list[Sums]) -> Sums:
@@ -210,6 +221,7 @@ def sums_of(parts: list[Sums]) -> Sums:
         households=sum(part.households for part in parts),
         areas=areas,
         total=sum(areas.values(), ZERO),
+        area_without_households=sum(part.area_without_households for part in parts),
     )
 
 

@@ -157,7 +157,7 @@ def _summary_values(number: int, line: SummaryLine) -> list:
 def _summary_total(lines: list[SummaryLine]) -> list:
     """The 合计: sums of the lines' figures. Households, area and ratio are the ledger's
     小计 of the lines' rows (`rules.sums`): a row whose 户数 is blank adds no households
-    but its area, and the ratio is that of the sums."""
+    but its area, and then the ratio is not given (—)."""
     rows = [line.row for line in lines if line.row is not None]
     ledger = rules.sums(rows)
     ratio = rules.rounded_ratio(ledger.per_100_households)
