@@ -216,3 +216,22 @@ def test_a_complete_years_workbook_has_no_such_note(beibei):
     assert result.total.known
     sheet = openpyxl.load_workbook(io.BytesIO(evaluation_documents(result).xlsx())).active
     assert not any(str(row[0]).startswith("4.") for row in sheet.iter_rows(values_only=True))
+
+
+def test_no_change_on_last_year_is_said_against_a_year_never_fully_approved(beibei):
+    """2025H2 approved for 童家溪 alone (0 of 5 compliant): that is no rate of 2025's to
+    compare 2026's with (the report said 较上年提高100.0个百分点). The district's row gives
+    none and the report no 较上年; a street whose own 2025 ledger was approved keeps its
+    change."""
+    set_target(2026, share="0.8")
+    approve_street(open_period("2025H2"), TONGJIAXI, **SHORT)
+    period = open_period("2026H2")
+    for street in Region.objects.filter(level=Level.STREET):
+        approve_street(period, street.code, **MET)
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    assert result.total.known
+    assert (result.total.previous_rate, result.total.change) == (None, None)
+    assert row_of(result, TONGJIAXI).change == 1.0
+    assert row_of(result, SHIJIALIANG).change is None  # no 2025 ledger of its own
+    report = "".join(evaluation_documents(result).as_json()["report"]["overall"])
+    assert "较上年" not in report

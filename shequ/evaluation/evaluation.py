@@ -188,7 +188,9 @@ def evaluate(*, scope: Scope, year: int, region: Region | None = None, today=Non
     previous = (
         summary(scope=scope, period=previous_period, region=region) if previous_period else None
     )
-    before = {u.code: u.rate for u in previous.children} if previous else {}
+    # Last year's rate only where it was the year's: a rate of the approved part of a year
+    # never fully approved is no rate to say 较上年 against.
+    before = {u.code: _year_rate(u) for u in previous.children} if previous else {}
     codes = [u.code for u in current.children]
     streets = {r.code: r for r in Region.objects.filter(code__in=codes)}
     today = today or timezone.localdate()  # the bureau's day, not the server's
@@ -199,7 +201,7 @@ def evaluate(*, scope: Scope, year: int, region: Region | None = None, today=Non
         _row(unit, before.get(unit.code), plans, submissions, streets.get(unit.code), year)
         for unit in current.children
     ]
-    total = _total_row(current.total, previous.total.rate if previous else None, rows)
+    total = _total_row(current.total, _year_rate(previous.total) if previous else None, rows)
     evaluation = Evaluation(
         year,
         region,
@@ -214,6 +216,10 @@ def evaluate(*, scope: Scope, year: int, region: Region | None = None, today=Non
     )
     evaluation.extras["overdue_measures"] = _overdue_measures(region, as_of)
     return evaluation
+
+
+def _year_rate(unit: Unit) -> float | None:
+    return unit.rate if unit.complete else None
 
 
 def _overdue_measures(region: Region, as_of: datetime.date) -> int:
