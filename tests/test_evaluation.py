@@ -235,3 +235,19 @@ def test_no_change_on_last_year_is_said_against_a_year_never_fully_approved(beib
     assert row_of(result, SHIJIALIANG).change is None  # no 2025 ledger of its own
     report = "".join(evaluation_documents(result).as_json()["report"]["overall"])
     assert "较上年" not in report
+
+
+def test_a_street_without_communities_waits_for_no_review(two_years):
+    """测试空街道 has no communities: its cells read —, not 待审核, in the report's table,
+    the page and the workbook, and the ranking chart leaves it out; 天生街道 is pending."""
+    from shequ.evaluation.charts import ranking_chart
+    from shequ.evaluation.report import table_cells
+    from shequ.evaluation.workbook import line_values
+
+    result = evaluate(scope=operator_scope(), year=2026, today=TODAY)
+    empty, pending = row_of(result, "500109399"), row_of(result, TIANSHENG)
+    assert (empty.pending, pending.pending) == (False, True)
+    assert "待审核" not in table_cells(empty, {}) and "待审核" in table_cells(pending, {})
+    assert "待审核" not in line_values(empty, {}) and "待审核" in line_values(pending, {})
+    names = ranking_chart(result).names
+    assert "测试空街道" not in names and pending.name in names

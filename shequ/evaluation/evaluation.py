@@ -70,6 +70,12 @@ class Row:
         return self.unit.complete
 
     @property
+    def pending(self) -> bool:
+        """A street whose ledger of the judging period is not approved yet: its figures
+        read 待审核, not 0 %. A street without communities waits for nothing (—)."""
+        return not self.known and self.unit.level == Level.STREET and self.communities > 0
+
+    @property
     def met(self) -> bool | None:
         """None without a target, or while not `known`."""
         return self.unit.meets_target if self.known else None

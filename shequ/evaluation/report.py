@@ -11,7 +11,6 @@ from decimal import Decimal
 from shequ.compliance.summary import percent, points_between
 from shequ.evaluation.evaluation import Evaluation, Row
 from shequ.ledger.export import chinese_date
-from shequ.regions.levels import Level
 
 NUMBERS = "一二三四五六七八九十"
 
@@ -132,7 +131,7 @@ def _planned_sentence(total: Row) -> str:
 def _streets_sentence(e: Evaluation) -> str:
     judged = [r for r in e.rows if r.met is not None]
     met = [r for r in judged if r.met]
-    waiting = [r for r in e.rows if not r.known and r.communities]
+    waiting = [r for r in e.rows if r.pending]
     pending = f"{len(waiting)}个台账尚未审核，" if waiting else ""
     return (
         f"{len(e.rows)}个街镇中，{len(met)}个达到年度目标，"
@@ -259,9 +258,9 @@ def table_values(row: Row, completeness: dict) -> list[tuple[object, str]]:
     """The row's cells as (value, kind): numbers stay numbers for the spreadsheet."""
     share = completeness.get(row.code)
     planned = None if row.planned is None else f"{row.planned}/{_dash(row.achieved)}"
-    # A street whose ledger of the judging period is not approved yet is unknown, not 0 %;
-    # the total keeps its figures so far, which the report's text qualifies.
-    unknown = not row.known and row.unit.level == Level.STREET
+    # The total keeps its figures so far while streets are pending, which the report's
+    # text qualifies.
+    unknown = row.pending
     return [
         (row.name, TEXT),
         (row.communities, COUNT),

@@ -9,7 +9,6 @@ from shequ.core.xlsx_table import NOT_APPLICABLE, Column, TableLine, TableSheet
 from shequ.core.xlsx_table import write_table_workbook as write_workbook
 from shequ.evaluation.evaluation import Evaluation, Row
 from shequ.ledger.export import chinese_date
-from shequ.regions.levels import Level
 
 COLUMNS = [
     Column("街镇", "text", wrap_at=16),
@@ -37,7 +36,7 @@ def line_values(row: Row, completeness: dict) -> list:
     """A street's (or the total's) cells: numbers as numbers, “—” where a figure does not
     apply, 待审核 where the street's ledger of the judging period is not approved yet."""
     share = completeness.get(row.code)
-    unknown = not row.known and row.unit.level == Level.STREET
+    unknown = row.pending
     met = None if row.met is None else ("是" if row.met else "否")
     return [
         row.name,
