@@ -94,15 +94,17 @@ def _rows_from_predecessors(
     period: Period | PeriodCode, community_ids: list[int] | QuerySet, own: dict[int, LedgerRow]
 ) -> dict[int, LedgerRow]:
     """The previous row of each community that succeeded others: their rows combined (an
-    unsaved row, `origin` set), with its own where others merged into it."""
+    unsaved row, `origin` set), with its own where others merged into it; a blank row,
+    with no period, where none of them has approved figures (its origin says why)."""
     found = lineage.origins(period.ordinal, community_ids)
     if not found:
         return {}
-    ids = [pid for origin in found.values() for pid in origin.predecessor_ids]
+    ids = [pid for origin in found.values() for pid in origin.figure_ids(carrying=False)]
     before = approved_rows_before(period, ids)
     rows = {}
     for successor, origin in found.items():
-        parts = [before[pid] for pid in origin.predecessor_ids if pid in before]
+        taken = origin.figure_ids(carrying=False)
+        parts = [before[pid] for pid in taken if pid in before]
         if origin.absorbed and successor in own:
             parts.insert(0, own[successor])
         rows[successor] = _combined_row(successor, parts, origin)
@@ -171,11 +173,11 @@ def _values_from_predecessors(
     found = lineage.origins(period.ordinal, communities)
     if not found:
         return {}
-    ids = [pid for origin in found.values() for pid in origin.predecessor_ids]
+    ids = [pid for origin in found.values() for pid in origin.figure_ids(carrying=carrying)]
     before = approved_values_before(period, ids, carrying=carrying)
     combined = {}
     for successor, origin in found.items():
-        taken = origin.carried_ids if carrying else origin.predecessor_ids
+        taken = origin.figure_ids(carrying=carrying)
         parts = [before[pid] for pid in taken if pid in before]
         if origin.absorbed and successor in own:
             parts.insert(0, own[successor])

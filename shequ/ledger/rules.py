@@ -361,6 +361,9 @@ class Origin(Protocol):
     @property
     def note(self) -> str: ...
 
+    @property
+    def left_out(self) -> tuple[str, ...]: ...  # predecessors with no approved figures
+
 
 def validate(
     values: RowInputs,
@@ -393,7 +396,8 @@ def validate(
 
 def _succession_warnings(values: RowInputs, origin: Origin | None) -> list[Finding]:
     """A merged community's carried figures wait for the street to confirm them (a
-    comment); a split part shows its old whole until its own figures are filled in."""
+    comment), and where a predecessor had no approved figures to carry, to add its part;
+    a split part shows its old whole until its own figures are filled in."""
     if origin is None or origin.kind == "rename":
         return []
     if origin.kind == "split":
@@ -401,7 +405,10 @@ def _succession_warnings(values: RowInputs, origin: Origin | None) -> list[Findi
             return []
         message = f"{origin.note}；请按拆分后的辖区填写本期数据"
         return [Finding("succession_split", "households", WARNING, message)]
-    message = f"{origin.note}。请核实本期数据，并在说明中写明已核实"
+    if origin.left_out:
+        message = f"{origin.note}。请按合并后的辖区补齐并核实本期数据，并在说明中写明已核实"
+    else:
+        message = f"{origin.note}。请核实本期数据，并在说明中写明已核实"
     return [Finding("succession_merge", "households", WARNING, message)]
 
 

@@ -167,9 +167,12 @@ def _hand_on(
 
 def _regap(plan: Plan, effective: PeriodCode) -> None:
     """The gap from the community's last approved figures (its predecessors' combined,
-    `ledger.lineage`); kept where none are known yet (a split part's)."""
+    `ledger.lineage`); kept where none are known yet (a split part's, or where none of
+    them was ever approved)."""
     row = approved_rows_before(effective, [plan.community_id]).get(plan.community_id)
     if row is None or row.origin is None or row.origin.kind == "split":
+        return
+    if not row.origin.has_figures:
         return
     gap = rules.shortfall(row.total_area, row.households, standard_for_year(row.period.year))
     if gap is not None:
