@@ -249,6 +249,9 @@ def test_a_community_set_up_recently_is_named_as_not_counted(beibei, client, dis
     assert "其中新城社区尚无审核数，未计入" in note
     client.force_login(district_admin)
     assert_the_pages_tell_it(client, row, note)
+    # The row's 修改记录 says where its figures came from, as ADR 0030 has it.
+    history = client.get(f"/ledger/rows/{row.pk}/history/").content.decode()
+    assert note in history
     assert_the_street_must_answer_it(row, note)
 
 
