@@ -29,9 +29,9 @@ HOST=shequ.test
 STREET=500109102 # 澄江镇
 PASSWORD=deploy-check-$(openssl rand -hex 6)
 
-for command in nginx openssl curl git "$PG_BIN/initdb" /usr/bin/python3; do
+for command in nginx openssl curl git logrotate "$PG_BIN/initdb" /usr/bin/python3; do
   command -v "$command" >/dev/null ||
-    { echo "缺少 $command（apt-get install -y nginx-light openssl curl git postgresql-15 python3-venv）" >&2; exit 2; }
+    { echo "缺少 $command（apt-get install -y nginx-light openssl curl git logrotate postgresql-15 python3-venv）" >&2; exit 2; }
 done
 
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
