@@ -109,15 +109,9 @@ class Unit:
         return needed_for_target(self.target, self.figures.communities, self.figures.compliant)
 
     @property
-    def gap(self) -> float | None:
-        """Percentage points short of the target (negative when above it)."""
-        if self.target is None or self.rate is None:
-            return None
-        return float(self.target) - self.rate
-
-    @property
     def gap_points(self) -> Decimal | None:
-        """The gap as the rate and the target read (`points_between`)."""
+        """Percentage points short of the target (negative when above it), as the rate
+        and the target read (`points_between`)."""
         if self.target is None or self.rate is None:
             return None
         return points_between(float(self.target), self.rate)

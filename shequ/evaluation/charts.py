@@ -51,8 +51,9 @@ def ranking_chart(evaluation: Evaluation) -> RankingChart:
         (r for r in evaluation.rows if r.known and r.rate is not None),
         key=lambda r: (-(r.rate or 0), r.code),
     )
-    # A street without communities has no rate to rank, now or later.
-    unknown = [r for r in evaluation.rows if r not in known and r.communities]
+    # Pending streets last, without a bar; a street without communities has no rate to
+    # rank, now or later.
+    unknown = [r for r in evaluation.rows if r.pending]
     rows = known + unknown
     return RankingChart(
         [r.name for r in rows],
