@@ -58,12 +58,33 @@ def plan_import(
     filename: str,
     street: Region | None = None,
 ) -> importing.ImportPlan:
+    """The file planned whole, its rows kept (the page's preview, loading history)."""
     return importing.plan_import(
-        scope=scope,
-        period=period,
-        sheets=sheets,
-        filename=filename,
-        street=street,
-        limits=thresholds_for(period.year),
-        plan_target_years=plan_years(scope, street),
+        **_planning(scope, period, street), sheets=sheets, filename=filename
     )
+
+
+def import_run(
+    *,
+    scope: Scope,
+    period: Period,
+    sheets: list[RawSheet],
+    filename: str,
+    street: Region | None = None,
+    batch_rows: int | None = None,
+) -> importing.ImportRun:
+    """The file to be planned a batch at a time (the command line's import)."""
+    planning = _planning(scope, period, street)
+    return importing.ImportRun(**planning, sheets=sheets, filename=filename, batch_rows=batch_rows)
+
+
+def _planning(scope: Scope, period: Period, street: Region | None) -> dict:
+    """What an import is planned with besides the file: the year's thresholds, and the
+    target years of the open plans (a blank 达标年度 is filled as the export fills it)."""
+    return {
+        "scope": scope,
+        "period": period,
+        "street": street,
+        "limits": thresholds_for(period.year),
+        "plan_target_years": plan_years(scope, street),
+    }

@@ -4,6 +4,7 @@ checked by the rules, and compared with the period's current row."""
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,10 @@ class ImportPlan:
     errors: ProblemList = field(default_factory=ProblemList)
     warnings: ProblemList = field(default_factory=ProblemList)
     sheets: list[SheetAccount] = field(default_factory=list)
+    # new, changed, unchanged, and the rows an error names (counted there only), as planned
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("new", "changed", "unchanged", "error"), 0)
+    )
 
     @property
     def ok(self) -> bool:
@@ -95,10 +100,7 @@ class ImportPlan:
     def status_counts(self) -> dict[str, int]:
         """How many rows are new, changed, unchanged, and how many an error names (those
         are counted there only: their status compares figures the file does not state)."""
-        counts = dict.fromkeys(("new", "changed", "unchanged", "error"), 0)
-        for planned, erroneous in self.rows_marked():
-            counts["error" if erroneous else planned.status] += 1
-        return counts
+        return dict(self.counts)
 
     def refuse(self, source: SourceRow, column_of: str, field: str, message: str) -> None:
         """An error at the cell of `column_of` in the source row ("" for the whole row)."""
@@ -106,25 +108,45 @@ class ImportPlan:
         self.errors.add(Problem(source.sheet, source.row, column, field, message))
 
 
+BATCH_ROWS = 20_000  # data rows planned at a time: what an import holds of its rows
+
+
 class _Context:
-    """What the rows of one import share: the period's rows, name indexes, streets."""
+    """What the rows of one import share: name indexes and streets, and the period's rows
+    of the batch being planned (a batch's at a time: a country has 600,000)."""
 
     def __init__(
         self, scope: Scope, period: Period, street: Region | None, limits: rules.Thresholds
     ):
         self.scope, self.period, self.street = scope, period, street
-        rows = rows_visible_to(scope).filter(period=period)
-        if street is not None:
-            rows = rows.filter(street=street)
-        # Unordered: the rows are looked up by community, and the model's ordering made the
-        # database join the periods and sort a city's rows for nothing.
-        records = row_records(rows.order_by(), period)
-        self.rows = {record.community_id: record for record in records}
+        self.rows: dict[int, RowRecord] = {}
+        self.by_code: dict[str, Place] = {}
         self._indexes: dict[int, CommunityNameIndex] = {}
         self._streets: dict[str, object] = {}
         self.limits = limits
-        # Communities by code, for files with a division-code column: one query, not one a row.
-        self.by_code = {row.community.code: row.community for row in self.rows.values()}
+
+    def load(self, sources: list[SourceRow]) -> list[Region | Place | _Refusal]:
+        """The batch's communities, each found or refused, with the period's rows they
+        have: those named by division code first (one query), then those found by name."""
+        self.rows, self.by_code = {}, {}
+        codes = _codes(sources)
+        if codes:
+            self._take(among("community__code", codes))
+        found = [_community(source, self) for source in sources]
+        named = {f.pk for f in found if type(f) is not _Refusal} - self.rows.keys()
+        if named:
+            self._take(among("community_id", named))
+        return found
+
+    def _take(self, condition) -> None:
+        rows = rows_visible_to(self.scope).filter(condition, period=self.period)
+        if self.street is not None:
+            rows = rows.filter(street=self.street)
+        # Unordered: the rows are looked up by community, and the model's ordering made the
+        # database join the periods and sort a city's rows for nothing.
+        for record in row_records(rows.order_by(), self.period):
+            self.rows[record.community_id] = record
+            self.by_code[record.community.code] = record.community
 
     def index(self, street: Region) -> CommunityNameIndex:
         if street.pk not in self._indexes:
@@ -143,6 +165,29 @@ class _Context:
         return self.scope.own_street if node is not None and node.is_community else node
 
 
+def _codes(sources: list[SourceRow]) -> set[str]:
+    """The division codes the rows give, as written and as read (`_community` tries both)."""
+    codes = set()
+    for source in sources:
+        raw = source.cells.get("code")
+        if type(raw) is str:
+            codes.add(raw)
+        text = source.text("code")
+        if text:
+            codes.add(text)
+    return codes
+
+
+@dataclass(slots=True)
+class _Refusal:
+    """Why a row's community was not found; reported when the row's turn comes, so that
+    the problems keep the file's order."""
+
+    column_of: str
+    field: str
+    message: str
+
+
 @without_cycle_search  # the plan's objects are acyclic and alive until it is done
 def plan_import(
     *,
@@ -154,49 +199,150 @@ def plan_import(
     plan_target_years: dict[int, int],
     street: Region | None = None,
 ) -> ImportPlan:
-    """The file's rows against the period's: what would change, and every problem.
+    """The file's rows against the period's: what would change, and every problem, with
+    every planned row kept in `rows` (the page's preview, loading history). See `ImportRun`
+    for the arguments, and for planning a batch at a time."""
+    run = ImportRun(
+        scope=scope,
+        period=period,
+        sheets=sheets,
+        filename=filename,
+        limits=limits,
+        plan_target_years=plan_target_years,
+        street=street,
+    )
+    for batch in run.batches():
+        run.plan.rows += batch
+    return run.plan
+
+
+class ImportRun:
+    """The file's rows planned a batch at a time (`batches`), each batch complete when it is
+    given: matched, read, compared with the period's row, checked by the rules. The plan
+    gathers the problems, the sheets' accounts and the counts, never the rows: a caller
+    writes each batch (the JSON document, the database) and drops it, so that a country's
+    file needs the memory of one batch. The results do not depend on the batch size: the
+    problems come in the order of planning the whole file at once (each sheet's reading
+    problems, its rows', its sums'; then the 城乡合计; then the rules' findings; then the
+    kept fields), which is why the later kinds wait in lists of their own.
+
     `limits` are the thresholds of the period's year (`compliance.targets.thresholds_for`);
     `plan_target_years` (community id → its open plan's target year) fills a blank 达标年度
     as the export does, so that a file's year equal to it is not read as stated."""
-    plan = ImportPlan(file=filename, period=period)
-    context = _Context(scope, period, street, limits)
-    seen: dict[int, SourceRow] = {}
-    tables = [read_table(sheet) for sheet in sheets]
-    if not any(table.layout for table in tables):
-        for table in tables:
+
+    def __init__(
+        self,
+        *,
+        scope: Scope,
+        period: Period,
+        sheets: list[RawSheet],
+        filename: str,
+        limits: rules.Thresholds,
+        plan_target_years: dict[int, int],
+        street: Region | None = None,
+        batch_rows: int | None = None,  # BATCH_ROWS
+    ):
+        self.plan = ImportPlan(file=filename, period=period)
+        self._context = _Context(scope, period, street, limits)
+        self._targets = plan_target_years
+        self._batch_rows = batch_rows or BATCH_ROWS
+        self._tables = [read_table(sheet) for sheet in sheets]
+        self._findings = _Findings()
+        self._seen: dict[int, tuple[str, int]] = {}  # community id → where it came first
+        self._book = _BookTotals(self._tables)
+        self._sheets: list[_Sheet] = []
+        self._done = False
+
+    @property
+    def ok_so_far(self) -> bool:
+        """No error found yet: a writer stops writing at the first (all or nothing)."""
+        return not (self.plan.errors or self._findings.errors)
+
+    def batches(self) -> Iterator[list[PlannedRow]]:
+        """The planned rows, a batch at a time; once they are all given, the plan is whole.
+        To be iterated once."""
+        if self._done:
+            raise RuntimeError("an import is planned once")
+        self._done = True
+        if not any(table.layout for table in self._tables):
+            self._refuse_headerless()
+            return
+        items: list[tuple[_Sheet, SourceRow]] = []
+        data = 0
+        for table in self._tables:
+            sheet = _Sheet(table, self._book)
+            self._sheets.append(sheet)
+            items.append((sheet, _STARTS))
+            for source in table.rows:
+                items.append((sheet, source))
+                if source.kind == "data":
+                    data += 1
+                    if data == self._batch_rows:
+                        yield self._plan_batch(items)
+                        items, data = [], 0
+            items.append((sheet, _ENDS))
+        yield self._plan_batch(items)
+        self._finish()
+
+    def _refuse_headerless(self) -> None:
+        plan = self.plan
+        for table in self._tables:
             _take_problems(table, plan)
         if not plan.errors:
-            plan.errors.add(
-                Problem(
-                    sheets[0].name if sheets else "",
-                    None,
-                    "",
-                    "",
-                    "找不到表头：表格中应有“社区名称”“户数”等列名",
-                )
-            )
-        plan.sheets = [_account(table, []) for table in tables]
-        return plan
-    book_totals: list[SourceRow] = []
-    for table in tables:
-        _take_problems(table, plan)
-        data = [r for r in table.rows if r.kind == "data"]
-        planned_here = []
-        refused_here = []
-        for source in data:
-            planned = _plan_row(source, context, seen, plan)
-            if planned is not None:
-                planned_here.append(planned)
+            first = self._tables[0].sheet if self._tables else ""
+            message = "找不到表头：表格中应有“社区名称”“户数”等列名"
+            plan.errors.add(Problem(first, None, "", "", message))
+        plan.sheets = [_account(table, []) for table in self._tables]
+
+    def _plan_batch(self, items: list[tuple[_Sheet, SourceRow]]) -> list[PlannedRow]:
+        plan, context = self.plan, self._context
+        found = iter(context.load([source for _, source in items if source.kind == "data"]))
+        planned: list[PlannedRow] = []
+        for sheet, source in items:
+            if source is _STARTS:
+                _take_problems(sheet.table, plan)
+            elif source is _ENDS:
+                sheet.finish(plan)
+            elif source.kind != "data":
+                sheet.check_sum(source)
+            elif (row := _plan_row(source, next(found), context, self._seen, plan)) is not None:
+                planned.append(row)
+                sheet.took(row)
+                self._book.took(row)
             else:
-                refused_here.append(_refused_row(source, plan))
-        plan.rows += planned_here
-        plan.sheets.append(_account(table, refused_here, imported=len(planned_here)))
-        if len(data) < len(table.rows):  # the table has 合计/小计 rows
-            book_totals += _check_sums(table.rows, planned_here, plan)
-    for source in book_totals:  # 城乡合计 sums every sheet's rows
-        _compare_sum(source, plan.rows, plan)
-    _status(plan, context.limits, plan_target_years)
-    return plan
+                sheet.refused.append(_refused_row(source, plan))
+        _status(planned, context, self._targets, self._findings)
+        self._count(planned)
+        return planned
+
+    def _count(self, planned: list[PlannedRow]) -> None:
+        """new / changed / unchanged, and the rows an error names, counted there only: their
+        status compares figures the file does not state."""
+        counts = self.plan.counts
+        named, found = self.plan.errors.names_row, self._findings.errors.names_row
+        for p in planned:
+            sheet, row = p.source.sheet, p.source.row
+            counts["error" if named(sheet, row) or found(sheet, row) else p.status] += 1
+
+    def _finish(self) -> None:
+        plan = self.plan
+        self._book.check(plan)
+        plan.errors.extend(self._findings.errors)
+        plan.warnings.extend(self._findings.warnings)
+        for sheet in self._sheets:
+            _warn_kept_fields(sheet, plan)
+
+
+# A sheet's first and last item in a batch: its reading problems, its account.
+_STARTS, _ENDS = SourceRow("", 0, {}, {}, kind="starts"), SourceRow("", 0, {}, {}, kind="ends")
+
+
+class _Findings:
+    """The rules' findings, listed after every reading problem as when a file was planned
+    whole."""
+
+    def __init__(self) -> None:
+        self.errors, self.warnings = ProblemList(), ProblemList()
 
 
 def _take_problems(table: SheetTable, plan: ImportPlan) -> None:
@@ -230,21 +376,28 @@ def _account(table: SheetTable, refused_rows: list[Skipped], imported: int = 0) 
 _row_number = operator.attrgetter("row")
 
 
-def _plan_row(source, context: _Context, seen: dict, plan: ImportPlan) -> PlannedRow | None:
-    community = _community(source, context, plan)
-    if community is None:
+def _plan_row(
+    source: SourceRow,
+    found: Region | Place | _Refusal,
+    context: _Context,
+    seen: dict[int, tuple[str, int]],
+    plan: ImportPlan,
+) -> PlannedRow | None:
+    if type(found) is _Refusal:
+        plan.refuse(source, found.column_of, found.field, found.message)
         return None
+    community = found
     row = context.rows.get(community.pk)
     if row is None:
         message = f"{community.name}在{context.period.label}没有台账行，或不在您的范围内"
         plan.refuse(source, "community", "community", message)
         return None
     if community.pk in seen:
-        first = seen[community.pk]
-        message = f"{community.name}重复出现（第一次在{first.sheet} 第{first.row}行）"
+        sheet, number = seen[community.pk]
+        message = f"{community.name}重复出现（第一次在{sheet} 第{number}行）"
         plan.refuse(source, "community", "community", message)
         return None
-    seen[community.pk] = source
+    seen[community.pk] = (source.sheet, source.row)
     read = row_values(source, row)
     if read.errors or read.warnings:
         _collect(source, read, plan)
@@ -279,7 +432,7 @@ def _collect(source: SourceRow, read: RowValues, plan: ImportPlan) -> None:
         )
 
 
-def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region | Place | None:
+def _community(source: SourceRow, context: _Context) -> Region | Place | _Refusal:
     raw = source.cells.get("code")
     # A code as the export writes it is found as it is; only other text is normalized.
     community = context.by_code.get(raw) if type(raw) is str else None
@@ -290,84 +443,133 @@ def _community(source: SourceRow, context: _Context, plan: ImportPlan) -> Region
         community = context.by_code.get(code)
         if community is None:
             where = "街镇" if context.street else "区"
-            plan.refuse(source, "code", "community", f"区划代码 {code} 不是本{where}的社区/村")
+            return _Refusal("code", "community", f"区划代码 {code} 不是本{where}的社区/村")
         return community
     street = context.street
     street_text = source.text("street")
     if street_text and (street is None or street_text != street.name):
         match = context.find_street(street_text)
         if not match.found:
-            plan.refuse(source, "street", "street", match.message())
-            return None
+            return _Refusal("street", "street", match.message())
         if street is not None and match.region.pk != street.pk:
-            message = f"{match.region.name}不是本次导入的{street.name}"
-            plan.refuse(source, "street", "street", message)
-            return None
+            return _Refusal("street", "street", f"{match.region.name}不是本次导入的{street.name}")
         street = match.region
     if street is None:
         message = "文件中没有“所在街道（乡镇）”列，请用 --street 指明街镇，或加上区划代码列"
-        plan.refuse(source, "", "street", message)
-        return None
+        return _Refusal("", "street", message)
     match = context.index(street).find(source.text("community"))
     if not match.found:
-        plan.refuse(source, "community", "community", match.message(street.name))
-        return None
+        return _Refusal("community", "community", match.message(street.name))
     return match.region
 
 
-def _check_sums(
-    sources: list[SourceRow], planned: list[PlannedRow], plan: ImportPlan
-) -> list[SourceRow]:
-    """合计/小计 rows are checked against the rows they cover where their cells are filled;
-    the 城乡合计 rows, which cover every sheet, are returned for the caller to check."""
-    block: list[PlannedRow] = []
-    by_source = {id(p.source): p for p in planned}
-    everything: list[PlannedRow] = []
-    above: list[SourceRow] = []  # 合计 rows written above the rows they sum
-    book: list[SourceRow] = []
-    for source in sources:
-        if source.kind == "data":
-            if id(source) in by_source:
-                block.append(by_source[id(source)])
-                everything.append(by_source[id(source)])
-            continue
+class _Sums:
+    """Running sums of the figures a 合计/小计 row states, over the rows it covers."""
+
+    __slots__ = ("count", "values")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.values = dict.fromkeys(_SUMMED, Decimal("0"))
+
+    def add(self, planned: PlannedRow) -> None:
+        self.count += 1
+        values = self.values
+        for name, value_of in _SUMMED.items():
+            values[name] += Decimal(value_of(planned))
+
+
+_SUMMED = {
+    "households": lambda p: p.values["households"] or 0,
+    "total": lambda p: p.derived.total_area,
+    **{n: (lambda p, n=n: p.values[n] or 0) for n in AREA_FIELDS if n != "other"},
+}
+
+
+class _Sheet:
+    """One sheet as its rows are planned: its account, the sums its 合计/小计 rows are
+    checked against, and the kept fields its rows hold values for."""
+
+    def __init__(self, table: SheetTable, book: _BookTotals):
+        self.table = table
+        self.imported = 0
+        self.refused: list[Skipped] = []
+        self.kept = kept_fields(table.rows[0].columns) if table.rows else ()
+        self.holding: set[str] = set()
+        # Summed only where the sheet has sum rows: a city's rows would add for nothing.
+        self.has_sums = any(source.kind != "data" for source in table.rows)
+        self.block, self.everything = _Sums(), _Sums()  # since the last 小计; all rows above
+        self.named: dict[str, _Sums] = {}  # by the street's name
+        self.above: list[SourceRow] = []  # 合计 rows written above the rows they sum
+        self.sum_warnings = ProblemList()  # listed after the sheet's rows', as they were
+        self.book = book
+
+    def took(self, planned: PlannedRow) -> None:
+        self.imported += 1
+        if len(self.holding) < len(self.kept):
+            values = planned.values
+            self.holding.update(name for name in self.kept if _has_value(values[name]))
+        if self.has_sums:
+            self.block.add(planned)
+            self.everything.add(planned)
+            street = planned.row.street.name
+            if street not in self.named:
+                self.named[street] = _Sums()
+            self.named[street].add(planned)
+
+    def check_sum(self, source: SourceRow) -> None:
         if source.kind == "total" and source.label == BOOK_TOTAL:
-            book.append(source)
-            continue
-        if source.kind == "total" and not everything:
-            above.append(source)
-            continue
-        covered = everything if source.kind == "total" else _named(block, everything, source.label)
-        _compare_sum(source, covered, plan)
-        if source.kind == "subtotal":
-            block = []
-    for source in above:  # a 合计 above the table's rows sums them all
-        _compare_sum(source, everything, plan)
-    return book
+            self.book.totals.append(source)  # 城乡合计 sums every sheet's rows
+        elif source.kind == "total" and not self.everything.count:
+            self.above.append(source)
+        elif source.kind == "total":
+            _compare_sum(source, self.everything, self.sum_warnings)
+        else:
+            # A 小计 naming a street sums that street's rows above it, else the block.
+            named = self.named.get(source.label) if source.label else None
+            _compare_sum(source, named or self.block, self.sum_warnings)
+            self.block = _Sums()
+
+    def finish(self, plan: ImportPlan) -> None:
+        """The sheet's account, and the problems that come after its rows'."""
+        plan.sheets.append(_account(self.table, self.refused, imported=self.imported))
+        for source in self.above:  # a 合计 above the table's rows sums them all
+            _compare_sum(source, self.everything, self.sum_warnings)
+        plan.warnings.extend(self.sum_warnings)
 
 
-def _named(block, everything, label: str) -> list[PlannedRow]:
-    named = [p for p in everything if label and p.row.street.name == label]
-    return named or block
+class _BookTotals:
+    """The 城乡合计 rows, which sum every sheet's rows."""
+
+    def __init__(self, tables: list[SheetTable]):
+        self.wanted = any(
+            source.kind == "total" and source.label == BOOK_TOTAL
+            for table in tables
+            for source in table.rows
+        )
+        self.sums = _Sums()
+        self.totals: list[SourceRow] = []
+
+    def took(self, planned: PlannedRow) -> None:
+        if self.wanted:
+            self.sums.add(planned)
+
+    def check(self, plan: ImportPlan) -> None:
+        for source in self.totals:
+            _compare_sum(source, self.sums, plan.warnings)
 
 
-def _compare_sum(source: SourceRow, covered: list[PlannedRow], plan: ImportPlan) -> None:
-    checks = {
-        "households": lambda p: p.values["households"] or 0,
-        "total": lambda p: p.derived.total_area,
-        **{n: (lambda p, n=n: p.values[n] or 0) for n in AREA_FIELDS if n != "other"},
-    }
-    for name, value_of in checks.items():
+def _compare_sum(source: SourceRow, covered: _Sums, warnings: ProblemList) -> None:
+    for name, expected in covered.values.items():
         if name not in source.cells:
             continue
         parsed = parse_number(source.cells[name], what=name)
         if parsed.value is None or parsed.error:
             continue
-        expected = sum((Decimal(value_of(p)) for p in covered), Decimal("0"))
         if abs(parsed.value - expected) > Decimal("0.05"):
             label = "户数" if name == "households" else LABELS.get(name, "总建筑面积")
             kind = "合计" if source.kind == "total" else "小计"
-            plan.warnings.add(
+            warnings.add(
                 Problem(
                     source.sheet,
                     source.row,
@@ -387,20 +589,23 @@ def _as_written(value: Decimal, name: str) -> str:
     return str(value)
 
 
-def _status(plan: ImportPlan, limits: rules.Thresholds, plan_target_years: dict) -> None:
+def _status(
+    rows: list[PlannedRow], context: _Context, plan_target_years: dict, findings: _Findings
+) -> None:
     """new / changed / unchanged against the period's current row, and the rules' findings.
     A blank 达标年度 the export would fill in for the row as imported counts as unchanged
-    when the file brings it back; fields a sheet cannot state are named as kept."""
-    if not plan.rows:
+    when the file brings it back."""
+    if not rows:
         return
-    communities = _communities(plan)
-    filled = _filled_years(plan, communities, plan_target_years, limits.standard)
+    period, limits = context.period, context.limits
+    communities = _communities(rows, period)
+    filled = _filled_years(rows, communities, plan_target_years, limits.standard)
     # As tuples, each made a record only while its row is checked: a country's previous
     # rows as model instances took gigabytes.
-    previous = approved_values_before(plan.period, communities)
-    origins = lineage.origins(plan.period.ordinal, communities)
-    year = plan.period.year
-    for planned in plan.rows:
+    previous = approved_values_before(period, communities)
+    origins = lineage.origins(period.ordinal, communities)
+    year = period.year
+    for planned in rows:
         current = planned.row
         values = planned.values
         if current.compliance_year is None and values["compliance_year"] == filled.get(current.pk):
@@ -419,12 +624,12 @@ def _status(plan: ImportPlan, limits: rules.Thresholds, plan_target_years: dict)
             ("new" if rules.is_unfilled(current) else "changed") if planned.changes else "unchanged"
         )
         community = current.community_id
-        _validate(planned, previous.get(community), origins.get(community), year, limits, plan)
-    _warn_kept_fields(plan)
+        found = (previous.get(community), origins.get(community))
+        _validate(planned, *found, year, limits, problems=findings)
 
 
 def _filled_years(
-    plan: ImportPlan, communities: QuerySet, targets: dict[int, int], standard: Decimal
+    rows: list[PlannedRow], communities: QuerySet, targets: dict[int, int], standard: Decimal
 ) -> dict[int, int | None]:
     """The 达标年度 the export would fill in for a blank, by row id, for the stored blanks
     the file fills: worked out on the row as imported, so that a file whose year is the
@@ -432,7 +637,7 @@ def _filled_years(
     it is, now and on every later import of the same file."""
     blanks = [
         _Filling(p)
-        for p in plan.rows
+        for p in rows
         if p.row.compliance_year is None and p.values["compliance_year"] is not None
     ]
     if not blanks:
@@ -458,37 +663,32 @@ class _Filling:
         self.community_id = planned.row.community_id
 
 
-def _warn_kept_fields(plan: ImportPlan) -> None:
+def _warn_kept_fields(sheet: _Sheet, plan: ImportPlan) -> None:
     """One warning a sheet naming the fields it has no column for whose stored values the
     import keeps (a figure kept is never kept silently)."""
-    by_sheet: dict[str, list[PlannedRow]] = {}
-    for planned in plan.rows:
-        by_sheet.setdefault(planned.source.sheet, []).append(planned)
-    for sheet, rows in by_sheet.items():
-        kept = kept_fields(rows[0].source.columns)
-        holding = [name for name in kept if any(_has_value(p.values[name]) for p in rows)]
-        if holding:
-            names = "".join(f"“{LABELS[name]}”" for name in holding)
-            message = f"本表没有{names}列，这些项保留系统中原有的数值，未从文件导入"
-            # No one field: the message names them all, in Chinese, as every reader shows it.
-            plan.warnings.add(Problem(sheet, None, "", "", message))
+    holding = [name for name in sheet.kept if name in sheet.holding]
+    if sheet.imported and holding:
+        names = "".join(f"“{LABELS[name]}”" for name in holding)
+        message = f"本表没有{names}列，这些项保留系统中原有的数值，未从文件导入"
+        # No one field: the message names them all, in Chinese, as every reader shows it.
+        plan.warnings.add(Problem(sheet.table.sheet, None, "", "", message))
 
 
 def _has_value(value: Any) -> bool:
     return value is not None and value is not False and value != ""
 
 
-def _communities(plan: ImportPlan) -> QuerySet:
-    """The planned rows' communities as a subquery: every community of the streets the file
-    covers (a few more than the file's, never fewer), named by a thousand street ids at
-    most where the communities themselves would take eleven thousand parameters. (Named
-    by the caller's region instead, PostgreSQL joined both regions tables to a country's
+def _communities(rows: list[PlannedRow], period: Period) -> QuerySet:
+    """The planned rows' communities as a subquery: every community of the streets the rows
+    cover (a few more than the rows', never fewer), named by a thousand street ids at most
+    where the communities themselves would take eleven thousand parameters. (Named by the
+    caller's region instead, PostgreSQL joined both regions tables to a country's
     lookups.)"""
-    streets = {p.row.street_id for p in plan.rows}
+    streets = {p.row.street_id for p in rows}
     # The streets as one parameter (`core.lookups`): a country's 37,500 named one by one
     # cost Django and the driver more than the queries.
-    rows = LedgerRow.objects.filter(among("street_id", streets), period=plan.period)
-    return rows.values("community_id")
+    in_streets = LedgerRow.objects.filter(among("street_id", streets), period=period)
+    return in_streets.values("community_id")
 
 
 def _validate(
@@ -497,7 +697,8 @@ def _validate(
     origin: lineage.Origin | None,
     year: int,
     limits: rules.Thresholds,
-    plan,
+    *,
+    problems: _Findings,
 ) -> None:
     """The rules' findings on one planned row; `before` is its last approved values (its
     predecessors' where it succeeded others: `origin`)."""
@@ -514,7 +715,7 @@ def _validate(
     for finding in findings:
         if not finding.is_error and (commented.get(finding.code) or "").strip():
             continue  # already explained on the row; the import keeps the comment
-        target = plan.errors if finding.is_error else plan.warnings
+        target = problems.errors if finding.is_error else problems.warnings
         target.add(
             Problem(
                 planned.source.sheet,

@@ -65,6 +65,14 @@ class ProblemList:
             self.not_listed[problem.field] += 1
         self._rows.setdefault((problem.sheet, problem.row), problem.message)
 
+    def extend(self, other: ProblemList) -> None:
+        """`other`'s problems after this list's own, as if each had been added here."""
+        for problem in other.listed:
+            self.add(problem)
+        self.not_listed.update(other.not_listed)
+        for key, message in other._rows.items():
+            self._rows.setdefault(key, message)
+
     @property
     def total(self) -> int:
         return len(self.listed) + self.not_listed.total()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import orjson
 
@@ -18,26 +19,23 @@ def plan_document(plan: ImportPlan) -> dict:
     return orjson.loads(b"".join(plan_document_bytes(plan)))
 
 
-def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
+def plan_document_bytes(plan: ImportPlan, rows: Iterable[bytes] | None = None) -> Iterator[bytes]:
     """`plan_document` as compact UTF-8 JSON, a thousand items at a time: a country's
     document is half a gigabyte of text, and built whole (dicts, then one string) it took
-    gigabytes more."""
+    gigabytes more. `rows` is the "rows" array's content as written while the rows were
+    planned (`RowsSpool`); by default the plan's own rows."""
     head = {"file": plan.file, "period": plan.period.code, "ok": plan.ok}
     yield _compact(head)[:-1]
-    for key, items, document_of in (
-        ("rows", plan.rows, _row_document),
-        # A Problem's fields are the contract's keys in its order, and orjson writes a
-        # dataclass as its fields: no dict is made for each of a city's 6,000 warnings.
-        # Only the listed problems: the others are counted under "not_listed".
-        ("errors", plan.errors.listed, None),
-        ("warnings", plan.warnings.listed, None),
-    ):
+    yield b',"rows":['
+    yield from _rows_json(plan.rows) if rows is None else rows
+    yield b"]"
+    # A Problem's fields are the contract's keys in its order, and orjson writes a
+    # dataclass as its fields: no dict is made for each of a city's 6,000 warnings. Only
+    # the listed problems: the others are counted under "not_listed".
+    for key, items in (("errors", plan.errors.listed), ("warnings", plan.warnings.listed)):
         yield b',"' + key.encode() + b'":['
         for start in range(0, len(items), CHUNK):
-            chunk = items[start : start + CHUNK]
-            if document_of is not None:
-                chunk = [document_of(item) for item in chunk]
-            yield (b"," if start else b"") + _compact(chunk)[1:-1]
+            yield (b"," if start else b"") + _compact(items[start : start + CHUNK])[1:-1]
         yield b"]"
     # Each added last, so that every key before it stays where it was. A SheetAccount's
     # and a NotListed's fields are the contract's keys of their items, in its order.
@@ -47,6 +45,45 @@ def plan_document_bytes(plan: ImportPlan) -> Iterator[bytes]:
 
 
 CHUNK = 1000
+
+
+def _rows_json(rows: list[PlannedRow], after_others: bool = False) -> Iterator[bytes]:
+    """The rows as items of the "rows" array, comma-separated; led by a comma when they
+    follow rows already written."""
+    for start in range(0, len(rows), CHUNK):
+        items = [_row_document(p) for p in rows[start : start + CHUNK]]
+        yield (b"," if start or after_others else b"") + _compact(items)[1:-1]
+
+
+class RowsSpool:
+    """The "rows" of the dry run's document, written as each batch of rows is planned and
+    read back once the plan is whole (the document states whether the file is ok before
+    its rows): in memory up to SPOOL_BYTES, in a temporary file beyond.
+
+        with RowsSpool() as rows:
+            rows.add(batch) …
+            plan_document_bytes(plan, rows)"""
+
+    def __enter__(self) -> RowsSpool:
+        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        self._written = False
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self._file.close()
+
+    def add(self, rows: list[PlannedRow]) -> None:
+        for chunk in _rows_json(rows, after_others=self._written):
+            self._file.write(chunk)
+        self._written = self._written or bool(rows)
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._file.seek(0)
+        while block := self._file.read(READ_BYTES):
+            yield block
+
+
+SPOOL_BYTES, READ_BYTES = 64 * 1024 * 1024, 1024 * 1024
 
 
 def _compact(document) -> bytes:
@@ -91,8 +128,9 @@ def refused_document(filename: str, period_code: str, reason: str) -> dict:
 def plan_summary(plan: ImportPlan) -> list[str]:
     counts = plan.status_counts()
     with_errors = f"，有错误 {counts['error']}" if counts["error"] else ""
+    rows = sum(counts.values())
     lines = [
-        f"{plan.file}：{len(plan.rows)} 行（新填 {counts['new']}，有变化 {counts['changed']}，"
+        f"{plan.file}：{rows} 行（新填 {counts['new']}，有变化 {counts['changed']}，"
         f"无变化 {counts['unchanged']}{with_errors}），"
         f"错误 {plan.errors.total} 个，警告 {plan.warnings.total} 个"
     ]

@@ -6,16 +6,22 @@ from django.core.management.base import CommandError
 from shequ.core.collection import without_cycle_search
 from shequ.core.errors import DomainError, NotAllowed
 from shequ.core.periods import PeriodCode, PeriodCodeError
-from shequ.ledger.importing.apply import import_apply
+from shequ.ledger.importing.apply import import_apply_batches
 from shequ.ledger.importing.files import FileRefused, read_named_file
+from shequ.ledger.importing.plan import ImportPlan
 from shequ.ledger.importing.problems import problem_workbook_bytes, without_problem_list
-from shequ.ledger.importing.report import plan_document_bytes, plan_summary, refused_document
+from shequ.ledger.importing.report import (
+    RowsSpool,
+    plan_document_bytes,
+    plan_summary,
+    refused_document,
+)
 from shequ.ledger.models import Period
 from shequ.management.arguments import period_code
 from shequ.management.base import ShequCommand
 from shequ.regions.names import find_street
 from shequ.workflow.imports import import_backfill_approved
-from shequ.workflow.ledger_files import plan_import
+from shequ.workflow.ledger_files import import_run, plan_import
 from shequ.workflow.periods import period_open
 
 EXIT_ERRORS, EXIT_REFUSED = 1, 2
@@ -61,28 +67,52 @@ class Command(ShequCommand):
         sheets = without_problem_list(sheets)
         target = self._period(scope, code, approve)
         street_region = self._street(scope, street)
-        plan = plan_import(
-            scope=scope, period=target, sheets=sheets, filename=path.name, street=street_region
-        )
-        written_to = ""
-        if problems:
-            # Written whether or not the import goes ahead: the warnings are marked too.
-            written_to = self._write_problems(Path(problems), path, sheets, plan)
-        del sheets  # the plan keeps what it needs of the file's cells
-        if plan.ok and (apply or approve):
-            try:
-                if approve:
-                    import_backfill_approved(scope=scope, plan=plan, reason=reason)
-                else:
-                    import_apply(scope=scope, plan=plan)
-            except (DomainError, NotAllowed) as error:
-                raise CommandError(str(error)) from error
-        self._report(options, plan, written=plan.ok and (apply or approve))
+        planning = {"scope": scope, "period": target, "sheets": sheets, "filename": path.name}
+        with RowsSpool() as rows:
+            if approve:
+                plan = self._load_approved(planning, street_region, reason)
+            else:
+                plan = self._plan(planning, street_region, apply, rows if options["json"] else None)
+            written_to = ""
+            if problems:
+                # Written whether or not the import goes ahead: the warnings are marked too.
+                written_to = self._write_problems(Path(problems), path, sheets, plan)
+            del sheets, planning  # the report needs the plan only
+            written = plan.ok and (apply or approve)
+            self._report(options, plan, None if approve else rows, written=written)
         if written_to:
             # Under --json, stdout carries exactly the one JSON document.
             (self.stderr if options["json"] else self.stdout).write(written_to)
         if not plan.ok:
             sys.exit(EXIT_ERRORS)
+
+    @without_cycle_search  # the plan's objects are acyclic, a batch of rows at a time
+    def _plan(self, planning: dict, street, apply: bool, rows: RowsSpool | None) -> ImportPlan:
+        """The file planned a batch at a time, each batch's rows written to the document's
+        spool and, with --apply, to the database (all in one transaction, or nothing), then
+        dropped: a country's file never holds all its rows at once."""
+        run = import_run(**planning, street=street)
+        each = rows.add if rows is not None else _drop
+        if apply:
+            try:
+                import_apply_batches(scope=planning["scope"], run=run, each=each)
+            except (DomainError, NotAllowed) as error:
+                raise CommandError(str(error)) from error
+        else:
+            for batch in run.batches():
+                each(batch)
+        return run.plan
+
+    def _load_approved(self, planning: dict, street, reason: str) -> ImportPlan:
+        """Loading history as approved: the file planned whole (each street's ledger is
+        approved once all its rows are in), and written only if it has no error."""
+        plan = plan_import(**planning, street=street)
+        if plan.ok:
+            try:
+                import_backfill_approved(scope=planning["scope"], plan=plan, reason=reason)
+            except (DomainError, NotAllowed) as error:
+                raise CommandError(str(error)) from error
+        return plan
 
     def _period(self, scope, code: PeriodCode, approve: bool) -> Period:
         period = Period.objects.filter(ordinal=code.ordinal).first()
@@ -128,9 +158,9 @@ class Command(ShequCommand):
         sys.exit(EXIT_REFUSED)
 
     @without_cycle_search  # the document's dicts are acyclic, a city's rows of them
-    def _report(self, options, plan, *, written: bool) -> None:
+    def _report(self, options, plan, rows: RowsSpool | None, *, written: bool) -> None:
         if options["json"]:
-            self.print_json_bytes(options, plan_document_bytes(plan))
+            self.print_json_bytes(options, plan_document_bytes(plan, rows))
             return
         self.stdout.write("\n".join(plan_summary(plan)))  # one write: a city has 6,000 lines
         if written:
@@ -139,3 +169,7 @@ class Command(ShequCommand):
             self.stdout.write("这是预览，没有写入；确认无误后加 --apply 写入")
         else:
             self.stdout.write(self.style.ERROR("有错误，未写入任何数据"))
+
+
+def _drop(rows) -> None:
+    """A batch of rows the text report does not list."""
