@@ -6,7 +6,7 @@ an argument; they are looked up here, for the caller's region."""
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from shequ.accounts.scope import Scope
 from shequ.compliance.targets import standard_for_year, thresholds_for
@@ -78,7 +78,7 @@ def import_run(
     return importing.ImportRun(**planning, sheets=sheets, filename=filename, batch_rows=batch_rows)
 
 
-def _planning(scope: Scope, period: Period, street: Region | None) -> dict:
+def _planning(scope: Scope, period: Period, street: Region | None) -> dict[str, Any]:
     """What an import is planned with besides the file: the year's thresholds, and the
     target years of the open plans (a blank 达标年度 is filled as the export fills it)."""
     return {
