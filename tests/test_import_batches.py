@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from shequ.accounts.scope import operator_scope
 from shequ.core.models import AuditEvent
 from shequ.ledger.importing import plan as planning
+from shequ.ledger.importing import report
 from shequ.ledger.importing.apply import import_apply, import_apply_batches
 from shequ.ledger.importing.files import read_sheets
 from shequ.ledger.importing.report import RowsSpool, plan_document_bytes
@@ -243,3 +244,10 @@ def test_the_command_writes_nothing_when_a_later_batch_has_an_error(period, tmp_
     assert code == 1 and not document["ok"] and len(document["rows"]) == 4
     assert document["errors"][0]["row"] == 6
     assert stored(period) == before
+
+
+def test_the_spooled_rows_read_back_in_blocks_that_split_characters(period, tmp_path, monkeypatch):
+    content = clean_sheet(period, 3)
+    whole = run_command(tmp_path, content)
+    monkeypatch.setattr(report, "READ_BYTES", 5)  # 天生街道: three bytes a character
+    assert run_command(tmp_path, content) == whole

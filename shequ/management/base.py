@@ -1,6 +1,7 @@
 """What every `shequ` verb shares: `--as USERNAME` and `--json` (engineering guide,
 "Defaults and data")."""
 
+import codecs
 import json
 import sys
 
@@ -72,9 +73,12 @@ class ShequCommand(BaseCommand):
         process's own stdout the bytes go straight out, not decoded for the text layer to
         encode again."""
         if options.get("stdout") is not None:  # call_command(stdout=…): a text stream
+            # Incrementally: a piece may end inside a character (the import's rows are read
+            # back from their spool in blocks of a fixed size).
+            decoder = codecs.getincrementaldecoder("utf-8")()
             for chunk in chunks:
-                self.stdout.write(chunk.decode(), ending="")
-            self.stdout.write("")
+                self.stdout.write(decoder.decode(chunk), ending="")
+            self.stdout.write(decoder.decode(b"", final=True))
             return
         sys.stdout.flush()
         for chunk in chunks:
