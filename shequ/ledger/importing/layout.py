@@ -78,17 +78,24 @@ class Layout:
 
 
 def fill_merged(sheet: RawSheet) -> list[list]:
-    """Copy each merged range's value into all its cells (a street merged down its rows)."""
+    """Copy each merged range's value into all its cells (a street merged down its rows).
+    The sheet's own rows are left as they were: a row a range covers is copied once, the
+    others are shared (a city's rows are not all copied for a street column's merges)."""
     if not sheet.merged:
-        return sheet.rows  # nothing to fill: no need to copy a city's rows
-    rows = [list(row) for row in sheet.rows]
-    for top, left, bottom, right in sheet.merged or []:
+        return sheet.rows  # nothing to fill
+    rows = list(sheet.rows)
+    copied: set[int] = set()
+    for top, left, bottom, right in sheet.merged:
         if top >= len(rows) or left >= len(rows[top]):
             continue
         value = rows[top][left]
         for r in range(top, min(bottom, len(rows) - 1) + 1):
-            for c in range(left, min(right, len(rows[r]) - 1) + 1):
-                rows[r][c] = value
+            if r not in copied:
+                rows[r] = list(rows[r])
+                copied.add(r)
+            row = rows[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                row[c] = value
     return rows
 
 

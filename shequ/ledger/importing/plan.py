@@ -76,7 +76,7 @@ class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     # Every problem goes through add(): the first ones listed, the rest counted (problem_list).
     errors: ProblemList = field(default_factory=ProblemList)
-    warnings: ProblemList = field(default_factory=ProblemList)
+    warnings: ProblemList = field(default_factory=lambda: ProblemList(marks_rows=False))
     sheets: list[SheetAccount] = field(default_factory=list)
     # new, changed, unchanged, and the rows an error names (counted there only), as planned
     counts: dict[str, int] = field(
@@ -101,11 +101,6 @@ class ImportPlan:
         """How many rows are new, changed, unchanged, and how many an error names (those
         are counted there only: their status compares figures the file does not state)."""
         return dict(self.counts)
-
-    def refuse(self, source: SourceRow, column_of: str, field: str, message: str) -> None:
-        """An error at the cell of `column_of` in the source row ("" for the whole row)."""
-        column = source.column(column_of) if column_of else ""
-        self.errors.add(Problem(source.sheet, source.row, column, field, message))
 
 
 BATCH_ROWS = 20_000  # data rows planned at a time: what an import holds of its rows
@@ -256,7 +251,8 @@ class ImportRun:
     @property
     def ok_so_far(self) -> bool:
         """No error found yet: a writer stops writing at the first (all or nothing)."""
-        return not (self.plan.errors or self._findings.errors)
+        sheets = any(sheet.errors for sheet in self._sheets)
+        return not (self.plan.errors or sheets or self._findings.errors)
 
     def batches(self) -> Iterator[list[PlannedRow]]:
         """The planned rows, a batch at a time; once they are all given, the plan is whole.
@@ -272,8 +268,7 @@ class ImportRun:
         for table in self._tables:
             sheet = _Sheet(table, self._book)
             self._sheets.append(sheet)
-            items.append((sheet, _STARTS))
-            for source in table.rows:
+            for source in table.rows:  # read as they are taken
                 items.append((sheet, source))
                 if source.kind == "data":
                     data += 1
@@ -299,18 +294,16 @@ class ImportRun:
         found = iter(context.load([source for _, source in items if source.kind == "data"]))
         planned: list[PlannedRow] = []
         for sheet, source in items:
-            if source is _STARTS:
-                _take_problems(sheet.table, plan)
-            elif source is _ENDS:
+            if source is _ENDS:
                 sheet.finish(plan)
             elif source.kind != "data":
                 sheet.check_sum(source)
-            elif (row := _plan_row(source, next(found), context, self._seen, plan)) is not None:
+            elif (row := _plan_row(source, next(found), context, self._seen, sheet)) is not None:
                 planned.append(row)
                 sheet.took(row)
                 self._book.took(row)
             else:
-                sheet.refused.append(_refused_row(source, plan))
+                sheet.refused.append(_refused_row(source, sheet))
         _status(planned, context, self._targets, self._findings)
         self._count(planned)
         return planned
@@ -320,9 +313,11 @@ class ImportRun:
         status compares figures the file does not state."""
         counts = self.plan.counts
         named, found = self.plan.errors.names_row, self._findings.errors.names_row
+        sheets = {sheet.table.sheet: sheet.errors.names_row for sheet in self._sheets}
         for p in planned:
             sheet, row = p.source.sheet, p.source.row
-            counts["error" if named(sheet, row) or found(sheet, row) else p.status] += 1
+            erroneous = named(sheet, row) or sheets[sheet](sheet, row) or found(sheet, row)
+            counts["error" if erroneous else p.status] += 1
 
     def _finish(self) -> None:
         plan = self.plan
@@ -333,8 +328,8 @@ class ImportRun:
             _warn_kept_fields(sheet, plan)
 
 
-# A sheet's first and last item in a batch: its reading problems, its account.
-_STARTS, _ENDS = SourceRow("", 0, {}, {}, kind="starts"), SourceRow("", 0, {}, {}, kind="ends")
+# A sheet's last item in a batch: its account, and its problems joined to the plan's.
+_ENDS = SourceRow("", 0, {}, {}, kind="ends")
 
 
 class _Findings:
@@ -342,7 +337,7 @@ class _Findings:
     whole."""
 
     def __init__(self) -> None:
-        self.errors, self.warnings = ProblemList(), ProblemList()
+        self.errors, self.warnings = ProblemList(), ProblemList(marks_rows=False)
 
 
 def _take_problems(table: SheetTable, plan: ImportPlan) -> None:
@@ -354,15 +349,15 @@ def _take_problems(table: SheetTable, plan: ImportPlan) -> None:
         )
 
 
-def _refused_row(source: SourceRow, plan: ImportPlan) -> Skipped:
+def _refused_row(source: SourceRow, sheet: _Sheet) -> Skipped:
     """A data row the plan did not take: skipped with the error that refused it, the
     first error naming the row, listed or only counted (the reader's errors name only
     rows it did not give as data, so the first is the row's own). A row left without
     one would vanish silently, so it gets an error of its own."""
-    message = plan.errors.first_message(source.sheet, source.row)
+    message = sheet.errors.first_message(source.sheet, source.row)
     if message is None:
         message = "未能读入此行（没有对应的社区台账行）"
-        plan.errors.add(Problem(source.sheet, source.row, "", "", message))
+        sheet.errors.add(Problem(source.sheet, source.row, "", "", message))
     return Skipped(source.row, refused(message))
 
 
@@ -381,26 +376,26 @@ def _plan_row(
     found: Region | Place | _Refusal,
     context: _Context,
     seen: dict[int, tuple[str, int]],
-    plan: ImportPlan,
+    sheet: _Sheet,
 ) -> PlannedRow | None:
     if type(found) is _Refusal:
-        plan.refuse(source, found.column_of, found.field, found.message)
+        sheet.refuse(source, found.column_of, found.field, found.message)
         return None
     community = found
     row = context.rows.get(community.pk)
     if row is None:
         message = f"{community.name}在{context.period.label}没有台账行，或不在您的范围内"
-        plan.refuse(source, "community", "community", message)
+        sheet.refuse(source, "community", "community", message)
         return None
     if community.pk in seen:
-        sheet, number = seen[community.pk]
-        message = f"{community.name}重复出现（第一次在{sheet} 第{number}行）"
-        plan.refuse(source, "community", "community", message)
+        first_sheet, number = seen[community.pk]
+        message = f"{community.name}重复出现（第一次在{first_sheet} 第{number}行）"
+        sheet.refuse(source, "community", "community", message)
         return None
     seen[community.pk] = (source.sheet, source.row)
     read = row_values(source, row)
     if read.errors or read.warnings:
-        _collect(source, read, plan)
+        _collect(source, read, sheet)
     # Every input field in the contract's order: the stored value where the file is silent.
     values = dict(zip(INPUT_FIELDS, stored_inputs(row), strict=True))
     values.update(read.values)
@@ -421,13 +416,13 @@ class _Values(InputValues):
         self.__dict__ = values
 
 
-def _collect(source: SourceRow, read: RowValues, plan: ImportPlan) -> None:
+def _collect(source: SourceRow, read: RowValues, sheet: _Sheet) -> None:
     for problem in read.errors:
-        plan.errors.add(
+        sheet.errors.add(
             Problem(source.sheet, source.row, problem.column, problem.field, problem.message)
         )
     for problem in read.warnings:
-        plan.warnings.add(
+        sheet.warnings.add(
             Problem(source.sheet, source.row, problem.column, problem.field, problem.message)
         )
 
@@ -487,22 +482,31 @@ _SUMMED = {
 
 
 class _Sheet:
-    """One sheet as its rows are planned: its account, the sums its 合计/小计 rows are
-    checked against, and the kept fields its rows hold values for."""
+    """One sheet as its rows are planned: its account; its rows' problems, joined to the
+    plan's after its reading problems, which are complete only once its rows are read;
+    the sums its 合计/小计 rows are checked against; the kept fields its rows hold values
+    for."""
 
     def __init__(self, table: SheetTable, book: _BookTotals):
         self.table = table
         self.imported = 0
         self.refused: list[Skipped] = []
-        self.kept = kept_fields(table.rows[0].columns) if table.rows else ()
+        self.errors, self.warnings = ProblemList(), ProblemList(marks_rows=False)
+        self.kept = kept_fields(table.columns) if table.layout else ()
         self.holding: set[str] = set()
-        # Summed only where the sheet has sum rows: a city's rows would add for nothing.
-        self.has_sums = any(source.kind != "data" for source in table.rows)
+        # Summed only where the sheet may have sum rows: a city's rows would add for nothing.
+        self.has_sums = table.may_have_sums
         self.block, self.everything = _Sums(), _Sums()  # since the last 小计; all rows above
         self.named: dict[str, _Sums] = {}  # by the street's name
         self.above: list[SourceRow] = []  # 合计 rows written above the rows they sum
-        self.sum_warnings = ProblemList()  # listed after the sheet's rows', as they were
+        # Listed after the sheet's rows' problems, as they were when a file was planned whole.
+        self.sum_warnings = ProblemList(marks_rows=False)
         self.book = book
+
+    def refuse(self, source: SourceRow, column_of: str, field: str, message: str) -> None:
+        """An error at the cell of `column_of` in the source row ("" for the whole row)."""
+        column = source.column(column_of) if column_of else ""
+        self.errors.add(Problem(source.sheet, source.row, column, field, message))
 
     def took(self, planned: PlannedRow) -> None:
         self.imported += 1
@@ -531,8 +535,12 @@ class _Sheet:
             self.block = _Sums()
 
     def finish(self, plan: ImportPlan) -> None:
-        """The sheet's account, and the problems that come after its rows'."""
+        """The sheet's account, and its problems in the plan's lists: those of reading it,
+        then its rows', then its sums'."""
         plan.sheets.append(_account(self.table, self.refused, imported=self.imported))
+        _take_problems(self.table, plan)
+        plan.errors.extend(self.errors)
+        plan.warnings.extend(self.warnings)
         for source in self.above:  # a 合计 above the table's rows sums them all
             _compare_sum(source, self.everything, self.sum_warnings)
         plan.warnings.extend(self.sum_warnings)
@@ -542,11 +550,7 @@ class _BookTotals:
     """The 城乡合计 rows, which sum every sheet's rows."""
 
     def __init__(self, tables: list[SheetTable]):
-        self.wanted = any(
-            source.kind == "total" and source.label == BOOK_TOTAL
-            for table in tables
-            for source in table.rows
-        )
+        self.wanted = any(table.may_have_sums for table in tables)
         self.sums = _Sums()
         self.totals: list[SourceRow] = []
 

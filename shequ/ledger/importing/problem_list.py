@@ -51,27 +51,30 @@ class ProblemList:
     counts the others by field. No len() and no iteration on purpose: a caller says which
     it means, the listed problems or the `total`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, marks_rows: bool = True) -> None:
         self.listed: list[Problem] = []
         self.not_listed: Counter[str] = Counter()
         # (sheet, row) → the message of the first problem naming it, listed or not: the
-        # preview marks such rows, and a refused row is skipped with that message.
-        self._rows: dict[tuple[str, int | None], str] = {}
+        # preview marks the rows errors name, and a refused row is skipped with that
+        # message. Warnings mark nothing, and a country's file may have one a row.
+        self._rows: dict[tuple[str, int | None], str] | None = {} if marks_rows else None
 
     def add(self, problem: Problem) -> None:
         if len(self.listed) < LISTED_PROBLEMS:
             self.listed.append(problem)
         else:
             self.not_listed[problem.field] += 1
-        self._rows.setdefault((problem.sheet, problem.row), problem.message)
+        if self._rows is not None:
+            self._rows.setdefault((problem.sheet, problem.row), problem.message)
 
     def extend(self, other: ProblemList) -> None:
         """`other`'s problems after this list's own, as if each had been added here."""
         for problem in other.listed:
             self.add(problem)
         self.not_listed.update(other.not_listed)
-        for key, message in other._rows.items():
-            self._rows.setdefault(key, message)
+        if self._rows is not None and other._rows is not None:
+            for key, message in other._rows.items():
+                self._rows.setdefault(key, message)
 
     @property
     def total(self) -> int:
@@ -81,11 +84,16 @@ class ProblemList:
         return bool(self.listed or self.not_listed)
 
     def names_row(self, sheet: str, row: int | None) -> bool:
-        return (sheet, row) in self._rows
+        return (sheet, row) in self._marks()
 
     def first_message(self, sheet: str, row: int | None) -> str | None:
         """The message of the first problem naming the row, or None."""
-        return self._rows.get((sheet, row))
+        return self._marks().get((sheet, row))
+
+    def _marks(self) -> dict[tuple[str, int | None], str]:
+        if self._rows is None:
+            raise RuntimeError("this list does not mark the rows its problems name")
+        return self._rows
 
     def kinds_after(self, first: int) -> Counter[str]:
         """The problems after the first `first` listed ones (all the counted ones among

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shequ.ledger.importing.cells import cell_text
@@ -83,28 +84,47 @@ def refused(message: str) -> str:
 
 @dataclass
 class SheetTable:
+    """A sheet's table. Its data, 小计 and 合计 rows are read as they are taken from `rows`
+    (a country's 600,000 are never all held as source rows); `skipped` and `problems` are
+    complete once `rows` is exhausted."""
+
     sheet: str
     layout: Layout | None
-    rows: list[SourceRow]  # data, 小计 and 合计 rows, in the sheet's order
+    rows: Iterator[SourceRow]  # data, 小计 and 合计 rows, in the sheet's order
     rows_read: int = 0  # rows up to the last one with content; a trailing blank area is not read
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # field → column letter
+    # Whether any row's label cells hold 计, as every sum word does: a sheet without one
+    # has no 小计/合计 row, and its rows need not be summed.
+    may_have_sums: bool = False
 
 
 def read_table(sheet: RawSheet) -> SheetTable:
     rows = fill_merged(sheet)
     end = _content_end(rows)
     layout = find_layout(rows)
-    table = SheetTable(sheet.name, layout, [], rows_read=end)
+    table = SheetTable(sheet.name, layout, iter(()), rows_read=end)
     first = sheet.first_row + 1  # Excel's number of rows[0]
     if layout is None:
         _account_headerless(rows, end, first, table)
         return table
     _account_header(rows, layout, first, table)
     reading = _RowReading(sheet, layout)
-    found, skipped = table.rows, table.skipped
+    table.columns = reading.columns
+    data = range(layout.first_data_row, end)
+    table.may_have_sums = any(reading.may_be_a_sum(rows[index]) for index in data)
+    table.rows = _table_rows(rows, data, reading, table)
+    return table
+
+
+def _table_rows(
+    rows: list[list], data: range, reading: _RowReading, table: SheetTable
+) -> Iterator[SourceRow]:
+    first = reading.sheet.first_row + 1
+    skipped = table.skipped
     street = ""
-    for index in range(layout.first_data_row, end):
+    for index in data:
         values = rows[index]
         if not _has_content(values):
             skipped.append(Skipped(first + index, BLANK))
@@ -112,8 +132,8 @@ def read_table(sheet: RawSheet) -> SheetTable:
         ending = end_of_table(values)
         source = reading.source_row(values, index)
         if ending and not _is_named_data(source):
-            _account_after_end(rows, range(index, end), ending, reading, table)
-            break
+            _account_after_end(rows, range(index, data.stop), ending, reading, table)
+            return
         if source.kind == "data":
             if not source.text("community") and not source.text("code"):
                 _account_unnamed(source, table)
@@ -123,8 +143,7 @@ def read_table(sheet: RawSheet) -> SheetTable:
                 source.cells["street"] = street
         else:
             skipped.append(Skipped(source.row, SUBTOTAL if source.kind == "subtotal" else TOTAL))
-        found.append(source)
-    return table
+        yield source
 
 
 def _content_end(rows: list[list]) -> int:
@@ -281,11 +300,11 @@ class _RowReading:
         picked = self.pick(values)
         cells = dict(zip(self.fields, picked if len(self.fields) > 1 else (picked,), strict=True))
         source = SourceRow(self.sheet.name, self.sheet.first_row + index + 1, cells, self.columns)
-        if self._may_be_a_sum(values):
+        if self.may_be_a_sum(values):
             _mark_sum(source, values)
         return source
 
-    def _may_be_a_sum(self, values: list) -> bool:
+    def may_be_a_sum(self, values: list) -> bool:
         # Every sum word holds 计, and no other character's NFKC form contains it (checked
         # over all of Unicode by a test): a row without it in its label columns is data,
         # found without normalizing its text. A plain loop: a generator per row cost more
