@@ -14,7 +14,11 @@ from shequ.regions.levels import Level
 from shequ.scale.national import national_units
 
 
-def write_national_workbook(path: Path, communities: int, seed: int = 1) -> int:
+def write_national_workbook(
+    path: Path, communities: int, seed: int = 1, rows: int | None = None
+) -> int:
+    """One row per community of the country of `communities`, or of its first `rows`
+    communities (a smaller file for the same database); returns the rows written."""
     rng = random.Random(seed)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("台账")
@@ -26,6 +30,8 @@ def write_national_workbook(path: Path, communities: int, seed: int = 1) -> int:
             street_names[unit.code] = unit.name
         if unit.level != Level.COMMUNITY:
             continue
+        if rows is not None and number == rows:
+            break
         number += 1
         row = [number, unit.code, street_names[unit.parent_code], unit.name, *figures(rng)]
         write_row(sheet, number, row)
