@@ -46,21 +46,10 @@ HEADER = [
 
 def whole_and_batched(content: bytes, filename: str, period, batch_rows: int, street=None):
     """The file's document planned whole and planned `batch_rows` rows at a time."""
-    whole = plan_import(
-        scope=operator_scope(),
-        period=period,
-        sheets=read_sheets(content, filename),
-        filename=filename,
-        street=street,
-    )
-    run = import_run(
-        scope=operator_scope(),
-        period=period,
-        sheets=read_sheets(content, filename),
-        filename=filename,
-        street=street,
-        batch_rows=batch_rows,
-    )
+    arguments = {"scope": operator_scope(), "period": period, "filename": filename}
+    arguments["street"] = street
+    whole = plan_import(**arguments, sheets=read_sheets(content, filename))
+    run = import_run(**arguments, sheets=read_sheets(content, filename), batch_rows=batch_rows)
     with RowsSpool() as rows:
         for batch in run.batches():
             rows.add(batch)
