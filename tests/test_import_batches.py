@@ -238,5 +238,6 @@ def test_the_command_writes_nothing_when_a_later_batch_has_an_error(period, tmp_
 def test_the_spooled_rows_read_back_in_blocks_that_split_characters(period, tmp_path, monkeypatch):
     content = clean_sheet(period, 3)
     whole = run_command(tmp_path, content)
+    monkeypatch.setattr(report, "SPOOL_BYTES", 10)  # the rows in a temporary file
     monkeypatch.setattr(report, "READ_BYTES", 5)  # 天生街道: three bytes a character
     assert run_command(tmp_path, content) == whole

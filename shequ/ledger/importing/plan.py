@@ -111,7 +111,12 @@ class _Context:
     of the batch being planned (a batch's at a time: a country has 600,000)."""
 
     def __init__(
-        self, scope: Scope, period: Period, street: Region | None, limits: rules.Thresholds
+        self,
+        scope: Scope,
+        period: Period,
+        street: Region | None,
+        limits: rules.Thresholds,
+        batch_rows: int,
     ):
         self.scope, self.period, self.street = scope, period, street
         self.rows: dict[int, RowRecord] = {}
@@ -119,24 +124,35 @@ class _Context:
         self._indexes: dict[int, CommunityNameIndex] = {}
         self._streets: dict[str, object] = {}
         self.limits = limits
+        self._batch_rows = batch_rows
+        self._whole: bool | None = None  # whether all the rows in scope are read, once
 
     def load(self, sources: list[SourceRow]) -> list[Region | Place | _Refusal]:
         """The batch's communities, each found or refused, with the period's rows they
-        have: those named by division code first (one query), then those found by name."""
+        have. Where the caller's scope holds no more rows than a batch (a district, a
+        city), they are all read once, in one query; else a batch's at a time: those the
+        batch names by division code (one query), then those it names by name."""
+        if self._whole is None:
+            self._whole = self._visible().count() <= self._batch_rows
+            if self._whole:
+                self._take(self._visible())
+        if self._whole:
+            return [_community(source, self) for source in sources]
         self.rows, self.by_code = {}, {}
         codes = _codes(sources)
         if codes:
-            self._take(among("community__code", codes))
+            self._take(self._visible().filter(among("community__code", codes)))
         found = [_community(source, self) for source in sources]
         named = {f.pk for f in found if type(f) is not _Refusal} - self.rows.keys()
         if named:
-            self._take(among("community_id", named))
+            self._take(self._visible().filter(among("community_id", named)))
         return found
 
-    def _take(self, condition) -> None:
-        rows = rows_visible_to(self.scope).filter(condition, period=self.period)
-        if self.street is not None:
-            rows = rows.filter(street=self.street)
+    def _visible(self) -> QuerySet:
+        rows = rows_visible_to(self.scope).filter(period=self.period)
+        return rows if self.street is None else rows.filter(street=self.street)
+
+    def _take(self, rows: QuerySet) -> None:
         # Unordered: the rows are looked up by community, and the model's ordering made the
         # database join the periods and sort a city's rows for nothing.
         for record in row_records(rows.order_by(), self.period):
@@ -238,13 +254,13 @@ class ImportRun:
         batch_rows: int | None = None,  # BATCH_ROWS
     ):
         self.plan = ImportPlan(file=filename, period=period)
-        self._context = _Context(scope, period, street, limits)
-        self._targets = plan_target_years
         self._batch_rows = batch_rows or BATCH_ROWS
+        self._context = _Context(scope, period, street, limits, self._batch_rows)
+        self._targets = plan_target_years
         self._tables = [read_table(sheet) for sheet in sheets]
         self._findings = _Findings()
         self._seen: dict[int, tuple[str, int]] = {}  # community id → where it came first
-        self._book = _BookTotals(self._tables)
+        self._book = _BookTotals()
         self._sheets: list[_Sheet] = []
         self._done = False
 
@@ -263,20 +279,21 @@ class ImportRun:
         if not any(table.layout for table in self._tables):
             self._refuse_headerless()
             return
-        items: list[tuple[_Sheet, SourceRow]] = []
+        segments: list[_Segment] = []
         data = 0
         for table in self._tables:
             sheet = _Sheet(table, self._book)
             self._sheets.append(sheet)
+            segments.append(segment := _Segment(sheet))
             for source in table.rows:  # read as they are taken
-                items.append((sheet, source))
+                segment.sources.append(source)
                 if source.kind == "data":
                     data += 1
                     if data == self._batch_rows:
-                        yield self._plan_batch(items)
-                        items, data = [], 0
-            items.append((sheet, _ENDS))
-        yield self._plan_batch(items)
+                        yield self._plan_batch(segments, last=False)
+                        segments, data = [segment := _Segment(sheet)], 0
+            segment.ends = True
+        yield self._plan_batch(segments, last=True)
         self._finish()
 
     def _refuse_headerless(self) -> None:
@@ -289,21 +306,28 @@ class ImportRun:
             plan.errors.add(Problem(first, None, "", "", message))
         plan.sheets = [_account(table, []) for table in self._tables]
 
-    def _plan_batch(self, items: list[tuple[_Sheet, SourceRow]]) -> list[PlannedRow]:
-        plan, context = self.plan, self._context
-        found = iter(context.load([source for _, source in items if source.kind == "data"]))
+    def _plan_batch(self, segments: list[_Segment], *, last: bool) -> list[PlannedRow]:
+        """The batch's rows planned; `last` when it is the file's last (or only) batch."""
+        plan, context, book, seen = self.plan, self._context, self._book, self._seen
+        if book.wanted is None:  # the first batch
+            book.decide(segments, whole_file=last, tables=self._tables)
+        data = [source for segment in segments for source in segment.sources]
+        found = iter(context.load([source for source in data if source.kind == "data"]))
         planned: list[PlannedRow] = []
-        for sheet, source in items:
-            if source is _ENDS:
+        for segment in segments:
+            sheet = segment.sheet
+            if sheet.has_sums is None:  # the sheet's first segment
+                sheet.has_sums = segment.has_sums() if segment.ends else sheet.may_have_sums()
+            for source in segment.sources:
+                if source.kind != "data":
+                    sheet.check_sum(source)
+                elif (row := _plan_row(source, next(found), context, seen, sheet)) is not None:
+                    planned.append(row)
+                    sheet.took(row)
+                else:
+                    sheet.refused.append(_refused_row(source, sheet))
+            if segment.ends:
                 sheet.finish(plan)
-            elif source.kind != "data":
-                sheet.check_sum(source)
-            elif (row := _plan_row(source, next(found), context, self._seen, sheet)) is not None:
-                planned.append(row)
-                sheet.took(row)
-                self._book.took(row)
-            else:
-                sheet.refused.append(_refused_row(source, sheet))
         _status(planned, context, self._targets, self._findings)
         self._count(planned)
         return planned
@@ -312,6 +336,10 @@ class ImportRun:
         """new / changed / unchanged, and the rows an error names, counted there only: their
         status compares figures the file does not state."""
         counts = self.plan.counts
+        if self.ok_so_far:  # no row an error names
+            for p in planned:
+                counts[p.status] += 1
+            return
         named, found = self.plan.errors.names_row, self._findings.errors.names_row
         sheets = {sheet.table.sheet: sheet.errors.names_row for sheet in self._sheets}
         for p in planned:
@@ -328,8 +356,17 @@ class ImportRun:
             _warn_kept_fields(sheet, plan)
 
 
-# A sheet's last item in a batch: its account, and its problems joined to the plan's.
-_ENDS = SourceRow("", 0, {}, {}, kind="ends")
+class _Segment:
+    """A sheet's rows in one batch, in its order; `ends` when the sheet's last is among
+    them."""
+
+    __slots__ = ("ends", "sheet", "sources")
+
+    def __init__(self, sheet: _Sheet):
+        self.sheet, self.sources, self.ends = sheet, [], False
+
+    def has_sums(self) -> bool:
+        return any(source.kind != "data" for source in self.sources)
 
 
 class _Findings:
@@ -493,9 +530,11 @@ class _Sheet:
         self.refused: list[Skipped] = []
         self.errors, self.warnings = ProblemList(), ProblemList(marks_rows=False)
         self.kept = kept_fields(table.columns) if table.layout else ()
-        self.holding: set[str] = set()
-        # Summed only where the sheet may have sum rows: a city's rows would add for nothing.
-        self.has_sums = table.may_have_sums
+        self.waiting = list(self.kept)  # kept fields no row has shown a value for yet
+        # Summed only where the sheet has sum rows, a city's rows would add for nothing:
+        # seen in its first batch when it ends there, else looked for before its rows.
+        self.has_sums: bool | None = None
+        self.may_have_sums = table.may_have_sums
         self.block, self.everything = _Sums(), _Sums()  # since the last 小计; all rows above
         self.named: dict[str, _Sums] = {}  # by the street's name
         self.above: list[SourceRow] = []  # 合计 rows written above the rows they sum
@@ -510,9 +549,10 @@ class _Sheet:
 
     def took(self, planned: PlannedRow) -> None:
         self.imported += 1
-        if len(self.holding) < len(self.kept):
+        if self.waiting:
             values = planned.values
-            self.holding.update(name for name in self.kept if _has_value(values[name]))
+            if any(_has_value(values[name]) for name in self.waiting):
+                self.waiting = [name for name in self.waiting if not _has_value(values[name])]
         if self.has_sums:
             self.block.add(planned)
             self.everything.add(planned)
@@ -520,6 +560,8 @@ class _Sheet:
             if street not in self.named:
                 self.named[street] = _Sums()
             self.named[street].add(planned)
+        if self.book.wanted:
+            self.book.sums.add(planned)
 
     def check_sum(self, source: SourceRow) -> None:
         if source.kind == "total" and source.label == BOOK_TOTAL:
@@ -549,14 +591,22 @@ class _Sheet:
 class _BookTotals:
     """The 城乡合计 rows, which sum every sheet's rows."""
 
-    def __init__(self, tables: list[SheetTable]):
-        self.wanted = any(table.may_have_sums for table in tables)
+    def __init__(self) -> None:
+        self.wanted: bool | None = None  # decided before the first row is planned
         self.sums = _Sums()
         self.totals: list[SourceRow] = []
 
-    def took(self, planned: PlannedRow) -> None:
-        if self.wanted:
-            self.sums.add(planned)
+    def decide(self, first: list[_Segment], *, whole_file: bool, tables: list[SheetTable]) -> None:
+        """Whether any sheet has a 城乡合计, which sums every sheet's rows: seen in the
+        first batch when it holds the whole file, else looked for in every sheet."""
+        if whole_file:
+            self.wanted = any(
+                source.kind == "total" and source.label == BOOK_TOTAL
+                for segment in first
+                for source in segment.sources
+            )
+        else:
+            self.wanted = any(table.may_have_sums() for table in tables)
 
     def check(self, plan: ImportPlan) -> None:
         for source in self.totals:
@@ -670,7 +720,7 @@ class _Filling:
 def _warn_kept_fields(sheet: _Sheet, plan: ImportPlan) -> None:
     """One warning a sheet naming the fields it has no column for whose stored values the
     import keeps (a figure kept is never kept silently)."""
-    holding = [name for name in sheet.kept if name in sheet.holding]
+    holding = [name for name in sheet.kept if name not in sheet.waiting]
     if sheet.imported and holding:
         names = "".join(f"“{LABELS[name]}”" for name in holding)
         message = f"本表没有{names}列，这些项保留系统中原有的数值，未从文件导入"
