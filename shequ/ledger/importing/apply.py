@@ -65,9 +65,12 @@ def _require_drafts(period: Period, rows: list[PlannedRow]) -> None:
     # The same rows locked as `locked_submissions` locks (each submission, its street and the
     # period: FOR UPDATE covers every table joined), read as values: a city's thousand
     # streets as model instances took longer than the lock.
+    # In the order of their ids, as every import locks them: two imports whose batches
+    # share streets wait for each other rather than deadlock within a batch.
     locked = (
         Submission.objects.select_for_update()
         .filter(period=period, street_id__in=_streets(rows))
+        .order_by("pk")
         .values_list("state", "street__name", "period__ordinal")
     )
     for state, street_name, _ in locked:
