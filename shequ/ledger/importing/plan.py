@@ -200,28 +200,11 @@ class _Refusal:
 
 
 @without_cycle_search  # the plan's objects are acyclic and alive until it is done
-def plan_import(
-    *,
-    scope: Scope,
-    period: Period,
-    sheets: list[RawSheet],
-    filename: str,
-    limits: rules.Thresholds,
-    plan_target_years: dict[int, int],
-    street: Region | None = None,
-) -> ImportPlan:
+def plan_import(**arguments: Any) -> ImportPlan:
     """The file's rows against the period's: what would change, and every problem, with
-    every planned row kept in `rows` (the page's preview, loading history). See `ImportRun`
-    for the arguments, and for planning a batch at a time."""
-    run = ImportRun(
-        scope=scope,
-        period=period,
-        sheets=sheets,
-        filename=filename,
-        limits=limits,
-        plan_target_years=plan_target_years,
-        street=street,
-    )
+    every planned row kept in `rows` (the page's preview, loading history). The arguments
+    are `ImportRun`'s, which plans a batch at a time."""
+    run = ImportRun(**arguments)
     for batch in run.batches():
         run.plan.rows += batch
     return run.plan
