@@ -108,7 +108,8 @@ BATCH_ROWS = 20_000  # data rows planned at a time: what an import holds of its 
 
 class _Context:
     """What the rows of one import share: name indexes and streets, and the period's rows
-    of the batch being planned (a batch's at a time: a country has 600,000)."""
+    the batch being planned may name (all those in the caller's scope when they fit in a
+    batch, else the batch's own: a country has 600,000)."""
 
     def __init__(
         self,
