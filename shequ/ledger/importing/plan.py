@@ -244,7 +244,7 @@ class ImportRun:
         self._tables = [read_table(sheet) for sheet in sheets]
         self._findings = _Findings()
         self._seen: dict[int, tuple[str, int]] = {}  # community id → where it came first
-        self._book = _BookTotals()
+        self._book = _BookTotals(self._tables)
         self._sheets: list[_Sheet] = []
         self._done = False
 
@@ -274,10 +274,10 @@ class ImportRun:
                 if source.kind == "data":
                     data += 1
                     if data == self._batch_rows:
-                        yield self._plan_batch(segments, last=False)
+                        yield self._plan_batch(segments)
                         segments, data = [segment := _Segment(sheet)], 0
             segment.ends = True
-        yield self._plan_batch(segments, last=True)
+        yield self._plan_batch(segments)
         self._finish()
 
     def _refuse_headerless(self) -> None:
@@ -290,18 +290,13 @@ class ImportRun:
             plan.errors.add(Problem(first, None, "", "", message))
         plan.sheets = [_account(table, []) for table in self._tables]
 
-    def _plan_batch(self, segments: list[_Segment], *, last: bool) -> list[PlannedRow]:
-        """The batch's rows planned; `last` when it is the file's last (or only) batch."""
-        plan, context, book, seen = self.plan, self._context, self._book, self._seen
-        if book.wanted is None:  # the first batch
-            book.decide(segments, whole_file=last, tables=self._tables)
-        data = [source for segment in segments for source in segment.sources]
-        found = iter(context.load([source for source in data if source.kind == "data"]))
+    def _plan_batch(self, segments: list[_Segment]) -> list[PlannedRow]:
+        plan, context, seen = self.plan, self._context, self._seen
+        data = [s for segment in segments for s in segment.sources if s.kind == "data"]
+        found = iter(context.load(data))
         planned: list[PlannedRow] = []
         for segment in segments:
             sheet = segment.sheet
-            if sheet.has_sums is None:  # the sheet's first segment
-                sheet.has_sums = segment.has_sums() if segment.ends else sheet.may_have_sums()
             for source in segment.sources:
                 if source.kind != "data":
                     sheet.check_sum(source)
@@ -348,9 +343,6 @@ class _Segment:
 
     def __init__(self, sheet: _Sheet):
         self.sheet, self.sources, self.ends = sheet, [], False
-
-    def has_sums(self) -> bool:
-        return any(source.kind != "data" for source in self.sources)
 
 
 class _Findings:
@@ -480,7 +472,11 @@ def _community(source: SourceRow, context: _Context) -> Region | Place | _Refusa
 
 
 class _Sums:
-    """Running sums of the figures a 合计/小计 row states, over the rows it covers."""
+    """Running sums of the figures a 合计/小计 row states, over the rows it covers: the
+    file's own arithmetic, each area column as written (a co-located facility's included,
+    as a spreadsheet's SUM adds it), and the total as the rules work it out. Not
+    `rules.sums`, the ledger's own 小计, which leaves co-located areas out and the
+    households of rows without a valid count."""
 
     __slots__ = ("count", "values")
 
@@ -515,10 +511,8 @@ class _Sheet:
         self.errors, self.warnings = ProblemList(), ProblemList(marks_rows=False)
         self.kept = kept_fields(table.columns) if table.layout else ()
         self.waiting = list(self.kept)  # kept fields no row has shown a value for yet
-        # Summed only where the sheet has sum rows, a city's rows would add for nothing:
-        # seen in its first batch when it ends there, else looked for before its rows.
-        self.has_sums: bool | None = None
-        self.may_have_sums = table.may_have_sums
+        # Summed only where the sheet may have sum rows: a city's rows would add for nothing.
+        self.has_sums = table.may_have_sums
         self.block, self.everything = _Sums(), _Sums()  # since the last 小计; all rows above
         self.named: dict[str, _Sums] = {}  # by the street's name
         self.above: list[SourceRow] = []  # 合计 rows written above the rows they sum
@@ -575,22 +569,10 @@ class _Sheet:
 class _BookTotals:
     """The 城乡合计 rows, which sum every sheet's rows."""
 
-    def __init__(self) -> None:
-        self.wanted: bool | None = None  # decided before the first row is planned
+    def __init__(self, tables: list[SheetTable]):
+        self.wanted = any(table.may_have_sums for table in tables)
         self.sums = _Sums()
         self.totals: list[SourceRow] = []
-
-    def decide(self, first: list[_Segment], *, whole_file: bool, tables: list[SheetTable]) -> None:
-        """Whether any sheet has a 城乡合计, which sums every sheet's rows: seen in the
-        first batch when it holds the whole file, else looked for in every sheet."""
-        if whole_file:
-            self.wanted = any(
-                source.kind == "total" and source.label == BOOK_TOTAL
-                for segment in first
-                for source in segment.sources
-            )
-        else:
-            self.wanted = any(table.may_have_sums() for table in tables)
 
     def check(self, plan: ImportPlan) -> None:
         for source in self.totals:

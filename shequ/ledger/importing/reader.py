@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shequ.ledger.importing.cells import cell_text
@@ -96,8 +96,8 @@ class SheetTable:
     problems: list[RowProblem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # field → column letter
     # Whether any row's label cells hold 计, as every sum word does: a sheet without one
-    # has no 小计/合计 row. Looked at only when asked (a sheet read in one batch shows it).
-    may_have_sums: Callable[[], bool] = lambda: False
+    # has no 小计/合计 row, and its rows need not be summed.
+    may_have_sums: bool = False
 
 
 def read_table(sheet: RawSheet) -> SheetTable:
@@ -113,7 +113,7 @@ def read_table(sheet: RawSheet) -> SheetTable:
     reading = _RowReading(sheet, layout)
     table.columns = reading.columns
     data = range(layout.first_data_row, end)
-    table.may_have_sums = lambda: any(reading.may_be_a_sum(rows[index]) for index in data)
+    table.may_have_sums = any(reading.may_be_a_sum(rows[index]) for index in data)
     table.rows = _table_rows(rows, data, reading, table)
     return table
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import IO
 
 import orjson
 
@@ -59,41 +58,27 @@ def _rows_json(rows: list[PlannedRow], after_others: bool = False) -> Iterator[b
 class RowsSpool:
     """The "rows" of the dry run's document, written as each batch of rows is planned and
     read back once the plan is whole (the document states whether the file is ok before
-    its rows): kept as written up to SPOOL_BYTES, in a temporary file beyond.
+    its rows): in memory up to SPOOL_BYTES, in a temporary file beyond
+    (`tempfile.SpooledTemporaryFile`).
 
         with RowsSpool() as rows:
             rows.add(batch) …
             plan_document_bytes(plan, rows)"""
 
     def __enter__(self) -> RowsSpool:
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._file: IO[bytes] | None = None
+        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        self._written = False
         return self
 
     def __exit__(self, *exception) -> None:
-        if self._file is not None:
-            self._file.close()
+        self._file.close()
 
     def add(self, rows: list[PlannedRow]) -> None:
-        for chunk in _rows_json(rows, after_others=bool(self._size)):
-            self._write(chunk)
-
-    def _write(self, chunk: bytes) -> None:
-        self._size += len(chunk)
-        if self._file is None and self._size > SPOOL_BYTES:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by __exit__)
-            self._file.writelines(self._chunks)
-            self._chunks = []
-        if self._file is None:
-            self._chunks.append(chunk)
-        else:
+        for chunk in _rows_json(rows, after_others=self._written):
             self._file.write(chunk)
+        self._written = self._written or bool(rows)
 
     def __iter__(self) -> Iterator[bytes]:
-        if self._file is None:
-            yield from self._chunks
-            return
         self._file.seek(0)
         while block := self._file.read(READ_BYTES):
             yield block
