@@ -814,3 +814,19 @@ def test_an_xlsb_is_refused_with_what_to_do():
         FileRefused, match=r"不支持 Excel 二进制工作簿（\.xlsb），请在 Excel 中另存为 \.xlsx"
     ):
         read_sheets(buffer.getvalue(), "台账.xlsb")
+
+
+def test_a_csv_whose_second_header_row_ends_early_keeps_the_columns_after_it(period, tmp_path):
+    """A CSV's rows end at their last field. A two-row header whose second row stops after
+    the facilities still names the columns to its right (达标年度, 户数): they were cut off,
+    and the figures under them silently not read."""
+    text = (
+        "街镇,社区名称,建筑面积,其中,,达标年度,户数\n"
+        ",,,便民服务中心,卫生服务站\n"
+        "澄江镇,澄江路社区居民委员会,500,400,100,2026,1000\n"
+    )
+    code, document = run_import(tmp_path, text.encode(), name="台账.csv")
+    assert code == 0, document["errors"]
+    [row] = document["rows"]
+    assert row["data"]["households"] == 1000
+    assert row["data"]["compliance_year"] == 2026

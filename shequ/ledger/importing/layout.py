@@ -3,6 +3,7 @@ what whatever its wording or order, and where the table ends."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -110,7 +111,10 @@ def find_layout(rows: list[list]) -> Layout | None:
         below = rows[index + 1] if index + 1 < len(rows) else []
         under = row_under_header(row, below)
         if under == SECOND_HEADER:
-            combined = [_joined(above, cell) for above, cell in zip(row, below, strict=False)]
+            # Rows of a CSV end at their last field: the shorter row's missing cells are
+            # blank, never the longer row's columns cut off.
+            pairs = itertools.zip_longest(row, below, fillvalue="")
+            combined = [_joined(above, cell) for above, cell in pairs]
             return Layout([index, index + 1], _columns(combined), index + 2)
         if under == DOUBTFUL:
             return Layout([index], columns, index + 2, doubtful_row=index + 1)
