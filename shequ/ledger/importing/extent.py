@@ -35,6 +35,9 @@ class Extent:
     sheet: str
     rows: int
     columns: int
+    # What the scan saw of a sheet whose every cell is written `<c r="E12"` in UTF-8, as
+    # Excel, WPS and XlsxWriter write them: such a sheet may be read as a stream.
+    plain: PlainSheet | None = None
 
     @property
     def cells(self) -> int:
@@ -45,6 +48,16 @@ class Extent:
         if not self.rows or not self.columns:
             return "A1"
         return f"A1:{column_letters(self.columns)}{self.rows}"
+
+
+@dataclass(frozen=True)
+class PlainSheet:
+    """What the extent scan notes of a plainly written sheet on its way through the cells,
+    for reading the sheet as a stream (`xlsx_stream`) without another pass."""
+
+    formulas: bool  # a formula may read any cell: such a sheet is read whole
+    merged: list[tuple[int, int, int, int]]  # (top, left, bottom, right), 0-based
+    holds_sum_character: bool  # 计, as every 小计/合计 word holds, in its XML
 
 
 class ExtentUnreadable(ValueError):
@@ -114,7 +127,7 @@ def xlsx_workbook_path(archive: zipfile.ZipFile) -> str | None:
     """The workbook part as calamine finds it (the package's officeDocument relationship,
     else xl/workbook.xml), or None when the archive has none."""
     path = "xl/workbook.xml"
-    if _member(archive, PACKAGE_RELATIONSHIPS):
+    if member(archive, PACKAGE_RELATIONSHIPS):
         targets = []
 
         def relationship(name, attributes):
@@ -123,11 +136,11 @@ def xlsx_workbook_path(archive: zipfile.ZipFile) -> str | None:
             ):
                 targets.append(attributes.get("Target", ""))
 
-        package = _member(archive, PACKAGE_RELATIONSHIPS)
+        package = member(archive, PACKAGE_RELATIONSHIPS)
         _start_elements(archive, package, "文件的目录", relationship)
         if targets and targets[0]:
             path = targets[0].lstrip("/")
-    return _member(archive, path)
+    return member(archive, path)
 
 
 def xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -150,21 +163,21 @@ def xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             targets[attributes.get("Id", "")] = attributes.get("Target", "")
 
     _start_elements(archive, workbook, "工作簿目录", sheet)
-    relationships = _member(archive, f"{folder}_rels/workbook.xml.rels")
+    relationships = member(archive, f"{folder}_rels/workbook.xml.rels")
     if relationships:
         _start_elements(archive, relationships, "工作簿目录", relationship)
     parts = {}
     for name, identity in sheets:
         target = targets.get(identity, "")
         path = target[1:] if target.startswith("/") else posixpath.normpath(folder + target)
-        member = _member(archive, path) if target else None
-        if member is None:
+        found = member(archive, path) if target else None
+        if found is None:
             raise ExtentUnreadable(f"工作表“{name}”的内容在文件中找不到，文件已损坏")
-        parts[name] = member
+        parts[name] = found
     return parts
 
 
-def _member(archive: zipfile.ZipFile, path: str) -> str | None:
+def member(archive: zipfile.ZipFile, path: str) -> str | None:
     """The member named `path`, matched without regard to case or slashes as zip readers do."""
     names = archive.namelist()
     if path in names:
@@ -183,9 +196,9 @@ def _xlsx_sheet_extent(archive: zipfile.ZipFile, sheet: str, part: str) -> Exten
     with archive.open(part) as stream:
         found = _written_cells_extent(stream)
     if found is None:  # cells without r="…", prefixed tags or comments: follow the XML
-        found = _streamed_cells_extent(archive, part, sheet)
-    rows, columns = found
-    return Extent(sheet, rows, columns)
+        rows, columns = _streamed_cells_extent(archive, part, sheet)
+        return Extent(sheet, rows, columns)
+    return Extent(sheet, *found)
 
 
 # Cells as Excel, WPS and XlsxWriter write them: `<c r="E12"` first. Two regular
@@ -197,16 +210,22 @@ OTHER_CELL = re.compile(rb"<c[\t\n\r/>]")
 PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 # Calamine reads the dimension before the cells: it is in the first megabyte.
 DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?ref="([^"]*)"')
+MERGE = re.compile(rb'<mergeCell\s[^>]*?ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+FORMULA_TAG = re.compile(rb"<f[ >/]")
+PREFIXED_FORMULA_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:f[ >/]")
+SUM_CHARACTER = "计".encode()
 
 
 _first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
 
-def _written_cells_extent(stream) -> tuple[int, int] | None:
-    """(rows, columns) from the <dimension> and every cell's r="…", or None when some cell
-    is written otherwise."""
+def _written_cells_extent(stream) -> tuple[int, int, PlainSheet] | None:
+    """(rows, columns) from the <dimension> and every cell's r="…", with what was noted on
+    the way, or None when some cell is written otherwise."""
     rows = columns = 0
     letters: set[bytes] = set()
+    formulas = holds_sum_character = False
+    merged: list[tuple[int, int, int, int]] = []
     for index, data in enumerate(_tag_aligned_chunks(stream)):
         if index == 0 and wide_encoding(data):
             return None
@@ -217,6 +236,10 @@ def _written_cells_extent(stream) -> tuple[int, int] | None:
             # Through C-level maps: a city's sheet has 160,000 cells.
             letters.update(map(_first, cells))
             rows = max(rows, max(map(int, set(map(_second, cells)))))
+        formulas = formulas or formula_tag(data)
+        holds_sum_character = holds_sum_character or SUM_CHARACTER in data
+        if b"<mergeCell" in data:
+            merged += map(_merged_range, MERGE.findall(data))
         if index == 0 and (declared := DIMENSION.search(data)):
             try:
                 last = declared.group(1).decode().split(":")[-1]
@@ -226,7 +249,23 @@ def _written_cells_extent(stream) -> tuple[int, int] | None:
             rows, columns = max(rows, last_row), max(columns, last_column)
     if letters:
         columns = max(columns, max(column_number(c.decode()) for c in letters))
-    return rows, columns
+    return rows, columns, PlainSheet(formulas, merged, holds_sum_character)
+
+
+def formula_tag(data: bytes) -> bool:
+    """Whether `data`, whole tags of a sheet's XML, holds a formula's tag."""
+    # The prefixed spelling only where ":f" occurs: searched for at every "<", it took
+    # longer than the sheet's whole read.
+    return bool(FORMULA_TAG.search(data)) or (
+        b":f" in data and bool(PREFIXED_FORMULA_TAG.search(data))
+    )
+
+
+def _merged_range(reference: tuple[bytes, bytes, bytes, bytes]) -> tuple[int, int, int, int]:
+    left, top, right, bottom = reference
+    first = (int(top) - 1, column_number(left.decode()) - 1)
+    last = (int(bottom) - 1, column_number(right.decode()) - 1) if right else first
+    return (*first, *last)
 
 
 def wide_encoding(data: bytes) -> bool:

@@ -12,6 +12,7 @@ import io
 import logging
 import zipfile
 import zlib
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -23,12 +24,15 @@ from shequ.core.collection import without_cycle_search
 from shequ.ledger.importing.extent import (
     Extent,
     ExtentUnreadable,
+    PlainSheet,
     ods_extents,
     xls_extents,
     xlsx_extents,
+    xlsx_sheet_parts,
     xlsx_workbook_path,
 )
 from shequ.ledger.importing.formulas import Unsupported, evaluate, sheet_formulas
+from shequ.ledger.importing.xlsx_stream import SheetRows, StreamedBook, StreamUnreadable
 
 log = logging.getLogger("shequ.import")
 
@@ -48,10 +52,14 @@ class SizeLimits:
     sheet_rows: int = 50_000
     sheet_columns: int = 200
     sheet_cells: int = 2_000_000
+    # An .xlsx sheet whose XML is larger than this is read a row at a time as it is
+    # planned (`xlsx_stream`), never held whole; None: every sheet is read whole.
+    stream_from: int | None = None
 
 
 # What a street may upload through the pages: a sheet of 2 million cells is under 250 MB
-# in a worker (a city's 11,270 rows of 14 columns are 160,000 cells).
+# in a worker (a city's 11,270 rows of 14 columns are 160,000 cells). The page keeps a
+# file's every row to show them, so no sheet is streamed.
 UPLOAD_LIMITS = SizeLimits(file_bytes=25 * MB, inflated_bytes=200 * MB)
 # The command line reads a file its operator chose, up to a country's (600,000 rows are
 # about 40 MB, 300 MB inflated, 8.4 million cells in 14 columns; the official layout's 16
@@ -64,6 +72,7 @@ COMMAND_LINE_LIMITS = SizeLimits(
     sheet_rows=1_048_576,
     sheet_columns=1_000,
     sheet_cells=16_000_000,
+    stream_from=16 * MB,
 )
 
 
@@ -80,13 +89,17 @@ class FileRefused(Exception):
 @dataclass
 class RawSheet:
     """A sheet's cells as values (str, float, int, bool, date or ""), with where it starts,
-    so that row numbers and column letters can be given as Excel shows them."""
+    so that row numbers and column letters can be given as Excel shows them. `rows` is a
+    list, or for a large .xlsx sheet read from the command line, `StreamedRows`, read
+    again from the file each time it is iterated."""
 
     name: str
-    rows: list[list]
-    first_row: int = 0  # 0-based index of rows[0] in the sheet
+    rows: Iterable[list]
+    first_row: int = 0  # 0-based index of the first row in the sheet
     first_col: int = 0
     merged: list[tuple[int, int, int, int]] | None = None  # (top, left, bottom, right), 0-based
+    # Whether 计 (in every 小计/合计 word) may be in its cells; None: look at the rows.
+    holds_sum_character: bool | None = None
 
 
 def read_named_file(path: Path) -> list[RawSheet]:
@@ -115,19 +128,28 @@ def _file_bytes(path: Path) -> bytes:
 def read_sheets(
     content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
 ) -> list[RawSheet]:
-    kind = check_file(content, filename, limits)
+    kind, extents = inspect_file(content, filename, limits)
     if kind is FileKind.TEXT:
         return [RawSheet(name=Path(filename).stem or "CSV", rows=_read_csv(content))]
-    sheets = _read_with_calamine(content)
-    if kind is FileKind.PACKAGE:
-        _recompute_formulas(content, sheets)
-    return sheets
+    if kind is FileKind.XLS:
+        return _read_with_calamine(content)
+    streamed = _streamed_sheets(content, extents, limits)
+    sheets = _read_with_calamine(content, leaving=streamed)
+    _recompute_formulas(content, sheets, leaving=streamed)
+    return [streamed.get(sheet.name, sheet) for sheet in sheets]
 
 
 def check_file(content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS) -> FileKind:
     """What kind of file `content` is, once it has passed every check that can be made
     without loading a sheet: size, zip bomb, encryption, and each sheet's extent. The
     upload page calls it before it keeps the file."""
+    return inspect_file(content, filename, limits)[0]
+
+
+def inspect_file(
+    content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
+) -> tuple[FileKind, list[Extent]]:
+    """`check_file`'s kind, with the extents of the sheets it checked."""
     if len(content) > limits.file_bytes:
         raise FileRefused(
             f"文件大小 {len(content) / MB:.1f} MB，超过 {limits.file_bytes // MB} MB 的上限"
@@ -135,15 +157,17 @@ def check_file(content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
     if not content:
         raise FileRefused("文件是空的")
     if content.startswith(ZIP_SIGNATURE):
-        _check_extents(_zip_extents(content, limits), limits)
-        return FileKind.PACKAGE
+        extents = _zip_extents(content, limits)
+        _check_extents(extents, limits)
+        return FileKind.PACKAGE, extents
     if content.startswith(OLE_SIGNATURE):
         if _is_encrypted_ooxml(content):
             raise FileRefused("文件已加密（设置了打开密码），请去掉密码后再导入")
-        _check_extents(_unless_unreadable(xls_extents, content), limits)
-        return FileKind.XLS
+        extents = _unless_unreadable(xls_extents, content)
+        _check_extents(extents, limits)
+        return FileKind.XLS, extents
     if Path(filename).suffix.lower() in (".csv", ".txt") or _looks_like_text(content):
-        return FileKind.TEXT
+        return FileKind.TEXT, []
     raise FileRefused("不是 Excel、WPS 表格或 CSV 文件，无法读取")
 
 
@@ -239,9 +263,11 @@ class UncheckedFormula:
         return f"={self.formula}" if self.formula else "（共享公式）"
 
 
-def _recompute_formulas(content: bytes, sheets: list[RawSheet]) -> None:
+def _recompute_formulas(
+    content: bytes, sheets: list[RawSheet], leaving: Collection[str] = ()
+) -> None:
     try:
-        formulas = sheet_formulas(content)
+        formulas = sheet_formulas(content, leaving)
     except ExtentUnreadable as error:
         raise FileRefused(str(error)) from error
     except (*PART_FAILURES, ElementTree.ParseError, KeyError, ValueError) as error:
@@ -331,15 +357,69 @@ def _is_encrypted_ooxml(content: bytes) -> bool:
     )
 
 
-def _read_with_calamine(content: bytes) -> list[RawSheet]:
-    """Every sheet as calamine reads it; its refusals, in English, are logged and told to
-    the user in Chinese."""
+def _read_with_calamine(content: bytes, leaving: Collection[str] = ()) -> list[RawSheet]:
+    """Every sheet as calamine reads it, but those named in `leaving`, given without their
+    rows (they are read otherwise); calamine's refusals, in English, are logged and told
+    to the user in Chinese."""
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
         names = book.sheet_names
     except BaseException as error:
         _refuse_reader_failure(error, "")
-    return [_read_sheet(book, name) for name in names]
+    return [RawSheet(name, []) if name in leaving else _read_sheet(book, name) for name in names]
+
+
+def _streamed_sheets(content: bytes, extents: list[Extent], limits: SizeLimits) -> dict:
+    """{name: sheet} of the .xlsx sheets read as streams: larger than `limits.stream_from`,
+    written plainly and holding no formula (which may need any cell of the sheet)."""
+    plain = {e.sheet: e.plain for e in extents if e.plain is not None and not e.plain.formulas}
+    if limits.stream_from is None or not plain:
+        return {}
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    try:
+        parts = {
+            name: part
+            for name, part in xlsx_sheet_parts(archive).items()
+            if name in plain and archive.getinfo(part).file_size > limits.stream_from
+        }
+        if not parts:
+            return {}
+        book = StreamedBook(archive)
+        return {name: _streamed_sheet(book, name, p, plain[name]) for name, p in parts.items()}
+    except (*PART_FAILURES, StreamUnreadable, UnicodeDecodeError) as error:
+        raise _stream_refusal(error) from error
+
+
+def _streamed_sheet(book: StreamedBook, name: str, part: str, plain: PlainSheet) -> RawSheet:
+    return RawSheet(
+        name,
+        StreamedRows(book.sheet(name, part)),
+        merged=plain.merged,
+        holds_sum_character=plain.holds_sum_character or book.strings.hold_sum_character,
+    )
+
+
+@dataclass(frozen=True)
+class StreamedRows:
+    """A streamed sheet's rows; a failure met while reading them is a refusal of the file,
+    as it would have been had the sheet been read whole before planning."""
+
+    rows: SheetRows
+
+    def __iter__(self) -> Iterator[list]:
+        try:
+            yield from self.rows
+        except (*PART_FAILURES, StreamUnreadable, UnicodeDecodeError) as error:
+            raise _stream_refusal(error) from error
+
+
+def _stream_refusal(error: BaseException) -> FileRefused:
+    if isinstance(error, StreamUnreadable):
+        return FileRefused(str(error))
+    if isinstance(error, UnicodeDecodeError):
+        return FileRefused("文件中有无法识别的文字（不是 UTF-8 编码），文件可能已损坏")
+    log.warning("unreadable part: %r", error)
+    return FileRefused("文件已损坏，无法打开")
 
 
 def _read_sheet(book, name: str) -> RawSheet:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
 
 from shequ.ledger.importing.extent import (
     column_letters,
     column_number,
+    formula_tag,
     wide_encoding,
     xlsx_sheet_parts,
 )
@@ -31,13 +33,16 @@ class Unsupported(ValueError):
 BEYOND_ARITHMETIC = "只能核算加减乘除和 SUM"
 
 
-def sheet_formulas(content: bytes) -> dict[str, dict[tuple[int, int], str]]:
+def sheet_formulas(
+    content: bytes, leaving: Collection[str] = ()
+) -> dict[str, dict[tuple[int, int], str]]:
     """{sheet name: {(row, column) 0-based: formula text}}, a shared formula's text given
-    for every cell that shares it ("" where its master cell is missing)."""
+    for every cell that shares it ("" where its master cell is missing); the sheets named
+    in `leaving` (streamed: they hold none) are not looked at."""
     archive = zipfile.ZipFile(io.BytesIO(content))
     found = {}
     for name, path in xlsx_sheet_parts(archive).items():
-        if not _has_formulas(archive, path):
+        if name in leaving or not _has_formulas(archive, path):
             continue  # most sheets hold values only: skip the XML parse
         formulas = _formulas_in(archive.read(path))
         if formulas:
@@ -108,8 +113,6 @@ def _shared_formulas(masters, followers) -> dict[tuple[int, int], str]:
     return moved
 
 
-FORMULA_TAG = re.compile(rb"<f[ >/]")
-PREFIXED_FORMULA_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:f[ >/]")
 CHUNK = 1 << 20
 
 
@@ -121,18 +124,10 @@ def _has_formulas(archive: zipfile.ZipFile, path: str) -> bool:
         while chunk := stream.read(CHUNK):
             if not tail and wide_encoding(chunk):
                 return True  # UTF-16: no byte pattern finds a tag, the XML parser will
-            if _formula_tag(tail + chunk[:16]) or _formula_tag(chunk):
+            if formula_tag(tail + chunk[:16]) or formula_tag(chunk):
                 return True
             tail = chunk[-15:]  # a tag cut between two chunks
     return False
-
-
-def _formula_tag(data: bytes) -> bool:
-    # The prefixed spelling only where ":f" occurs: searched for at every "<", it took
-    # longer than the sheet's whole read.
-    return bool(FORMULA_TAG.search(data)) or (
-        b":f" in data and bool(PREFIXED_FORMULA_TAG.search(data))
-    )
 
 
 def _position(reference: str) -> tuple[int, int] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -78,26 +79,36 @@ class Layout:
         return self.columns.get(field)
 
 
-def fill_merged(sheet: RawSheet) -> list[list]:
-    """Copy each merged range's value into all its cells (a street merged down its rows).
-    The sheet's own rows are left as they were: a row a range covers is copied once, the
-    others are shared (a city's rows are not all copied for a street column's merges)."""
+def fill_merged(sheet: RawSheet) -> Iterable[list]:
+    """The sheet's rows with each merged range's value copied into all its cells (a street
+    merged down its rows), row by row as they are taken. The sheet's own rows are left as
+    they were: a row a range covers is copied, the others are given as they are."""
     if not sheet.merged:
         return sheet.rows  # nothing to fill
-    rows = list(sheet.rows)
-    copied: set[int] = set()
-    for top, left, bottom, right in sheet.merged:
-        if top >= len(rows) or left >= len(rows[top]):
-            continue
-        value = rows[top][left]
-        for r in range(top, min(bottom, len(rows) - 1) + 1):
-            if r not in copied:
-                rows[r] = list(rows[r])
-                copied.add(r)
-            row = rows[r]
-            for c in range(left, min(right, len(row) - 1) + 1):
-                row[c] = value
-    return rows
+    return _filled(sheet.rows, sorted(sheet.merged))
+
+
+def _filled(rows: Iterable[list], merged: list[tuple[int, int, int, int]]) -> Iterator[list]:
+    waiting = iter(merged)  # by their top rows
+    upcoming = next(waiting, None)
+    open_ranges: list[tuple[int, int, int, object]] = []  # (bottom, left, right, value)
+    for index, row in enumerate(rows):
+        while upcoming is not None and upcoming[0] <= index:
+            top, left, bottom, right = upcoming
+            if top == index:  # Excel shows its first cell's value in all of it
+                open_ranges.append((bottom, left, right, row[left] if left < len(row) else ""))
+            upcoming = next(waiting, None)
+        if open_ranges:
+            open_ranges = [found for found in open_ranges if found[0] >= index]
+        if open_ranges:
+            row = list(row)
+            for _, left, right, value in open_ranges:
+                # The whole range, though the row's written cells may end before it (a
+                # CSV's or a streamed sheet's rows end at their last cell).
+                if len(row) <= right:
+                    row.extend([""] * (right + 1 - len(row)))
+                row[left : right + 1] = [value] * (right + 1 - left)
+        yield row
 
 
 def find_layout(rows: list[list]) -> Layout | None:
@@ -111,8 +122,8 @@ def find_layout(rows: list[list]) -> Layout | None:
         below = rows[index + 1] if index + 1 < len(rows) else []
         under = row_under_header(row, below)
         if under == SECOND_HEADER:
-            # Rows of a CSV end at their last field: the shorter row's missing cells are
-            # blank, never the longer row's columns cut off.
+            # Rows of a CSV or a streamed sheet end at their last cell: the shorter row's
+            # missing cells are blank, never the longer row's columns cut off.
             pairs = itertools.zip_longest(row, below, fillvalue="")
             combined = [_joined(above, cell) for above, cell in pairs]
             return Layout([index, index + 1], _columns(combined), index + 2)

@@ -243,7 +243,7 @@ class ImportRun:
         self._targets = plan_target_years
         self._tables = [read_table(sheet) for sheet in sheets]
         self._findings = _Findings()
-        self._seen: dict[int, tuple[str, int]] = {}  # community id → where it came first
+        self._seen = _FirstSeen()
         self._book = _BookTotals(self._tables)
         self._sheets: list[_Sheet] = []
         self._done = False
@@ -384,11 +384,33 @@ def _account(table: SheetTable, refused_rows: list[Skipped], imported: int = 0) 
 _row_number = operator.attrgetter("row")
 
 
+class _FirstSeen:
+    """Where each community of the file came first, for its duplicates' message. A
+    country's 600,000 are kept across batches, each as one number (its sheet and row)
+    rather than a tuple: 35 MB less."""
+
+    ROWS = 1 << 32  # a sheet's rows are fewer (Excel's last is 1,048,576)
+
+    def __init__(self) -> None:
+        self._where: dict[int, int] = {}  # community id → sheet number × ROWS + row
+        self._sheets: dict[str, int] = {}
+
+    def first(self, community: int, source: SourceRow) -> tuple[str, int] | None:
+        """(sheet, row) where `community` came before `source`, or None: it comes first
+        at `source`, and is noted there."""
+        where = self._where.get(community)
+        if where is not None:
+            return list(self._sheets)[where // self.ROWS], where % self.ROWS
+        sheet = self._sheets.setdefault(source.sheet, len(self._sheets))
+        self._where[community] = sheet * self.ROWS + source.row
+        return None
+
+
 def _plan_row(
     source: SourceRow,
     found: Region | Place | _Refusal,
     context: _Context,
-    seen: dict[int, tuple[str, int]],
+    seen: _FirstSeen,
     sheet: _Sheet,
 ) -> PlannedRow | None:
     if type(found) is _Refusal:
@@ -400,12 +422,11 @@ def _plan_row(
         message = f"{community.name}在{context.period.label}没有台账行，或不在您的范围内"
         sheet.refuse(source, "community", "community", message)
         return None
-    if community.pk in seen:
-        first_sheet, number = seen[community.pk]
+    if (first := seen.first(community.pk, source)) is not None:
+        first_sheet, number = first
         message = f"{community.name}重复出现（第一次在{first_sheet} 第{number}行）"
         sheet.refuse(source, "community", "community", message)
         return None
-    seen[community.pk] = (source.sheet, source.row)
     read = row_values(source, row)
     if read.errors or read.warnings:
         _collect(source, read, sheet)

@@ -54,8 +54,10 @@ def without_problem_list(sheets: list[RawSheet]) -> list[RawSheet]:
 
 
 def _is_problem_list(sheet: RawSheet) -> bool:
-    header = tuple(sheet.rows[0][:6]) if sheet.rows else ()
-    return sheet.name == PROBLEM_SHEET and header == tuple(t for t, _ in PROBLEM_COLUMNS)
+    if sheet.name != PROBLEM_SHEET:
+        return False
+    header = tuple(next(iter(sheet.rows), [])[:6])  # a streamed sheet: its first row only
+    return header == tuple(t for t, _ in PROBLEM_COLUMNS)
 
 
 def problem_marks(plan: ImportPlan) -> dict[tuple[str, int, str], Mark]:

@@ -4,9 +4,10 @@ rows that will be checked against them."""
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from shequ.ledger.importing.cells import cell_text
@@ -101,38 +102,55 @@ class SheetTable:
 
 
 def read_table(sheet: RawSheet) -> SheetTable:
-    rows = fill_merged(sheet)
-    end = _content_end(rows)
-    layout = find_layout(rows)
-    table = SheetTable(sheet.name, layout, iter(()), rows_read=end)
-    first = sheet.first_row + 1  # Excel's number of rows[0]
+    """The sheet's table. Its first rows are read now, to find the header; the others as
+    the planner takes them, so that a streamed sheet is never held whole."""
+    rows: Iterable[list] = fill_merged(sheet)
+    if sheet.holds_sum_character is None:
+        rows = list(rows)  # read whole already: looked over for 计 below
+    taken = iter(rows)
+    head = list(itertools.islice(taken, MAX_HEADER_SEARCH + 1))
+    layout = find_layout(head)
+    table = SheetTable(sheet.name, layout, iter(()))
+    first = sheet.first_row + 1  # Excel's number of the sheet's first row
     if layout is None:
-        _account_headerless(rows, end, first, table)
+        _account_headerless(itertools.chain(head, taken), first, table)
         return table
-    _account_header(rows, layout, first, table)
+    _account_header(head, layout, first, table)
+    table.rows_read = _content_end(head[: layout.first_data_row])
     reading = _RowReading(sheet, layout)
     table.columns = reading.columns
-    data = range(layout.first_data_row, end)
-    table.may_have_sums = any(reading.may_be_a_sum(rows[index]) for index in data)
-    table.rows = _table_rows(rows, data, reading, table)
+    if isinstance(rows, list):
+        data_rows = itertools.islice(rows, layout.first_data_row, None)
+        table.may_have_sums = any(map(reading.may_be_a_sum, data_rows))
+    else:
+        table.may_have_sums = bool(sheet.holds_sum_character)
+    data = itertools.chain(head[layout.first_data_row :], taken)
+    content = _content_rows(data, layout.first_data_row, first, table)
+    table.rows = _table_rows(content, reading, table)
     return table
 
 
-def _table_rows(
-    rows: list[list], data: range, reading: _RowReading, table: SheetTable
-) -> Iterator[SourceRow]:
-    first = reading.sheet.first_row + 1
+def _content_rows(rows: Iterable[list], start: int, first: int, table: SheetTable):
+    """(index, values) of each row with content, counted from `start`. The blank rows
+    between them are listed as skipped and `table.rows_read` follows the last of them: a
+    sheet's trailing blank area (styled but empty rows) is neither read nor listed."""
+    blank = start  # the first blank row not yet listed
+    for index, values in enumerate(rows, start):
+        if _has_content(values):
+            table.skipped.extend(Skipped(first + row, BLANK) for row in range(blank, index))
+            blank = table.rows_read = index + 1
+            yield index, values
+
+
+def _table_rows(content, reading: _RowReading, table: SheetTable) -> Iterator[SourceRow]:
     skipped = table.skipped
     street = ""
-    for index in data:
-        values = rows[index]
-        if not _has_content(values):
-            skipped.append(Skipped(first + index, BLANK))
-            continue
+    for index, values in content:
         ending = end_of_table(values)
         source = reading.source_row(values, index)
         if ending and not _is_named_data(source):
-            _account_after_end(rows, range(index, data.stop), ending, reading, table)
+            rest = itertools.chain([(index, values)], content)
+            _account_after_end(rest, ending, reading, table)
             return
         if source.kind == "data":
             if not source.text("community") and not source.text("code"):
@@ -147,8 +165,7 @@ def _table_rows(
 
 
 def _content_end(rows: list[list]) -> int:
-    """The index after the last row with content: a sheet's trailing blank area (styled
-    but empty rows) is neither read nor listed."""
+    """The index after the last row with content."""
     end = len(rows)
     while end and not _has_content(rows[end - 1]):
         end -= 1
@@ -179,46 +196,41 @@ def _account_header(rows: list[list], layout: Layout, first: int, table: SheetTa
         _refuse(table, first + layout.doubtful_row, "", "", message)
 
 
-def _account_headerless(rows: list[list], end: int, first: int, table: SheetTable) -> None:
+def _account_headerless(rows: Iterable[list], first: int, table: SheetTable) -> None:
     """A sheet without a header is not read; rows that look like a community's figures
     make it an error, named once for the sheet, never a silent omission."""
-    looking = [
-        first + index
-        for index in range(end)
-        if _has_content(rows[index]) and looks_like_community_data(rows[index])
-    ]
+    looking: list[int] = []  # rows (0-based) that look like a community's figures
+    filled: list[int] = []  # rows with content
+    for index, values in enumerate(rows):
+        if _has_content(values):
+            filled.append(index)
+            if looks_like_community_data(values):
+                looking.append(index)
+    table.rows_read = filled[-1] + 1 if filled else 0
     if looking:
-        where = f"第{looking[0]}行" + (f"等 {len(looking)} 行" if len(looking) > 1 else "")
+        where = f"第{first + looking[0]}行" + (f"等 {len(looking)} 行" if len(looking) > 1 else "")
         message = (
             f"找不到表头：{where}有社区名称和数字，但前 {MAX_HEADER_SEARCH} 行中没有一行同时写有"
             "“社区名称”和“户数”“建筑面积”等列名，无法判断各列是什么；请加上表头"
         )
-        table.problems.append(RowProblem(looking[0], "", "", message))
-    data = set(looking)
-    for index in range(end):
-        row = first + index
-        if row in data:
+        table.problems.append(RowProblem(first + looking[0], "", "", message))
+    data, content = set(looking), set(filled)
+    for index in range(table.rows_read):
+        if index in data:
             reason = refused(table.problems[-1].message)
         else:
-            reason = NO_HEADER if _has_content(rows[index]) else BLANK
-        table.skipped.append(Skipped(row, reason))
+            reason = NO_HEADER if index in content else BLANK
+        table.skipped.append(Skipped(first + index, reason))
 
 
-def _account_after_end(
-    rows: list[list], indexes: range, reason: str, reading: _RowReading, table: SheetTable
-) -> None:
+def _account_after_end(content, reason: str, reading: _RowReading, table: SheetTable) -> None:
     """The rows from 说明 or 填表人 on are notes and sign-off; one that holds a community
     and figures is data left below the table, an error rather than dropped."""
-    first = reading.sheet.first_row + 1
-    for index in indexes:
-        values = rows[index]
-        if not _has_content(values):
-            table.skipped.append(Skipped(first + index, BLANK))
-            continue
+    for index, values in content:
         ending = end_of_table(values)
         if ending:
             reason = ending
-            table.skipped.append(Skipped(first + index, reason))
+            table.skipped.append(Skipped(reading.sheet.first_row + 1 + index, reason))
             continue
         source = reading.source_row(values, index)
         name = source.text("community") or source.text("code")
