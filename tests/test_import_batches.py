@@ -21,6 +21,7 @@ from shequ.ledger.importing import plan as planning
 from shequ.ledger.importing import report
 from shequ.ledger.importing.apply import import_apply, import_apply_batches
 from shequ.ledger.importing.files import StreamedRows, read_sheets
+from shequ.ledger.importing.reader import SourceRow
 from shequ.ledger.importing.report import RowsSpool, plan_document_bytes
 from shequ.ledger.models import LedgerRow
 from shequ.regions.levels import Level
@@ -247,3 +248,14 @@ def test_the_spooled_rows_read_back_in_blocks_that_split_characters(period, tmp_
     monkeypatch.setattr(report, "SPOOL_BYTES", 10)  # the rows in a temporary file
     monkeypatch.setattr(report, "READ_BYTES", 5)  # 天生街道: three bytes a character
     assert run_command(tmp_path, content) == whole
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["台账", "农村"])), max_size=60))
+def test_where_a_community_came_first_is_remembered_as_a_dictionary_would(visits):
+    """`_FirstSeen` keeps ids as a bitmap and positions in arrays until a community comes
+    again: what it answers is what a plain dictionary of first positions answers."""
+    seen, expected = planning._FirstSeen(), {}
+    for row, (community, sheet) in enumerate(visits, 2):
+        source = SourceRow(sheet, row, {}, {})
+        assert seen.first(community, source) == expected.get(community)
+        expected.setdefault(community, (sheet, row))

@@ -20,6 +20,10 @@ from shequ.ledger.importing import files
 from shequ.ledger.importing.files import COMMAND_LINE_LIMITS, FileRefused, read_sheets
 from shequ.ledger.importing.layout import fill_merged
 from shequ.ledger.importing.xlsx_stream import DATE, DURATION, custom_format_kind
+from shequ.ledger.models import LedgerRow
+
+from .import_fixtures import run_import
+from .test_import_properties import period as period
 
 # Every sheet written plainly and without formulas is streamed, however small.
 STREAM_ALL = dataclasses.replace(COMMAND_LINE_LIMITS, stream_from=0)
@@ -310,3 +314,48 @@ def test_only_plain_sheets_without_formulas_are_streamed():
     assert read_sheets(unnumbered, "a.xlsx", STREAM_ALL)[0].rows == [[1.0]]
     # the pages keep a file's every row: an upload is never streamed
     assert read_sheets(plain, "a.xlsx")[0].rows == [[1.0]]
+
+
+def test_a_streamed_file_named_on_the_command_line_is_read_again_from_it(tmp_path, monkeypatch):
+    """A country's file is not held in memory while it is planned: its streamed sheets
+    are read from the file again, and a file changed meanwhile is refused as such."""
+    monkeypatch.setattr(files, "COMMAND_LINE_LIMITS", STREAM_ALL)
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(package('<row r="1"><c r="A1"><v>1</v></c></row>'))
+    [sheet] = files.read_named_file(path)
+    assert sheet.rows.rows.archive.filename == str(path)
+    assert list(sheet.rows) == [[1.0]]
+    path.write_bytes(package('<row r="1"><c r="A1"><v>2</v></c></row><row r="2"/>'))
+    with pytest.raises(FileRefused, match="在导入过程中被修改了"):
+        list(sheet.rows)
+    changed = dataclasses.replace(files.NamedFile.of(path), size=1)
+    with pytest.raises(FileRefused, match="在导入过程中被修改了"):
+        changed.reopened()
+
+
+@pytest.mark.django_db
+def test_a_streamed_file_damaged_after_its_first_rows_is_refused_and_nothing_written(
+    period, tmp_path, monkeypatch
+):
+    """A damage met only when the planner reaches it (here a text the file does not hold,
+    in the last row) refuses the whole file as a damage found before reading would: exit
+    status 2 and the refusal's document, nothing written even under --apply."""
+    monkeypatch.setattr(files, "COMMAND_LINE_LIMITS", STREAM_ALL)
+    header = "".join(
+        f'<c r="{column}1" t="inlineStr"><is><t>{text}</t></is></c>'
+        for column, text in zip("ABCD", ("街镇", "社区名称", "户数", "便民服务中心"), strict=True)
+    )
+    good = (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>澄江镇</t></is></c><c r="B2" t="inlineStr">'
+        '<is><t>澄江路社区居民委员会</t></is></c><c r="C2"><v>1000</v></c><c r="D2"><v>500</v>'
+        "</c></row>"
+    )
+    damaged = '<row r="3"><c r="A3" t="s"><v>7</v></c></row>'
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(package(f'<row r="1">{header}</row>{good}{damaged}'))
+    before = list(LedgerRow.objects.values_list("pk", "households", "service_center"))
+    for arguments in ([], ["--apply"]):
+        code, document = run_import(tmp_path, path.read_bytes(), "--period", "2026H2", *arguments)
+        assert code == 2
+        assert "共享文本不存在" in document["errors"][0]["message"]
+    assert list(LedgerRow.objects.values_list("pk", "households", "service_center")) == before

@@ -104,8 +104,42 @@ class RawSheet:
 
 def read_named_file(path: Path) -> list[RawSheet]:
     """The sheets of a file named on the command line (`import-ledger FILE`), within the
-    command line's limits."""
-    return read_sheets(_file_bytes(path), path.name, COMMAND_LINE_LIMITS)
+    command line's limits. A streamed sheet is read from the file again as it is planned:
+    a country's 40 MB are not held meanwhile."""
+    named = NamedFile.of(path)
+    return read_sheets(_file_bytes(path), path.name, COMMAND_LINE_LIMITS, named)
+
+
+@dataclass(frozen=True)
+class NamedFile:
+    """A file named on the command line, as it was before it was read."""
+
+    path: Path
+    size: int
+    modified: int  # st_mtime_ns
+
+    @classmethod
+    def of(cls, path: Path) -> NamedFile | None:
+        try:
+            status = path.stat()
+        except OSError:
+            return None  # reading it says why
+        return cls(path, status.st_size, status.st_mtime_ns)
+
+    def reopened(self) -> zipfile.ZipFile:
+        """The file as a zip package, refused if it has changed since it was read."""
+        self.check()
+        return zipfile.ZipFile(self.path)
+
+    def check(self) -> None:
+        """Refuse the file if it has changed (or gone) since it was read."""
+        try:
+            status = self.path.stat()
+            changed = (status.st_size, status.st_mtime_ns) != (self.size, self.modified)
+        except OSError:
+            changed = True
+        if changed:
+            raise FileRefused(f"文件 {self.path.name} 在导入过程中被修改了，请改好保存后重新导入")
 
 
 def _file_bytes(path: Path) -> bytes:
@@ -126,14 +160,19 @@ def _file_bytes(path: Path) -> bytes:
 
 @without_cycle_search  # a sheet's cells are lists of values: nothing for it to find
 def read_sheets(
-    content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS
+    content: bytes,
+    filename: str,
+    limits: SizeLimits = UPLOAD_LIMITS,
+    named: NamedFile | None = None,
 ) -> list[RawSheet]:
+    """The file's sheets; those streamed are read from `named`, where `content` came
+    from, if it is given (else `content` is kept for them)."""
     kind, extents = inspect_file(content, filename, limits)
     if kind is FileKind.TEXT:
         return [RawSheet(name=Path(filename).stem or "CSV", rows=_read_csv(content))]
     if kind is FileKind.XLS:
         return _read_with_calamine(content)
-    streamed = _streamed_sheets(content, extents, limits)
+    streamed = _streamed_sheets(content, extents, limits, named)
     sheets = _read_with_calamine(content, leaving=streamed)
     _recompute_formulas(content, sheets, leaving=streamed)
     return [streamed.get(sheet.name, sheet) for sheet in sheets]
@@ -369,14 +408,16 @@ def _read_with_calamine(content: bytes, leaving: Collection[str] = ()) -> list[R
     return [RawSheet(name, []) if name in leaving else _read_sheet(book, name) for name in names]
 
 
-def _streamed_sheets(content: bytes, extents: list[Extent], limits: SizeLimits) -> dict:
+def _streamed_sheets(
+    content: bytes, extents: list[Extent], limits: SizeLimits, named: NamedFile | None
+) -> dict:
     """{name: sheet} of the .xlsx sheets read as streams: larger than `limits.stream_from`,
     written plainly and holding no formula (which may need any cell of the sheet)."""
     plain = {e.sheet: e.plain for e in extents if e.plain is not None and not e.plain.formulas}
     if limits.stream_from is None or not plain:
         return {}
-    archive = zipfile.ZipFile(io.BytesIO(content))
     try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
         parts = {
             name: part
             for name, part in xlsx_sheet_parts(archive).items()
@@ -384,16 +425,23 @@ def _streamed_sheets(content: bytes, extents: list[Extent], limits: SizeLimits) 
         }
         if not parts:
             return {}
+        if named is not None:
+            archive = named.reopened()  # the same package, read from the file as needed
         book = StreamedBook(archive)
-        return {name: _streamed_sheet(book, name, p, plain[name]) for name, p in parts.items()}
+        return {
+            name: _streamed_sheet(book, name, part, plain[name], named)
+            for name, part in parts.items()
+        }
     except (*PART_FAILURES, StreamUnreadable, UnicodeDecodeError) as error:
         raise _stream_refusal(error) from error
 
 
-def _streamed_sheet(book: StreamedBook, name: str, part: str, plain: PlainSheet) -> RawSheet:
+def _streamed_sheet(
+    book: StreamedBook, name: str, part: str, plain: PlainSheet, named: NamedFile | None
+) -> RawSheet:
     return RawSheet(
         name,
-        StreamedRows(book.sheet(name, part)),
+        StreamedRows(book.sheet(name, part), named),
         merged=plain.merged,
         holds_sum_character=plain.holds_sum_character or book.strings.hold_sum_character,
     )
@@ -405,11 +453,16 @@ class StreamedRows:
     as it would have been had the sheet been read whole before planning."""
 
     rows: SheetRows
+    named: NamedFile | None = None  # the file they are read from again, if named
 
     def __iter__(self) -> Iterator[list]:
+        if self.named is not None:
+            self.named.check()
         try:
             yield from self.rows
         except (*PART_FAILURES, StreamUnreadable, UnicodeDecodeError) as error:
+            if self.named is not None:
+                self.named.check()  # a file changed meanwhile is not said to be damaged
             raise _stream_refusal(error) from error
 
 

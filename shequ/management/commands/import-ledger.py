@@ -69,10 +69,14 @@ class Command(ShequCommand):
         street_region = self._street(scope, street)
         planning = {"scope": scope, "period": target, "sheets": sheets, "filename": path.name}
         with RowsSpool() as rows:
-            if approve:
-                plan = self._load_approved(planning, street_region, reason)
-            else:
-                plan = self._plan(planning, street_region, apply, rows if options["json"] else None)
+            try:
+                if approve:
+                    plan = self._load_approved(planning, street_region, reason)
+                else:
+                    spool = rows if options["json"] else None
+                    plan = self._plan(planning, street_region, apply, spool)
+            except FileRefused as error:  # a streamed sheet found unreadable as it was read
+                return self._refused(options, path.name, code.code, str(error))
             written_to = ""
             if problems:
                 # Written whether or not the import goes ahead: the warnings are marked too.
