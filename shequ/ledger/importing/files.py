@@ -174,7 +174,9 @@ def read_sheets(
         return _read_with_calamine(content)
     streamed = _streamed_sheets(content, extents, limits, named)
     sheets = _read_with_calamine(content, leaving=streamed)
-    _recompute_formulas(content, sheets, leaving=streamed)
+    # The extent scan has looked for formulas in every plainly written sheet already.
+    without = {e.sheet for e in extents if e.plain is not None and not e.plain.formulas}
+    _recompute_formulas(content, sheets, leaving=without)
     return [streamed.get(sheet.name, sheet) for sheet in sheets]
 
 

@@ -38,7 +38,7 @@ def sheet_formulas(
 ) -> dict[str, dict[tuple[int, int], str]]:
     """{sheet name: {(row, column) 0-based: formula text}}, a shared formula's text given
     for every cell that shares it ("" where its master cell is missing); the sheets named
-    in `leaving` (streamed: they hold none) are not looked at."""
+    in `leaving` (known to hold none) are not looked at."""
     archive = zipfile.ZipFile(io.BytesIO(content))
     found = {}
     for name, path in xlsx_sheet_parts(archive).items():

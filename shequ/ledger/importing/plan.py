@@ -404,13 +404,13 @@ class _FirstSeen:
     def first(self, community: int, source: SourceRow) -> tuple[str, int] | None:
         """(sheet, row) where `community` came before `source`, or None: it comes first
         at `source`, and is noted there."""
-        byte, bit = divmod(community, 8)
-        if byte < len(self._seen) and self._seen[byte] >> bit & 1:
+        seen, byte, bit = self._seen, community >> 3, 1 << (community & 7)
+        if byte >= len(seen):
+            seen.extend(bytes(byte + 1 - len(seen)))
+        elif seen[byte] & bit:
             where = self._position(community)
             return list(self._sheets)[where // self.ROWS], where % self.ROWS
-        if byte >= len(self._seen):
-            self._seen.extend(bytes(byte + 1 - len(self._seen)))
-        self._seen[byte] |= 1 << bit
+        seen[byte] |= bit
         where = self._sheets.setdefault(source.sheet, len(self._sheets)) * self.ROWS + source.row
         self._ids.append(community)
         self._where.append(where)

@@ -137,7 +137,8 @@ def _content_rows(rows: Iterable[list], start: int, first: int, table: SheetTabl
     blank = start  # the first blank row not yet listed
     for index, values in enumerate(rows, start):
         if _has_content(values):
-            table.skipped.extend(Skipped(first + row, BLANK) for row in range(blank, index))
+            if blank < index:
+                table.skipped.extend(Skipped(first + row, BLANK) for row in range(blank, index))
             blank = table.rows_read = index + 1
             yield index, values
 
