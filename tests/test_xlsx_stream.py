@@ -5,6 +5,7 @@ and custom formats, merged cells) and over XML as other programs write it."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime
 import io
@@ -46,7 +47,7 @@ def trimmed(rows) -> list[list]:
 def both_ways(content: bytes) -> tuple[list, list]:
     whole = read_sheets(content, "book.xlsx", READ_WHOLE)
     streamed = read_sheets(content, "book.xlsx", STREAM_ALL)
-    assert [type(s.rows) for s in streamed] == [files.StreamedRows] * len(streamed)
+    assert {type(s.rows) for s in streamed} == {files.StreamedRows}
     assert [s.name for s in whole] == [s.name for s in streamed]
     return whole, streamed
 
@@ -359,3 +360,16 @@ def test_a_streamed_file_damaged_after_its_first_rows_is_refused_and_nothing_wri
         assert code == 2
         assert "共享文本不存在" in document["errors"][0]["message"]
     assert list(LedgerRow.objects.values_list("pk", "households", "service_center")) == before
+
+
+def test_a_large_text_file_keeps_its_text_and_parses_rows_as_they_are_taken(tmp_path):
+    """A CSV above the command line's `stream_from` is parsed a row at a time; a line the
+    csv module cannot read refuses the file when the planner reaches it."""
+    text = "街镇,社区名称,户数\n澄江镇,澄江路社区居民委员会,1000\n澄江镇,小计,1000\n"
+    [sheet] = read_sheets(text.encode(), "台账.csv", STREAM_ALL)
+    assert type(sheet.rows) is files.TextRows and sheet.holds_sum_character
+    assert list(sheet.rows) == read_sheets(text.encode(), "台账.csv", READ_WHOLE)[0].rows
+    damaged = text + "澄江镇," + '"' + "x" * (csv.field_size_limit() + 1) + '"\n'
+    [sheet] = read_sheets(damaged.encode(), "台账.csv", STREAM_ALL)
+    with pytest.raises(FileRefused, match="CSV 文件第 4 行的格式有误"):
+        list(sheet.rows)

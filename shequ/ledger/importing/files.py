@@ -22,6 +22,7 @@ import python_calamine
 
 from shequ.core.collection import without_cycle_search
 from shequ.ledger.importing.extent import (
+    SUM_CHARACTER,
     Extent,
     ExtentUnreadable,
     PlainSheet,
@@ -169,7 +170,7 @@ def read_sheets(
     from, if it is given (else `content` is kept for them)."""
     kind, extents = inspect_file(content, filename, limits)
     if kind is FileKind.TEXT:
-        return [RawSheet(name=Path(filename).stem or "CSV", rows=_read_csv(content))]
+        return [_text_sheet(content, Path(filename).stem or "CSV", limits)]
     if kind is FileKind.XLS:
         return _read_with_calamine(content)
     streamed = _streamed_sheets(content, extents, limits, named)
@@ -554,12 +555,30 @@ def _line_of(content: bytes, offset: int) -> int:
     return content[:offset].count(newline or b"\n") + 1
 
 
-def _read_csv(content: bytes) -> list[list]:
-    text = decode_text(content)
-    dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        return [list(row) for row in reader]
-    except csv.Error as error:  # a field beyond the csv module's size limit, …
-        log.warning("unreadable CSV line %s: %s", reader.line_num, error)
-        raise FileRefused(f"CSV 文件第 {reader.line_num} 行的格式有误，无法读取") from error
+def _text_sheet(content: bytes, name: str, limits: SizeLimits) -> RawSheet:
+    """A text file's one sheet. One larger than `limits.stream_from` keeps its text only,
+    its rows parsed as they are taken (a country's 600,000 as lists would be 600 MB)."""
+    rows = TextRows.of(decode_text(content))
+    if limits.stream_from is not None and len(content) > limits.stream_from:
+        return RawSheet(name, rows, holds_sum_character=SUM_CHARACTER.decode() in rows.text)
+    return RawSheet(name, list(rows))
+
+
+@dataclass(frozen=True)
+class TextRows:
+    """A text file's rows, separated by commas or, where it has more of them, tabs."""
+
+    text: str
+    dialect: type[csv.Dialect]
+
+    @classmethod
+    def of(cls, text: str) -> TextRows:
+        return cls(text, csv.excel_tab if text.count("\t") > text.count(",") else csv.excel)
+
+    def __iter__(self) -> Iterator[list]:
+        reader = csv.reader(io.StringIO(self.text), self.dialect)
+        try:
+            yield from reader
+        except csv.Error as error:  # a field beyond the csv module's size limit, …
+            log.warning("unreadable CSV line %s: %s", reader.line_num, error)
+            raise FileRefused(f"CSV 文件第 {reader.line_num} 行的格式有误，无法读取") from error
