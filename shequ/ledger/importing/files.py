@@ -555,6 +555,17 @@ def _line_of(content: bytes, offset: int) -> int:
     return content[:offset].count(newline or b"\n") + 1
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, as a file gives them to the csv module (a StringIO
+    would copy a country's text at four bytes a character)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _text_sheet(content: bytes, name: str, limits: SizeLimits) -> RawSheet:
     """A text file's one sheet. One larger than `limits.stream_from` keeps its text only,
     its rows parsed as they are taken (a country's 600,000 as lists would be 600 MB)."""
@@ -576,7 +587,7 @@ class TextRows:
         return cls(text, csv.excel_tab if text.count("\t") > text.count(",") else csv.excel)
 
     def __iter__(self) -> Iterator[list]:
-        reader = csv.reader(io.StringIO(self.text), self.dialect)
+        reader = csv.reader(_lines(self.text), self.dialect)
         try:
             yield from reader
         except csv.Error as error:  # a field beyond the csv module's size limit, …
