@@ -292,9 +292,10 @@ def test_a_custom_number_format_makes_a_date_as_calamine_decides(code):
     assert type(value) is expected
 
 
-def test_a_missing_shared_string_refuses_the_file_while_it_is_read():
-    content = package('<row r="1"><c r="A1" t="s"><v>5</v></c></row>', shared=["<t>社区</t>"])
-    sheet = read_sheets(content, "book.xlsx", STREAM_ALL)[0]
+@pytest.mark.parametrize("index", ["5", "x"])
+def test_a_missing_shared_string_refuses_the_file_while_it_is_read(index):
+    cells = f'<row r="1"><c r="A1" t="s"><v>{index}</v></c></row>'
+    sheet = read_sheets(package(cells, shared=["<t>社区</t>"]), "book.xlsx", STREAM_ALL)[0]
     with pytest.raises(FileRefused, match="共享文本不存在"):
         list(sheet.rows)
 

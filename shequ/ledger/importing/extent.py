@@ -213,7 +213,8 @@ DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?ref="([^"]*)"'
 MERGE = re.compile(rb'<mergeCell\s[^>]*?ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
 FORMULA_TAG = re.compile(rb"<f[ >/]")
 PREFIXED_FORMULA_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:f[ >/]")
-SUM_CHARACTER = "计".encode()
+# Every 小计/合计 word holds 计 (`reader.SUM_WORDS`); no other character's NFKC form does.
+SUM_CHARACTER = "计"
 
 
 _first, _second = operator.itemgetter(0), operator.itemgetter(1)
@@ -237,7 +238,7 @@ def _written_cells_extent(stream) -> tuple[int, int, PlainSheet] | None:
             letters.update(map(_first, cells))
             rows = max(rows, max(map(int, set(map(_second, cells)))))
         formulas = formulas or formula_tag(data)
-        holds_sum_character = holds_sum_character or SUM_CHARACTER in data
+        holds_sum_character = holds_sum_character or SUM_CHARACTER.encode() in data
         if b"<mergeCell" in data:
             merged += map(_merged_range, MERGE.findall(data))
         if index == 0 and (declared := DIMENSION.search(data)):

@@ -173,12 +173,11 @@ def read_sheets(
         return [_text_sheet(content, Path(filename).stem or "CSV", limits)]
     if kind is FileKind.XLS:
         return _read_with_calamine(content)
-    streamed = _streamed_sheets(content, extents, limits, named)
-    sheets = _read_with_calamine(content, leaving=streamed)
+    sheets = _read_with_calamine(content, instead=_streamed_sheets(content, extents, limits, named))
     # The extent scan has looked for formulas in every plainly written sheet already.
     without = {e.sheet for e in extents if e.plain is not None and not e.plain.formulas}
     _recompute_formulas(content, sheets, leaving=without)
-    return [streamed.get(sheet.name, sheet) for sheet in sheets]
+    return sheets
 
 
 def check_file(content: bytes, filename: str, limits: SizeLimits = UPLOAD_LIMITS) -> FileKind:
@@ -399,16 +398,19 @@ def _is_encrypted_ooxml(content: bytes) -> bool:
     )
 
 
-def _read_with_calamine(content: bytes, leaving: Collection[str] = ()) -> list[RawSheet]:
-    """Every sheet as calamine reads it, but those named in `leaving`, given without their
-    rows (they are read otherwise); calamine's refusals, in English, are logged and told
-    to the user in Chinese."""
+def _read_with_calamine(
+    content: bytes, instead: dict[str, RawSheet] | None = None
+) -> list[RawSheet]:
+    """Every sheet, in the workbook's order, as calamine reads it, or as `instead` gives it
+    (a streamed sheet); calamine's refusals, in English, are logged and told to the user
+    in Chinese."""
+    instead = instead or {}
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
         names = book.sheet_names
     except BaseException as error:
         _refuse_reader_failure(error, "")
-    return [RawSheet(name, []) if name in leaving else _read_sheet(book, name) for name in names]
+    return [instead[name] if name in instead else _read_sheet(book, name) for name in names]
 
 
 def _streamed_sheets(
@@ -446,7 +448,7 @@ def _streamed_sheet(
         name,
         StreamedRows(book.sheet(name, part), named),
         merged=plain.merged,
-        holds_sum_character=plain.holds_sum_character or book.strings.hold_sum_character,
+        holds_sum_character=plain.holds_sum_character or book.strings.holds_sum_character,
     )
 
 
@@ -571,7 +573,7 @@ def _text_sheet(content: bytes, name: str, limits: SizeLimits) -> RawSheet:
     its rows parsed as they are taken (a country's 600,000 as lists would be 600 MB)."""
     rows = TextRows.of(decode_text(content))
     if limits.stream_from is not None and len(content) > limits.stream_from:
-        return RawSheet(name, rows, holds_sum_character=SUM_CHARACTER.decode() in rows.text)
+        return RawSheet(name, rows, holds_sum_character=SUM_CHARACTER in rows.text)
     return RawSheet(name, list(rows))
 
 

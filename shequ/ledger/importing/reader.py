@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from shequ.ledger.importing.cells import cell_text
-from shequ.ledger.importing.extent import column_letters
+from shequ.ledger.importing.extent import SUM_CHARACTER, column_letters
 from shequ.ledger.importing.files import RawSheet
 from shequ.ledger.importing.layout import (
     END_MARKERS,
@@ -331,7 +331,6 @@ class _RowReading:
         return False
 
 
-SUM_CHARACTER = "计"
 # The label of a 合计 over every sheet of the book (城乡合计, as the export writes it).
 BOOK_TOTAL = "城乡"
 

@@ -80,17 +80,18 @@ class StreamedBook:
         return SheetRows(self.archive, part, name, self.strings, self.kinds, self.is_1904)
 
 
-def sheet_chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
-    """The sheet's XML a megabyte at a time, each piece ending after a whole row."""
+def whole_elements(archive: zipfile.ZipFile, part: str, end_tag: bytes) -> Iterator[bytes]:
+    """The part's XML a megabyte at a time, each piece ending after an element's `end_tag`
+    (a sheet's </row>, a shared string's </si>), so that no element is cut in two."""
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK):
             data = tail + chunk
-            cut = data.rfind(b"</row>")
+            cut = data.rfind(end_tag)
             if cut < 0:
                 tail = data
                 continue
-            cut += len(b"</row>")
+            cut += len(end_tag)
             yield data[:cut]
             tail = data[cut:]
     if tail:
@@ -105,36 +106,18 @@ class SharedStrings:
     def __init__(self, archive: zipfile.ZipFile, part: str | None):
         self.text = bytearray()
         self.ends = array("Q")
-        self.hold_sum_character = False
         if part is not None:
-            self._read(archive, part)
-
-    def _read(self, archive: zipfile.ZipFile, part: str) -> None:
-        tail = b""
-        with archive.open(part) as stream:
-            while True:
-                chunk = stream.read(CHUNK)
-                data = tail + chunk
-                cut = data.rfind(b"</si>") + len(b"</si>") if chunk else len(data)
-                if cut < len(b"</si>") and chunk:
-                    tail = data
-                    continue
-                for content in SHARED_STRING.findall(data[:cut]):
+            for data in whole_elements(archive, part, b"</si>"):
+                for content in SHARED_STRING.findall(data):
                     self.text += rich_text(content).encode()
                     self.ends.append(len(self.text))
-                tail = data[cut:]
-                if not chunk:
-                    break
-        self.hold_sum_character = SUM_CHARACTER in self.text
+        self.holds_sum_character = SUM_CHARACTER.encode() in self.text
 
     def __getitem__(self, index: int) -> str:
         if not 0 <= index < len(self.ends):
             raise StreamUnreadable("单元格引用的共享文本不存在，文件已损坏")
         start = self.ends[index - 1] if index else 0
         return self.text[start : self.ends[index]].decode()
-
-    def __len__(self) -> int:
-        return len(self.ends)
 
 
 def rich_text(content: bytes) -> str:
@@ -314,7 +297,7 @@ class SheetRows:
         stored = False  # whether the row has a cell calamine keeps (one with a value)
         number = b""
         columns, numbers = self.columns, self.plain_numbers
-        for data in sheet_chunks(self.archive, self.part):
+        for data in whole_elements(self.archive, self.part, b"</row>"):
             for letters, digits, attributes, value, inline, other in CELL.findall(data):
                 if digits != number:
                     if stored:
@@ -396,6 +379,8 @@ class SheetRows:
         if kind is None or kind == b"n":
             return self._number(style, kind, value)
         if kind == b"s":
+            if not value.isdigit():
+                raise StreamUnreadable("单元格引用的共享文本不存在，文件已损坏")
             return self.strings[int(value)]
         if kind == b"str":
             return xml_text(value)
